@@ -1,0 +1,107 @@
+"""The project's one entry point: set up, run the demo, the tests, the linters or the benchmarks.
+
+Needs only Python 3.11+ and pip. Everything else (uv, then the pinned stack in ``.venv``) is
+installed on the first run and re-installed only when ``pyproject.toml`` or the lock changes.
+
+    python3 dev.py demo      # set up, then run the offline demo
+    python3 dev.py test      # set up, then run the test suite
+    python3 dev.py lint      # ruff and mypy
+    python3 dev.py lock      # re-pin requirements/lock.txt from pyproject.toml
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+LOCK = ROOT / "requirements" / "lock.txt"
+STAMP = VENV / ".prefect-runway-installed"
+VENV_PYTHON = VENV / "bin" / "python"
+
+# No network but the package registries where this runs: Prefect's telemetry would only log errors.
+RUN_ENV = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "INFO"),
+}
+
+
+def _run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    merged = {**os.environ, **RUN_ENV, **(env or {})}
+    completed = subprocess.run([str(a) for a in args], cwd=ROOT, env=merged, check=False)
+    if completed.returncode != 0:
+        sys.exit(completed.returncode)
+
+
+def _uv() -> str:
+    found = shutil.which("uv")
+    if found:
+        return found
+    _run(sys.executable, "-m", "pip", "install", "--quiet", "uv")
+    found = shutil.which("uv")
+    if found:
+        return found
+    # pip may install into a user scripts directory that is not on PATH.
+    return str(Path(sys.executable).parent / "uv")
+
+
+def _wanted_stamp() -> str:
+    digest = hashlib.sha256()
+    for path in (ROOT / "pyproject.toml", LOCK):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def setup() -> None:
+    """Create .venv and install the pinned stack, bytecode compiled, unless already current."""
+    wanted = _wanted_stamp()
+    if VENV_PYTHON.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    uv = _uv()
+    if not VENV_PYTHON.exists():
+        _run(uv, "venv", "--quiet", "--python", sys.executable, VENV)
+    # --compile-bytecode: PYTHONDONTWRITEBYTECODE=1 is set on our machines, and without .pyc
+    # files importing prefect takes twice as long.
+    _run(
+        uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", VENV_PYTHON,
+        "-r", LOCK, "-e", ".",
+    )
+    STAMP.write_text(wanted)
+
+
+def demo() -> None:
+    setup()
+    _run(VENV_PYTHON, "-m", "flows.demo", *sys.argv[2:])
+
+
+def test() -> None:
+    setup()
+    _run(VENV_PYTHON, "-m", "pytest", *sys.argv[2:])
+
+
+def lint() -> None:
+    setup()
+    _run(VENV_PYTHON, "-m", "ruff", "check", ".")
+    _run(VENV_PYTHON, "-m", "ruff", "format", "--check", ".")
+    _run(VENV_PYTHON, "-m", "mypy")
+
+
+def lock() -> None:
+    uv = _uv()
+    _run(
+        uv, "pip", "compile", "--quiet", "pyproject.toml", "--extra", "dev", "--extra", "bench",
+        "--python-version", "3.11", "-o", LOCK,
+    )
+
+
+COMMANDS = {"setup": setup, "demo": demo, "test": test, "lint": lint, "lock": lock}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(f"usage: python3 dev.py {{{'|'.join(COMMANDS)}}} [args...]")
+    COMMANDS[sys.argv[1]]()
