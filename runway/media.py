@@ -199,6 +199,7 @@ def redact_url(url: str) -> str:
         'https://cdn.example.com/out.mp4'
     """
     if url.startswith("data:"):
-        return f"{url[:40]}... ({len(url)} characters)"
+        header = url[: url.find(",") + 1] if "," in url[:300] else "data:"
+        return f"{header}... ({len(url)} characters)"
     parts = urlsplit(url)
     return parts._replace(query="", fragment="").geturl()
