@@ -1,0 +1,48 @@
+"""Fixtures shared by the whole suite: one emulator for the session, reset before each test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from emulator import EmulatorConfig, RunwayEmulator
+from runway import RetryPolicy, RunwayClient
+
+FAST_CONFIG = EmulatorConfig(queue_seconds=0.05, run_seconds=0.2)
+
+# Quick retries keep fault tests short; the shape of the backoff is tested on its own.
+FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.02, max_delay=0.1, max_retry_after=0.5)
+
+
+@pytest.fixture(scope="session")
+def emulator_session() -> Iterator[RunwayEmulator]:
+    with RunwayEmulator(FAST_CONFIG) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator(emulator_session: RunwayEmulator) -> RunwayEmulator:
+    emulator_session.reset()
+    return emulator_session
+
+
+@pytest.fixture
+async def client(emulator: RunwayEmulator) -> AsyncIterator[RunwayClient]:
+    async with RunwayClient(
+        emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY
+    ) as runway_client:
+        yield runway_client
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[str]:
+    """One temporary Prefect server for the whole run (it takes ~11 s to start here).
+
+    Yields the API URL, so subprocesses started by a test can point ``PREFECT_API_URL`` at it.
+    """
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield str(PREFECT_API_URL.value())
