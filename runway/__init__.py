@@ -42,8 +42,16 @@ from runway.image_to_video import (
     Veo31ImageToVideo,
 )
 from runway.organization import Organization
-from runway.providers import API_VERSION, RUNWAY, ProviderProfile, get_provider
+from runway.providers import (
+    API_VERSION,
+    COMETAPI,
+    RUNWAY,
+    ProviderLimitExceeded,
+    ProviderProfile,
+    get_provider,
+)
 from runway.task import CreatedTask, Task, TaskStatus
+from runway.uploads import UploadedFile
 from runway.waiting import (
     QueueTimeout,
     RunTimeout,
@@ -55,6 +63,7 @@ from runway.waiting import (
 
 __all__ = [
     "API_VERSION",
+    "COMETAPI",
     "KNOWN_MODELS",
     "RUNWAY",
     "ActTwoCharacterPerformance",
@@ -77,6 +86,7 @@ __all__ = [
     "OutputStream",
     "PermissionDenied",
     "ProviderCapabilityMissing",
+    "ProviderLimitExceeded",
     "ProviderProfile",
     "QueueTimeout",
     "ReferenceVideo",
@@ -93,6 +103,7 @@ __all__ = [
     "TaskStatus",
     "TaskVanished",
     "UnexpectedResponse",
+    "UploadedFile",
     "Veo31FastImageToVideo",
     "Veo31ImageToVideo",
     "WaitCancelled",

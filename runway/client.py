@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -47,14 +49,22 @@ from runway.failure_matrix import (
 )
 from runway.fields import GenerationRequestBase
 from runway.organization import Organization
-from runway.providers import API_VERSION, RUNWAY, Capability, ProviderProfile
+from runway.providers import (
+    API_VERSION,
+    RUNWAY,
+    Capability,
+    ProviderProfile,
+    TaskShape,
+    unwrap_task,
+)
 from runway.task import CreatedTask, Task
+from runway.uploads import UploadedFile, UploadForm, check_upload, form_body
 
 __all__ = ["DEFAULT_TIMEOUT", "RunwayClient"]
 
 logger = logging.getLogger("runway")
 
-_M = TypeVar("_M", CreatedTask, Task, Organization)
+_M = TypeVar("_M", CreatedTask, Task, Organization, UploadForm)
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 """60 s per request, 5 s to connect (as the official SDK); a slow create answer still counts."""
@@ -155,8 +165,10 @@ class RunwayClient:
             DailyLimitReached: 429, the model's daily quota is used up.
             BadRequest: Runway refused the request (its ``error`` and ``issues`` attached).
             RunwayConnectionError: Runway could not be reached at all.
+            ProviderLimitExceeded: the provider's own limits refuse the request (nothing sent).
         """
         operation = f"create {request.endpoint} ({request.model})"
+        self.provider.check(request)
         path = self.provider.path(request.endpoint)
         try:
             response = await self._call(
@@ -176,7 +188,21 @@ class RunwayClient:
         response = await self._call(
             Operation.POLL, operation, "GET", self.provider.path("tasks", task_id)
         )
-        return self._parse(Task, response, operation)
+        if self.provider.task_shape is TaskShape.BARE:
+            return self._parse(Task, response, operation)
+        body = _error_body(response)
+        code = body.get("code")
+        if code in self.provider.not_found_codes:
+            raise TaskNotFound(status_code=response.status_code, operation=operation, error=code)
+        if code is not None and code != "success":
+            raise UnexpectedResponse(operation=operation, detail=f"gateway answered code {code!r}")
+        try:
+            return Task.model_validate(unwrap_task(body))
+        except ValidationError as error:
+            raise UnexpectedResponse(
+                operation=operation,
+                detail=f"{error.errors(include_url=False, include_input=False)}",
+            ) from None
 
     async def delete_task(self, task_id: str) -> bool:
         """Cancel a queued or running task, or delete a finished one (and its outputs).
@@ -202,6 +228,63 @@ class RunwayClient:
             Operation.READ, operation, "GET", self.provider.path("organization")
         )
         return self._parse(Organization, response, operation)
+
+    async def upload_file(self, path: str | Path, *, filename: str | None = None) -> UploadedFile:
+        """Upload a local file (512 B to 200 MB), streamed from disk, for a ``runway://`` URI.
+
+        Both steps are retried together on failure: a failed storage POST gets a new upload
+        form rather than a replay of the old one. Uploads cost nothing, so repeating is safe.
+
+        Raises:
+            FileNotFoundError, ValueError: the file is missing, too small or large, or not media.
+            ProviderCapabilityMissing: the provider has no uploads API.
+        """
+        self._require(Capability.UPLOADS, "POST /uploads")
+        local = Path(path)
+        name, media_type, size = check_upload(local, filename)
+        operation = f"upload {name}"
+        attempt = 0
+        while True:
+            attempt += 1
+            response = await self._call(
+                Operation.UPLOAD,
+                operation,
+                "POST",
+                self.provider.path("uploads"),
+                json=form_body(name),
+            )
+            form = self._parse(UploadForm, response, operation)
+            try:
+                # httpx's multipart encoder streams sync file objects in 64 KiB reads; opening a
+                # local file is not worth a thread.
+                with local.open("rb") as file:  # noqa: ASYNC230
+                    # The presigned form's URL takes no API key: use the key-less client.
+                    stored = await self._downloads.post(
+                        form.upload_url,
+                        data=form.fields,
+                        files={"file": (name, file, media_type)},
+                    )
+            except httpx.TransportError as error:
+                cause = _describe_transport_error(error)
+            else:
+                if stored.status_code < 300:
+                    return UploadedFile(
+                        uri=form.runway_uri, filename=name, size=size, uploaded_at=time.time()
+                    )
+                if stored.status_code < 500 and stored.status_code not in (408, 429):
+                    raise RunwayAPIError(
+                        status_code=stored.status_code,
+                        operation=f"{operation} (storage POST)",
+                        error=_error_text(stored),
+                    )
+                cause = f"storage answered HTTP {stored.status_code}"
+            if attempt >= self.retry.max_attempts:
+                raise RunwayConnectionError(
+                    operation=operation, cause=f"{cause} (after {attempt} attempts)"
+                )
+            delay = self.retry.delay(attempt)
+            logger.info("%s: %s; new upload form in %.2f s", operation, cause, delay)
+            await asyncio.sleep(delay)
 
     def output_stream(
         self,
@@ -264,6 +347,13 @@ class RunwayClient:
                         cause=f"HTTP {response.status_code}: {_error_text(response) or ''}".strip(),
                     )
                 if action_or_ok is not Action.RETRY:
+                    if _error_body(response).get("code") in self.provider.not_found_codes:
+                        # A proxy's "not readable yet" for a task just created.
+                        raise TaskNotFound(
+                            status_code=response.status_code,
+                            operation=operation,
+                            error=str(_error_body(response).get("code")),
+                        )
                     raise _status_error(action_or_ok, response, operation)
                 if attempt >= self.retry.max_attempts:
                     raise _status_error(action_or_ok, response, operation, retryable=True)
