@@ -67,8 +67,8 @@ def _shown(value: str, limit: int = 80) -> str:
 def data_uri_media_type(uri: str) -> str | None:
     """The media type a data URI declares, lower-cased, or None if it declares none."""
     match = _DATA_URI.match(uri[:300])
-    if not match or not match.group("type"):
-        return None
+    if not match or "/" not in match.group("type"):
+        return None  # "data:base64,..." names an encoding, not a media type
     return match.group("type").lower()
 
 
