@@ -18,7 +18,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -40,7 +40,9 @@ STOP_TIMEOUT = 10.0
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind a listening TCP socket (port 0: the OS picks a free port)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto given explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto is
+    # IPPROTO_TCP, and without it every small answer waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -72,13 +74,19 @@ class RunwayEmulator:
 
     Args:
         config: How it behaves; defaults suit fast tests.
+        clock: The monotonic clock the task schedule follows (default ``time.monotonic``).
+            Tests pass a clock they advance by hand to observe each status deterministically;
+            it must be safe to call from the server thread.
 
     Attributes:
         config: The config it was started with.
     """
 
-    def __init__(self, config: EmulatorConfig | None = None) -> None:
+    def __init__(
+        self, config: EmulatorConfig | None = None, *, clock: Callable[[], float] | None = None
+    ) -> None:
         self.config = config or EmulatorConfig()
+        self._clock = clock or time.monotonic
         self._state: EmulatorState | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -101,7 +109,7 @@ class RunwayEmulator:
         sock = bind_socket(self.config.host, self.config.port)
         self._socket = sock
         self._port = sock.getsockname()[1]
-        state = EmulatorState(self.config)
+        state = EmulatorState(self.config, clock=self._clock)
         self._state = state
         server = uvicorn.Server(uvicorn_config(state))
         self._server = server
