@@ -68,8 +68,17 @@ def setup() -> None:
     # --compile-bytecode: PYTHONDONTWRITEBYTECODE=1 is set on our machines, and without .pyc
     # files importing prefect takes twice as long.
     _run(
-        uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", VENV_PYTHON,
-        "-r", LOCK, "-e", ".",
+        uv,
+        "pip",
+        "install",
+        "--quiet",
+        "--compile-bytecode",
+        "--python",
+        VENV_PYTHON,
+        "-r",
+        LOCK,
+        "-e",
+        ".",
     )
     STAMP.write_text(wanted)
 
@@ -94,8 +103,19 @@ def lint() -> None:
 def lock() -> None:
     uv = _uv()
     _run(
-        uv, "pip", "compile", "--quiet", "pyproject.toml", "--extra", "dev", "--extra", "bench",
-        "--python-version", "3.11", "-o", LOCK,
+        uv,
+        "pip",
+        "compile",
+        "--quiet",
+        "pyproject.toml",
+        "--extra",
+        "dev",
+        "--extra",
+        "bench",
+        "--python-version",
+        "3.11",
+        "-o",
+        LOCK,
     )
 
 

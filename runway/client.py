@@ -291,7 +291,6 @@ class RunwayClient:
         url: str,
         *,
         refresh: Callable[[], Awaitable[str]] | None = None,
-        chunk_size: int = 1 << 20,
     ) -> OutputStream:
         """Stream one output URL, resuming or restarting on failure.
 
@@ -299,11 +298,8 @@ class RunwayClient:
             url: A signed output URL from a SUCCEEDED task.
             refresh: Called once if the link answers 4xx (expired), to get a fresh URL for the
                 same output (usually by reading the task again).
-            chunk_size: Size of the chunks yielded.
         """
-        return OutputStream(
-            self._downloads, url, retry=self.retry, refresh=refresh, chunk_size=chunk_size
-        )
+        return OutputStream(self._downloads, url, retry=self.retry, refresh=refresh)
 
     # -- the failure matrix ------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
 class OutputStream:
-    """One output URL as an async iterator of byte chunks.
+    """One output URL as an async iterator of byte chunks, as they arrive from the network.
 
     Attributes:
         content_type: The ``Content-Type`` of the first answer, e.g. ``video/mp4``.
@@ -54,13 +54,11 @@ class OutputStream:
         *,
         retry: RetryPolicy,
         refresh: Callable[[], Awaitable[str]] | None = None,
-        chunk_size: int = 1 << 20,
     ) -> None:
         self._http = http
         self._url = url
         self._retry = retry
         self._refresh = refresh
-        self._chunk_size = chunk_size
         self._hash = hashlib.sha256()
         self.content_type: str | None = None
         self.size: int | None = None
@@ -123,7 +121,9 @@ class OutputStream:
                     parse_retry_after(response.headers.get("Retry-After")),
                 )
             skip = self._start(response)
-            async for chunk in response.aiter_raw(self._chunk_size):
+            # Chunks as they come off the network: a re-chunking buffer would lose the bytes
+            # before a reset, and the resume would start further back than it needs to.
+            async for chunk in response.aiter_raw():
                 if skip:
                     if len(chunk) <= skip:
                         skip -= len(chunk)

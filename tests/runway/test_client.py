@@ -53,7 +53,7 @@ async def until_succeeded(client: RunwayClient, task_id: str) -> None:
 
 
 async def download(client: RunwayClient, url: str, **kwargs: object) -> tuple[bytes, object]:
-    stream = client.output_stream(url, chunk_size=4096, **kwargs)  # type: ignore[arg-type]
+    stream = client.output_stream(url, **kwargs)  # type: ignore[arg-type]
     body = bytearray()
     async for chunk in stream:
         body += chunk
@@ -96,7 +96,9 @@ async def test_act_two_end_to_end(client: RunwayClient, emulator: RunwayEmulator
     assert emulator.stats()["creates"]["character_performance"] == 1
 
 
-async def test_delete_cancels_then_404_is_ignored(client: RunwayClient, emulator: RunwayEmulator) -> None:
+async def test_delete_cancels_then_404_is_ignored(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
     created = await client.create(i2v())
     assert await client.delete_task(created.id) is True
     assert await client.delete_task(created.id) is False
@@ -123,8 +125,10 @@ def _free_port() -> int:
 async def test_connect_error_before_sending_is_retried_until_it_connects() -> None:
     port = _free_port()
     retry = RetryPolicy(max_attempts=40, base_delay=0.05, max_delay=0.05)
-    emulator = RunwayEmulator(EmulatorConfig(), port=port)
-    async with RunwayClient(emulator.api_key, base_url=f"http://127.0.0.1:{port}", retry=retry) as client:
+    emulator = RunwayEmulator(EmulatorConfig(port=port))
+    async with RunwayClient(
+        emulator.api_key, base_url=f"http://127.0.0.1:{port}", retry=retry
+    ) as client:
         submit = asyncio.create_task(client.create(i2v()))
         await asyncio.sleep(0)  # let the first attempts meet a closed port
         with emulator:
@@ -135,7 +139,9 @@ async def test_connect_error_before_sending_is_retried_until_it_connects() -> No
 
 async def test_connect_error_gives_up_without_ambiguity() -> None:
     port = _free_port()
-    async with RunwayClient("key_x", base_url=f"http://127.0.0.1:{port}", retry=FAST_RETRY) as client:
+    async with RunwayClient(
+        "key_x", base_url=f"http://127.0.0.1:{port}", retry=FAST_RETRY
+    ) as client:
         with pytest.raises(RunwayConnectionError, match="after 4 attempts"):
             await client.create(i2v())
 
@@ -224,14 +230,20 @@ async def test_429_on_create_is_the_daily_limit_with_numbers(emulator: RunwayEmu
     assert "daily limit 1, used today 1" in str(error)
 
 
-async def test_429_fault_on_create_is_not_retried(client: RunwayClient, emulator: RunwayEmulator) -> None:
-    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="status", status=429, times=5)]))
+async def test_429_fault_on_create_is_not_retried(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="create", kind="status", status=429, times=5)])
+    )
     with pytest.raises(DailyLimitReached):
         await client.create(i2v())
     assert sum(emulator.stats()["faults_injected"].values()) == 1
 
 
-async def test_400_carries_runway_error_and_issues(client: RunwayClient, emulator: RunwayEmulator) -> None:
+async def test_400_carries_runway_error_and_issues(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
     # model_construct skips local validation, to see what Runway itself would answer.
     invalid = Gen4TurboImageToVideo.model_construct(
         model="gen4_turbo", prompt_image=IMAGE, ratio="16:9", duration=2
@@ -261,7 +273,9 @@ async def test_poll_errors_are_retried(
     client: RunwayClient, emulator: RunwayEmulator, status: int
 ) -> None:
     created = await client.create(i2v())
-    emulator.set_faults(FaultPlan(rules=[Fault(operation="poll", kind="status", status=status, times=2)]))
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="poll", kind="status", status=status, times=2)])
+    )
     task = await client.get_task(created.id)
     assert task.id == created.id
     assert sum(emulator.stats()["faults_injected"].values()) == 2
@@ -277,7 +291,7 @@ async def test_poll_resets_and_timeouts_are_retried(emulator: RunwayEmulator) ->
             FaultPlan(
                 rules=[
                     Fault(operation="poll", kind="reset_after"),
-                    Fault(operation="poll", kind="slow", delay=1.0, skip=1),
+                    Fault(operation="poll", kind="slow", delay=1.0),  # after the first is spent
                 ]
             )
         )
@@ -285,7 +299,9 @@ async def test_poll_resets_and_timeouts_are_retried(emulator: RunwayEmulator) ->
     assert sum(emulator.stats()["faults_injected"].values()) == 2
 
 
-async def test_poll_404_is_reported_not_retried(client: RunwayClient, emulator: RunwayEmulator) -> None:
+async def test_poll_404_is_reported_not_retried(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
     created = await client.create(i2v())
     emulator.set_faults(FaultPlan(rules=[Fault(operation="poll", kind="not_found")]))
     with pytest.raises(TaskNotFound):
@@ -293,9 +309,13 @@ async def test_poll_404_is_reported_not_retried(client: RunwayClient, emulator: 
     assert (await client.get_task(created.id)).id == created.id
 
 
-async def test_poll_that_never_recovers_gives_up(client: RunwayClient, emulator: RunwayEmulator) -> None:
+async def test_poll_that_never_recovers_gives_up(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
     created = await client.create(i2v())
-    emulator.set_faults(FaultPlan(rules=[Fault(operation="poll", kind="status", status=502, times=50)]))
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="poll", kind="status", status=502, times=50)])
+    )
     with pytest.raises(Exception, match="HTTP 502") as info:
         await client.get_task(created.id)
     assert info.value.retryable  # type: ignore[attr-defined]
@@ -317,7 +337,9 @@ async def succeeded_output(client: RunwayClient) -> tuple[str, str]:
     return created.id, (await client.get_task(created.id)).output[0]
 
 
-async def test_truncated_download_resumes_with_range(client: RunwayClient, emulator: RunwayEmulator) -> None:
+async def test_truncated_download_resumes_with_range(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
     task_id, url = await succeeded_output(client)
     emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind="truncate")]))
     body, stream = await download(client, url)
@@ -342,7 +364,9 @@ async def test_200_to_a_range_request_restarts_without_corruption(
     assert stream.restarts == 1  # type: ignore[attr-defined]
 
 
-async def test_expired_link_is_refreshed_once(client: RunwayClient, emulator: RunwayEmulator) -> None:
+async def test_expired_link_is_refreshed_once(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
     task_id, url = await succeeded_output(client)
     emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind="expire_link")]))
     refreshes = 0
@@ -357,7 +381,9 @@ async def test_expired_link_is_refreshed_once(client: RunwayClient, emulator: Ru
     assert hashlib.sha256(body).hexdigest() == output_sha256(emulator, task_id)
 
 
-async def test_link_still_rejected_after_refresh_fails(client: RunwayClient, emulator: RunwayEmulator) -> None:
+async def test_link_still_rejected_after_refresh_fails(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
     task_id, url = await succeeded_output(client)
     emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind="expire_link", times=2)]))
 
@@ -385,7 +411,9 @@ async def test_really_expired_link(emulator: RunwayEmulator) -> None:
 
 
 @pytest.mark.parametrize("kind", ["reset_before", "reset_after"])
-async def test_download_resets_are_retried(client: RunwayClient, emulator: RunwayEmulator, kind: str) -> None:
+async def test_download_resets_are_retried(
+    client: RunwayClient, emulator: RunwayEmulator, kind: str
+) -> None:
     task_id, url = await succeeded_output(client)
     emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind=kind)]))  # type: ignore[arg-type]
     body, _ = await download(client, url)
@@ -394,12 +422,16 @@ async def test_download_resets_are_retried(client: RunwayClient, emulator: Runwa
 
 async def test_download_5xx_is_retried(client: RunwayClient, emulator: RunwayEmulator) -> None:
     task_id, url = await succeeded_output(client)
-    emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind="status", status=503, times=2)]))
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="download", kind="status", status=503, times=2)])
+    )
     body, _ = await download(client, url)
     assert hashlib.sha256(body).hexdigest() == output_sha256(emulator, task_id)
 
 
-async def test_downloads_never_send_the_api_key(client: RunwayClient, emulator: RunwayEmulator) -> None:
+async def test_downloads_never_send_the_api_key(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
     _, url = await succeeded_output(client)
     # The emulator's output links need no auth; the client must not send it to a CDN either.
     assert "Authorization" not in client._downloads.headers

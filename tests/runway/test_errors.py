@@ -14,7 +14,8 @@ from runway import (
 
 def test_bad_request_lists_runway_issues() -> None:
     error = BadRequest(
-        status_code=400, operation="create image_to_video (gen4_turbo)",
+        status_code=400,
+        operation="create image_to_video (gen4_turbo)",
         error="Validation of body failed",
         issues=[{"code": "invalid_value", "path": ["ratio"], "message": "Invalid option"}],
     )
@@ -26,8 +27,12 @@ def test_bad_request_lists_runway_issues() -> None:
 
 def test_daily_limit_names_model_limit_and_usage() -> None:
     error = DailyLimitReached(
-        status_code=429, operation="create", error="Your daily task limit has been reached.",
-        model="gen4_turbo", daily_limit=50, daily_usage=50,
+        status_code=429,
+        operation="create",
+        error="Your daily task limit has been reached.",
+        model="gen4_turbo",
+        daily_limit=50,
+        daily_usage=50,
     )
     assert "model gen4_turbo: daily limit 50, used today 50" in str(error)
 
@@ -36,8 +41,14 @@ def test_errors_survive_pickling() -> None:
     errors = [
         BadRequest(status_code=400, operation="op", error="e", issues=[{"path": ["x"]}]),
         AmbiguousSubmission(operation="create", cause="ReadTimeout"),
-        TaskFailed(task_id="t", status="FAILED", failure="f", failure_code="INTERNAL",
-                   retryable=True, credits=0),
+        TaskFailed(
+            task_id="t",
+            status="FAILED",
+            failure="f",
+            failure_code="INTERNAL",
+            retryable=True,
+            credits=0,
+        ),
         RunwayConnectionError(operation="get", cause="refused"),
         OutputLinkRejected(status_code=403, url="https://cdn.example.com/o.mp4"),
         DailyLimitReached(status_code=429, operation="c", model="gen4.5", daily_limit=1),

@@ -14,8 +14,13 @@ from runway.failure_matrix import (
 
 C, P, D, G = Operation.CREATE, Operation.POLL, Operation.DELETE, Operation.DOWNLOAD
 
-NOT_SENT = [httpx.ConnectError("x"), httpx.ConnectTimeout("x"), httpx.PoolTimeout("x"),
-            httpx.WriteError("x"), httpx.WriteTimeout("x")]
+NOT_SENT = [
+    httpx.ConnectError("x"),
+    httpx.ConnectTimeout("x"),
+    httpx.PoolTimeout("x"),
+    httpx.WriteError("x"),
+    httpx.WriteTimeout("x"),
+]
 AFTER_SENDING = [httpx.ReadTimeout("x"), httpx.ReadError("x"), httpx.RemoteProtocolError("x")]
 
 
@@ -50,7 +55,9 @@ def test_errors_after_sending_make_a_create_ambiguous(error: httpx.TransportErro
         (504, Action.AMBIGUOUS, Action.RETRY, Action.RETRY, Action.RETRY),
     ],
 )
-def test_status_rows(status: int, create: Action, poll: Action, delete: Action, download: Action) -> None:
+def test_status_rows(
+    status: int, create: Action, poll: Action, delete: Action, download: Action
+) -> None:
     assert judge_status(C, status) is create
     assert judge_status(P, status) is poll
     assert judge_status(D, status) is delete

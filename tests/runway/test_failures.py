@@ -27,10 +27,15 @@ def test_failure_codes(code: str | None, expected: FailureClass) -> None:
 
 
 def test_task_error_carries_reason_code_and_credits() -> None:
-    task = Task.model_validate({
-        "id": "t1", "status": "FAILED", "failure": "Your input was flagged.",
-        "failureCode": "SAFETY.INPUT.IMAGE", "cost": {"credits": 50},
-    })
+    task = Task.model_validate(
+        {
+            "id": "t1",
+            "status": "FAILED",
+            "failure": "Your input was flagged.",
+            "failureCode": "SAFETY.INPUT.IMAGE",
+            "cost": {"credits": 50},
+        }
+    )
     error = task.to_error()
     assert not error.retryable
     assert error.credits == 50
@@ -44,5 +49,7 @@ def test_cancelled_by_someone_else_is_not_retried() -> None:
 
 
 def test_retryable_failure() -> None:
-    task = Task.model_validate({"id": "t3", "status": "FAILED", "failure": "oops", "cost": {"credits": 0}})
+    task = Task.model_validate(
+        {"id": "t3", "status": "FAILED", "failure": "oops", "cost": {"credits": 0}}
+    )
     assert task.to_error().retryable

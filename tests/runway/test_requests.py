@@ -34,7 +34,10 @@ def errors_of(data: dict[str, object]) -> str:
 
 def test_gen4_turbo_serialises_in_camel_case() -> None:
     request = Gen4TurboImageToVideo(
-        prompt_image=IMAGE, ratio="1584:672", prompt_text="a cat", seed=7,
+        prompt_image=IMAGE,
+        ratio="1584:672",
+        prompt_text="a cat",
+        seed=7,
         content_moderation={"public_figure_threshold": "low"},
     )
     assert request.to_api() == {
@@ -113,7 +116,9 @@ def test_missing_model_is_refused_the_same_way() -> None:
         ("veo3.1_fast", VEO_RATIOS, {}),
     ],
 )
-def test_each_model_takes_exactly_its_ratios(model: str, ratios: tuple[str, ...], other: dict[str, object]) -> None:
+def test_each_model_takes_exactly_its_ratios(
+    model: str, ratios: tuple[str, ...], other: dict[str, object]
+) -> None:
     every = set(GEN4_RATIOS) | set(VEO_RATIOS) | {"16:9", "1280:768", "1920:1080 "}
     for ratio in sorted(every):
         data = {"model": model, "promptImage": IMAGE, "ratio": ratio, **other}
@@ -128,7 +133,13 @@ def test_each_model_takes_exactly_its_ratios(model: str, ratios: tuple[str, ...]
 @given(st.integers(min_value=-5, max_value=20))
 def test_gen4_durations_are_2_to_10(duration: int) -> None:
     for model, other in (("gen4_turbo", {}), ("gen4.5", {"promptText": "x"})):
-        data = {"model": model, "promptImage": IMAGE, "ratio": "960:960", "duration": duration, **other}
+        data = {
+            "model": model,
+            "promptImage": IMAGE,
+            "ratio": "960:960",
+            "duration": duration,
+            **other,
+        }
         if 2 <= duration <= 10:
             assert parse_generation_request(data).to_api()["duration"] == duration
         else:
@@ -147,7 +158,9 @@ def test_veo_durations_are_4_6_8(duration: int) -> None:
 
 def test_durations_must_be_integers() -> None:
     for value in (5.5, "5", True):
-        message = errors_of({"model": "gen4_turbo", "promptImage": IMAGE, "ratio": "960:960", "duration": value})
+        message = errors_of(
+            {"model": "gen4_turbo", "promptImage": IMAGE, "ratio": "960:960", "duration": value}
+        )
         assert "duration" in message
 
 
@@ -158,10 +171,16 @@ def test_gen45_needs_a_prompt_and_a_duration() -> None:
 
 
 def test_prores_profile_needs_prores() -> None:
-    message = errors_of({
-        "model": "gen4.5", "promptImage": IMAGE, "ratio": "960:960", "promptText": "x",
-        "duration": 5, "proresProfile": "4444",
-    })
+    message = errors_of(
+        {
+            "model": "gen4.5",
+            "promptImage": IMAGE,
+            "ratio": "960:960",
+            "promptText": "x",
+            "duration": 5,
+            "proresProfile": "4444",
+        }
+    )
     assert "proresProfile '4444' is only allowed with outputFormat 'prores'" in message
 
 
@@ -177,7 +196,9 @@ def test_prompt_limit_counts_utf16_code_units(prompt: str) -> None:
 
 def test_emoji_prompt_of_600_characters_is_over_the_limit() -> None:
     prompt = "🎬" * 600  # 600 characters, 1200 UTF-16 code units
-    message = errors_of({"model": "gen4_turbo", "promptImage": IMAGE, "ratio": "960:960", "promptText": prompt})
+    message = errors_of(
+        {"model": "gen4_turbo", "promptImage": IMAGE, "ratio": "960:960", "promptText": prompt}
+    )
     assert "1200 UTF-16 code units long (600 characters" in message
 
 
@@ -200,8 +221,10 @@ def test_seed_range(seed: int) -> None:
 @given(st.integers(min_value=-3, max_value=9))
 def test_expression_intensity_is_1_to_5(intensity: int) -> None:
     data = {
-        "model": "act_two", "character": {"type": "image", "uri": IMAGE},
-        "reference": {"type": "video", "uri": VIDEO}, "expressionIntensity": intensity,
+        "model": "act_two",
+        "character": {"type": "image", "uri": IMAGE},
+        "reference": {"type": "video", "uri": VIDEO},
+        "expressionIntensity": intensity,
     }
     if 1 <= intensity <= 5:
         assert parse_generation_request(data).to_api()["expressionIntensity"] == intensity
@@ -217,44 +240,67 @@ def test_act_two_ratios_and_default_intensity() -> None:
     assert request.to_api()["expressionIntensity"] == 3
     assert "ratio" not in request.to_api()
     for ratio in ACT_TWO_RATIOS:
-        assert ActTwoCharacterPerformance(
-            character=CharacterImage(uri=IMAGE), reference=ReferenceVideo(uri=VIDEO), ratio=ratio
-        ).ratio == ratio
-    message = errors_of({
-        "model": "act_two", "character": {"type": "image", "uri": IMAGE},
-        "reference": {"type": "video", "uri": VIDEO}, "ratio": "1920:1080",
-    })
+        assert (
+            ActTwoCharacterPerformance(
+                character=CharacterImage(uri=IMAGE),
+                reference=ReferenceVideo(uri=VIDEO),
+                ratio=ratio,
+            ).ratio
+            == ratio
+        )
+    message = errors_of(
+        {
+            "model": "act_two",
+            "character": {"type": "image", "uri": IMAGE},
+            "reference": {"type": "video", "uri": VIDEO},
+            "ratio": "1920:1080",
+        }
+    )
     assert "ratio" in message and "'1920:1080'" in message
 
 
 def test_act_two_media_types_per_field() -> None:
-    message = errors_of({
-        "model": "act_two",
-        "character": {"type": "image", "uri": "data:video/mp4;base64,AAAA"},
-        "reference": {"type": "video", "uri": "data:image/png;base64,AAAA"},
-    })
+    message = errors_of(
+        {
+            "model": "act_two",
+            "character": {"type": "image", "uri": "data:video/mp4;base64,AAAA"},
+            "reference": {"type": "video", "uri": "data:image/png;base64,AAAA"},
+        }
+    )
     assert "character.image.uri" in message and "takes image media" in message
     assert "reference.uri" in message and "takes video media" in message
 
 
 def test_character_type_must_be_image_or_video() -> None:
-    message = errors_of({
-        "model": "act_two", "character": {"type": "audio", "uri": IMAGE},
-        "reference": {"type": "video", "uri": VIDEO},
-    })
+    message = errors_of(
+        {
+            "model": "act_two",
+            "character": {"type": "audio", "uri": IMAGE},
+            "reference": {"type": "video", "uri": VIDEO},
+        }
+    )
     assert "'image', 'video'" in message
 
 
 def test_gen4_takes_only_a_first_frame() -> None:
-    message = errors_of({
-        "model": "gen4_turbo", "ratio": "960:960",
-        "promptImage": [{"uri": IMAGE, "position": "last"}],
-    })
+    message = errors_of(
+        {
+            "model": "gen4_turbo",
+            "ratio": "960:960",
+            "promptImage": [{"uri": IMAGE, "position": "last"}],
+        }
+    )
     assert "position" in message and "'first'" in message
-    message = errors_of({
-        "model": "gen4_turbo", "ratio": "960:960",
-        "promptImage": [{"uri": IMAGE, "position": "first"}, {"uri": IMAGE, "position": "first"}],
-    })
+    message = errors_of(
+        {
+            "model": "gen4_turbo",
+            "ratio": "960:960",
+            "promptImage": [
+                {"uri": IMAGE, "position": "first"},
+                {"uri": IMAGE, "position": "first"},
+            ],
+        }
+    )
     assert "at most 1 item" in message
 
 
@@ -270,15 +316,23 @@ def test_veo_refuses_a_last_frame_alone_or_twice() -> None:
 
 
 def test_unknown_fields_are_refused() -> None:
-    message = errors_of({"model": "gen4_turbo", "promptImage": IMAGE, "ratio": "960:960", "audio": True})
+    message = errors_of(
+        {"model": "gen4_turbo", "promptImage": IMAGE, "ratio": "960:960", "audio": True}
+    )
     assert "audio\n  Extra inputs are not permitted" in message
 
 
 def test_veo_fast_is_its_own_model() -> None:
-    assert Veo31FastImageToVideo(prompt_image=IMAGE, ratio="1280:720").to_api()["model"] == "veo3.1_fast"
-    assert Gen45ImageToVideo(
-        prompt_image=IMAGE, prompt_text="x", ratio="960:960", duration=2
-    ).output_seconds == 2.0
+    assert (
+        Veo31FastImageToVideo(prompt_image=IMAGE, ratio="1280:720").to_api()["model"]
+        == "veo3.1_fast"
+    )
+    assert (
+        Gen45ImageToVideo(
+            prompt_image=IMAGE, prompt_text="x", ratio="960:960", duration=2
+        ).output_seconds
+        == 2.0
+    )
 
 
 def test_requests_are_immutable() -> None:

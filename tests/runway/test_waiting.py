@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import pytest
@@ -42,7 +43,7 @@ async def test_waits_through_statuses_and_reports_changes(
     assert statuses[-1] is TaskStatus.SUCCEEDED
     assert TaskStatus.RUNNING in statuses
     # an update only when something changed
-    pairs = list(zip(seen, seen[1:], strict=False))
+    pairs = list(itertools.pairwise(seen))
     assert all(a.status is not b.status or a.progress != b.progress for a, b in pairs)
     # each status logged once
     logged = [r.getMessage() for r in caplog.records]
@@ -50,7 +51,9 @@ async def test_waits_through_statuses_and_reports_changes(
     assert sum(m.endswith(": RUNNING") for m in logged) == 1
 
 
-async def test_failed_task_is_returned_with_its_reason(client: RunwayClient, emulator: RunwayEmulator) -> None:
+async def test_failed_task_is_returned_with_its_reason(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
     emulator.set_faults(
         FaultPlan(rules=[Fault(operation="task", kind="fail", failure_code="SAFETY.INPUT.IMAGE")])
     )
@@ -75,10 +78,14 @@ async def test_vanished_task_is_reported(client: RunwayClient, emulator: RunwayE
         await wait_for_task(client, created.id, FAST)
 
 
-async def test_transient_poll_errors_are_tolerated(client: RunwayClient, emulator: RunwayEmulator) -> None:
+async def test_transient_poll_errors_are_tolerated(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
     created = await client.create(REQUEST)
     # 6 failures: the client retries 4 times per poll, the wait tolerates failed polls.
-    emulator.set_faults(FaultPlan(rules=[Fault(operation="poll", kind="status", status=502, times=6)]))
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="poll", kind="status", status=502, times=6)])
+    )
     assert (await wait_for_task(client, created.id, FAST)).status is TaskStatus.SUCCEEDED
 
 
@@ -90,7 +97,9 @@ def one_slot() -> RunwayEmulator:
 
 async def test_queue_timeout_deletes_the_queued_task(one_slot: RunwayEmulator) -> None:
     with one_slot as emulator:
-        async with RunwayClient(emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY) as client:
+        async with RunwayClient(
+            emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY
+        ) as client:
             await client.create(REQUEST)
             queued = await client.create(REQUEST)
             policy = WaitPolicy(poll_interval=0.02, max_queue_seconds=0.2)
@@ -104,7 +113,9 @@ async def test_queue_timeout_deletes_the_queued_task(one_slot: RunwayEmulator) -
 
 async def test_run_timeout_never_deletes(one_slot: RunwayEmulator) -> None:
     with one_slot as emulator:
-        async with RunwayClient(emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY) as client:
+        async with RunwayClient(
+            emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY
+        ) as client:
             running = await client.create(REQUEST)
             policy = WaitPolicy(poll_interval=0.02, max_run_seconds=0.2)
             with pytest.raises(RunTimeout) as info:
@@ -116,7 +127,9 @@ async def test_run_timeout_never_deletes(one_slot: RunwayEmulator) -> None:
 
 async def test_user_cancel_deletes_an_in_flight_task(one_slot: RunwayEmulator) -> None:
     with one_slot as emulator:
-        async with RunwayClient(emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY) as client:
+        async with RunwayClient(
+            emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY
+        ) as client:
             created = await client.create(REQUEST)
             polls = 0
 

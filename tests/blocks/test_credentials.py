@@ -1,0 +1,86 @@
+"""RunwayCredentials: registration, save and load with the key kept secret, and a working client."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import httpx
+import pytest
+from prefect.testing.standard_test_suites import BlockStandardTestSuite
+from pydantic import SecretStr, ValidationError
+
+from blocks import RunwayCredentials
+from emulator import RunwayEmulator
+from runway import COMETAPI, RUNWAY, Gen4TurboImageToVideo
+from tests.media_samples import png_data_uri
+
+KEY = "key_" + "feedfacecafe" * 10 + "feedfacecafebeef"
+
+
+class TestBlockStandards(BlockStandardTestSuite):
+    @pytest.fixture
+    def block(self) -> type[RunwayCredentials]:
+        return RunwayCredentials
+
+    def test_has_a_valid_image(self, block: type[RunwayCredentials]) -> None:  # type: ignore[override]
+        # The standard test fetches the logo over the network, which tests never reach.
+        assert str(block._logo_url).startswith("https://")
+
+
+def test_slug_and_secret_fields() -> None:
+    assert RunwayCredentials.get_block_type_slug() == "runway-credentials"
+    assert RunwayCredentials.model_json_schema()["secret_fields"] == ["api_key"]
+
+
+def test_key_is_masked_everywhere_but_the_client() -> None:
+    block = RunwayCredentials(api_key=SecretStr(KEY))
+    assert KEY not in repr(block) and KEY not in str(block.model_dump())
+    assert KEY not in block.model_dump_json()
+
+
+def test_blank_key_refused() -> None:
+    with pytest.raises(ValidationError, match="api_key is empty"):
+        RunwayCredentials(api_key=SecretStr("  "))
+
+
+def test_provider_and_base_url() -> None:
+    assert RunwayCredentials(api_key=SecretStr(KEY)).get_client().base_url == RUNWAY.base_url
+    comet = RunwayCredentials(api_key=SecretStr(KEY), provider="cometapi").get_client()
+    assert comet.provider is COMETAPI and comet.base_url == COMETAPI.base_url
+    local = RunwayCredentials(api_key=SecretStr(KEY), base_url="http://127.0.0.1:1/").get_client()
+    assert local.base_url == "http://127.0.0.1:1"
+
+
+async def test_save_load_and_use(prefect_harness: str, emulator: RunwayEmulator) -> None:
+    await RunwayCredentials(api_key=SecretStr(emulator.api_key), base_url=emulator.base_url).asave(
+        "emulator", overwrite=True
+    )
+    loaded = await RunwayCredentials.aload("emulator")
+    assert loaded.api_key.get_secret_value() == emulator.api_key
+    # The server hands the document out masked.
+    async with httpx.AsyncClient(base_url=prefect_harness) as api:
+        response = await api.post("/block_documents/filter", json={})
+        documents = [d for d in response.json() if d["name"] == "emulator"]
+    assert documents and documents[0]["data"]["api_key"] != emulator.api_key
+    async with loaded.get_client() as client:
+        created = await client.create(
+            Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)
+        )
+        assert (await client.get_task(created.id)).id == created.id
+    assert emulator.stats()["creates_total"] == 1
+
+
+def test_registers_with_the_cli(prefect_harness: str) -> None:
+    env = {**os.environ, "PREFECT_API_URL": prefect_harness}
+    result = subprocess.run(
+        [sys.executable, "-m", "prefect", "block", "register", "-m", "blocks"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Runway Credentials" in result.stdout
