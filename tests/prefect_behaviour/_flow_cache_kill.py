@@ -1,7 +1,7 @@
 """A flow with one cached task, SIGKILLed at a named point (run as a script by the tests).
 
 Environment:
-    WORK_DIR  directory for the ``executions`` file, ``results/`` (result storage) and ``outcome.json``
+    WORK_DIR  directory for ``executions``, ``results/`` (result storage) and ``outcome.json``
     KILL_AT   ``inside_task`` or ``after_task_returned``: SIGKILL this process at that point
 """
 
@@ -25,10 +25,14 @@ def kill_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def record_execution(label: str) -> None:
+    with open(WORK / "executions", "a") as executions:
+        executions.write(f"{label}\n")
+
+
 @task(cache_policy=INPUTS - "note", persist_result=True, result_storage=WORK / "results")
 async def generate(prompt: str, note: str = "") -> str:
-    with open(WORK / "executions", "a") as executions:
-        executions.write(f"{prompt}\n")
+    record_execution(prompt)
     kill_point("inside_task")
     return f"video for {prompt}"
 

@@ -1,4 +1,4 @@
-"""One cached child task called twice: from the flow, and from inside a parent task (run as a script).
+"""One cached child task called from the flow and from inside a parent task (run as a script).
 
 The flow first calls ``child("direct")`` from the flow body, then ``parent("nested")``, which calls
 ``child("nested")`` and then reaches the kill point while the parent is still running. So a single

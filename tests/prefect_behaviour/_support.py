@@ -1,4 +1,4 @@
-"""Helpers for the Prefect behaviour tests: subprocess environment, waiting with a deadline, cleanup."""
+"""Helpers for the Prefect behaviour tests: subprocess environment, deadlines, cleanup."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def subprocess_env(api_url: str, tmp_path: Path, **extra: str) -> dict[str, str]
 def start(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     """Start ``python argv...`` with stdout and stderr going to ``log_path``."""
     with open(log_path, "ab") as log:
-        return subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
+        return subprocess.Popen(
             [sys.executable, *argv],
             env=env,
             stdout=log,

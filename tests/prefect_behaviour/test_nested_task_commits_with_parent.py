@@ -3,8 +3,8 @@
 Setup (``_flow_nested_kill.py``): one cached child task (``cache_policy=INPUTS``,
 ``persist_result=True``, local result storage) is called twice in one flow run: once directly from
 the flow body (``child("direct")``), then from inside a parent task (``parent("nested")``, which has
-``cache_policy=NO_CACHE`` and caches nothing itself). The process SIGKILLs itself after both children
-have returned, while the parent is still running.
+``cache_policy=NO_CACHE`` and caches nothing itself). The process SIGKILLs itself after both
+children have returned, while the parent is still running.
 
 Observed, identically for async tasks in an async flow and for sync tasks in a sync flow:
 
