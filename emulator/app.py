@@ -149,10 +149,10 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
         end = size - 1 if last == "" else int(last)
     except ValueError:
         return None
-    if start < 0 or end < start:
-        return None
     if start >= size:
         return False
+    if end < start:
+        return None
     return start, min(end, size - 1) + 1
 
 
@@ -517,6 +517,9 @@ def create_app(state: EmulatorState) -> FastAPI:
         changes = await json_body(request)
         if not isinstance(changes, dict):
             return _error(400, "The body must be a JSON object of settings to change.")
+        fixed = sorted({"host", "port", "mode"} & set(changes))
+        if fixed:
+            return _error(400, f"These settings cannot change while running: {fixed}.")
         try:
             config = state.update_config(changes)
         except ValidationError as error:

@@ -796,6 +796,7 @@ class EmulatorState:
                 for model in IMAGE_TO_VIDEO_MODELS + CHARACTER_PERFORMANCE_MODELS
             },
             "creates_total": sum(self.creates_by_endpoint.values()),
+            "task_ids": list(self.tasks),
             "rejected_creates": counters["rejected_creates"],
             "gets": counters["gets"],
             "deletes": counters["deletes"],

@@ -83,7 +83,9 @@ def gradient(width: int, height: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
 def png_bytes(width: int = 64, height: int = 48) -> bytes:
     codec = av.CodecContext.create("png", "w")
     codec.width, codec.height, codec.pix_fmt = width, height, "rgb24"
-    frame = av.VideoFrame.from_ndarray(gradient(width, height), format="rgb24")
+    # Some noise, so even small pictures stay above the uploads' 512-byte minimum.
+    noise = np.random.default_rng(0).integers(0, 16, (height, width, 3), dtype=np.uint8)
+    frame = av.VideoFrame.from_ndarray(gradient(width, height) + noise, format="rgb24")
     return b"".join(bytes(packet) for packet in [*codec.encode(frame), *codec.encode(None)])
 
 
