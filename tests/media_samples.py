@@ -7,7 +7,9 @@ import struct
 import zlib
 
 
-def png_bytes(width: int = 64, height: int = 36, rgb: tuple[int, int, int] = (40, 120, 200)) -> bytes:
+def png_bytes(
+    width: int = 64, height: int = 36, rgb: tuple[int, int, int] = (40, 120, 200)
+) -> bytes:
     """A solid-colour RGB PNG with a diagonal stripe, so frames are not uniform."""
     rows = []
     for y in range(height):
@@ -18,7 +20,9 @@ def png_bytes(width: int = 64, height: int = 36, rgb: tuple[int, int, int] = (40
         rows.append(bytes(row))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
