@@ -284,7 +284,6 @@ def served_runs(
         WORK_DIR=str(work),
         PREFECT_RUNNER_POLL_FREQUENCY=RUNNER_POLL_FREQUENCY,
     )
-    flow_pids: list[int] = []
 
     def diagnostics() -> str:
         return tail(work / "serve.log", 80)
@@ -323,7 +322,6 @@ def served_runs(
                     f"{name}: the served flow polling while RUNNING",
                     diagnostics=diagnostics,
                 )
-                flow_pids.append(next(r["pid"] for r in records_for(flow_run_id) if "started" in r))
 
             observed = {}
             for name, flow_run_id in run_ids.items():
@@ -375,7 +373,8 @@ def served_runs(
         yield observed
     finally:
         stop(serve, graceful=signal.SIGINT)
-        for pid in flow_pids:
+        # Every flow process the runner started for us, in case one outlived the serve process.
+        for pid in {r["pid"] for r in read_jsonl(observations) if "started" in r}:
             if pid_alive(pid):
                 kill_by_pid(pid)
 

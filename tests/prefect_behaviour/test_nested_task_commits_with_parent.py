@@ -18,7 +18,9 @@ Observed, identically for async tasks in an async flow and for sync tasks in a s
   child's record is discarded too: a later run runs the child again.
 
 The parent needs no cache policy for this: every task run opens a transaction, and a nested task's
-transaction defers to whichever transaction encloses it.
+transaction defers to whichever transaction encloses it. By the same code
+(``prefect/transactions.py``, not exercised here) a task called inside a user's
+``with transaction():`` block in the flow also commits only when that block exits.
 
 What the product builds on: a Runway submission must be cached by a task called from the flow, not
 from inside another task, or the "already submitted" record exists only once the outer task ends
