@@ -23,6 +23,7 @@ from runway import (
     DailyLimitReached,
     Gen4TurboImageToVideo,
     OutputLinkRejected,
+    PermissionDenied,
     ReferenceVideo,
     RetryPolicy,
     RunwayClient,
@@ -436,3 +437,27 @@ async def test_downloads_never_send_the_api_key(
     # The emulator's output links need no auth; the client must not send it to a CDN either.
     assert "Authorization" not in client._downloads.headers
     await download(client, url)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(400, BadRequest), (401, AuthenticationFailed), (403, PermissionDenied), (422, BadRequest)],
+)
+@pytest.mark.parametrize("operation", ["create", "poll"])
+async def test_client_errors_fail_at_once(
+    client: RunwayClient,
+    emulator: RunwayEmulator,
+    status: int,
+    error: type[Exception],
+    operation: str,
+) -> None:
+    created = await client.create(i2v()) if operation == "poll" else None
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation=operation, kind="status", status=status, times=5)])  # type: ignore[arg-type]
+    )
+    with pytest.raises(error, match=f"HTTP {status}"):
+        if created is None:
+            await client.create(i2v())
+        else:
+            await client.get_task(created.id)
+    assert sum(emulator.stats()["faults_injected"].values()) == 1  # not retried
