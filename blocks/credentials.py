@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 import httpx
 from prefect.blocks.abstract import CredentialsBlock
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 
 from runway import API_VERSION, RetryPolicy, RunwayClient, get_provider
 from runway.client import DEFAULT_TIMEOUT
@@ -47,8 +47,8 @@ class RunwayCredentials(CredentialsBlock):
 
     _block_type_name: ClassVar[str] = "Runway Credentials"
     _block_type_slug: ClassVar[str] = "runway-credentials"
-    _logo_url: ClassVar[str] = "https://logo.clearbit.com/runwayml.com"
-    _documentation_url: ClassVar[str] = "https://docs.dev.runwayml.com/api/"
+    _logo_url: ClassVar[HttpUrl | None] = HttpUrl("https://logo.clearbit.com/runwayml.com")
+    _documentation_url: ClassVar[HttpUrl | None] = HttpUrl("https://docs.dev.runwayml.com/api/")
     _description: ClassVar[str] = (
         "Credentials for Runway's generation API (or the CometAPI proxy), used by "
         "prefect-runway to submit, poll and download video generations."

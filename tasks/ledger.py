@@ -1,0 +1,151 @@
+"""The submission ledger: what was sent to Runway for which generation, kept durably.
+
+Runway has no idempotency key and no way to list tasks, so the only memory of a paid request is
+ours. Before a create is sent, an *intent* entry is written for the attempt's key; right after
+Runway answers, the entry gets the task id. Reading the ledger before submitting then tells:
+
+* an entry with a task id: the generation was accepted; reattach to that task, never resubmit;
+* an intent without a task id: a create may have been sent and billed, its id lost (a crash or
+  an ambiguous answer); stop with ``AmbiguousSubmission`` unless the user allows a resubmit;
+* no entry: nothing was sent; submitting is safe.
+
+The ledger lives in a Prefect ``WritableFileSystem``: by default the destination ``S3Bucket``,
+under ``_runway/ledger/``, so every worker that writes to the same place sees the same ledger.
+A read that fails for any reason other than "not found" raises: guessing "absent" could pay twice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["LedgerEntry", "LedgerStorage", "SubmissionLedger", "UploadRecord"]
+
+
+class LedgerStorage(Protocol):
+    """What the ledger needs of a Prefect file system block (S3Bucket, LocalFileSystem...)."""
+
+    async def aread_path(self, path: str) -> bytes: ...
+
+    async def awrite_path(self, path: str, content: bytes) -> str: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LedgerEntry(BaseModel):
+    """One attempt at a generation, as far as Runway is concerned.
+
+    Attributes:
+        key: The attempt's key (generation key and attempt number).
+        state: ``intent`` before the create is sent, ``submitted`` once Runway gave a task id.
+        task_id: Runway's task id, once known.
+        model: The Runway model.
+        estimated_credits: Runway's ``estimatedCost`` at create.
+        flow_run_id: The Prefect flow run that submitted it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    state: Literal["intent", "submitted"]
+    model: str
+    task_id: str | None = None
+    estimated_credits: float | None = None
+    flow_run_id: str | None = None
+    intent_at: datetime = Field(default_factory=_now)
+    submitted_at: datetime | None = None
+
+
+class UploadRecord(BaseModel):
+    """A file uploaded to Runway, reusable while its ``runway://`` URI stays fresh."""
+
+    content_id: str
+    uri: str
+    uploaded_at: float
+
+
+def _is_missing(error: Exception) -> bool:
+    # LocalFileSystem raises ValueError("Path ... does not exist."); S3Bucket a botocore
+    # ClientError whose code is NoSuchKey or 404.
+    if isinstance(error, ValueError) and "does not exist" in str(error):
+        return True
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        code = str(response.get("Error", {}).get("Code", ""))
+        return code in ("NoSuchKey", "404", "NotFound")
+    return False
+
+
+class SubmissionLedger:
+    """The ledger of submissions (and reusable uploads) in a file system block.
+
+    Args:
+        storage: Where to keep it: an ``S3Bucket`` (shared by every worker) or a
+            ``LocalFileSystem`` (one machine).
+        folder: Folder under the storage's own base path.
+
+    Example:
+        ```python
+        ledger = SubmissionLedger(s3_bucket, "renders/_runway")
+        entry = await ledger.read("3f2a...-1")
+        ```
+    """
+
+    def __init__(self, storage: LedgerStorage, folder: str = "_runway") -> None:
+        self._storage = storage
+        self._folder = folder.strip("/")
+
+    def _path(self, kind: str, name: str) -> str:
+        return f"{self._folder}/{kind}/{name}.json"
+
+    async def _read(self, path: str) -> bytes | None:
+        try:
+            return await self._storage.aread_path(path)
+        except Exception as error:
+            if _is_missing(error):
+                return None
+            raise
+
+    async def read(self, key: str) -> LedgerEntry | None:
+        """The entry for an attempt key, or None if nothing was ever sent for it."""
+        content = await self._read(self._path("ledger", key))
+        return LedgerEntry.model_validate_json(content) if content is not None else None
+
+    async def write(self, entry: LedgerEntry) -> None:
+        """Write (or replace) an entry; returns once it is durable in the storage."""
+        await self._storage.awrite_path(
+            self._path("ledger", entry.key), entry.model_dump_json(indent=2).encode()
+        )
+
+    async def record_intent(self, key: str, *, model: str, flow_run_id: str | None) -> LedgerEntry:
+        entry = LedgerEntry(key=key, state="intent", model=model, flow_run_id=flow_run_id)
+        await self.write(entry)
+        return entry
+
+    async def record_submitted(
+        self, intent: LedgerEntry, *, task_id: str, estimated_credits: float | None
+    ) -> LedgerEntry:
+        entry = intent.model_copy(
+            update={
+                "state": "submitted",
+                "task_id": task_id,
+                "estimated_credits": estimated_credits,
+                "submitted_at": _now(),
+            }
+        )
+        await self.write(entry)
+        return entry
+
+    async def read_upload(self, content_id: str) -> UploadRecord | None:
+        content = await self._read(self._path("uploads", content_id))
+        return UploadRecord.model_validate_json(content) if content is not None else None
+
+    async def write_upload(self, record: UploadRecord) -> None:
+        await self._storage.awrite_path(
+            self._path("uploads", record.content_id), json.dumps(record.model_dump()).encode()
+        )
