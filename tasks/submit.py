@@ -1,0 +1,153 @@
+"""Submitting a generation: at most once per attempt key, whatever crashes in between.
+
+The order is what makes it safe (DESIGN.md, "submit"):
+
+1. A task id already recorded for the attempt key (in Prefect's cache, or in the ledger)?
+   Reuse it: no POST.
+2. An intent recorded with no task id? A previous submit may have been billed and its id lost
+   (a crash between the POST and the record, or an ambiguous answer): raise
+   ``AmbiguousSubmission``, unless the user explicitly allows a resubmit.
+3. Otherwise write the intent durably, POST once, record the task id.
+
+There are no Prefect retries here: the client's failure matrix is the only HTTP retry layer, and
+it never repeats a create that may have reached Runway.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import task
+from prefect.context import TaskRunContext
+from pydantic import BaseModel, ConfigDict
+
+from runway import AmbiguousSubmission, GenerationRequest, RunwayClient
+from tasks._crash import crash_point
+from tasks.ledger import SubmissionLedger
+
+__all__ = ["SubmittedTask", "submit_generation"]
+
+logger = logging.getLogger("tasks.submit")
+
+
+class SubmittedTask(BaseModel):
+    """A request Runway accepted.
+
+    Attributes:
+        key: The attempt key it was submitted under.
+        task_id: Runway's task id.
+        model: The Runway model.
+        estimated_credits: The most it may charge.
+        submitted_at: When Runway accepted it (or when the ledger first recorded it).
+        reused: True when an earlier run had already submitted it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    task_id: str
+    model: str
+    estimated_credits: float | None = None
+    submitted_at: datetime
+    reused: bool = False
+
+
+def _attempt_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    return f"runway-submit-{parameters['key']}"
+
+
+def _flow_run_id() -> str | None:
+    from prefect.runtime import flow_run
+
+    run_id = flow_run.get_id()
+    return str(run_id) if run_id else None
+
+
+async def submit_once(
+    request: GenerationRequest,
+    *,
+    key: str,
+    client: RunwayClient,
+    ledger: SubmissionLedger,
+    allow_resubmit: bool = False,
+) -> SubmittedTask:
+    """The submit protocol without Prefect: ledger first, then at most one POST.
+
+    Raises:
+        AmbiguousSubmission: an earlier submit of this attempt may have been billed with its
+            id lost, or this one got no answer after sending.
+    """
+    entry = await ledger.read(key)
+    if entry is not None and entry.task_id is not None:
+        logger.info("%s: already submitted as Runway task %s; reattaching", key, entry.task_id)
+        return SubmittedTask(
+            key=key,
+            task_id=entry.task_id,
+            model=entry.model,
+            estimated_credits=entry.estimated_credits,
+            submitted_at=entry.submitted_at or entry.intent_at,
+            reused=True,
+        )
+    if entry is not None and not allow_resubmit:
+        raise AmbiguousSubmission(
+            operation=f"submit {request.model} (key {key})",
+            cause=(
+                f"an earlier submit at {entry.intent_at.isoformat()} (flow run "
+                f"{entry.flow_run_id}) recorded its intent but never its task id"
+            ),
+        )
+    if entry is not None:
+        logger.warning("%s: resubmitting over an unresolved intent, as allowed", key)
+    intent = await ledger.record_intent(key, model=request.model, flow_run_id=_flow_run_id())
+    crash_point("before_post")
+    created = await client.create(request)
+    crash_point("after_post")
+    estimate = created.estimated_cost.credits if created.estimated_cost else None
+    await ledger.record_submitted(intent, task_id=created.id, estimated_credits=estimate)
+    logger.info(
+        "Submitted %s as Runway task %s (estimated %s credits)",
+        request.model,
+        created.id,
+        estimate if estimate is not None else "?",
+    )
+    return SubmittedTask(
+        key=key,
+        task_id=created.id,
+        model=request.model,
+        estimated_credits=estimate,
+        submitted_at=datetime.now(UTC),
+    )
+
+
+@task(
+    name="runway-submit",
+    task_run_name="submit-{key}",
+    cache_key_fn=_attempt_key,
+    persist_result=True,
+    retries=0,
+)
+async def submit_generation(
+    request: GenerationRequest,
+    *,
+    key: str,
+    client: RunwayClient,
+    ledger: SubmissionLedger,
+    allow_resubmit: bool = False,
+) -> SubmittedTask:
+    """Submit one attempt of a generation (a Prefect task, cached by attempt key).
+
+    Called directly from a flow, never from another task: a nested task's cache record is only
+    written when its parent commits, so a crash would forget the task id.
+
+    Args:
+        request: The validated request, inputs prepared.
+        key: The attempt key.
+        client: The Runway client.
+        ledger: The submission ledger.
+        allow_resubmit: Resubmit over an intent with no task id (may pay twice).
+    """
+    return await submit_once(
+        request, key=key, client=client, ledger=ledger, allow_resubmit=allow_resubmit
+    )
