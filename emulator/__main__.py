@@ -1,10 +1,11 @@
 """``python -m emulator``: serve the emulator in the foreground until Ctrl+C.
 
     python -m emulator --host 127.0.0.1 --port 8123 [--config settings.json] [--api-key KEY]
+                       [--mode runway|cometapi]
 
-The config file holds ``EmulatorConfig`` fields as JSON; ``--host``/``--port``/``--api-key``
-override it. The base URL and the key are printed first, one per line, so scripts can read
-them.
+The config file holds ``EmulatorConfig`` fields as JSON; ``--host``/``--port``/``--api-key``/
+``--mode`` override it. The base URL and the key are printed first, one per line, so scripts
+can read them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from emulator.config import EmulatorConfig
 from emulator.server import bind_socket, uvicorn_config
 from emulator.state import EmulatorState
 
-__all__ = ["main"]
+__all__ = ["config_from_args", "main"]
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -31,18 +32,35 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=None, help="TCP port (default 0: any free)")
     parser.add_argument("--config", type=Path, default=None, help="EmulatorConfig as JSON")
     parser.add_argument("--api-key", default=None, help="the bearer key to accept")
+    parser.add_argument(
+        "--mode",
+        choices=("runway", "cometapi"),
+        default=None,
+        help="API shape: Runway's /v1 (default) or CometAPI's /runwayml/v1",
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn log level")
     return parser.parse_args(argv)
+
+
+def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
+    """The config file's settings with the command line's overrides applied."""
+    settings = json.loads(args.config.read_text()) if args.config is not None else {}
+    overrides = (
+        ("host", args.host),
+        ("port", args.port),
+        ("api_key", args.api_key),
+        ("mode", args.mode),
+    )
+    for field, value in overrides:
+        if value is not None:
+            settings[field] = value
+    return EmulatorConfig.model_validate(settings)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments, print the base URL and key, and serve until interrupted."""
     args = _parse(argv)
-    settings = json.loads(args.config.read_text()) if args.config is not None else {}
-    for field, value in (("host", args.host), ("port", args.port), ("api_key", args.api_key)):
-        if value is not None:
-            settings[field] = value
-    config = EmulatorConfig.model_validate(settings)
+    config = config_from_args(args)
     sock = bind_socket(config.host, config.port)
     port = sock.getsockname()[1]
     host = f"[{config.host}]" if ":" in config.host else config.host

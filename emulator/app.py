@@ -5,6 +5,15 @@ Runway routes (``/v1/...``) need ``Authorization: Bearer <key>`` (else 401) and
 URL and ``/_emulator/...`` need neither. Every error body is ``{"error": ...}`` (plus
 ``issues`` for validation failures).
 
+In CometAPI mode (``config.mode == "cometapi"``, see :mod:`emulator.cometapi`) the API routes
+are ``POST /runwayml/v1/image_to_video``, ``POST /runwayml/v1/character_performance`` (creates
+answer a bare ``{"id"}``) and ``GET /runwayml/v1/tasks/{id}``; ``X-Runway-Version`` is required
+on creates and optional on the GET (a wrong value still answers 400). ``/v1/...``, uploads,
+DELETE and the organization routes answer 404. CometAPI's tighter limits (seed up to 999999999,
+promptText up to 512) answer Runway's 400 validation shape. An unknown task, or one created
+less than ``cometapi_not_exist_seconds`` ago, answers 400 ``{"code": "task_not_exist", ...}``.
+Other errors keep Runway's ``{"error": ...}`` shape (what CometAPI answers there is UNCONFIRMED).
+
 Admin API (no auth; for tests and benchmarks):
 
 * ``GET /_emulator/stats``: counters (see :meth:`EmulatorState.stats`).
@@ -29,6 +38,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
+from emulator import cometapi
 from emulator.config import API_VERSION
 from emulator.faults import Fault, FaultPlan
 from emulator.formdata import FormDataError, boundary_of, read_form_data
@@ -38,6 +48,7 @@ from emulator.state import ApiError, EmulatorState, OutputHandle, Task
 from emulator.validation import (
     CreateRequest,
     Issue,
+    cometapi_limit_issues,
     validate_character_performance,
     validate_image_to_video,
     validate_upload_request,
@@ -162,8 +173,8 @@ def create_app(state: EmulatorState) -> FastAPI:
     Args:
         state: The emulated organization; the app reads and changes it on its event loop.
     """
-    if state.config.mode != "runway":  # pragma: no cover - the only mode so far
-        raise NotImplementedError(f"mode {state.config.mode!r}")
+    comet = state.config.mode == "cometapi"
+    prefix = "/runwayml/v1" if comet else "/v1"
 
     app = FastAPI(
         title="Runway API emulator",
@@ -181,10 +192,12 @@ def create_app(state: EmulatorState) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        message = {404: "Not found.", 405: "Method not allowed."}.get(
-            error.status_code, str(error.detail)
-        )
-        return _error(error.status_code, message)
+        status = error.status_code
+        if comet and status == 405:
+            # The proxy offers no DELETE (or other methods) on its routes: as if absent.
+            status = 404
+        message = {404: "Not found.", 405: "Method not allowed."}.get(status, str(error.detail))
+        return _error(status, message)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -192,12 +205,15 @@ def create_app(state: EmulatorState) -> FastAPI:
 
     # ---------------------------------------------------------------------------- helpers
 
-    def check_auth(request: Request) -> None:
+    def check_auth(request: Request, *, version_optional: bool = False) -> None:
         authorization = request.headers.get("authorization", "")
         scheme, _, key = authorization.partition(" ")
         if scheme.lower() != "bearer" or key != state.config.api_key:
             raise ApiError(401, "Invalid API key. Check the Authorization header.")
-        if request.headers.get("x-runway-version") != API_VERSION:
+        version = request.headers.get("x-runway-version")
+        if version_optional and version is None:
+            return
+        if version != API_VERSION:
             raise ApiError(
                 400,
                 f"A valid X-Runway-Version header is required. Supported: {API_VERSION}.",
@@ -218,6 +234,9 @@ def create_app(state: EmulatorState) -> FastAPI:
             if fault.kind == "reset_before":
                 return _ResetResponse()
             if fault.kind == "not_found":
+                if comet and operation == "poll":
+                    state.counters["task_not_exist_answers"] += 1
+                    return JSONResponse(cometapi.not_exist_body(), status_code=400)
                 return _error(404, "Not found.")
             if fault.kind == "expire_link":
                 return _error(403, "The link has expired.")
@@ -272,10 +291,17 @@ def create_app(state: EmulatorState) -> FastAPI:
                 if body is None:
                     raise ApiError(400, "The request body is not valid JSON.")
                 checked = validate(body, state.resolve_upload)
+                if comet:
+                    issues = checked if isinstance(checked, list) else []
+                    issues = issues + cometapi_limit_issues(body, issues)
+                    if issues:
+                        checked = issues
                 if isinstance(checked, list):
                     raise _issues_error(checked)
                 task = await state.create_task(checked)
                 created = True
+                if comet:
+                    return JSONResponse({"id": task.id})
                 return JSONResponse({"id": task.id, "estimatedCost": {"credits": task.estimate}})
 
             return await with_faults("create", names, handler)
@@ -283,40 +309,52 @@ def create_app(state: EmulatorState) -> FastAPI:
             if not created:
                 state.counters["rejected_creates"] += 1
 
-    @app.post("/v1/image_to_video")
+    @app.post(f"{prefix}/image_to_video")
     async def image_to_video(request: Request) -> Response:
         return await create(request, "image_to_video", validate_image_to_video)
 
-    @app.post("/v1/character_performance")
+    @app.post(f"{prefix}/character_performance")
     async def character_performance(request: Request) -> Response:
         return await create(request, "character_performance", validate_character_performance)
 
     # -------------------------------------------------------------------------------- tasks
 
-    @app.get("/v1/tasks/{task_id}")
+    @app.get(f"{prefix}/tasks/{{task_id}}")
     async def get_task(request: Request, task_id: str) -> Response:
-        check_auth(request)
+        check_auth(request, version_optional=comet)
         state.counters["gets"] += 1
 
         async def handler(_fault: Fault | None) -> Response:
             task = state.visible_task(task_id)
+            if comet:
+                fresh_until = (
+                    task.created_mono + state.config.cometapi_not_exist_seconds
+                    if task is not None
+                    else None
+                )
+                if task is None or (fresh_until is not None and state.clock() < fresh_until):
+                    state.counters["task_not_exist_answers"] += 1
+                    return JSONResponse(cometapi.not_exist_body(), status_code=400)
+                return JSONResponse(cometapi.task_details(state, task, output_urls(request)))
             if task is None:
                 raise ApiError(404, "Task not found.")
             return JSONResponse(state.task_json(task, output_urls(request)))
 
         return await with_faults("poll", ("tasks",), handler)
 
-    @app.delete("/v1/tasks/{task_id}")
-    async def delete_task(request: Request, task_id: str) -> Response:
-        check_auth(request)
-        state.counters["deletes"] += 1
+    if not comet:
+        # CometAPI documents no DELETE: it answers 404 there (see _http_error).
+        @app.delete("/v1/tasks/{task_id}")
+        async def delete_task(request: Request, task_id: str) -> Response:
+            check_auth(request)
+            state.counters["deletes"] += 1
 
-        async def handler(_fault: Fault | None) -> Response:
-            if not state.delete_task(task_id):
-                raise ApiError(404, "Task not found.")
-            return Response(status_code=204)
+            async def handler(_fault: Fault | None) -> Response:
+                if not state.delete_task(task_id):
+                    raise ApiError(404, "Task not found.")
+                return Response(status_code=204)
 
-        return await with_faults("delete", ("tasks",), handler)
+            return await with_faults("delete", ("tasks",), handler)
 
     # ------------------------------------------------------------------------------ outputs
 
@@ -373,110 +411,114 @@ def create_app(state: EmulatorState) -> FastAPI:
 
     # ------------------------------------------------------------------------------ uploads
 
-    @app.post("/v1/uploads")
-    async def create_upload(request: Request) -> Response:
-        check_auth(request)
-        state.counters["upload_requests"] += 1
+    if not comet:
+        # CometAPI documents no uploads or organization routes: they answer 404.
+        @app.post("/v1/uploads")
+        async def create_upload(request: Request) -> Response:
+            check_auth(request)
+            state.counters["upload_requests"] += 1
 
-        async def handler(_fault: Fault | None) -> Response:
-            checked = validate_upload_request(await json_body(request))
-            if isinstance(checked, list):
-                raise _issues_error(checked)
-            filename, media_type = checked
-            upload = state.create_upload(filename, media_type)
-            return JSONResponse(
-                {
-                    "uploadUrl": f"{base_url(request)}/_uploads/{upload.id}",
-                    "fields": upload.fields,
-                    "runwayUri": upload.runway_uri,
-                }
-            )
-
-        return await with_faults("upload", ("uploads",), handler)
-
-    @app.post("/_uploads/{upload_id}")
-    async def store_upload(request: Request, upload_id: str) -> Response:
-        async def handler(_fault: Fault | None) -> Response:
-            upload = state.uploads.get(upload_id)
-            if upload is None:
-                raise ApiError(404, "No such upload.")
-            if state.wall_clock() >= upload.url_expires_wall:
-                raise ApiError(403, "Request has expired.")
-            boundary = boundary_of(request.headers.get("content-type", ""))
-            if boundary is None:
-                raise ApiError(400, "The body must be multipart/form-data.")
-            path = state.new_upload_path()
-            try:
-                form = await read_form_data(
-                    request.stream(), boundary, path, max_file_bytes=UPLOAD_MAX_BYTES
+            async def handler(_fault: Fault | None) -> Response:
+                checked = validate_upload_request(await json_body(request))
+                if isinstance(checked, list):
+                    raise _issues_error(checked)
+                filename, media_type = checked
+                upload = state.create_upload(filename, media_type)
+                return JSONResponse(
+                    {
+                        "uploadUrl": f"{base_url(request)}/_uploads/{upload.id}",
+                        "fields": upload.fields,
+                        "runwayUri": upload.runway_uri,
+                    }
                 )
-                if any(form.fields.get(key) != value for key, value in upload.fields.items()):
-                    raise ApiError(403, "Invalid policy or signature: send every field as given.")
-                if form.file_sha256 is None:
-                    raise ApiError(400, "The form has no file part named 'file'.")
-                if form.file_size < UPLOAD_MIN_BYTES:
-                    raise ApiError(400, f"The file is smaller than {UPLOAD_MIN_BYTES} bytes.")
-                if form.file_size > UPLOAD_MAX_BYTES:
-                    raise ApiError(400, "The file is larger than 200 MB.")
-            except FormDataError as error:
-                path.unlink(missing_ok=True)
-                raise ApiError(400, f"Malformed multipart/form-data: {error}") from None
-            except ApiError:
-                path.unlink(missing_ok=True)
-                raise
-            state.store_upload(upload, path, form.file_size, form.file_sha256)
-            return Response(status_code=204)
 
-        return await with_faults("upload", ("storage",), handler)
+            return await with_faults("upload", ("uploads",), handler)
 
-    # ------------------------------------------------------------------------- organization
-
-    @app.get("/v1/organization")
-    async def organization(request: Request) -> Response:
-        check_auth(request)
-        state.counters["organization_reads"] += 1
-
-        async def handler(_fault: Fault | None) -> Response:
-            return JSONResponse(state.organization())
-
-        return await with_faults("organization", ("organization",), handler)
-
-    @app.post("/v1/organization/usage")
-    async def organization_usage(request: Request) -> Response:
-        check_auth(request)
-
-        async def handler(_fault: Fault | None) -> Response:
-            checked = validate_usage_request(await json_body(request))
-            if isinstance(checked, list):
-                raise _issues_error(checked)
-            today = datetime.fromtimestamp(state.wall_clock(), UTC).date()
-            start = (
-                date.fromisoformat(checked["startDate"])
-                if "startDate" in checked
-                else today - timedelta(days=30)
-            )
-            before = (
-                date.fromisoformat(checked["beforeDate"])
-                if "beforeDate" in checked
-                else start + timedelta(days=30)
-            )
-            if before <= start:
-                raise _issues_error(
-                    [Issue("custom", ("beforeDate",), "beforeDate must be after startDate.")]
-                )
-            if before > start + timedelta(days=90):
-                raise _issues_error(
-                    [
-                        Issue(
-                            "custom",
-                            ("beforeDate",),
-                            "beforeDate must be at most 90 days after startDate.",
+        @app.post("/_uploads/{upload_id}")
+        async def store_upload(request: Request, upload_id: str) -> Response:
+            async def handler(_fault: Fault | None) -> Response:
+                upload = state.uploads.get(upload_id)
+                if upload is None:
+                    raise ApiError(404, "No such upload.")
+                if state.wall_clock() >= upload.url_expires_wall:
+                    raise ApiError(403, "Request has expired.")
+                boundary = boundary_of(request.headers.get("content-type", ""))
+                if boundary is None:
+                    raise ApiError(400, "The body must be multipart/form-data.")
+                path = state.new_upload_path()
+                try:
+                    form = await read_form_data(
+                        request.stream(), boundary, path, max_file_bytes=UPLOAD_MAX_BYTES
+                    )
+                    if any(form.fields.get(key) != value for key, value in upload.fields.items()):
+                        raise ApiError(
+                            403, "Invalid policy or signature: send every field as given."
                         )
-                    ]
-                )
-            return JSONResponse(state.usage(start, before))
+                    if form.file_sha256 is None:
+                        raise ApiError(400, "The form has no file part named 'file'.")
+                    if form.file_size < UPLOAD_MIN_BYTES:
+                        raise ApiError(400, f"The file is smaller than {UPLOAD_MIN_BYTES} bytes.")
+                    if form.file_size > UPLOAD_MAX_BYTES:
+                        raise ApiError(400, "The file is larger than 200 MB.")
+                except FormDataError as error:
+                    path.unlink(missing_ok=True)
+                    raise ApiError(400, f"Malformed multipart/form-data: {error}") from None
+                except ApiError:
+                    path.unlink(missing_ok=True)
+                    raise
+                state.store_upload(upload, path, form.file_size, form.file_sha256)
+                return Response(status_code=204)
 
-        return await with_faults("organization", ("usage",), handler)
+            return await with_faults("upload", ("storage",), handler)
+
+        # ------------------------------------------------------------------------- organization
+
+        @app.get("/v1/organization")
+        async def organization(request: Request) -> Response:
+            check_auth(request)
+            state.counters["organization_reads"] += 1
+
+            async def handler(_fault: Fault | None) -> Response:
+                return JSONResponse(state.organization())
+
+            return await with_faults("organization", ("organization",), handler)
+
+        @app.post("/v1/organization/usage")
+        async def organization_usage(request: Request) -> Response:
+            check_auth(request)
+
+            async def handler(_fault: Fault | None) -> Response:
+                checked = validate_usage_request(await json_body(request))
+                if isinstance(checked, list):
+                    raise _issues_error(checked)
+                today = datetime.fromtimestamp(state.wall_clock(), UTC).date()
+                start = (
+                    date.fromisoformat(checked["startDate"])
+                    if "startDate" in checked
+                    else today - timedelta(days=30)
+                )
+                before = (
+                    date.fromisoformat(checked["beforeDate"])
+                    if "beforeDate" in checked
+                    else start + timedelta(days=30)
+                )
+                if before <= start:
+                    raise _issues_error(
+                        [Issue("custom", ("beforeDate",), "beforeDate must be after startDate.")]
+                    )
+                if before > start + timedelta(days=90):
+                    raise _issues_error(
+                        [
+                            Issue(
+                                "custom",
+                                ("beforeDate",),
+                                "beforeDate must be at most 90 days after startDate.",
+                            )
+                        ]
+                    )
+                return JSONResponse(state.usage(start, before))
+
+            return await with_faults("organization", ("usage",), handler)
 
     # -------------------------------------------------------------------------------- admin
 

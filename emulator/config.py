@@ -59,8 +59,16 @@ class EmulatorConfig(BaseModel):
         fps: Frame rate of output videos.
         output_bytes: When set, outputs are deterministic pseudo-random bytes of exactly this
             size instead of an MP4 (streamed in constant memory, for large-download benchmarks).
-        mode: Which provider's API shape to serve. Only ``"runway"`` exists yet; a CometAPI
-            mode is planned.
+        mode: Which provider's API shape to serve: ``"runway"`` (Runway's own, ``/v1/...``) or
+            ``"cometapi"`` (the CometAPI proxy's official-format routes, ``/runwayml/v1/...``;
+            see the README). Fixed while running.
+        cometapi_task_shape: CometAPI mode: how task details come back. ``"bare"`` is Runway's
+            task object with the proxy's documented statuses (THROTTLED shows as PENDING);
+            ``"wrapped"`` is the gateway envelope ``{"code": "success", "data": {...}}`` with
+            Runway's task object inside; ``"alternate"`` answers wrapped, then bare, then
+            wrapped... on successive GETs of the same task, to prove a client parses both.
+        cometapi_not_exist_seconds: CometAPI mode: how long a task just created answers
+            ``400 {"code": "task_not_exist"}`` before its details can be read.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -89,7 +97,9 @@ class EmulatorConfig(BaseModel):
     fps: int = Field(default=12, ge=1, le=60)
     output_bytes: int | None = Field(default=None, ge=1)
 
-    mode: Literal["runway"] = "runway"
+    mode: Literal["runway", "cometapi"] = "runway"
+    cometapi_task_shape: Literal["bare", "wrapped", "alternate"] = "wrapped"
+    cometapi_not_exist_seconds: float = Field(default=0.1, ge=0)
 
     @model_validator(mode="after")
     def _check_per_model(self) -> EmulatorConfig:

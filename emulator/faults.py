@@ -23,6 +23,9 @@ organization   ``GET /v1/organization``, ``POST /v1/organization/usage``  ``orga
 task           a newly created task (decides how it ends)                 endpoint or model
 =============  =========================================================  ===================
 
+In CometAPI mode the same operations apply to the ``/runwayml/v1/...`` routes, and a ``poll``
+``not_found`` answers the proxy's 400 ``task_not_exist``.
+
 Kinds: ``status`` (answer that status with ``{"error": ...}`` and do nothing else),
 ``reset_before`` (drop the connection with a TCP RST before processing), ``reset_after``
 (process fully, then RST instead of answering), ``slow`` (process, wait ``delay`` seconds,

@@ -72,6 +72,7 @@ from emulator.media import (
 from emulator.validation import ACT_TWO_RATIOS, CreateRequest, MediaRef
 
 __all__ = [
+    "TERMINAL",
     "ApiError",
     "EmulatorState",
     "OutputHandle",
@@ -181,6 +182,7 @@ class Task:
     cancelled_at: float | None = None
     cancelled_while: str | None = None
     deleted: bool = False
+    details_served: int = 0  # CometAPI mode: successful GETs, for the alternating shape
 
     def status_at(self, now: float) -> Status:
         """The task's status at ``now``; valid once the model was advanced to ``now``."""
@@ -799,6 +801,7 @@ class EmulatorState:
             "task_ids": list(self.tasks),
             "rejected_creates": counters["rejected_creates"],
             "gets": counters["gets"],
+            "task_not_exist_answers": counters["task_not_exist_answers"],
             "deletes": counters["deletes"],
             "deleted_task_ids": list(self.deleted_task_ids),
             "cancelled_task_ids": list(self.cancelled_task_ids),

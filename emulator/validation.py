@@ -49,6 +49,7 @@ __all__ = [
     "Issue",
     "MediaRef",
     "UploadResolver",
+    "cometapi_limit_issues",
     "utf16_length",
     "validate_character_performance",
     "validate_image_to_video",
@@ -62,6 +63,9 @@ DATA_URI_MAX_CHARS = 5 * 1024 * 1024
 URI_MIN_CHARS = 13
 PROMPT_MAX_UTF16 = 1000
 SEED_MAX = 4_294_967_295
+#: CometAPI's documented limits, tighter than Runway's (reference/cometapi.md section 1.1).
+COMETAPI_SEED_MAX = 999_999_999
+COMETAPI_PROMPT_MAX_UTF16 = 512
 
 IMAGE_MEDIA_TYPES = frozenset({"image/jpeg", "image/jpg", "image/png", "image/webp"})
 VIDEO_MEDIA_TYPES = frozenset(
@@ -686,6 +690,31 @@ def validate_character_performance(
         character=character,
         reference=reference,
     )
+
+
+def cometapi_limit_issues(body: Any, already: list[Issue]) -> list[Issue]:
+    """The issues CometAPI's tighter limits add to a create body that Runway's rules allow.
+
+    CometAPI documents ``seed`` 0-999999999 and ``promptText`` at most 512 characters for
+    image_to_video; the emulator applies the seed limit to character_performance too, whose
+    page gives no range (UNCONFIRMED). Fields that already have an issue in ``already`` are
+    skipped, so one field never gets two issues.
+
+    Args:
+        body: The parsed JSON body (any JSON value).
+        already: The issues Runway's own rules found.
+    """
+    if not isinstance(body, dict):
+        return []
+    flagged = {issue.path for issue in already}
+    checker = _Checker(lambda _uri: None)
+    seed = body.get("seed")
+    if ("seed",) not in flagged and isinstance(seed, int | float) and not isinstance(seed, bool):
+        checker.integer(seed, ("seed",), minimum=0, maximum=COMETAPI_SEED_MAX)
+    prompt = body.get("promptText")
+    if ("promptText",) not in flagged and isinstance(prompt, str):
+        checker.string(prompt, ("promptText",), min_len=1, max_len=COMETAPI_PROMPT_MAX_UTF16)
+    return checker.issues
 
 
 def validate_upload_request(body: Any) -> tuple[str, str] | list[Issue]:
