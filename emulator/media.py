@@ -2,9 +2,11 @@
 
 An output video shows the task's input picture (the prompt image, Act-Two's character image or
 the first frame of its character video) center-cropped to the requested ratio, with a slow
-zoom and pan, a crossfade to the last frame when one was given, and a thin progress bar along
-the bottom, so a person watching it sees a video move. Inputs the emulator cannot read (https
-URLs: it never fetches the internet) get a generated gradient with the model's name.
+zoom and pan, and a crossfade to the last frame when one was given, so a person watching it
+sees a video move. Nothing is drawn over the picture: every pixel, edges included, comes from
+the input (an earlier progress bar along the bottom showed as a white line there). Inputs the
+emulator cannot read (https URLs: it never fetches the internet) get a generated gradient with
+the model's name.
 
 Encodes are pure functions of (input content, size, frames, fps, model) and are cached, so a
 thousand identical tasks encode once. Decoding and encoding run in worker threads.
@@ -297,8 +299,6 @@ def render_mp4(
             if end is not None:
                 crop = (crop * (1 - t) + end[window] * t).astype(np.uint8)
             picture = _resize(crop, width, height)
-            bar = max(2, height // 40)
-            picture[height - bar :, : max(1, round(width * (index + 1) / frames))] = 255
             frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
             frame.pts = index
             container.mux(stream.encode(frame))

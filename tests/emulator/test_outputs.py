@@ -102,12 +102,55 @@ def test_the_video_shows_the_input_picture_and_moves(http: httpx.Client) -> None
     )
     _, link = _succeed(http, "/v1/image_to_video", body)
     frames = _frames(httpx.get(link).content)
-    top = slice(0, frames[0].shape[0] * 3 // 4)  # above the progress bar
-    first = frames[0][top].reshape(-1, 3).mean(axis=0)
-    last = frames[-1][top].reshape(-1, 3).mean(axis=0)
+    first = frames[0].reshape(-1, 3).mean(axis=0)
+    last = frames[-1].reshape(-1, 3).mean(axis=0)
     assert first[0] > 150 > first[2]  # starts red
     assert last[2] > 150 > last[0]  # crossfades to the last frame: blue
     assert not np.array_equal(frames[0], frames[len(frames) // 2])
+
+
+def _two_band_png(top: tuple[int, int, int], bottom: tuple[int, int, int]) -> bytes:
+    import av
+
+    picture = np.zeros((120, 160, 3), dtype=np.uint8)
+    picture[:60], picture[60:] = top, bottom
+    codec = av.CodecContext.create("png", "w")
+    codec.width, codec.height, codec.pix_fmt = 160, 120, "rgb24"
+    frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+    return b"".join(bytes(p) for p in [*codec.encode(frame), *codec.encode(None)])
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "size"),
+    [
+        ("/v1/image_to_video", i2v_body(ratio="1280:720", duration=2), (640, 360)),
+        ("/v1/character_performance", act_two_body(ratio="960:960"), (640, 640)),
+    ],
+    ids=["gen4_turbo-640x360", "act_two-640x640"],
+)
+def test_the_bottom_rows_show_the_input_picture(
+    make_emulator: MakeEmulator, path: str, body: dict[str, Any], size: tuple[int, int]
+) -> None:
+    """Nothing is drawn over the picture: the last rows of every frame are the input's colour.
+
+    (A progress bar used to paint a white line along the bottom edge.) The input's lower half
+    is blue and its upper half red; the zoom keeps the frame's bottom edge in the lower half.
+    """
+    emu = make_emulator(frame_width=640, fps=6)
+    bottom = (40, 90, 160)
+    uri = data_uri("image/png", _two_band_png((200, 60, 40), bottom))
+    if "promptImage" in body:
+        body = {**body, "promptImage": uri}
+    else:
+        body = {**body, "character": {"type": "image", "uri": uri}}
+    with client(emu) as http:
+        _, link = _succeed(http, path, body)
+        frames = _frames(http.get(link).content)
+    assert (frames[0].shape[1], frames[0].shape[0]) == size
+    for index, frame in enumerate(frames):
+        last_rows = frame[-4:].astype(int)
+        difference = np.abs(last_rows - np.array(bottom)).max()
+        assert difference <= 12, f"frame {index}: last rows differ from the input by {difference}"
 
 
 def test_act_two_follows_the_reference_duration_and_the_character_picture(
