@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from emulator import Fault, FaultPlan, RunwayEmulator
+from emulator import EmulatorConfig, Fault, FaultPlan, RunwayEmulator
 from emulator.__main__ import _parse, config_from_args
-from tests.emulator.conftest import MakeEmulator
 from tests.emulator.support import (
     VERSION,
     ManualClock,
@@ -40,22 +40,33 @@ def details(http: httpx.Client, task_id: str) -> dict[str, Any]:
     return body
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+_CLOCK = ManualClock()
 
 
-@pytest.fixture
-def comet(make_emulator: MakeEmulator, clock: ManualClock) -> RunwayEmulator:
-    """CometAPI mode on a hand-driven clock: 1 s queued, 10 s running, one gen4_turbo slot."""
-    return make_emulator(
-        clock,
+@pytest.fixture(scope="module")
+def comet_server() -> Iterator[RunwayEmulator]:
+    """One CometAPI-mode emulator for the module, on a hand-driven clock."""
+    config = EmulatorConfig(
         mode="cometapi",
         queue_seconds=1.0,
         run_seconds=10.0,
         max_concurrent={"gen4_turbo": 1},
         cometapi_not_exist_seconds=0.5,
     )
+    with RunwayEmulator(config, clock=_CLOCK) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return _CLOCK
+
+
+@pytest.fixture
+def comet(comet_server: RunwayEmulator) -> RunwayEmulator:
+    """CometAPI mode, reset: 1 s queued, 10 s running, one gen4_turbo slot, 0.5 s not_exist."""
+    comet_server.reset()
+    return comet_server
 
 
 def test_only_the_proxy_routes_exist(comet: RunwayEmulator) -> None:
@@ -209,17 +220,10 @@ def test_a_failed_act_two_task_wrapped_and_bare(comet: RunwayEmulator, clock: Ma
 
 
 def test_bare_details_use_the_documented_status_set(
-    make_emulator: MakeEmulator, clock: ManualClock
+    comet: RunwayEmulator, clock: ManualClock
 ) -> None:
-    emu = make_emulator(
-        clock,
-        mode="cometapi",
-        cometapi_task_shape="bare",
-        queue_seconds=1.0,
-        run_seconds=10.0,
-        max_concurrent={"gen4_turbo": 1},
-        cometapi_not_exist_seconds=0.0,
-    )
+    emu = comet
+    emu.configure(cometapi_task_shape="bare", cometapi_not_exist_seconds=0.0)
     with client(emu) as http:
         first = create(http, i2v_body())
         second = create(http, i2v_body(seed=1))
@@ -238,16 +242,9 @@ def test_bare_details_use_the_documented_status_set(
         assert "code" not in done and "data" not in done
 
 
-def test_alternate_switches_shape_on_each_get(
-    make_emulator: MakeEmulator, clock: ManualClock
-) -> None:
-    emu = make_emulator(
-        clock,
-        mode="cometapi",
-        cometapi_task_shape="alternate",
-        cometapi_not_exist_seconds=0.1,
-        queue_seconds=1.0,
-    )
+def test_alternate_switches_shape_on_each_get(comet: RunwayEmulator, clock: ManualClock) -> None:
+    emu = comet
+    emu.configure(cometapi_task_shape="alternate", cometapi_not_exist_seconds=0.1)
     with client(emu) as http:
         one = create(http, i2v_body())
         two = create(http, i2v_body(seed=2))
