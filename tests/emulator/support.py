@@ -134,7 +134,7 @@ def act_two_body(**fields: Any) -> dict[str, Any]:
 
 def decode_video(data: bytes) -> tuple[int, int, int, float]:
     """``(width, height, frames, seconds)`` of an MP4, decoding every frame."""
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.video[0]
         frames = list(container.decode(stream))
         assert stream.codec_context.name == "h264"

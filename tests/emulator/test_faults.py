@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -317,7 +318,7 @@ def _random_run(emu: RunwayEmulator, seed: int) -> tuple[list[Any], dict[str, in
     for other in emu.stats()["task_ids"]:
         # Through the admin API: polls would draw random faults of their own.
         record = wait_for(
-            lambda task_id=other: emu.task(task_id),
+            functools.partial(emu.task, other),
             lambda r: r["status"] in ("SUCCEEDED", "FAILED"),
         )
         outcomes.append((record["status"], record["failure_code"]))

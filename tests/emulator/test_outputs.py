@@ -39,7 +39,7 @@ def _frames(data: bytes) -> list[np.ndarray[Any, Any]]:
 
     import av
 
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
 
 

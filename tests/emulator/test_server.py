@@ -153,10 +153,13 @@ def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
     try:
         lines: queue.Queue[str] = queue.Queue()
         assert process.stdout is not None
-        reader = threading.Thread(
-            target=lambda: [lines.put(line) for line in process.stdout],  # type: ignore[union-attr]
-            daemon=True,
-        )
+        stdout = process.stdout
+
+        def read_lines() -> None:
+            for line in stdout:
+                lines.put(line)
+
+        reader = threading.Thread(target=read_lines, daemon=True)
         reader.start()
         first = lines.get(timeout=30).strip()
         second = lines.get(timeout=30).strip()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -14,17 +15,17 @@ from tests.emulator.support import ManualClock, act_two_body, client, i2v_body, 
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 
-def _create(http: httpx.Client, **fields: object) -> str:
+def _create(http: httpx.Client, **fields: Any) -> str:
     response = http.post("/v1/image_to_video", json=i2v_body(**fields))
     assert response.status_code == 200, response.text
     task_id: str = response.json()["id"]
     return task_id
 
 
-def _get(http: httpx.Client, task_id: str) -> dict[str, object]:
+def _get(http: httpx.Client, task_id: str) -> dict[str, Any]:
     response = http.get(f"/v1/tasks/{task_id}")
     assert response.status_code == 200, response.text
-    body: dict[str, object] = response.json()
+    body: dict[str, Any] = response.json()
     return body
 
 
@@ -79,7 +80,7 @@ def test_progress_grows_from_zero_to_one(make_emulator: MakeEmulator) -> None:
     emu = make_emulator(clock, queue_seconds=0.0, run_seconds=10.0)
     with client(emu) as http:
         task_id = _create(http)
-        seen = []
+        seen: list[float] = []
         for _ in range(10):
             body = _get(http, task_id)
             assert body["status"] == "RUNNING"
