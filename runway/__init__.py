@@ -5,6 +5,7 @@ Example:
     >>> from runway import RunwayClient, Gen4TurboImageToVideo, wait_for_task
 """
 
+from runway import logs as _logs
 from runway.character_performance import (
     ActTwoCharacterPerformance,
     CharacterImage,
@@ -114,3 +115,5 @@ __all__ = [
     "parse_generation_request",
     "wait_for_task",
 ]
+
+_logs.install()

@@ -100,6 +100,16 @@ class SubmissionLedger:
         self._storage = storage
         self._folder = folder.strip("/")
 
+    @property
+    def location(self) -> str:
+        """Where the ledger lives, e.g. ``s3://bucket/folder/_runway``: part of cache keys."""
+        bucket = getattr(self._storage, "bucket_name", None)
+        base = getattr(self._storage, "bucket_folder", None) or getattr(
+            self._storage, "basepath", ""
+        )
+        root = f"s3://{bucket}/{base}" if bucket else f"file://{base}"
+        return f"{root.rstrip('/')}/{self._folder}"
+
     def _path(self, kind: str, name: str) -> str:
         return f"{self._folder}/{kind}/{name}.json"
 

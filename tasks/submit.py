@@ -15,6 +15,7 @@ it never repeats a create that may have reached Runway.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -55,7 +56,11 @@ class SubmittedTask(BaseModel):
 
 
 def _attempt_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    return f"runway-submit-{parameters['key']}"
+    # The cache is a fast path to the ledger, so it is keyed by the ledger's location too: the
+    # same request written to another destination consults that destination's ledger.
+    ledger: SubmissionLedger = parameters["ledger"]
+    digest = hashlib.sha256(ledger.location.encode()).hexdigest()[:12]
+    return f"runway-submit-{digest}-{parameters['key']}"
 
 
 def _flow_run_id() -> str | None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# No network but the package registries: Prefect's telemetry would only log errors.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -46,3 +51,6 @@ def prefect_harness() -> Iterator[str]:
 
     with prefect_test_harness(server_startup_timeout=60):
         yield str(PREFECT_API_URL.value())
+
+
+pytest_plugins = ["tests.s3"]

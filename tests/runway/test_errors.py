@@ -2,6 +2,8 @@
 
 import pickle
 
+import pytest
+
 from runway import (
     AmbiguousSubmission,
     BadRequest,
@@ -58,3 +60,23 @@ def test_errors_survive_pickling() -> None:
         assert type(copy) is type(error)
         assert str(copy) == str(error)
         assert copy.__dict__ == error.__dict__
+
+
+def test_httpx_request_logs_lose_their_query_string(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    import httpx
+
+    import runway  # noqa: F401  (importing runway installs the filter)
+
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        logging.getLogger("httpx").info(
+            'HTTP Request: %s %s "%s %d %s"',
+            "GET",
+            httpx.URL("https://cdn.example.com/o.mp4?_jwt=SIGNED"),
+            "HTTP/1.1",
+            200,
+            "OK",
+        )
+    assert caplog.records and "SIGNED" not in caplog.records[-1].getMessage()
+    assert "https://cdn.example.com/o.mp4" in caplog.records[-1].getMessage()

@@ -1,0 +1,193 @@
+"""generate() in a Prefect flow, against the emulator and moto's S3: the lifecycle's promises."""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+from typing import Any
+
+import pytest
+from prefect import flow
+from prefect_aws import S3Bucket
+
+from emulator import Fault, FaultPlan, RunwayEmulator
+from runway import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
+from tasks.generate import GenerationResult, generate
+from tests.media_samples import png_data_uri
+
+FAST = WaitPolicy(poll_interval=0.05, jitter=0.1)
+SPEC = {
+    "request": {
+        "model": "gen4_turbo",
+        "promptImage": png_data_uri(),
+        "ratio": "1280:720",
+        "duration": 2,
+    },
+    "name": "harbour",
+}
+
+
+@flow(name="generate-one")
+async def generate_one(
+    spec: dict[str, Any],
+    bucket: S3Bucket,
+    client: RunwayClient,
+    policy: WaitPolicy = FAST,
+    allow_resubmit: bool = False,
+) -> GenerationResult:
+    return await generate(
+        spec,
+        destination=bucket,
+        prefix="renders",
+        client=client,
+        wait_policy=policy,
+        allow_resubmit=allow_resubmit,
+        extra_args={"Metadata": {"project": "harbour"}},
+    )
+
+
+def s3_object(bucket: S3Bucket, uri: str) -> dict[str, Any]:
+    key = uri.split("/", 3)[3]
+    s3 = bucket.credentials.get_s3_client()
+    return dict(s3.get_object(Bucket=bucket.bucket_name, Key=key))
+
+
+async def test_same_flow_twice_creates_once_and_downloads_once(
+    prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    first = await generate_one(SPEC, s3_bucket, client)
+    assert first.status == "succeeded" and not first.from_sidecar
+    assert first.output_uri == f"s3://{s3_bucket.bucket_name}/runway-out/renders/harbour.mp4"
+    downloads = emulator.stats()["downloads"]
+    second = await generate_one(SPEC, s3_bucket, client)
+    assert second.from_sidecar and second.output_uri == first.output_uri
+    stats = emulator.stats()
+    assert stats["creates_total"] == 1
+    assert stats["downloads"] == downloads  # the second run read the sidecar, nothing else
+    stored = s3_object(s3_bucket, first.output_uri)  # type: ignore[arg-type]
+    body = stored["Body"].read()
+    assert stored["ContentType"] == "video/mp4"
+    assert stored["Metadata"] == {"project": "harbour"}
+    assert first.sha256 == emulator.task(first.task_id)["outputs"][0]["sha256"]  # type: ignore[arg-type]
+    import hashlib
+
+    assert hashlib.sha256(body).hexdigest() == first.sha256
+    sidecar = json.loads(s3_object(s3_bucket, first.sidecar_uri)["Body"].read())  # type: ignore[arg-type]
+    assert sidecar["task_id"] == first.task_id and sidecar["credits"] == 10
+    assert sidecar["request"]["promptImage"].startswith("data:image/png;base64,...")
+
+
+async def test_retryable_failure_costs_exactly_one_more_create(
+    prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    emulator.set_faults(
+        FaultPlan(
+            rules=[Fault(operation="task", kind="fail", failure_code="INTERNAL.BAD_OUTPUT.CODE01")]
+        )
+    )
+    result = await generate_one(SPEC, s3_bucket, client)
+    assert result.status == "succeeded" and result.attempts == 2
+    assert emulator.stats()["creates_total"] == 2
+
+
+async def test_safety_failure_is_not_retried(
+    prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    emulator.set_faults(
+        FaultPlan(
+            rules=[
+                Fault(
+                    operation="task",
+                    kind="fail",
+                    failure_code="SAFETY.INPUT.IMAGE",
+                    failure="The input image was flagged.",
+                )
+            ]
+        )
+    )
+    result = await generate_one(SPEC, s3_bucket, client)
+    assert result.status == "failed" and result.attempts == 1
+    assert result.failure_code == "SAFETY.INPUT.IMAGE"
+    assert result.failure == "The input image was flagged."
+    assert emulator.stats()["creates_total"] == 1
+    with pytest.raises(Exception, match=r"\[SAFETY.INPUT.IMAGE\]: The input image was flagged"):
+        result.raise_for_status()
+
+
+async def test_expired_link_at_store_time_is_refreshed(
+    prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    emulator.set_faults(
+        FaultPlan(
+            rules=[
+                Fault(operation="download", kind="expire_link"),
+                Fault(operation="download", kind="truncate"),
+                Fault(operation="download", kind="ignore_range"),
+            ]
+        )
+    )
+    result = await generate_one(SPEC, s3_bucket, client)
+    assert result.status == "succeeded"
+    assert result.sha256 == emulator.task(result.task_id)["outputs"][0]["sha256"]  # type: ignore[arg-type]
+    assert emulator.stats()["creates_total"] == 1
+
+
+async def test_ambiguous_create_stops_and_opt_in_resubmits_once(
+    prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="reset_after")]))
+    with pytest.raises(AmbiguousSubmission):
+        await generate_one(SPEC, s3_bucket, client)
+    with pytest.raises(AmbiguousSubmission):
+        await generate_one(SPEC, s3_bucket, client)
+    assert emulator.stats()["creates_total"] == 1
+    result = await generate_one(SPEC, s3_bucket, client, allow_resubmit=True)
+    assert result.status == "succeeded"
+    assert emulator.stats()["creates_total"] == 2
+
+
+async def test_run_timeout_never_deletes_and_keeps_the_task_id(
+    prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    emulator.configure(run_seconds=30)
+    policy = WaitPolicy(poll_interval=0.05, max_run_seconds=0.3)
+    with pytest.raises(RunTimeout) as info:
+        await generate_one(SPEC, s3_bucket, client, policy)
+    assert emulator.stats()["deletes"] == 0
+    # The task id is in the ledger, so a later run (or the recover flow) can reattach.
+    s3 = s3_bucket.credentials.get_s3_client()
+    listed = s3.list_objects_v2(
+        Bucket=s3_bucket.bucket_name, Prefix="runway-out/renders/_runway/ledger/"
+    )
+    entries = [
+        json.loads(s3.get_object(Bucket=s3_bucket.bucket_name, Key=item["Key"])["Body"].read())
+        for item in listed.get("Contents", [])
+    ]
+    assert [entry["task_id"] for entry in entries] == [info.value.task_id]
+    assert "recover it later" in str(info.value)
+
+
+async def test_secrets_appear_nowhere(
+    prefect_harness: str,
+    emulator: RunwayEmulator,
+    client: RunwayClient,
+    s3_bucket: S3Bucket,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind="expire_link")]))
+    with caplog.at_level(logging.DEBUG):
+        result = await generate_one(SPEC, s3_bucket, client)
+    key = emulator.api_key
+    signature_marker = "_jwt="
+    leaks = [
+        f"{record.name}: {record.getMessage()[:300]}"
+        for record in caplog.records
+        if key in record.getMessage() or signature_marker in record.getMessage()
+    ]
+    assert leaks == []
+    assert key.encode() not in pickle.dumps(result)
+    s3 = s3_bucket.credentials.get_s3_client()
+    for item in s3.list_objects_v2(Bucket=s3_bucket.bucket_name).get("Contents", []):
+        body = s3.get_object(Bucket=s3_bucket.bucket_name, Key=item["Key"])["Body"].read()
+        assert key.encode() not in body and signature_marker.encode() not in body
