@@ -1,0 +1,71 @@
+"""A flow that runs one generation, for tests that run it as a separate process.
+
+Configured by environment variables (set by the tests): RUNWAY_BASE_URL, RUNWAY_API_KEY,
+S3_ENDPOINT_URL, S3_BUCKET, SPEC_JSON, and optionally ALLOW_RESUBMIT=1, POLL_SECONDS, SERVE=1
+(serve the flow as a deployment instead of running it once), and RUNWAY_CRASH_AT (a named crash
+point). Prints the result as JSON on its last line; exits 3 on AmbiguousSubmission.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+from prefect import flow
+from prefect_aws import AwsCredentials, S3Bucket
+from prefect_aws.client_parameters import AwsClientParameters
+
+from runway import AmbiguousSubmission, RetryPolicy, RunwayClient, WaitPolicy
+from tasks.generate import generate
+
+
+def _bucket() -> S3Bucket:
+    credentials = AwsCredentials(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+        aws_client_parameters=AwsClientParameters(endpoint_url=os.environ["S3_ENDPOINT_URL"]),
+    )
+    return S3Bucket(
+        bucket_name=os.environ["S3_BUCKET"], bucket_folder="runway-out", credentials=credentials
+    )
+
+
+@flow(name="generate-in-a-process")
+async def generate_in_a_process(spec_json: str, allow_resubmit: bool = False) -> dict[str, object]:
+    retry = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2)
+    policy = WaitPolicy(poll_interval=float(os.environ.get("POLL_SECONDS", "0.05")), jitter=0.1)
+    async with RunwayClient(
+        os.environ["RUNWAY_API_KEY"], base_url=os.environ["RUNWAY_BASE_URL"], retry=retry
+    ) as client:
+        result = await generate(
+            json.loads(spec_json),
+            destination=_bucket(),
+            prefix="crash",
+            client=client,
+            wait_policy=policy,
+            allow_resubmit=allow_resubmit,
+        )
+    return result.model_dump(mode="json")
+
+
+def main() -> None:
+    if os.environ.get("SERVE") == "1":
+        generate_in_a_process.serve(name="generate-served", print_starting_message=False)
+        return
+    try:
+        result = asyncio.run(
+            generate_in_a_process(
+                os.environ["SPEC_JSON"], allow_resubmit=os.environ.get("ALLOW_RESUBMIT") == "1"
+            )
+        )
+    except AmbiguousSubmission as error:
+        print(f"AMBIGUOUS {error}", flush=True)
+        sys.exit(3)
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""Crashes, SIGTERM and user cancellation of a flow process in the middle of a generation.
+
+The flow runs in its own process (tests/tasks/_generate_flow.py) against the session's Prefect
+harness, the emulator and moto's S3. Crashes happen at named points (RUNWAY_CRASH_AT), not
+after timers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from prefect.states import Cancelling
+from prefect_aws import S3Bucket
+
+from emulator import RunwayEmulator
+from tests.media_samples import png_data_uri
+from tests.s3 import MotoServer
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).with_name("_generate_flow.py")
+SPEC = {
+    "request": {
+        "model": "gen4_turbo",
+        "promptImage": png_data_uri(),
+        "ratio": "960:960",
+        "duration": 2,
+    },
+    "name": "take",
+}
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def flow_env(
+    prefect_harness: str, emulator: RunwayEmulator, s3_server: MotoServer, s3_bucket: S3Bucket,
+    tmp_path: Path,
+) -> dict[str, str]:  # fmt: skip
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PREFECT_API_URL": prefect_harness,
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "RUNWAY_BASE_URL": emulator.base_url,
+        "RUNWAY_API_KEY": emulator.api_key,
+        "S3_ENDPOINT_URL": s3_server.endpoint_url,
+        "S3_BUCKET": s3_bucket.bucket_name,
+        "SPEC_JSON": json.dumps(SPEC),
+    }
+
+
+def run_flow(env: dict[str, str], **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT)],
+        env={**env, **extra},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def stored_keys(bucket: S3Bucket) -> list[str]:
+    s3 = bucket.credentials.get_s3_client()
+    listed = s3.list_objects_v2(Bucket=bucket.bucket_name, Prefix="runway-out/crash/take")
+    return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+def last_json(output: str) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def test_killed_while_waiting_then_rerun_pays_nothing_more(
+    flow_env: dict[str, str], emulator: RunwayEmulator, s3_bucket: S3Bucket
+) -> None:
+    killed = run_flow(flow_env, RUNWAY_CRASH_AT="mid_poll")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert emulator.stats()["creates_total"] == 1
+    assert stored_keys(s3_bucket) == []
+    rerun = run_flow(flow_env)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    result = last_json(rerun.stdout)
+    assert result["status"] == "succeeded"
+    assert emulator.stats()["creates_total"] == 1  # reattached, not resubmitted
+    assert stored_keys(s3_bucket) == ["runway-out/crash/take.json", "runway-out/crash/take.mp4"]
+    assert result["sha256"] == emulator.task(result["task_id"])["outputs"][0]["sha256"]
+
+
+@pytest.mark.parametrize("point", ["before_sidecar"])
+def test_killed_while_storing_then_rerun_stores_without_a_create(
+    flow_env: dict[str, str], emulator: RunwayEmulator, s3_bucket: S3Bucket, point: str
+) -> None:
+    assert run_flow(flow_env, RUNWAY_CRASH_AT=point).returncode == -signal.SIGKILL
+    rerun = run_flow(flow_env)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert emulator.stats()["creates_total"] == 1
+    assert last_json(rerun.stdout)["status"] == "succeeded"
+
+
+def test_killed_between_post_and_record_is_ambiguous_until_the_user_says(
+    flow_env: dict[str, str], emulator: RunwayEmulator, s3_bucket: S3Bucket
+) -> None:
+    assert run_flow(flow_env, RUNWAY_CRASH_AT="after_post").returncode == -signal.SIGKILL
+    assert emulator.stats()["creates_total"] == 1  # billed, its id lost with the process
+    refused = run_flow(flow_env)
+    assert refused.returncode == 3, refused.stderr[-3000:]
+    assert "AMBIGUOUS" in refused.stdout and "never its task id" in refused.stdout
+    assert emulator.stats()["creates_total"] == 1
+    allowed = run_flow(flow_env, ALLOW_RESUBMIT="1")
+    assert allowed.returncode == 0, allowed.stderr[-3000:]
+    assert emulator.stats()["creates_total"] == 2  # exactly one more, with the user's say
+
+
+@pytest.fixture
+def long_tasks(emulator: RunwayEmulator) -> RunwayEmulator:
+    emulator.configure(run_seconds=120)
+    return emulator
+
+
+def test_sigterm_without_cancellation_deletes_nothing(
+    flow_env: dict[str, str], long_tasks: RunwayEmulator
+) -> None:
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPT)], env=flow_env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: long_tasks.stats()["tasks_by_status"].get("RUNNING", 0) == 1, "a task")
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    stats = long_tasks.stats()
+    assert stats["deletes"] == 0 and stats["creates_total"] == 1
+
+
+@pytest.fixture
+def served(flow_env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    env = {**flow_env, "SERVE": "1", "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPT)], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        # The runner's flow processes are in its session: stop them all by the group id.
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+async def test_user_cancellation_of_a_served_run_deletes_the_in_flight_task(
+    served: subprocess.Popen[str], long_tasks: RunwayEmulator, prefect_harness: str
+) -> None:
+    async with get_client() as prefect:
+        deadline = time.monotonic() + 90
+        deployment = None
+        while deployment is None:
+            try:
+                deployment = await prefect.read_deployment_by_name(
+                    "generate-in-a-process/generate-served"
+                )
+            except Exception:
+                assert time.monotonic() < deadline, "the served deployment never appeared"
+                await _sleep()
+        run = await prefect.create_flow_run_from_deployment(
+            deployment.id, parameters={"spec_json": json.dumps(SPEC)}
+        )
+        while long_tasks.stats()["tasks_by_status"].get("RUNNING", 0) != 1:
+            assert time.monotonic() < deadline, "the served run never started its generation"
+            await _sleep()
+        await prefect.set_flow_run_state(run.id, Cancelling(), force=True)
+        while True:
+            state = (await prefect.read_flow_run(run.id)).state
+            if state is not None and state.type is StateType.CANCELLED:
+                break
+            assert time.monotonic() < deadline, f"the run never reached Cancelled: {state}"
+            await _sleep()
+    stats = long_tasks.stats()
+    assert stats["deletes"] == 1  # seen before the run reached Cancelled
+    assert stats["deleted_task_ids"] == stats["task_ids"]
+
+
+async def _sleep() -> None:
+    import asyncio
+
+    await asyncio.sleep(0.1)
