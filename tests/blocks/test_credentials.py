@@ -84,3 +84,12 @@ def test_registers_with_the_cli(prefect_harness: str) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Runway Credentials" in result.stdout
+
+
+def test_collection_entry_point_names_the_blocks_module() -> None:
+    # A Prefect server imports every prefect.collections entry point at start and registers
+    # the blocks it finds, so installing the package is enough on a local server.
+    from importlib.metadata import entry_points
+
+    found = {ep.name: ep.value for ep in entry_points(group="prefect.collections")}
+    assert found.get("prefect_runway") == "blocks"
