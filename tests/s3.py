@@ -1,67 +1,112 @@
-"""S3 for tests: moto's server in its own process (it keeps objects in memory), and buckets.
+"""S3 for tests: moto's ThreadedMotoServer in a process of its own, and fresh buckets.
 
-moto runs as a separate process so its memory does not count against the process under test,
-and so a test can measure that process's peak memory while streaming large outputs.
+moto keeps every object in memory, so it runs in a separate process: its memory does not count
+against the process under test (a test measures peak memory while streaming large outputs), and
+boto3 talks to it over real HTTP on loopback, as it would to S3.
+
+The server binds port 0 and reports the port it got, so parallel runs never race for a port.
+It is stopped by its pid at the end of the session; if pytest dies first, the server sees its
+stdin close and exits on its own.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
+import tempfile
 import uuid
 from collections.abc import Iterator
+from typing import IO
 
-import httpx
 import pytest
 from prefect_aws import AwsCredentials, S3Bucket
 from prefect_aws.client_parameters import AwsClientParameters
 
+# Runs in the child: start the server, report its port, serve until stdin closes.
+_SERVER = """
+import sys
+from moto.server import ThreadedMotoServer
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()  # returns once the socket is bound and listening
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()
+server.stop()
+"""
+
+STOP_TIMEOUT = 10.0
 
 
 class MotoServer:
-    """``python -m moto.server`` on a free loopback port, stopped by pid."""
+    """moto's S3 (and every other service) on a loopback port, in a child process.
+
+    Attributes:
+        endpoint_url: ``http://127.0.0.1:<port>``, for ``AwsClientParameters``.
+        pid: The server process's id.
+
+    Example:
+        ```python
+        with MotoServer() as server:
+            bucket = server.new_bucket()
+        ```
+    """
 
     def __init__(self) -> None:
-        self.port = _free_port()
-        self.endpoint_url = f"http://127.0.0.1:{self.port}"
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: subprocess.Popen[str] | None = None
+        self._log: IO[bytes] | None = None
+        self.endpoint_url = ""
+        self.pid = 0
 
     def __enter__(self) -> MotoServer:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{self.endpoint_url}/moto-api/", timeout=1)
-                return self
-            except httpx.TransportError:
-                if self._process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.05)
+        return self.start()
 
     def __exit__(self, *exc: object) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
+        self.stop()
+
+    def start(self) -> MotoServer:
+        """Start the server and wait until it listens."""
+        # werkzeug logs every request to stderr: a file, since a full pipe would block it.
+        self._log = tempfile.TemporaryFile()
+        process = subprocess.Popen(
+            [sys.executable, "-c", _SERVER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+        )
+        self._process, self.pid = process, process.pid
+        assert process.stdout is not None
+        line = process.stdout.readline()  # the child's first line: the port, or EOF if it died
+        if not line.strip().isdigit():
+            self._log.seek(0)
+            stderr = self._log.read()[-2000:].decode(errors="replace")
+            self.stop()
+            raise RuntimeError(f"moto server did not start: {line!r} {stderr}")
+        self.endpoint_url = f"http://127.0.0.1:{int(line)}"
+        return self
+
+    def stop(self) -> None:
+        """Stop the server by its pid (SIGTERM, then SIGKILL). Safe to call twice."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
             try:
-                self._process.wait(timeout=10)
+                process.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait()
+        for stream in (process.stdin, process.stdout, self._log):
+            if stream is not None:
+                stream.close()
+        self._log = None
 
     def credentials(self) -> AwsCredentials:
+        """prefect-aws credentials for this server (moto accepts any key)."""
         return AwsCredentials(
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
@@ -70,6 +115,7 @@ class MotoServer:
         )
 
     def new_bucket(self, folder: str = "runway-out") -> S3Bucket:
+        """Create an empty bucket with a unique name; return its block."""
         name = f"test-{uuid.uuid4().hex[:12]}"
         credentials = self.credentials()
         credentials.get_s3_client().create_bucket(Bucket=name)
@@ -78,6 +124,7 @@ class MotoServer:
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[MotoServer]:
+    """One moto server for the session (it takes a second or two to import and start)."""
     with MotoServer() as server:
         yield server
 
