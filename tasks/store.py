@@ -37,7 +37,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from boto3.s3.transfer import (  # type: ignore[import-untyped]
+from boto3.s3.transfer import (  # type: ignore[import-untyped, unused-ignore]
     S3Transfer,
     TransferConfig,
     create_transfer_manager,
@@ -279,6 +279,8 @@ class _ChunkPipe(io.RawIOBase):
 
     def readinto(self, buffer: WriteableBuffer) -> int:
         target = memoryview(buffer).cast("B")
+        if not target:
+            return 0
         with self._cond:
             while True:
                 if self._failure is not None:
@@ -564,7 +566,25 @@ async def store_output(
         ```
     """
     _upload_args(_DEFAULT_CONTENT_TYPE, extra_args)  # refuse bad arguments before downloading
-    resolve_key(bucket, f"{key_without_extension}.bin")
+    resolve_key(bucket, key_without_extension)  # a bad key fails before the download starts
+    try:
+        stored = await _store(stream, bucket, key_without_extension, extra_args)
+    except Exception as error:
+        # The type only: an exception's text is not ours to vouch for (it could hold a URL).
+        logger.warning(
+            "storing %s failed (%s); nothing was stored", stream.url, type(error).__name__
+        )
+        raise
+    logger.info("stored %s: %d bytes, sha256 %s", stored.uri, stored.size, stored.sha256)
+    return stored
+
+
+async def _store(
+    stream: OutputStream,
+    bucket: S3Bucket,
+    key_without_extension: str,
+    extra_args: Mapping[str, Any] | None,
+) -> StoredObject:
     iterator = aiter(stream)
     try:
         first = await anext(iterator)
@@ -573,6 +593,7 @@ async def store_output(
     if not first:
         await _close(iterator)
         raise OutputDownloadFailed(url=stream.url, cause="the output is empty")
+    # Known only now that the server answered: the type and the extension come from it.
     content_type = _media_type(stream.content_type) or _DEFAULT_CONTENT_TYPE
     key = f"{key_without_extension}.{output_extension(stream.content_type, stream.url)}"
     logger.info(
@@ -597,19 +618,14 @@ async def store_output(
                 cause=f"{stream.received} bytes received, {stream.size} announced",
             )
 
-    try:
-        stored = await stream_to_s3(
-            checked(), bucket, key, content_type=content_type, extra_args=extra_args
-        )
-    except Exception as error:
-        # The type only: an exception's text is not ours to vouch for (it could hold a URL).
-        logger.warning(
-            "storing %s failed (%s); nothing was stored", stream.url, type(error).__name__
-        )
-        raise
+    stored = await stream_to_s3(
+        checked(), bucket, key, content_type=content_type, extra_args=extra_args
+    )
     if stored.sha256 != stream.sha256 or (stream.size is not None and stored.size != stream.size):
-        raise RuntimeError(f"{stored.uri}: the stored bytes differ from the download")  # a bug
-    logger.info("stored %s: %d bytes, sha256 %s", stored.uri, stored.size, stored.sha256)
+        # Cannot happen unless this module has a bug; a wrong object must not look stored.
+        client = bucket.credentials.get_s3_client()
+        await asyncio.to_thread(client.delete_object, Bucket=stored.bucket, Key=stored.key)
+        raise RuntimeError(f"{stored.uri}: the stored bytes differ from the download")
     return stored
 
 
@@ -648,8 +664,7 @@ async def write_sidecar(
     full_key = resolve_key(bucket, key)
     args = _upload_args(_SIDECAR_CONTENT_TYPE, extra_args)
     body = (
-        json.dumps(to_jsonable_python(sidecar), sort_keys=True, indent=2, ensure_ascii=False)
-        + "\n"
+        json.dumps(to_jsonable_python(sidecar), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     ).encode("utf-8")
     client = bucket.credentials.get_s3_client()
     response = await asyncio.to_thread(
