@@ -1,0 +1,654 @@
+"""Storing outputs: emulator downloads streamed into moto's S3 (its own process) over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from botocore.exceptions import ClientError
+from prefect_aws import S3Bucket
+
+from emulator import EmulatorConfig, Fault, FaultPlan, RunwayEmulator
+from runway import (
+    Gen4TurboImageToVideo,
+    OutputDownloadFailed,
+    OutputLinkRejected,
+    RunwayClient,
+    TaskStatus,
+)
+from tasks.store import (
+    PART_SIZE,
+    StoredObject,
+    output_extension,
+    read_sidecar,
+    resolve_key,
+    store_output,
+    stream_to_s3,
+    write_sidecar,
+)
+from tests.conftest import FAST_RETRY
+from tests.media_samples import png_data_uri
+from tests.s3 import MotoServer
+
+MiB = 1024 * 1024
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+async def succeeded_output(client: RunwayClient) -> tuple[str, str]:
+    """Create a generation on the emulator, wait for it, return its id and signed output URL."""
+    created = await client.create(
+        Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="1280:720", duration=2)
+    )
+    for _ in range(1000):
+        task = await client.get_task(created.id)
+        if task.status is TaskStatus.SUCCEEDED:
+            return created.id, task.output[0]
+        assert not task.is_terminal, task
+        await asyncio.sleep(0.01)  # a poll interval while waiting for a condition
+    raise AssertionError(f"task {created.id} did not succeed")
+
+
+def true_sha256(emulator: RunwayEmulator, task_id: str) -> str:
+    return str(emulator.task(task_id)["outputs"][0]["sha256"])
+
+
+def s3(bucket: S3Bucket) -> Any:
+    return bucket.credentials.get_s3_client()
+
+
+def keys(bucket: S3Bucket) -> list[str]:
+    listing = s3(bucket).list_objects_v2(Bucket=bucket.bucket_name)
+    return [item["Key"] for item in listing.get("Contents", [])]
+
+
+def incomplete_uploads(bucket: S3Bucket) -> list[dict[str, Any]]:
+    uploads: list[dict[str, Any]] = (
+        s3(bucket).list_multipart_uploads(Bucket=bucket.bucket_name).get("Uploads", [])
+    )
+    return uploads
+
+
+def stored_bytes(stored: StoredObject, bucket: S3Bucket) -> bytes:
+    body: bytes = s3(bucket).get_object(Bucket=stored.bucket, Key=stored.key)["Body"].read()
+    return body
+
+
+async def pattern(total: int, *, fail_at: int | None = None) -> AsyncIterator[bytes]:
+    """``total`` bytes in 256 KiB chunks; raises ``OSError`` once ``fail_at`` bytes were sent."""
+    block = bytes(range(256)) * 1024
+    sent = 0
+    while sent < total:
+        if fail_at is not None and sent >= fail_at:
+            raise OSError("connection reset by the test")
+        chunk = block[: min(len(block), total - sent)]
+        sent += len(chunk)
+        yield chunk
+
+
+def pattern_sha256(total: int) -> str:
+    block = bytes(range(256)) * 1024
+    digest = hashlib.sha256()
+    for start in range(0, total, len(block)):
+        digest.update(block[: min(len(block), total - start)])
+    return digest.hexdigest()
+
+
+class S3Calls:
+    """Counts calls by operation on the block's (cached, shared) client; hooks are removed."""
+
+    def __init__(self, bucket: S3Bucket) -> None:
+        self.events = s3(bucket).meta.events
+        self.counts: dict[str, int] = {}
+        self.seen = {name: threading.Event() for name in ("CreateMultipartUpload", "UploadPart")}
+        self._hooks: list[tuple[str, Callable[..., Any]]] = []
+
+    def count(self, operation: str) -> None:
+        def hook(**_: Any) -> None:
+            self.counts[operation] = self.counts.get(operation, 0) + 1
+            if operation in self.seen:
+                self.seen[operation].set()
+
+        self.hook(f"after-call.s3.{operation}", hook)
+
+    def hook(self, event: str, handler: Callable[..., Any]) -> None:
+        self.events.register(event, handler)
+        self._hooks.append((event, handler))
+
+    def remove(self) -> None:
+        for event, handler in self._hooks:
+            self.events.unregister(event, handler)
+
+
+@pytest.fixture
+def s3_calls(s3_bucket: S3Bucket) -> Iterator[S3Calls]:
+    calls = S3Calls(s3_bucket)
+    for operation in ("CreateMultipartUpload", "UploadPart", "AbortMultipartUpload", "PutObject"):
+        calls.count(operation)
+    yield calls
+    calls.remove()
+
+
+class InjectedS3Failure(Exception):
+    """Raised by a botocore hook in place of a request to S3."""
+
+
+# -- names --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content_type", "url", "extension"),
+    [
+        ("video/mp4", "https://cdn.example.com/out?_jwt=abc", "mp4"),
+        ("video/mp4; codecs=avc1", "https://cdn.example.com/out", "mp4"),
+        ("VIDEO/MP4", "https://cdn.example.com/out", "mp4"),
+        ("video/quicktime", "https://cdn.example.com/out.mp4", "mov"),
+        ("video/webm", "https://cdn.example.com/out", "webm"),
+        ("application/zip", "https://cdn.example.com/out", "zip"),
+        ("audio/wav", "https://cdn.example.com/out", "wav"),
+        ("audio/x-wav", "https://cdn.example.com/out", "wav"),
+        ("audio/wave", "https://cdn.example.com/out", "wav"),
+        ("audio/mpeg", "https://cdn.example.com/out", "mp3"),
+        ("image/png", "https://cdn.example.com/out", "png"),
+        ("image/jpeg", "https://cdn.example.com/out", "jpg"),
+        ("application/octet-stream", "https://cdn.example.com/a/b.MOV?_jwt=x.y", "mov"),
+        (None, "https://cdn.example.com/a/b.mp4", "mp4"),
+        ("", "https://cdn.example.com/a/b.wav#frag", "wav"),
+        ("application/octet-stream", "https://cdn.example.com/a/output", "bin"),
+        (None, "https://cdn.example.com/a.b/output?name=x.mp4", "bin"),
+        ("text/plain", "https://cdn.example.com/", "bin"),
+    ],
+)
+def test_output_extension(content_type: str | None, url: str, extension: str) -> None:
+    assert output_extension(content_type, url) == extension
+
+
+@pytest.mark.parametrize("folder", ["runway-out", "", "a/b", "runway-out/"])
+@pytest.mark.parametrize("key", ["x.mp4", "renders/harbour.mp4", "runway-out/x.mp4"])
+def test_keys_resolve_as_the_blocks_upload_methods_do(folder: str, key: str) -> None:
+    bucket = S3Bucket(bucket_name="b", bucket_folder=folder)
+    assert resolve_key(bucket, key) == bucket._join_bucket_folder(key)
+
+
+@pytest.mark.parametrize("key", ["", "renders/"])
+def test_a_key_must_name_a_file(key: str) -> None:
+    with pytest.raises(ValueError, match="must name a file"):
+        resolve_key(S3Bucket(bucket_name="b", bucket_folder="runway-out"), key)
+
+
+# -- storing outputs ----------------------------------------------------------------------
+
+
+async def test_mp4_output_stored_with_type_extension_and_hash(
+    emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    task_id, url = await succeeded_output(client)
+    stored = await store_output(client.output_stream(url), s3_bucket, "renders/harbour")
+    assert stored.key == "runway-out/renders/harbour.mp4"
+    assert stored.uri == f"s3://{s3_bucket.bucket_name}/runway-out/renders/harbour.mp4"
+    assert stored.content_type == "video/mp4"
+    assert stored.sha256 == true_sha256(emulator, task_id)
+    head = s3(s3_bucket).head_object(Bucket=s3_bucket.bucket_name, Key=stored.key)
+    assert head["ContentType"] == "video/mp4"
+    assert head["ContentLength"] == stored.size
+    assert head["ETag"].strip('"') == stored.etag
+    assert hashlib.sha256(stored_bytes(stored, s3_bucket)).hexdigest() == stored.sha256
+    # Readable through the block with the same relative key.
+    assert hashlib.sha256(await s3_bucket.aread_path(stored.key)).hexdigest() == stored.sha256
+
+
+async def test_extra_args_apply_to_a_multipart_upload(
+    emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket, s3_calls: S3Calls
+) -> None:
+    emulator.configure(output_bytes=2 * PART_SIZE + 123)  # three parts
+    task_id, url = await succeeded_output(client)
+    extra = {
+        "Metadata": {"project": "harbour", "task": task_id},
+        "StorageClass": "STANDARD_IA",
+        "ServerSideEncryption": "AES256",
+    }
+    stored = await store_output(client.output_stream(url), s3_bucket, "big", extra_args=extra)
+    assert s3_calls.counts.get("UploadPart") == 3 and stored.etag and stored.etag.endswith("-3")
+    assert stored.size == 2 * PART_SIZE + 123
+    assert stored.sha256 == true_sha256(emulator, task_id)
+    head = s3(s3_bucket).head_object(Bucket=s3_bucket.bucket_name, Key=stored.key)
+    assert head["Metadata"] == {"project": "harbour", "task": task_id}
+    assert head["StorageClass"] == "STANDARD_IA"
+    assert head["ServerSideEncryption"] == "AES256"
+    assert head["ContentType"] == "video/mp4"
+
+
+@pytest.mark.parametrize(
+    ("faults", "resumes", "restarts"),
+    [
+        ([Fault(operation="download", kind="truncate")], 1, 0),
+        (
+            [
+                Fault(operation="download", kind="truncate"),
+                Fault(operation="download", kind="ignore_range"),
+            ],
+            0,
+            1,
+        ),
+        (
+            [
+                Fault(operation="download", kind="truncate"),
+                Fault(operation="download", kind="reset_before"),
+            ],
+            1,
+            0,
+        ),
+    ],
+    ids=["truncated-then-resumed", "truncated-then-restarted", "truncated-reset-resumed"],
+)
+async def test_interrupted_download_still_stores_the_exact_bytes(
+    emulator: RunwayEmulator,
+    client: RunwayClient,
+    s3_bucket: S3Bucket,
+    faults: list[Fault],
+    resumes: int,
+    restarts: int,
+) -> None:
+    emulator.configure(output_bytes=PART_SIZE + 5 * MiB)  # the break falls inside the first part
+    task_id, url = await succeeded_output(client)
+    emulator.set_faults(FaultPlan(rules=faults))
+    stream = client.output_stream(url)
+    stored = await store_output(stream, s3_bucket, "resumed")
+    assert (stream.resumes, stream.restarts) == (resumes, restarts)
+    assert stored.size == PART_SIZE + 5 * MiB
+    assert stored.sha256 == true_sha256(emulator, task_id)
+    assert hashlib.sha256(stored_bytes(stored, s3_bucket)).hexdigest() == stored.sha256
+    assert incomplete_uploads(s3_bucket) == []
+
+
+async def test_expired_link_is_refreshed_and_stored(
+    emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    task_id, url = await succeeded_output(client)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind="expire_link")]))
+
+    async def fresh_link() -> str:
+        return (await client.get_task(task_id)).output[0]
+
+    stream = client.output_stream(url, refresh=fresh_link)
+    stored = await store_output(stream, s3_bucket, "refreshed")
+    assert stream.refreshed and stored.sha256 == true_sha256(emulator, task_id)
+
+
+# -- failures leave nothing behind --------------------------------------------------------
+
+
+async def test_expired_link_without_refresh_stores_nothing(
+    emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    _, url = await succeeded_output(client)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind="expire_link")]))
+    with pytest.raises(OutputLinkRejected):
+        await store_output(client.output_stream(url), s3_bucket, "expired")
+    assert keys(s3_bucket) == [] and incomplete_uploads(s3_bucket) == []
+
+
+async def test_download_failing_for_good_mid_multipart_aborts_the_upload(
+    emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket, s3_calls: S3Calls
+) -> None:
+    emulator.configure(output_bytes=3 * PART_SIZE)
+    _, url = await succeeded_output(client)
+    # Half the body (past the first part), then nothing but resets until the retries run out.
+    emulator.set_faults(
+        FaultPlan(
+            rules=[
+                Fault(operation="download", kind="truncate"),
+                Fault(operation="download", kind="reset_before", times=100),
+            ]
+        )
+    )
+    stream = client.output_stream(url)
+    with pytest.raises(OutputDownloadFailed):
+        await store_output(stream, s3_bucket, "lost")
+    assert stream.received >= PART_SIZE  # a multipart upload was under way...
+    assert s3_calls.counts.get("CreateMultipartUpload") == 1
+    assert s3_calls.counts.get("AbortMultipartUpload") == 1  # ...and was aborted
+    assert keys(s3_bucket) == [] and incomplete_uploads(s3_bucket) == []
+
+
+@pytest.mark.parametrize(("size", "operation"), [(3 * MiB, "PutObject"), (None, "UploadPart")])
+async def test_s3_failure_aborts_and_stops_the_download(
+    emulator: RunwayEmulator,
+    client: RunwayClient,
+    s3_bucket: S3Bucket,
+    s3_calls: S3Calls,
+    size: int | None,
+    operation: str,
+) -> None:
+    total = size or 6 * PART_SIZE
+    emulator.configure(output_bytes=total)
+    _, url = await succeeded_output(client)
+
+    def refuse(**_: Any) -> None:
+        raise InjectedS3Failure(operation)
+
+    s3_calls.hook(f"before-call.s3.{operation}", refuse)
+    stream = client.output_stream(url)
+    with pytest.raises(InjectedS3Failure):
+        await store_output(stream, s3_bucket, "refused")
+    assert keys(s3_bucket) == [] and incomplete_uploads(s3_bucket) == []
+    if operation == "UploadPart":
+        assert s3_calls.counts.get("AbortMultipartUpload") == 1
+        # Reading stopped once the part failed: the rest of the output was not downloaded.
+        assert stream.received < total
+
+
+async def test_source_failure_after_parts_were_uploaded_aborts(
+    s3_bucket: S3Bucket, s3_calls: S3Calls
+) -> None:
+    async def fails_after_a_part_is_stored() -> AsyncIterator[bytes]:
+        async for chunk in pattern(2 * PART_SIZE + MiB):
+            yield chunk
+        assert await asyncio.to_thread(s3_calls.seen["UploadPart"].wait, 30)
+        raise OSError("connection reset by the test")
+
+    with pytest.raises(OSError, match="reset by the test"):
+        await stream_to_s3(
+            fails_after_a_part_is_stored(),
+            s3_bucket,
+            "partial.bin",
+            content_type="application/octet-stream",
+        )
+    assert s3_calls.counts.get("UploadPart", 0) >= 1
+    assert s3_calls.counts.get("AbortMultipartUpload") == 1
+    assert keys(s3_bucket) == [] and incomplete_uploads(s3_bucket) == []
+
+
+async def test_cancelled_store_aborts_the_upload(s3_bucket: S3Bucket, s3_calls: S3Calls) -> None:
+    async def stalls_after_two_parts() -> AsyncIterator[bytes]:
+        async for chunk in pattern(2 * PART_SIZE + MiB):
+            yield chunk
+        await asyncio.Event().wait()  # a download that hangs
+        yield b""
+
+    store = asyncio.create_task(
+        stream_to_s3(stalls_after_two_parts(), s3_bucket, "cancelled.bin", content_type="video/mp4")
+    )
+    assert await asyncio.to_thread(s3_calls.seen["UploadPart"].wait, 30)
+    store.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await store
+    assert s3_calls.counts.get("AbortMultipartUpload") == 1
+    assert keys(s3_bucket) == [] and incomplete_uploads(s3_bucket) == []
+
+
+async def test_failed_store_keeps_an_earlier_object(s3_bucket: S3Bucket) -> None:
+    first = await stream_to_s3(pattern(MiB), s3_bucket, "kept.bin", content_type="video/mp4")
+    with pytest.raises(OSError):
+        await stream_to_s3(
+            pattern(2 * PART_SIZE, fail_at=PART_SIZE + MiB),
+            s3_bucket,
+            "kept.bin",
+            content_type="video/mp4",
+        )
+    assert hashlib.sha256(stored_bytes(first, s3_bucket)).hexdigest() == pattern_sha256(MiB)
+    assert incomplete_uploads(s3_bucket) == []
+
+
+@pytest.mark.parametrize(
+    ("extra_args", "problem"),
+    [({"ContentType": "video/mp4"}, "ContentType"), ({"Bogus": 1}, "Bogus")],
+)
+async def test_bad_extra_args_are_refused_before_downloading(
+    emulator: RunwayEmulator,
+    client: RunwayClient,
+    s3_bucket: S3Bucket,
+    extra_args: dict[str, Any],
+    problem: str,
+) -> None:
+    _, url = await succeeded_output(client)
+    stream = client.output_stream(url)
+    with pytest.raises(ValueError, match=problem):
+        await store_output(stream, s3_bucket, "never", extra_args=extra_args)
+    assert stream.received == 0 and keys(s3_bucket) == []
+
+
+# -- stream_to_s3 directly ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("total", [0, 1, PART_SIZE - 1, PART_SIZE, 2 * PART_SIZE + 7])
+async def test_stream_sizes_around_the_part_size(s3_bucket: S3Bucket, total: int) -> None:
+    stored = await stream_to_s3(pattern(total), s3_bucket, "sized.bin", content_type="video/mp4")
+    assert stored.size == total and stored.sha256 == pattern_sha256(total)
+    assert hashlib.sha256(stored_bytes(stored, s3_bucket)).hexdigest() == stored.sha256
+    assert (stored.etag or "").endswith("-3") == (total > 2 * PART_SIZE)
+
+
+async def test_an_empty_folder_stores_at_the_bucket_root(s3_server: MotoServer) -> None:
+    bucket = s3_server.new_bucket(folder="")
+    stored = await stream_to_s3(pattern(10), bucket, "a/b.bin", content_type="video/mp4")
+    assert stored.key == "a/b.bin" and keys(bucket) == ["a/b.bin"]
+
+
+# -- secrets ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Every record at DEBUG, including from loggers that do not propagate to the root."""
+    caplog.set_level(logging.DEBUG)
+    attached = []
+    for name in ("runway", "tasks", "prefect"):
+        named = logging.getLogger(name)
+        caplog.set_level(logging.DEBUG, logger=name)
+        if not named.propagate:
+            named.addHandler(caplog.handler)
+            attached.append(named)
+    yield caplog
+    for named in attached:
+        named.removeHandler(caplog.handler)
+
+
+async def test_signed_query_never_logged(
+    emulator: RunwayEmulator,
+    client: RunwayClient,
+    s3_bucket: S3Bucket,
+    all_logs: pytest.LogCaptureFixture,
+) -> None:
+    task_id, url = await succeeded_output(client)
+    emulator.set_faults(
+        FaultPlan(
+            rules=[
+                Fault(operation="download", kind="expire_link"),
+                Fault(operation="download", kind="truncate"),
+                Fault(operation="download", kind="ignore_range"),
+            ]
+        )
+    )
+    links = [url]
+
+    async def fresh_link() -> str:
+        links.append((await client.get_task(task_id)).output[0])
+        return links[-1]
+
+    stored = await store_output(client.output_stream(url, refresh=fresh_link), s3_bucket, "x")
+    # And a failure, whose warning names the link too.
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind="expire_link")]))
+    with pytest.raises(OutputLinkRejected) as failure:
+        await store_output(client.output_stream(links[-1]), s3_bucket, "y")
+
+    queries = {urlsplit(link).query for link in links}
+    assert all(queries) and len(links) == 2
+    text = "\n".join(
+        f"{record.name} {record.getMessage()} {record.exc_text or ''}"
+        for record in all_logs.records
+    )
+    assert stored.key in text and urlsplit(url).path in text  # the logs were captured
+    for query in queries:
+        assert query not in text
+        assert query not in str(failure.value)
+        assert query not in stored.model_dump_json()
+
+
+# -- sidecars -----------------------------------------------------------------------------
+
+
+async def test_sidecar_round_trip(s3_bucket: S3Bucket) -> None:
+    when = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)
+    sidecar = {"task_id": "abc", "model": "gen4_turbo", "credits": 10, "at": when, "b": [1, 2]}
+    stored = await write_sidecar(
+        s3_bucket, "renders/harbour.json", sidecar, extra_args={"Metadata": {"kind": "sidecar"}}
+    )
+    assert stored.key == "runway-out/renders/harbour.json"
+    assert stored.content_type == "application/json"
+    head = s3(s3_bucket).head_object(Bucket=s3_bucket.bucket_name, Key=stored.key)
+    assert head["ContentType"] == "application/json"
+    assert head["Metadata"] == {"kind": "sidecar"}
+    body = stored_bytes(stored, s3_bucket)
+    expected = dict(sidecar, at="2026-11-22T08:30:00Z")
+    assert body.decode() == json.dumps(expected, sort_keys=True, indent=2) + "\n"
+    assert hashlib.sha256(body).hexdigest() == stored.sha256 and stored.size == len(body)
+    assert await read_sidecar(s3_bucket, "renders/harbour.json") == expected
+
+
+async def test_missing_sidecar_is_none(s3_bucket: S3Bucket) -> None:
+    assert await read_sidecar(s3_bucket, "renders/nothing.json") is None
+
+
+async def test_sidecar_read_errors_other_than_missing_raise(s3_server: MotoServer) -> None:
+    bucket = S3Bucket(
+        bucket_name="no-such-bucket-here", bucket_folder="x", credentials=s3_server.credentials()
+    )
+    with pytest.raises(ClientError) as error:
+        await read_sidecar(bucket, "a.json")
+    assert error.value.response["Error"]["Code"] == "NoSuchBucket"
+
+
+async def test_sidecar_that_is_not_an_object_raises(s3_bucket: S3Bucket) -> None:
+    await stream_to_s3(
+        pattern(0), s3_bucket, "odd.json", content_type="application/json"
+    )  # an empty body is not JSON either
+    with pytest.raises(ValueError):
+        await read_sidecar(s3_bucket, "odd.json")
+    s3(s3_bucket).put_object(Bucket=s3_bucket.bucket_name, Key="runway-out/list.json", Body=b"[]")
+    with pytest.raises(ValueError, match="not a JSON object"):
+        await read_sidecar(s3_bucket, "list.json")
+
+
+# -- 200 MB in constant memory ------------------------------------------------------------
+
+BIG = 200 * MiB
+# Measured on the 2-core dev machine: the child holds ~125 MiB once prefect-aws, runway and
+# tasks.store are imported, and peaks ~47 MiB above that while streaming, the same for 50 MiB
+# as for 200 MiB (parts in memory: IN_MEMORY_PARTS + the one being read + s3transfer's first
+# threshold read). Buffering the output would add 200 MiB or more. The bounds leave ~70%
+# margin for allocator and library differences.
+MAX_GROWTH_MIB = 80
+MAX_PEAK_MIB = 240
+
+# Runs in a child process with the venv's python, so its peak RSS is the store's alone: the
+# emulator serves from this test process and moto runs in its own.
+_CHILD = """
+import asyncio, json, sys, time
+
+from prefect_aws import AwsCredentials, S3Bucket
+from prefect_aws.client_parameters import AwsClientParameters
+
+from runway import RunwayClient
+from tasks.store import store_output
+
+
+def memory_kib(field):
+    # /proc, not getrusage: ru_maxrss survives exec, and a child started with vfork inherits
+    # its parent's peak (the whole pytest process). VmHWM is this process image's own peak.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise LookupError(field)
+
+
+job = json.loads(sys.stdin.read())
+baseline = memory_kib("VmRSS")
+
+
+async def main():
+    bucket = S3Bucket(
+        bucket_name=job["bucket"],
+        bucket_folder="runway-out",
+        credentials=AwsCredentials(
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+            aws_client_parameters=AwsClientParameters(endpoint_url=job["endpoint"]),
+        ),
+    )
+    async with RunwayClient(job["api_key"], base_url=job["base_url"]) as client:
+        started = time.perf_counter()
+        stored = await store_output(client.output_stream(job["url"]), bucket, "big/output")
+        seconds = time.perf_counter() - started
+    return stored, seconds
+
+
+stored, seconds = asyncio.run(main())
+peak = memory_kib("VmHWM")
+print(json.dumps({
+    "stored": stored.model_dump(), "seconds": seconds,
+    "baseline_kib": baseline, "peak_kib": peak,
+}))
+"""
+
+
+@pytest.mark.slow
+async def test_200_mb_output_streams_in_constant_memory(s3_bucket: S3Bucket) -> None:
+    config = EmulatorConfig(output_bytes=BIG, queue_seconds=0.01, run_seconds=0.05)
+    async with (
+        RunwayEmulator(config) as big,
+        RunwayClient(big.api_key, base_url=big.base_url, retry=FAST_RETRY) as client,
+    ):
+        task_id, url = await succeeded_output(client)
+        job = {
+            "bucket": s3_bucket.bucket_name,
+            "endpoint": s3_bucket.credentials.aws_client_parameters.endpoint_url,
+            "api_key": big.api_key,
+            "base_url": big.base_url,
+            "url": url,
+        }
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _CHILD,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await child.communicate(json.dumps(job).encode())
+        assert child.returncode == 0, err.decode()[-3000:]
+        expected = true_sha256(big, task_id)
+
+    report = json.loads(out.decode().strip().splitlines()[-1])
+    stored = StoredObject.model_validate(report["stored"])
+    assert stored.size == BIG and stored.sha256 == expected
+    assert stored.key == "runway-out/big/output.mp4"
+    head = s3(s3_bucket).head_object(Bucket=s3_bucket.bucket_name, Key=stored.key)
+    assert head["ContentLength"] == BIG and head["ContentType"] == "video/mp4"
+    assert incomplete_uploads(s3_bucket) == []
+    s3(s3_bucket).delete_object(Bucket=s3_bucket.bucket_name, Key=stored.key)  # moto's memory
+
+    baseline, peak = report["baseline_kib"] / 1024, report["peak_kib"] / 1024
+    print(  # shown with -s: the figures behind the bounds
+        f"200 MiB stored in {report['seconds']:.2f} s; child RSS {baseline:.0f} MiB after "
+        f"imports, peak {peak:.0f} MiB (+{peak - baseline:.0f} MiB)"
+    )
+    assert peak - baseline < MAX_GROWTH_MIB
+    assert peak < MAX_PEAK_MIB
