@@ -46,7 +46,7 @@ from tasks.inputs import S3Reader, identify_inputs, prepare_inputs
 from tasks.keys import attempt_key, generation_key
 from tasks.ledger import SubmissionLedger
 from tasks.spec import GenerationSpec
-from tasks.store import StoredObject, read_sidecar, store_output, write_sidecar
+from tasks.store import StoredObject, read_sidecar, resolve_key, store_output, write_sidecar
 from tasks.submit import SubmittedTask, submit_generation
 from tasks.wait import wait_for_generation
 
@@ -139,7 +139,7 @@ def _redacted_request(body: Mapping[str, Any]) -> Any:
 
 
 def _s3_uri(bucket: S3Bucket, key: str) -> str:
-    return f"s3://{bucket.bucket_name}/{_join(bucket.bucket_folder, key)}"
+    return f"s3://{bucket.bucket_name}/{resolve_key(bucket, key)}"
 
 
 @task(name="runway-prepare-inputs", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -381,7 +381,8 @@ async def _store(
         "size": primary.size if primary else None,
         "content_type": primary.content_type if primary else None,
     }
-    sidecar_object = await write_sidecar(destination, sidecar_key, sidecar)
+    # The sidecar gets the outputs' ExtraArgs too: a bucket that requires SSE refuses it otherwise.
+    sidecar_object = await write_sidecar(destination, sidecar_key, sidecar, extra_args=extra_args)
     logger.info("%s: stored %s (%s credits)", name, sidecar["output_uri"], credits)
     return GenerationResult(
         key=key, name=name, status="succeeded", model=spec.model, task_id=task.id,

@@ -48,6 +48,7 @@ from pydantic_core import to_jsonable_python
 
 from runway.download import OutputStream
 from runway.errors import OutputDownloadFailed
+from tasks._crash import crash_point
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -491,6 +492,7 @@ async def stream_to_s3(
             digest.update(chunk)
             size += len(chunk)
             await pipe.feed(chunk)
+            crash_point("mid_upload")
         pipe.finish()
     except _UploadEnded:
         # The upload failed (and aborted) while data was still coming: its error is the one.

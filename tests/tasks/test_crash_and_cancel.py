@@ -105,7 +105,7 @@ def test_killed_while_waiting_then_rerun_pays_nothing_more(
     assert result["sha256"] == emulator.task(result["task_id"])["outputs"][0]["sha256"]
 
 
-@pytest.mark.parametrize("point", ["before_sidecar"])
+@pytest.mark.parametrize("point", ["before_sidecar", "mid_upload"])
 def test_killed_while_storing_then_rerun_stores_without_a_create(
     flow_env: dict[str, str], emulator: RunwayEmulator, s3_bucket: S3Bucket, point: str
 ) -> None:
