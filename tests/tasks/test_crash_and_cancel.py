@@ -101,6 +101,7 @@ def test_killed_while_waiting_then_rerun_pays_nothing_more(
     result = last_json(rerun.stdout)
     assert result["status"] == "succeeded"
     assert emulator.stats()["creates_total"] == 1  # reattached, not resubmitted
+    assert emulator.stats()["deletes"] == 0  # a crash never cancels paid work
     assert stored_keys(s3_bucket) == ["runway-out/crash/take.json", "runway-out/crash/take.mp4"]
     assert result["sha256"] == emulator.task(result["task_id"])["outputs"][0]["sha256"]
 
