@@ -1,0 +1,118 @@
+"""The batch flow: good rows stored once, duplicates shared, bad rows reported by line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from prefect_aws import S3Bucket
+from pydantic import SecretStr
+
+from blocks import RunwayCredentials
+from emulator import Fault, FaultPlan, RunwayEmulator
+from flows.batch import batch
+from flows.manifest import parse_manifest
+from tests.media_samples import png_bytes
+
+
+def test_csv_rows_are_typed_and_act_two_columns_nested(tmp_path: Path) -> None:
+    text = (
+        "name,model,promptImage,ratio,duration,seed,character,reference,expressionIntensity\n"
+        "a,gen4_turbo,https://example.com/a.png,960:960,5,7,,,\n"
+        "b,act_two,,,,,https://example.com/f.png,https://example.com/r.mp4,4\n"
+        "c,gen4_turbo,https://example.com/a.png,16:9,5,,,,\n"
+    )
+    rows = parse_manifest(text, kind="csv")
+    assert [r.line for r in rows] == [2, 3, 4]
+    assert rows[0].spec is not None and rows[0].spec.request["duration"] == 5
+    assert rows[1].spec is not None
+    assert rows[1].spec.request["character"] == {
+        "type": "image",
+        "uri": "https://example.com/f.png",
+    }
+    assert rows[2].spec is None and "ratio" in (rows[2].error or "")
+
+
+async def test_batch_with_bad_duplicate_and_good_rows(
+    prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path
+) -> None:
+    image = tmp_path / "still.png"
+    image.write_bytes(png_bytes())
+    other = tmp_path / "other.png"
+    other.write_bytes(png_bytes(rgb=(200, 10, 10)))
+    copy = tmp_path / "copy-of-still.png"
+    copy.write_bytes(image.read_bytes())
+    lines = [
+        {
+            "name": "one",
+            "model": "gen4_turbo",
+            "promptImage": str(image),
+            "ratio": "960:960",
+            "duration": 2,
+        },
+        {
+            "name": "two",
+            "model": "gen4_turbo",
+            "promptImage": str(other),
+            "ratio": "960:960",
+            "duration": 2,
+        },
+        # the same content under another path: the same generation
+        {
+            "name": "one-again",
+            "model": "gen4_turbo",
+            "promptImage": str(copy),
+            "ratio": "960:960",
+            "duration": 2,
+        },
+        "{not json",
+        {"name": "bad", "model": "gen4_turbo", "promptImage": str(image), "ratio": "16:9"},
+        {
+            "name": "flagged",
+            "model": "veo3.1",
+            "promptImage": str(image),
+            "ratio": "1280:720",
+            "duration": 4,
+        },
+        {
+            "name": "missing",
+            "model": "gen4_turbo",
+            "promptImage": str(tmp_path / "nope.png"),
+            "ratio": "960:960",
+        },
+    ]
+    manifest = tmp_path / "batch.jsonl"
+    manifest.write_text(
+        "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines)
+    )
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="task", kind="fail", endpoint="veo3.1",
+                               failure_code="SAFETY.INPUT.TEXT", failure="Prompt refused.")])
+    )  # fmt: skip
+    await s3_bucket.asave("batch-dest", overwrite=True)
+    await RunwayCredentials(api_key=SecretStr(emulator.api_key), base_url=emulator.base_url).asave(
+        "batch-runway", overwrite=True
+    )
+    report = await batch(
+        str(manifest), destination_block="batch-dest", credentials_block="batch-runway",
+        poll_interval=0.05,
+    )  # fmt: skip
+    by_line = {r.line: r for r in report.results}
+    assert (report.rows, report.succeeded, report.failed, report.malformed, report.duplicates) == (
+        7, 3, 2, 2, 1,
+    )  # fmt: skip
+    assert by_line[1].status == by_line[2].status == "succeeded"
+    assert by_line[3].duplicate_of == 1 and by_line[3].s3_uri == by_line[1].s3_uri
+    assert by_line[4].status == "malformed" and by_line[5].status == "malformed"
+    assert "ratio" in (by_line[5].reason or "")
+    assert by_line[6].status == "failed" and "SAFETY.INPUT.TEXT: Prompt refused." in (
+        by_line[6].reason or ""
+    )
+    assert by_line[7].status == "failed" and "no such file" in (by_line[7].reason or "")
+    stats = emulator.stats()
+    assert stats["creates_total"] == 3  # one, two, flagged: duplicates and bad rows cost nothing
+    assert report.credits == stats["credits_charged"]
+    s3 = s3_bucket.credentials.get_s3_client()
+    key = report.results_manifest_uri.split("/", 3)[3]  # type: ignore[union-attr]
+    written = s3.get_object(Bucket=s3_bucket.bucket_name, Key=key)["Body"].read().decode()
+    assert [json.loads(line)["line"] for line in written.splitlines()] == [1, 2, 3, 4, 5, 6, 7]
