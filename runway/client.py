@@ -17,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -48,7 +49,7 @@ from runway.failure_matrix import (
     parse_retry_after,
 )
 from runway.fields import GenerationRequestBase
-from runway.organization import Organization
+from runway.organization import CreditUsage, Organization
 from runway.providers import (
     API_VERSION,
     RUNWAY,
@@ -64,7 +65,7 @@ __all__ = ["DEFAULT_TIMEOUT", "RunwayClient"]
 
 logger = logging.getLogger("runway")
 
-_M = TypeVar("_M", CreatedTask, Task, Organization, UploadForm)
+_M = TypeVar("_M", CreatedTask, Task, Organization, UploadForm, CreditUsage)
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 """60 s per request, 5 s to connect (as the official SDK); a slow create answer still counts."""
@@ -285,6 +286,35 @@ class RunwayClient:
             delay = self.retry.delay(attempt)
             logger.info("%s: %s; new upload form in %.2f s", operation, cause, delay)
             await asyncio.sleep(delay)
+
+    async def get_credit_usage(
+        self, *, start_date: date | None = None, before_date: date | None = None
+    ) -> CreditUsage:
+        """Credits used per model per day (``POST /organization/usage``, up to 90 days).
+
+        Args:
+            start_date: First day (UTC); Runway's default is 30 days ago.
+            before_date: Day after the last (exclusive); at most 90 days after the start.
+        """
+        self._require(Capability.ORGANIZATION, "POST /organization/usage")
+        if start_date and before_date and not 0 < (before_date - start_date).days <= 90:
+            raise ValueError(
+                f"before_date {before_date} must be 1 to 90 days after start_date {start_date}"
+            )
+        body = {
+            key: value.isoformat()
+            for key, value in (("startDate", start_date), ("beforeDate", before_date))
+            if value is not None
+        }
+        operation = "get credit usage"
+        response = await self._call(
+            Operation.READ,
+            operation,
+            "POST",
+            self.provider.path("organization", "usage"),
+            json=body,
+        )
+        return self._parse(CreditUsage, response, operation)
 
     def output_stream(
         self,

@@ -5,7 +5,16 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-__all__ = ["ModelLimits", "ModelUsage", "Organization", "Tier", "Usage"]
+__all__ = [
+    "CreditUsage",
+    "DailyCredits",
+    "ModelCredits",
+    "ModelLimits",
+    "ModelUsage",
+    "Organization",
+    "Tier",
+    "Usage",
+]
 
 
 class _Lenient(BaseModel):
@@ -54,3 +63,30 @@ class Organization(_Lenient):
     def daily_usage(self, model: str) -> int:
         used = self.usage.models.get(model)
         return used.daily_generations if used is not None else 0
+
+
+class ModelCredits(_Lenient):
+    model: str
+    amount: float
+    """Credits used; negative when refunds exceeded charges that day."""
+
+
+class DailyCredits(_Lenient):
+    date: str
+    used_credits: list[ModelCredits] = Field(default_factory=list)
+
+
+class CreditUsage(_Lenient):
+    """What ``POST /v1/organization/usage`` reports: credits per model per day (UTC)."""
+
+    models: list[str] = Field(default_factory=list)
+    results: list[DailyCredits] = Field(default_factory=list)
+
+    def total(self, model: str | None = None) -> float:
+        """Credits used over the period, for one model or all."""
+        return sum(
+            item.amount
+            for day in self.results
+            for item in day.used_credits
+            if model is None or item.model == model
+        )

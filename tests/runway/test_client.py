@@ -461,3 +461,19 @@ async def test_client_errors_fail_at_once(
         else:
             await client.get_task(created.id)
     assert sum(emulator.stats()["faults_injected"].values()) == 1  # not retried
+
+
+async def test_credit_usage_counts_todays_generation(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    import datetime as dt
+
+    created = await client.create(i2v())
+    await until_succeeded(client, created.id)
+    today = dt.datetime.now(dt.UTC).date()
+    usage = await client.get_credit_usage(
+        start_date=today - dt.timedelta(days=1), before_date=today + dt.timedelta(days=1)
+    )
+    assert usage.total("gen4_turbo") == 10 == usage.total()
+    with pytest.raises(ValueError, match="1 to 90 days"):
+        await client.get_credit_usage(start_date=today, before_date=today + dt.timedelta(days=91))
