@@ -47,7 +47,7 @@ from tasks.keys import attempt_key, generation_key
 from tasks.ledger import SubmissionLedger
 from tasks.spec import GenerationSpec
 from tasks.store import StoredObject, read_sidecar, resolve_key, store_output, write_sidecar
-from tasks.submit import SubmittedTask, submit_generation
+from tasks.submit import SubmittedTask, submit_generation, unresolved_intent
 from tasks.wait import wait_for_generation
 
 __all__ = ["GenerationFailed", "GenerationResult", "generate"]
@@ -286,6 +286,9 @@ async def _generate(
             task_id = entry.task_id
             logger.info("%s: attempt %d is Runway task %s; reattaching", name, attempt, task_id)
         else:
+            if entry is not None and not allow_resubmit:
+                # Ambiguous already: say so before uploading inputs that would not be used.
+                raise unresolved_intent(entry, spec.model)
             uris = await prepare_generation_inputs(spec, client, content_ids, s3, ledger)
             request = parse_generation_request(spec.with_media(uris))
             submitted = await submit_generation(

@@ -26,9 +26,9 @@ from pydantic import BaseModel, ConfigDict
 
 from runway import AmbiguousSubmission, GenerationRequest, RunwayClient
 from tasks._crash import crash_point
-from tasks.ledger import SubmissionLedger
+from tasks.ledger import LedgerEntry, SubmissionLedger
 
-__all__ = ["SubmittedTask", "submit_generation"]
+__all__ = ["SubmittedTask", "submit_generation", "submit_once", "unresolved_intent"]
 
 logger = logging.getLogger("tasks.submit")
 
@@ -70,6 +70,17 @@ def _flow_run_id() -> str | None:
     return str(run_id) if run_id else None
 
 
+def unresolved_intent(entry: LedgerEntry, model: str) -> AmbiguousSubmission:
+    """The error for an intent recorded with no task id: it may have been billed."""
+    return AmbiguousSubmission(
+        operation=f"submit {model} (key {entry.key})",
+        cause=(
+            f"an earlier submit at {entry.intent_at.isoformat()} (flow run "
+            f"{entry.flow_run_id}) recorded its intent but never its task id"
+        ),
+    )
+
+
 async def submit_once(
     request: GenerationRequest,
     *,
@@ -96,13 +107,7 @@ async def submit_once(
             reused=True,
         )
     if entry is not None and not allow_resubmit:
-        raise AmbiguousSubmission(
-            operation=f"submit {request.model} (key {key})",
-            cause=(
-                f"an earlier submit at {entry.intent_at.isoformat()} (flow run "
-                f"{entry.flow_run_id}) recorded its intent but never its task id"
-            ),
-        )
+        raise unresolved_intent(entry, request.model)
     if entry is not None:
         logger.warning("%s: resubmitting over an unresolved intent, as allowed", key)
     intent = await ledger.record_intent(key, model=request.model, flow_run_id=_flow_run_id())
