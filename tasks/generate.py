@@ -313,7 +313,7 @@ async def _generate(
             total_credits += last.credits
         if last.status is TaskStatus.SUCCEEDED:
             return await _store(
-                spec, key, name, attempt, last, client, destination, prefix, sidecar_key,
+                spec, key, name, attempt, last, client, destination, prefix,
                 extra_args, content_ids, total_credits, started,
             )  # fmt: skip
         error = last.to_error()
@@ -336,6 +336,58 @@ async def _generate(
     )  # fmt: skip
 
 
+async def store_task(
+    task: Task,
+    *,
+    client: RunwayClient,
+    destination: S3Bucket,
+    stem: str,
+    extra_args: Mapping[str, Any] | None,
+    fields: Mapping[str, Any],
+) -> tuple[dict[str, Any], StoredObject]:
+    """Stream every output of a SUCCEEDED task into S3, then write its sidecar, last.
+
+    Args:
+        task: The SUCCEEDED task.
+        client: The Runway client (for fresh links).
+        destination: The S3Bucket.
+        stem: Key of the outputs and sidecar without extension, under the bucket folder.
+        extra_args: boto3 ExtraArgs, for the outputs and the sidecar.
+        fields: What the caller knows besides the task (key, model, request...).
+
+    Returns:
+        The sidecar as written, and the stored sidecar object.
+    """
+    stored: list[StoredObject] = []
+    for index, url in enumerate(task.output):
+        object_stem = stem if index == 0 else f"{stem}-{index}"
+        stored.append(
+            await store_generation(
+                client, task.id, url, index, destination, object_stem, extra_args
+            )
+        )
+    crash_point("before_sidecar")
+    primary = stored[0] if stored else None
+    sidecar: dict[str, Any] = {
+        "version": SIDECAR_VERSION,
+        "task_id": task.id,
+        "provider": client.provider.name,
+        "base_url": client.base_url,
+        "credits": task.cost.credits if task.cost is not None else None,
+        "created_at": task.created_at.isoformat() if task.created_at else None,
+        "stored_at": datetime.now(UTC).isoformat(),
+        "outputs": [o.model_dump() for o in stored],
+        "output_uri": primary.uri if primary else None,
+        "sha256": primary.sha256 if primary else None,
+        "size": primary.size if primary else None,
+        "content_type": primary.content_type if primary else None,
+        **fields,
+    }
+    # The sidecar gets the outputs' ExtraArgs too: a bucket that requires SSE refuses it otherwise.
+    written = await write_sidecar(destination, f"{stem}.json", sidecar, extra_args=extra_args)
+    return sidecar, written
+
+
 async def _store(
     spec: GenerationSpec,
     key: str,
@@ -345,51 +397,34 @@ async def _store(
     client: RunwayClient,
     destination: S3Bucket,
     prefix: str,
-    sidecar_key: str,
     extra_args: Mapping[str, Any] | None,
     content_ids: Mapping[tuple[str | int, ...], str],
     earlier_credits: float,
     started: float,
 ) -> GenerationResult:
-    stored: list[StoredObject] = []
-    for index, url in enumerate(task.output):
-        stem = _join(prefix, name if index == 0 else f"{name}-{index}")
-        stored.append(
-            await store_generation(client, task.id, url, index, destination, stem, extra_args)
-        )
-    crash_point("before_sidecar")
-    primary = stored[0] if stored else None
     credits = task.cost.credits if task.cost is not None else None
     total = earlier_credits + (credits or 0.0)
-    request = spec.validate_request().to_api()
-    sidecar = {
-        "version": SIDECAR_VERSION,
-        "key": key,
-        "name": name,
-        "attempt": attempt,
-        "task_id": task.id,
-        "model": spec.model,
-        "provider": client.provider.name,
-        "base_url": client.base_url,
-        "request": _redacted_request(spec.with_media({}) | {"model": spec.model}),
-        "seed": request.get("seed"),
-        "inputs": {".".join(map(str, path)): cid for path, cid in content_ids.items()},
-        "credits": credits,
-        "total_credits": total,
-        "created_at": task.created_at.isoformat() if task.created_at else None,
-        "stored_at": datetime.now(UTC).isoformat(),
-        "outputs": [o.model_dump() for o in stored],
-        "output_uri": primary.uri if primary else None,
-        "sha256": primary.sha256 if primary else None,
-        "size": primary.size if primary else None,
-        "content_type": primary.content_type if primary else None,
-    }
-    # The sidecar gets the outputs' ExtraArgs too: a bucket that requires SSE refuses it otherwise.
-    sidecar_object = await write_sidecar(destination, sidecar_key, sidecar, extra_args=extra_args)
+    sidecar, written = await store_task(
+        task,
+        client=client,
+        destination=destination,
+        stem=_join(prefix, name),
+        extra_args=extra_args,
+        fields={
+            "key": key,
+            "name": name,
+            "attempt": attempt,
+            "model": spec.model,
+            "request": _redacted_request(spec.request),
+            "seed": spec.validate_request().to_api().get("seed"),
+            "inputs": {".".join(map(str, path)): cid for path, cid in content_ids.items()},
+            "total_credits": total,
+        },
+    )
     logger.info("%s: stored %s (%s credits)", name, sidecar["output_uri"], credits)
     return GenerationResult(
         key=key, name=name, status="succeeded", model=spec.model, task_id=task.id,
-        attempts=attempt, output_uri=sidecar["output_uri"], sidecar_uri=sidecar_object.uri,
+        attempts=attempt, output_uri=sidecar["output_uri"], sidecar_uri=written.uri,
         sha256=sidecar["sha256"], size=sidecar["size"], content_type=sidecar["content_type"],
         credits=credits, total_credits=total, seconds=time.monotonic() - started,
     )  # fmt: skip

@@ -11,15 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict
 
 from runway import RunwayClient, TaskNotFound, TaskStatus
-from tasks.generate import SIDECAR_VERSION, store_generation
-from tasks.store import StoredObject, read_sidecar, resolve_key, write_sidecar
+from tasks.generate import store_task
+from tasks.store import read_sidecar, resolve_key
 
 __all__ = ["RecoveryResult", "recover_task"]
 
@@ -100,36 +99,22 @@ async def recover_task(
             task_id=task_id, status="pending", detail=task.status.value,
             seconds=time.monotonic() - started,
         )  # fmt: skip
-    stored: list[StoredObject] = []
-    for index, url in enumerate(task.output):
-        object_stem = stem if index == 0 else f"{stem}-{index}"
-        stored.append(
-            await store_generation(
-                client, task.id, url, index, destination, object_stem, extra_args
-            )
-        )
-    primary = stored[0] if stored else None
-    credits = task.cost.credits if task.cost is not None else None
-    sidecar = {
-        "version": SIDECAR_VERSION,
-        "key": f"task:{task_id}",
-        "name": name,
-        "task_id": task_id,
-        "model": None,  # Runway's task object does not say which model made it
-        "recovered": True,
-        "provider": client.provider.name,
-        "base_url": client.base_url,
-        "credits": credits,
-        "total_credits": credits,
-        "created_at": task.created_at.isoformat() if task.created_at else None,
-        "stored_at": datetime.now(UTC).isoformat(),
-        "outputs": [o.model_dump() for o in stored],
-        "output_uri": primary.uri if primary else None,
-        "sha256": primary.sha256 if primary else None,
-        "size": primary.size if primary else None,
-        "content_type": primary.content_type if primary else None,
-    }
-    sidecar_object = await write_sidecar(destination, sidecar_key, sidecar, extra_args=extra_args)
+    sidecar, written = await store_task(
+        task,
+        client=client,
+        destination=destination,
+        stem=stem,
+        extra_args=extra_args,
+        fields={
+            "key": f"task:{task_id}",
+            "name": name,
+            "model": None,  # Runway's task object does not say which model made it
+            "recovered": True,
+            "total_credits": task.cost.credits if task.cost is not None else None,
+        },
+    )
+    credits = sidecar["credits"]
+    sidecar_object = written
     logger.info("recovered Runway task %s into %s", task_id, sidecar["output_uri"])
     return RecoveryResult(
         task_id=task_id, status="stored", output_uri=sidecar["output_uri"],
