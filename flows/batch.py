@@ -34,12 +34,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from blocks import RunwayCredentials
 from flows.manifest import ManifestRow, parse_manifest
 from runway import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
+from runway.providers import Capability
 from tasks.generate import GenerationResult, generate
 from tasks.inputs import InputError, S3Reader, identify_inputs
 from tasks.keys import generation_key
 from tasks.spec import GenerationSpec
 
-__all__ = ["BatchReport", "RowResult", "batch"]
+__all__ = ["BatchReport", "DailyLimitWouldBeCrossed", "RowResult", "batch", "check_daily_limits"]
 
 logger = logging.getLogger("flows.batch")
 
@@ -180,6 +181,40 @@ async def batch(
     return report
 
 
+class DailyLimitWouldBeCrossed(RuntimeError):
+    """The batch needs more generations of a model than its daily limit has left."""
+
+
+async def check_daily_limits(client: RunwayClient, models: list[str]) -> None:
+    """Refuse, before any POST, a batch that would cross a model's daily generation limit.
+
+    A provider without the organization endpoint gets a log line instead.
+    """
+    if Capability.ORGANIZATION not in client.provider.capabilities:
+        logger.info("provider %s has no organization endpoint: daily limits not checked",
+                    client.provider.name)  # fmt: skip
+        return
+    organization = await client.get_organization()
+    needed: dict[str, int] = defaultdict(int)
+    for model in models:
+        needed[model] += 1
+    problems = []
+    for model, count in sorted(needed.items()):
+        limit = organization.daily_limit(model)
+        used = organization.daily_usage(model)
+        if limit is not None and used + count > limit:
+            problems.append(
+                f"{model}: {count} new generation(s) needed, {used} of {limit} used today"
+            )
+    if problems:
+        raise DailyLimitWouldBeCrossed(
+            "the batch would cross the daily generation limit (a rolling 24 h window), so "
+            "nothing was submitted: " + "; ".join(problems)
+        )
+    logger.info("organization balance %d credits; daily limits allow this batch",
+                organization.credit_balance)  # fmt: skip
+
+
 async def _run_rows(
     rows: list[ManifestRow],
     client: RunwayClient,
@@ -238,5 +273,6 @@ async def _run_rows(
         for twin in duplicates[key]:
             results[twin.line] = _row_result(twin, result, row.line)
 
+    await check_daily_limits(client, [row.spec.model for row in first_by_key.values() if row.spec])
     await asyncio.gather(*(run(key, row) for key, row in first_by_key.items()))
     return [results[row.line] for row in rows]

@@ -116,3 +116,27 @@ async def test_batch_with_bad_duplicate_and_good_rows(
     key = report.results_manifest_uri.split("/", 3)[3]  # type: ignore[union-attr]
     written = s3.get_object(Bucket=s3_bucket.bucket_name, Key=key)["Body"].read().decode()
     assert [json.loads(line)["line"] for line in written.splitlines()] == [1, 2, 3, 4, 5, 6, 7]
+
+
+async def test_batch_over_the_daily_limit_is_refused_before_any_post(
+    prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path
+) -> None:
+    import pytest
+
+    from flows.batch import DailyLimitWouldBeCrossed
+
+    emulator.configure(max_daily={"gen4_turbo": 1})
+    rows = [
+        {"name": f"r{i}", "model": "gen4_turbo", "promptImage": f"https://example.com/{i}.png",
+         "ratio": "960:960", "duration": 2}
+        for i in range(2)
+    ]  # fmt: skip
+    manifest = tmp_path / "over.jsonl"
+    manifest.write_text("\n".join(json.dumps(r) for r in rows))
+    await s3_bucket.asave("limit-dest", overwrite=True)
+    await RunwayCredentials(api_key=SecretStr(emulator.api_key), base_url=emulator.base_url).asave(
+        "limit-runway", overwrite=True
+    )
+    with pytest.raises(DailyLimitWouldBeCrossed, match="gen4_turbo: 2 new generation"):
+        await batch(str(manifest), destination_block="limit-dest", credentials_block="limit-runway")
+    assert emulator.stats()["creates_total"] == 0
