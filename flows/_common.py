@@ -20,67 +20,48 @@ scrubbed of query strings too).
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
-import logging
-import math
-import os
-import re
-import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from prefect import get_run_logger
-from prefect.artifacts import (
-    acreate_progress_artifact,
-    acreate_table_artifact,
-    aupdate_progress_artifact,
-)
-from prefect.events import emit_event
+from prefect.artifacts import acreate_table_artifact
 from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict, Field
 
 from blocks import RunwayCredentials
-from flows.batch import DailyLimitWouldBeCrossed
-from runway import GenerationRequest, Organization, RunwayClient, Task, TaskStatus, WaitPolicy
-from runway.character_performance import REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS
+from flows.cost import (
+    CostEstimate,
+    RefusedBeforeSubmit,
+    check_budget,
+    estimate_spec,
+    organization_problem,
+    read_organization,
+)
+from flows.reporting import (
+    ProgressReporter,
+    cell,
+    create_results_table,
+    emit_generation_event,
+    results_row,
+    scrub,
+)
+from runway import RunwayClient, WaitPolicy
 from runway.fields import MAX_SEED
-from runway.media import redact_url
-from runway.pricing import credits_per_second, estimate_credits
-from runway.providers import Capability
 from tasks.generate import GenerationFailed, GenerationResult, generate
-from tasks.inputs import S3Reader, _check_reference, identify_inputs
+from tasks.inputs import S3Reader, identify_inputs
 from tasks.keys import attempt_key, generation_key
 from tasks.ledger import LedgerEntry, SubmissionLedger
-from tasks.spec import GenerationSpec, MediaRef, RefKind
+from tasks.spec import GenerationSpec
 from tasks.store import read_sidecar
 
 __all__ = [
-    "CostEstimate",
-    "CostRefused",
-    "CredentialsBlockName",
-    "DailyLimitWouldBeCrossed",
-    "DestinationBlock",
     "FlowOutcome",
-    "InsufficientCredits",
-    "KeyPrefix",
-    "OutputName",
-    "OverBudget",
-    "ProgressReporter",
+    "PriorState",
     "RunSettings",
-    "Seed",
-    "Variant",
-    "estimate_spec",
+    "estimate_row",
+    "prior_state",
+    "refuse_if_unaffordable",
     "run_generation",
 ]
-
-logger = logging.getLogger("flows.common")
-
-SUCCEEDED_EVENT = "runway.generation.succeeded"
-FAILED_EVENT = "runway.generation.failed"
 
 # ---------------------------------------------------------------------------------------------
 # Parameters shared by the flows (each flow's model declares them, in the order its form shows)
@@ -201,242 +182,6 @@ class RunSettings(BaseModel):
         )
 
 
-# ---------------------------------------------------------------------------------------------
-# Cost
-
-
-class CostEstimate(BaseModel):
-    """What a generation is expected to cost, before it is submitted.
-
-    Attributes:
-        model: The Runway model.
-        credits_per_second: The rate it is billed at.
-        seconds: The output's length, when known.
-        credits: The estimate, when the length is known (Runway's ``estimatedCost`` agrees).
-        at_least: The lowest it can cost (``credits`` when known).
-        at_most: The most it can cost (``credits`` when known; Act-Two with an unprobed
-            reference: its 30 s maximum).
-        basis: How the figure was reached, for people.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    model: str
-    credits_per_second: float
-    seconds: float | None
-    credits: float | None
-    at_least: float
-    at_most: float
-    basis: str
-
-
-class CostRefused(RuntimeError):
-    """A generation was refused before anything was submitted, for its cost."""
-
-
-class OverBudget(CostRefused):
-    """The estimate is above ``max_credits``."""
-
-
-class InsufficientCredits(CostRefused):
-    """The organization's balance is below the estimate."""
-
-
-@contextmanager
-def _temporary_file(suffix: str) -> Iterator[Path]:
-    handle, name = tempfile.mkstemp(suffix=suffix)
-    os.close(handle)
-    try:
-        yield Path(name)
-    finally:
-        Path(name).unlink(missing_ok=True)
-
-
-def _decode_data_uri(uri: str) -> bytes | None:
-    header, _, body = uri.partition(",")
-    if ";base64" not in header:
-        return None
-    try:
-        return base64.b64decode(body, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-async def _reference_seconds(ref: MediaRef, s3: S3Reader | None) -> float | None:
-    """The Act-Two reference clip's length, probed with PyAV; None when it cannot be read here.
-
-    Raises:
-        InputError: the clip is unreadable or outside 3-30 s (as ``prepare_inputs`` would).
-    """
-    kind = ref.ref_kind
-    if kind is RefKind.LOCAL:
-        return await asyncio.to_thread(_check_reference, ref, Path(ref.value).expanduser())
-    if kind is RefKind.S3:
-        if s3 is None:
-            return None
-        with _temporary_file(Path(S3Reader.split(ref.value)[1]).suffix) as path:
-            await s3.download(ref.value, path)
-            return await asyncio.to_thread(_check_reference, ref, path)
-    if kind is RefKind.DATA:
-        data = _decode_data_uri(ref.value)
-        if data is None:
-            return None
-        with _temporary_file(".mp4") as path:
-            await asyncio.to_thread(path.write_bytes, data)
-            return await asyncio.to_thread(_check_reference, ref, path)
-    return None  # https and runway:// clips are Runway's to fetch
-
-
-async def estimate_spec(
-    spec: GenerationSpec, request: GenerationRequest, s3: S3Reader | None = None
-) -> CostEstimate:
-    """Price a generation before submitting it.
-
-    Act-Two is priced over its reference clip, probed when it is a local file, an ``s3://``
-    object or a data URI; an https or ``runway://`` clip cannot be measured here, so its
-    estimate is a range (3 to 30 s).
-
-    Raises:
-        InputError: an Act-Two reference clip that is unreadable or outside 3-30 s.
-    """
-    rate = credits_per_second(request)
-    seconds = request.output_seconds
-    if seconds is None and request.model == "act_two":
-        reference = next(ref for ref in spec.media() if ref.path[0] == "reference")
-        seconds = await _reference_seconds(reference, s3)
-        if seconds is None:
-            low = estimate_credits(request, output_seconds=REFERENCE_MIN_SECONDS)
-            high = estimate_credits(request, output_seconds=REFERENCE_MAX_SECONDS)
-            return CostEstimate(
-                model=request.model, credits_per_second=rate, seconds=None, credits=None,
-                at_least=low, at_most=high,
-                basis=f"{rate:g} credits/s over a reference clip that cannot be probed here "
-                f"({REFERENCE_MIN_SECONDS:g}-{REFERENCE_MAX_SECONDS:g} s): {low:g} to {high:g}",
-            )  # fmt: skip
-    credits = estimate_credits(
-        request, output_seconds=seconds if request.output_seconds is None else None
-    )
-    billed = math.ceil((seconds or 0) - 1e-9)
-    return CostEstimate(
-        model=request.model, credits_per_second=rate, seconds=seconds, credits=credits,
-        at_least=credits, at_most=credits,
-        basis=f"{rate:g} credits/s x {billed} s",
-    )  # fmt: skip
-
-
-def check_budget(estimate: CostEstimate, max_credits: float | None) -> None:
-    """Refuse a generation whose estimate is above ``max_credits``.
-
-    Raises:
-        OverBudget: naming the estimate and the budget.
-    """
-    if max_credits is None or estimate.at_most <= max_credits:
-        return
-    what = (
-        f"estimated at {estimate.credits:g} credits"
-        if estimate.credits is not None
-        else f"may cost up to {estimate.at_most:g} credits"
-    )
-    raise OverBudget(
-        f"{estimate.model} generation {what} ({estimate.basis}), above max_credits="
-        f"{max_credits:g}; nothing was submitted"
-    )
-
-
-async def read_organization(client: RunwayClient, run_logger: Any) -> Organization | None:
-    """The organization's balance and limits, or None (with a log line) if the provider has none."""
-    if Capability.ORGANIZATION not in client.provider.capabilities:
-        run_logger.info(
-            "provider %s has no organization endpoint: credit balance and daily limits not "
-            "checked", client.provider.name,
-        )  # fmt: skip
-        return None
-    return await client.get_organization()
-
-
-def organization_problem(
-    organization: Organization, estimate: CostEstimate
-) -> CostRefused | DailyLimitWouldBeCrossed | None:
-    """Why the organization cannot run one more generation now, or None."""
-    model = estimate.model
-    limit = organization.daily_limit(model)
-    used = organization.daily_usage(model)
-    if limit is not None and used + 1 > limit:
-        return DailyLimitWouldBeCrossed(
-            f"{model}: the daily generation limit is reached ({used} of {limit} used in the "
-            "rolling 24 h window); nothing was submitted"
-        )
-    if organization.credit_balance < estimate.at_least:
-        return InsufficientCredits(
-            f"the organization has {organization.credit_balance} credits; this {model} "
-            f"generation is estimated at {estimate.at_least:g} ({estimate.basis}); nothing was "
-            "submitted"
-        )
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# What the user sees
-
-
-def scrub(text: str | None) -> str | None:
-    """``text`` with every URL's query string and fragment removed (signed links are secrets)."""
-    if text is None:
-        return None
-    return re.sub(r"(?:https?|s3)://[^\s'\"<>)\]]+", lambda m: redact_url(m.group(0)), text)
-
-
-def _percent(task: Task) -> float:
-    if task.status is TaskStatus.SUCCEEDED:
-        return 100.0
-    if task.status is TaskStatus.RUNNING and task.progress is not None:
-        return round(min(max(task.progress, 0.0), 1.0) * 100, 1)
-    return 0.0
-
-
-class ProgressReporter:
-    """``on_update`` for ``generate``: the task id in the run's logs, and a progress artifact.
-
-    The artifact is created at the first update after submit (the first poll) and updated only
-    when the percentage changes. A retried attempt (a new task id) is logged and starts again
-    from its own progress.
-    """
-
-    def __init__(self, name: str, model: str, run_logger: Any) -> None:
-        self.name = name
-        self.model = model
-        self.logger = run_logger
-        self.artifact_id: Any = None
-        self.task_id: str | None = None
-        self.status: TaskStatus | None = None
-        self.percent: float | None = None
-        self.updates = 0
-
-    def _description(self, task: Task) -> str:
-        return f"{self.name} ({self.model}): Runway task `{task.id}` {task.status.value}"
-
-    async def __call__(self, task: Task) -> None:
-        if task.id != self.task_id:
-            self.logger.info(
-                "%s: Runway task %s (%s) is %s", self.name, task.id, self.model, task.status.value
-            )
-            self.task_id, self.status = task.id, task.status
-        elif task.status is not self.status:
-            self.logger.info("%s: Runway task %s is %s", self.name, task.id, task.status.value)
-            self.status = task.status
-        percent = _percent(task)
-        if self.artifact_id is None:
-            self.artifact_id = await acreate_progress_artifact(
-                percent, description=self._description(task)
-            )
-        elif percent != self.percent:
-            await aupdate_progress_artifact(
-                self.artifact_id, percent, description=self._description(task)
-            )
-            self.updates += 1
-        self.percent = percent
-
-
 class FlowOutcome(BaseModel):
     """What a single-generation flow returns.
 
@@ -470,101 +215,77 @@ class FlowOutcome(BaseModel):
     result: GenerationResult | None = None
 
 
-def _cell(value: Any) -> Any:
-    return "" if value is None else value
-
-
-async def _results_table(
-    kind: str, model: str, seconds: float | None, credits: float | None, uri: str | None,
-    status: str, reason: str | None,
-) -> None:  # fmt: skip
-    await acreate_table_artifact(
-        key=f"runway-{kind}-results",
-        table=[
-            {
-                "row": 1,
-                "model": model,
-                "seconds": _cell(None if seconds is None else round(seconds, 2)),
-                "credits": _cell(credits),
-                "S3 URI": _cell(uri),
-                "status": status,
-                "reason": _cell(scrub(reason)),
-            }
-        ],
-        description=f"Runway {kind.replace('-', ' ')}: {status}",
-    )
-
-
-def _emit(
-    kind: str,
-    *,
-    succeeded: bool,
-    key: str,
-    name: str,
-    model: str,
-    estimate: CostEstimate,
-    result: GenerationResult | None = None,
-    task_id: str | None = None,
-    failure: str | None = None,
-    failure_code: str | None = None,
-) -> None:
-    reused = bool(result and result.from_sidecar)
-    emit_event(
-        SUCCEEDED_EVENT if succeeded else FAILED_EVENT,
-        resource={
-            "prefect.resource.id": f"runway.generation.{key}",
-            "prefect.resource.name": name,
-            "runway.model": model,
-            "runway.reused": "true" if reused else "false",
-        },
-        payload={
-            "flow": kind,
-            "key": key,
-            "name": name,
-            "model": model,
-            "task_id": result.task_id if result else task_id,
-            "s3_uri": result.output_uri if result else None,
-            "sidecar_uri": result.sidecar_uri if result else None,
-            "credits": result.total_credits if result else None,
-            "estimated_credits": estimate.credits,
-            "attempts": result.attempts if result else None,
-            "reused": reused,
-            "failure": scrub(failure if result is None else result.failure),
-            "failure_code": failure_code if result is None else result.failure_code,
-        },
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # The run
 
 
-async def _prior(
-    destination: S3Bucket, prefix: str, name: str, key: str
-) -> tuple[dict[str, Any] | None, LedgerEntry | None]:
-    """The stored sidecar and the first attempt's ledger entry, as ``generate`` reads them."""
+class PriorState(BaseModel):
+    """What earlier runs left for a generation, and so what this run would do.
 
-    def join(*parts: str) -> str:
-        return "/".join(p.strip("/") for p in parts if p.strip("/"))
+    Attributes:
+        action: For people: ``submit``, ``already stored at ...``, ``reattach to ...``, ``stop``.
+        pays: Whether this run would pay for a new generation.
+        sidecar: The stored output's sidecar, when there is one.
+        entry: The first attempt's ledger entry, when one was written.
+    """
 
-    sidecar = await read_sidecar(destination, join(prefix, f"{name}.json"))
+    model_config = ConfigDict(frozen=True)
+
+    action: str
+    pays: bool
+    sidecar: dict[str, Any] | None = None
+    entry: LedgerEntry | None = None
+
+
+def _join(*parts: str) -> str:
+    return "/".join(part.strip("/") for part in parts if part.strip("/"))
+
+
+async def prior_state(
+    destination: S3Bucket, prefix: str, name: str, key: str, *, allow_resubmit: bool
+) -> PriorState:
+    """Read the sidecar and the ledger as ``generate`` will, to say what a run would do.
+
+    Only generations that would be paid for are priced against budgets, balances and limits:
+    a re-run of a stored or submitted generation costs nothing.
+    """
+    sidecar = await read_sidecar(destination, _join(prefix, f"{name}.json"))
     if sidecar is not None and sidecar.get("key") == key:
-        return sidecar, None
-    entry = await SubmissionLedger(destination, join(prefix, "_runway")).read(attempt_key(key, 1))
-    return None, entry
-
-
-def _action(
-    sidecar: Mapping[str, Any] | None, entry: LedgerEntry | None, allow_resubmit: bool
-) -> tuple[str, bool]:
-    """What a run would do, and whether it would pay for a new generation."""
-    if sidecar is not None:
-        return f"already stored at {sidecar.get('output_uri')}: nothing to pay", False
+        return PriorState(
+            action=f"already stored at {sidecar.get('output_uri')}: nothing to pay",
+            pays=False,
+            sidecar=sidecar,
+        )
+    ledger = SubmissionLedger(destination, _join(prefix, "_runway"))
+    entry = await ledger.read(attempt_key(key, 1))
     if entry is not None and entry.task_id is not None:
-        return f"reattach to Runway task {entry.task_id}: nothing new to pay", False
+        action = f"reattach to Runway task {entry.task_id}: nothing new to pay"
+        return PriorState(action=action, pays=False, entry=entry)
     if entry is not None and not allow_resubmit:
-        return "stop: an earlier submit may have been billed (AmbiguousSubmission)", False
-    return "submit", True
+        action = "stop: an earlier submit may have been billed (AmbiguousSubmission)"
+        return PriorState(action=action, pays=False, entry=entry)
+    return PriorState(action="submit", pays=True, entry=entry)
+
+
+async def refuse_if_unaffordable(
+    client: RunwayClient, estimates: list[CostEstimate], max_credits: float | None, run_logger: Any
+) -> int | None:
+    """Check the budget, then the organization's balance and daily limits, for paid generations.
+
+    Returns:
+        The organization's credit balance, or None when the provider cannot tell it.
+
+    Raises:
+        OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: before anything is submitted.
+    """
+    check_budget(estimates, max_credits)
+    organization = await read_organization(client, run_logger)
+    if organization is None:
+        return None
+    problem = organization_problem(organization, estimates) if estimates else None
+    if problem is not None:
+        raise problem
+    return organization.credit_balance
 
 
 async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: str) -> FlowOutcome:
@@ -583,8 +304,9 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
     """
     run_logger = get_run_logger()
     request = spec.validate_request()  # each model's rules, before any file is read
-    destination = await S3Bucket.aload(settings.destination_block)
-    credentials = await RunwayCredentials.aload(settings.credentials_block)
+    destination = cast(S3Bucket, await S3Bucket.aload(settings.destination_block))
+    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(settings.credentials_block))
+    results_key = f"runway-{kind}-results"
     async with credentials.get_client() as client:
         client.provider.check(request)
         s3 = S3Reader(destination.credentials.get_s3_client())
@@ -593,25 +315,20 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
         name = spec.name or key
         estimate = await estimate_spec(spec, request, s3)
         run_logger.info("%s (%s): estimated %s", name, spec.model, estimate.basis)
-        sidecar, entry = await _prior(destination, settings.prefix, name, key)
-        action, pays = _action(sidecar, entry, settings.allow_resubmit)
+        prior = await prior_state(
+            destination, settings.prefix, name, key, allow_resubmit=settings.allow_resubmit
+        )
         if settings.dry_run:
-            return await _dry_run(kind, client, spec, key, name, estimate, settings, action, pays)
-        if pays:
+            return await _dry_run(kind, client, spec, key, name, estimate, settings, prior)
+        if prior.pays:
             try:
-                check_budget(estimate, settings.max_credits)
-                organization = await read_organization(client, run_logger)
-                if organization is not None:
-                    problem = organization_problem(organization, estimate)
-                    if problem is not None:
-                        raise problem
-            except (CostRefused, DailyLimitWouldBeCrossed) as refusal:
-                await _results_table(
-                    kind, spec.model, None, None, None, "refused", str(refusal)
-                )  # fmt: skip
+                await refuse_if_unaffordable(client, [estimate], settings.max_credits, run_logger)
+            except RefusedBeforeSubmit as refusal:
+                row = results_row(1, spec.model, None, None, None, "refused", str(refusal))
+                await create_results_table(results_key, [row], f"Runway {kind}: refused")
                 raise
         else:
-            run_logger.info("%s: %s", name, action)
+            run_logger.info("%s: %s", name, prior.action)
         reporter = ProgressReporter(name, spec.model, run_logger)
         try:
             result = await generate(
@@ -620,10 +337,12 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
                 allow_resubmit=settings.allow_resubmit, on_update=reporter,
             )  # fmt: skip
         except Exception as error:
-            reason = f"{type(error).__name__}: {error}"
-            await _results_table(kind, spec.model, None, None, None, "failed", reason)
-            _emit(
-                kind, succeeded=False, key=key, name=name, model=spec.model, estimate=estimate,
+            why = f"{type(error).__name__}: {error}"
+            row = results_row(1, spec.model, None, None, None, "failed", why)
+            await create_results_table(results_key, [row], f"Runway {kind}: failed")
+            emit_generation_event(
+                kind, succeeded=False, key=key, name=name, model=spec.model,
+                estimated_credits=estimate.credits,
                 task_id=getattr(error, "task_id", None) or reporter.task_id,
                 failure=str(error), failure_code=type(error).__name__,
             )  # fmt: skip
@@ -634,25 +353,43 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
         reason = f"{result.failure_code}: {result.failure}"
     elif result.from_sidecar:
         reason = "already stored by an earlier run: nothing paid"
-    await _results_table(
-        kind, result.model, result.seconds, result.total_credits, result.output_uri,
-        result.status, reason,
+    row = results_row(
+        1, result.model, result.seconds, result.total_credits, result.output_uri, result.status,
+        reason,
     )  # fmt: skip
-    _emit(
-        kind, succeeded=succeeded, key=key, name=name, model=result.model, estimate=estimate,
-        result=result,
+    await create_results_table(results_key, [row], f"Runway {kind}: {result.status}")
+    emit_generation_event(
+        kind, succeeded=succeeded, key=key, name=name, model=result.model,
+        estimated_credits=estimate.credits, result=result,
     )  # fmt: skip
-    spent = 0.0 if result.from_sidecar or not pays else (result.total_credits or 0.0)
     if not succeeded:
         raise GenerationFailed(result)
-    run_logger.info(
-        "%s: stored %s (%s credits)", name, result.output_uri, _cell(result.total_credits)
-    )
+    run_logger.info("%s: stored %s (%s credits)", name, result.output_uri, result.total_credits)
+    spent = 0.0 if result.from_sidecar or not prior.pays else (result.total_credits or 0.0)
     return FlowOutcome(
         status="succeeded", model=result.model, name=name, key=key, estimate=estimate,
         output_uri=result.output_uri, sidecar_uri=result.sidecar_uri, task_id=result.task_id,
         credits=result.total_credits, credits_spent=spent, result=result,
     )  # fmt: skip
+
+
+def estimate_row(
+    row: int, name: str, estimate: CostEstimate, action: str, balance: int | None,
+    max_credits: float | None,
+) -> dict[str, Any]:  # fmt: skip
+    """One row of a dry run's estimate table artifact."""
+    return {
+        "row": row,
+        "model": estimate.model,
+        "name": name,
+        "output seconds": cell(None if estimate.seconds is None else round(estimate.seconds, 2)),
+        "credits per second": estimate.credits_per_second,
+        "estimated credits": cell(estimate.credits),
+        "at most": estimate.at_most,
+        "max credits": cell(max_credits),
+        "balance": cell(balance),
+        "action": scrub(action),
+    }
 
 
 async def _dry_run(
@@ -663,40 +400,20 @@ async def _dry_run(
     name: str,
     estimate: CostEstimate,
     settings: RunSettings,
-    action: str,
-    pays: bool,
+    prior: PriorState,
 ) -> FlowOutcome:
     run_logger = get_run_logger()
-    balance: Any = ""
-    if pays:
+    action, balance = prior.action, None
+    if prior.pays:
         try:
-            check_budget(estimate, settings.max_credits)
-            organization = await read_organization(client, run_logger)
-            if organization is not None:
-                balance = organization.credit_balance
-                problem = organization_problem(organization, estimate)
-                if problem is not None:
-                    action = f"refuse: {problem}"
-        except OverBudget as refusal:
+            balance = await refuse_if_unaffordable(
+                client, [estimate], settings.max_credits, run_logger
+            )
+        except RefusedBeforeSubmit as refusal:
             action = f"refuse: {refusal}"
     await acreate_table_artifact(
         key=f"runway-{kind}-estimate",
-        table=[
-            {
-                "row": 1,
-                "model": spec.model,
-                "name": name,
-                "output seconds": _cell(
-                    None if estimate.seconds is None else round(estimate.seconds, 2)
-                ),
-                "credits per second": estimate.credits_per_second,
-                "estimated credits": _cell(estimate.credits),
-                "at most": estimate.at_most,
-                "max credits": _cell(settings.max_credits),
-                "balance": balance,
-                "action": scrub(action),
-            }
-        ],
+        table=[estimate_row(1, name, estimate, action, balance, settings.max_credits)],
         description=f"Dry run of a Runway {kind.replace('-', ' ')}: nothing was submitted",
     )
     run_logger.info("dry run: %s (%s); %s; nothing submitted", name, estimate.basis, action)

@@ -5,8 +5,14 @@
 * At most ``concurrency_per_model`` generations of a model run at once in this flow run, and a
   Prefect global concurrency limit named ``runway-<model>`` (when one exists) bounds them across
   runs, workers and machines.
+* Before any POST: every row is validated and priced; ``dry_run`` shows the estimates as a table
+  artifact and stops; ``max_credits`` refuses a batch estimated above it; the organization's
+  balance and per-model daily limits refuse a batch that cannot be paid for. Rows already
+  stored or submitted by an earlier run are not counted: they cost nothing again.
 * A failed generation is reported with Runway's reason; successes are kept. A results manifest
-  (JSONL, one line per manifest row) is written to S3 beside the outputs.
+  (JSONL, one line per manifest row) is written to S3 beside the outputs, a results table and a
+  progress artifact show the run, and each generation emits ``runway.generation.succeeded`` or
+  ``.failed``.
 
 Example:
     ```python
@@ -22,31 +28,45 @@ import asyncio
 import logging
 from collections import defaultdict
 from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import acreate_table_artifact
+from prefect.artifacts import (
+    acreate_progress_artifact,
+    acreate_table_artifact,
+    aupdate_progress_artifact,
+)
 from prefect.concurrency.asyncio import concurrency
 from prefect_aws import S3Bucket
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from blocks import RunwayCredentials
+from flows._common import PriorState, estimate_row, prior_state, refuse_if_unaffordable
+from flows.cost import CostEstimate, DailyLimitWouldBeCrossed, RefusedBeforeSubmit, estimate_spec
 from flows.manifest import ManifestRow, parse_manifest
+from flows.reporting import create_results_table, emit_generation_event, results_row
 from runway import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
-from runway.providers import Capability
 from tasks.generate import GenerationResult, generate
 from tasks.inputs import InputError, S3Reader, identify_inputs
 from tasks.keys import generation_key
 from tasks.spec import GenerationSpec
 
-__all__ = ["BatchReport", "DailyLimitWouldBeCrossed", "RowResult", "batch", "check_daily_limits"]
+__all__ = ["BatchReport", "DailyLimitWouldBeCrossed", "RowResult", "batch"]
 
 logger = logging.getLogger("flows.batch")
 
+# Sidecar and ledger reads before the run: a few at once, not one per row at once.
+_PLANNING_CONCURRENCY = 16
+
 
 class RowResult(BaseModel):
-    """What became of one manifest row."""
+    """What became of one manifest row.
+
+    ``status`` is ``succeeded``, ``failed``, ``malformed`` or, in a dry run, ``dry_run``.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -56,13 +76,22 @@ class RowResult(BaseModel):
     status: str
     s3_uri: str | None = None
     credits: float | None = None
+    estimated_credits: float | None = None
     seconds: float | None = None
     reason: str | None = None
+    action: str | None = None
+    reused: bool = False
     duplicate_of: int | None = None
 
 
 class BatchReport(BaseModel):
-    """Counts and per-row results of a batch."""
+    """Counts and per-row results of a batch.
+
+    ``credits`` is what Runway reported for the generations of this batch, counted once per
+    generation (an output an earlier run stored or submitted counts its original cost);
+    ``credits_spent`` leaves those out: it is what this run paid. ``estimated_credits`` is the
+    estimate, at most, of the generations this run had to pay for.
+    """
 
     rows: int
     succeeded: int
@@ -70,8 +99,23 @@ class BatchReport(BaseModel):
     malformed: int
     duplicates: int
     credits: float
+    credits_spent: float = 0.0
+    estimated_credits: float = 0.0
+    dry_run: bool = False
     results: list[RowResult]
     results_manifest_uri: str | None = None
+
+
+@dataclass
+class _Generation:
+    """A distinct generation of the batch: its first row, its twins, its price and history."""
+
+    key: str
+    row: ManifestRow
+    spec: GenerationSpec
+    estimate: CostEstimate | None = None
+    prior: PriorState | None = None
+    twins: list[ManifestRow] = field(default_factory=list)
 
 
 async def _read_manifest(manifest: str, destination: S3Bucket) -> str:
@@ -94,7 +138,19 @@ def _kind(manifest: str) -> str:
     raise ValueError(f"manifest {manifest!r}: use a .jsonl or .csv file")
 
 
-def _row_result(row: ManifestRow, result: GenerationResult, duplicate_of: int | None) -> RowResult:
+def _failed(row: ManifestRow, reason: str) -> RowResult:
+    spec = row.spec
+    return RowResult(
+        line=row.line, name=spec.name if spec else None, model=spec.model if spec else None,
+        status="failed", reason=reason,
+    )  # fmt: skip
+
+
+def _row_result(
+    row: ManifestRow, generation: _Generation, result: GenerationResult, duplicate_of: int | None
+) -> RowResult:
+    estimate = generation.estimate
+    paid_here = bool(generation.prior and generation.prior.pays) and not result.from_sidecar
     return RowResult(
         line=row.line,
         name=row.spec.name if row.spec else None,
@@ -102,10 +158,84 @@ def _row_result(row: ManifestRow, result: GenerationResult, duplicate_of: int | 
         status=result.status,
         s3_uri=result.output_uri,
         credits=None if duplicate_of else result.total_credits,
+        estimated_credits=None if duplicate_of or estimate is None else estimate.credits,
         seconds=round(result.seconds, 2),
         reason=(f"{result.failure_code}: {result.failure}" if result.status == "failed" else None),
+        reused=not paid_here,
         duplicate_of=duplicate_of,
     )
+
+
+async def _plan(
+    rows: list[ManifestRow],
+    client: RunwayClient,
+    destination: S3Bucket,
+    prefix: str,
+    results: dict[int, RowResult],
+) -> list[_Generation]:
+    """Validate, identify, deduplicate and price the rows; record the ones that cannot run."""
+    reader = S3Reader(destination.credentials.get_s3_client())
+    by_key: dict[str, _Generation] = {}
+    for row in rows:
+        if row.spec is None:
+            results[row.line] = RowResult(line=row.line, status="malformed", reason=row.error)
+            continue
+        try:
+            client.provider.check(row.spec.validate_request())
+            ids = await identify_inputs(row.spec, reader)
+        except (InputError, ValidationError, ValueError) as error:
+            results[row.line] = _failed(row, str(error))
+            continue
+        key = generation_key(row.spec, base_url=client.base_url, content_ids=ids)
+        if key in by_key:
+            by_key[key].twins.append(row)
+        else:
+            by_key[key] = _Generation(key=key, row=row, spec=row.spec)
+
+    gate = asyncio.Semaphore(_PLANNING_CONCURRENCY)
+
+    async def price(generation: _Generation) -> None:
+        async with gate:
+            spec = generation.spec
+            try:
+                generation.estimate = await estimate_spec(spec, spec.validate_request(), reader)
+            except InputError as error:
+                for row in (generation.row, *generation.twins):
+                    results[row.line] = _failed(row, str(error))
+                return
+            generation.prior = await prior_state(
+                destination, prefix, spec.name or generation.key, generation.key,
+                allow_resubmit=False,
+            )  # fmt: skip
+
+    await asyncio.gather(*(price(g) for g in by_key.values()))
+    return [g for g in by_key.values() if g.estimate is not None]
+
+
+class _Progress:
+    """A progress artifact: the share of the batch's generations that have finished."""
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.done = 0
+        self.artifact_id: Any = None
+        self.lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        self.artifact_id = await acreate_progress_artifact(
+            0.0, key="runway-batch-progress", description=self._description()
+        )
+
+    def _description(self) -> str:
+        return f"Runway batch: {self.done} of {self.total} generations finished"
+
+    async def one_finished(self) -> None:
+        async with self.lock:
+            self.done += 1
+            percent = round(100 * self.done / self.total, 1)
+            await aupdate_progress_artifact(
+                self.artifact_id, percent, description=self._description()
+            )
 
 
 @flow(name="runway-batch")
@@ -126,130 +256,150 @@ async def batch(
     max_queue_minutes: float | None = Field(
         default=None, gt=0, description="Cancel a generation still queued after this long."
     ),
+    dry_run: bool = Field(
+        default=False,
+        description="Validate and price every row, show the estimates as a table artifact, and "
+        "submit nothing.",
+    ),
+    max_credits: float | None = Field(
+        default=None,
+        ge=0,
+        description="Refuse, before anything is submitted, a batch whose new generations are "
+        "estimated above this many credits (1 credit = US$0.01). Empty: no budget.",
+    ),
 ) -> BatchReport:
-    """Generate every row of a manifest into S3, once each; report every row."""
+    """Generate every row of a manifest into S3, once each; report every row.
+
+    Raises:
+        OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: before any POST.
+    """
     run_logger = get_run_logger()
-    destination = await S3Bucket.aload(destination_block)
-    credentials = await RunwayCredentials.aload(credentials_block)
+    destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
+    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(credentials_block))
     rows = parse_manifest(await _read_manifest(manifest, destination), kind=_kind(manifest))
     policy = WaitPolicy(
         poll_interval=poll_interval,
         max_queue_seconds=max_queue_minutes * 60 if max_queue_minutes else None,
     )
+    results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:
-        results = await _run_rows(
-            rows, client, destination, prefix, policy, concurrency_per_model, max_attempts
-        )
+        generations = await _plan(rows, client, destination, prefix, results)
+        paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
+        estimated = sum(estimate.at_most for estimate in paid)
+        if dry_run:
+            return await _dry_run(
+                rows, generations, results, client, max_credits, estimated, run_logger
+            )
+        await refuse_if_unaffordable(client, paid, max_credits, run_logger)
+        run_logger.info(
+            "batch: %d generations to run, %d new, estimated at most %g credits",
+            len(generations), len(paid), estimated,
+        )  # fmt: skip
+        await _run(generations, results, client, destination, prefix, policy,
+                   concurrency_per_model, max_attempts)  # fmt: skip
+    ordered = [results[row.line] for row in rows]
     report = BatchReport(
         rows=len(rows),
-        succeeded=sum(r.status == "succeeded" for r in results),
-        failed=sum(r.status == "failed" for r in results),
-        malformed=sum(r.status == "malformed" for r in results),
-        duplicates=sum(r.duplicate_of is not None for r in results),
-        credits=sum(r.credits or 0.0 for r in results),
-        results=results,
+        succeeded=sum(r.status == "succeeded" for r in ordered),
+        failed=sum(r.status == "failed" for r in ordered),
+        malformed=sum(r.status == "malformed" for r in ordered),
+        duplicates=sum(r.duplicate_of is not None for r in ordered),
+        credits=sum(r.credits or 0.0 for r in ordered),
+        credits_spent=sum(r.credits or 0.0 for r in ordered if not r.reused),
+        estimated_credits=estimated,
+        results=ordered,
     )
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     results_key = "/".join(p for p in (prefix.strip("/"), f"_results/batch-{stamp}.jsonl") if p)
-    lines = "".join(r.model_dump_json() + "\n" for r in results).encode()
+    lines = "".join(r.model_dump_json() + "\n" for r in ordered).encode()
     full_key = await destination.awrite_path(results_key, lines)
     report = report.model_copy(
         update={"results_manifest_uri": f"s3://{destination.bucket_name}/{full_key}"}
     )
-    await acreate_table_artifact(
-        key="runway-batch-results",
-        table=[
-            {
-                "row": r.line,
-                "model": r.model or "",
-                "seconds": r.seconds if r.seconds is not None else "",
-                "credits": r.credits if r.credits is not None else "",
-                "S3 URI": r.s3_uri or "",
-                "status": r.status,
-                "reason": r.reason or "",
-            }
-            for r in results
+    await create_results_table(
+        "runway-batch-results",
+        [
+            results_row(r.line, r.model, r.seconds, r.credits, r.s3_uri, r.status, r.reason)
+            for r in ordered
         ],
-        description=f"Batch of {report.rows} rows: {report.succeeded} stored, "
-        f"{report.failed} failed, {report.malformed} malformed",
+        f"Batch of {report.rows} rows: {report.succeeded} stored, {report.failed} failed, "
+        f"{report.malformed} malformed; {report.credits:g} credits",
     )
     run_logger.info(
-        "batch: %d rows, %d stored, %d failed, %d malformed, %d duplicates, %.0f credits",
+        "batch: %d rows, %d stored, %d failed, %d malformed, %d duplicates, %g credits",
         report.rows, report.succeeded, report.failed, report.malformed, report.duplicates,
         report.credits,
     )  # fmt: skip
     return report
 
 
-class DailyLimitWouldBeCrossed(RuntimeError):
-    """The batch needs more generations of a model than its daily limit has left."""
-
-
-async def check_daily_limits(client: RunwayClient, models: list[str]) -> None:
-    """Refuse, before any POST, a batch that would cross a model's daily generation limit.
-
-    A provider without the organization endpoint gets a log line instead.
-    """
-    if Capability.ORGANIZATION not in client.provider.capabilities:
-        logger.info("provider %s has no organization endpoint: daily limits not checked",
-                    client.provider.name)  # fmt: skip
-        return
-    organization = await client.get_organization()
-    needed: dict[str, int] = defaultdict(int)
-    for model in models:
-        needed[model] += 1
-    problems = []
-    for model, count in sorted(needed.items()):
-        limit = organization.daily_limit(model)
-        used = organization.daily_usage(model)
-        if limit is not None and used + count > limit:
-            problems.append(
-                f"{model}: {count} new generation(s) needed, {used} of {limit} used today"
-            )
-    if problems:
-        raise DailyLimitWouldBeCrossed(
-            "the batch would cross the daily generation limit (a rolling 24 h window), so "
-            "nothing was submitted: " + "; ".join(problems)
-        )
-    logger.info("organization balance %d credits; daily limits allow this batch",
-                organization.credit_balance)  # fmt: skip
-
-
-async def _run_rows(
+async def _dry_run(
     rows: list[ManifestRow],
+    generations: list[_Generation],
+    results: dict[int, RowResult],
+    client: RunwayClient,
+    max_credits: float | None,
+    estimated: float,
+    run_logger: Any,
+) -> BatchReport:
+    paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
+    refusal: str | None = None
+    balance: int | None = None
+    try:
+        balance = await refuse_if_unaffordable(client, paid, max_credits, run_logger)
+    except RefusedBeforeSubmit as error:
+        refusal = f"refuse: {error}"
+    table = []
+    for generation in generations:
+        estimate, prior = generation.estimate, generation.prior
+        assert estimate is not None and prior is not None  # set for every planned generation
+        action = refusal if refusal and prior.pays else prior.action
+        name = generation.spec.name or generation.key
+        table.append(estimate_row(generation.row.line, name, estimate, action, balance,
+                                  max_credits))  # fmt: skip
+        for row in (generation.row, *generation.twins):
+            results[row.line] = RowResult(
+                line=row.line, name=row.spec.name if row.spec else None, model=estimate.model,
+                status="dry_run", action=action,
+                estimated_credits=estimate.credits if row is generation.row else None,
+                duplicate_of=None if row is generation.row else generation.row.line,
+            )  # fmt: skip
+    await acreate_table_artifact(
+        key="runway-batch-estimate",
+        table=table,
+        description=f"Dry run of a batch of {len(rows)} rows: at most {estimated:g} credits for "
+        f"{len(paid)} new generations; nothing was submitted",
+    )
+    run_logger.info("dry run: %d new generations, at most %g credits; nothing submitted",
+                    len(paid), estimated)  # fmt: skip
+    ordered = [results[row.line] for row in rows]
+    return BatchReport(
+        rows=len(rows), succeeded=0,
+        failed=sum(r.status == "failed" for r in ordered),
+        malformed=sum(r.status == "malformed" for r in ordered),
+        duplicates=sum(r.duplicate_of is not None for r in ordered),
+        credits=0.0, estimated_credits=estimated, dry_run=True, results=ordered,
+    )  # fmt: skip
+
+
+async def _run(
+    generations: list[_Generation],
+    results: dict[int, RowResult],
     client: RunwayClient,
     destination: S3Bucket,
     prefix: str,
     policy: WaitPolicy,
     per_model: int,
     max_attempts: int,
-) -> list[RowResult]:
-    results: dict[int, RowResult] = {}
-    first_by_key: dict[str, ManifestRow] = {}
-    duplicates: dict[str, list[ManifestRow]] = defaultdict(list)
-    reader = S3Reader(destination.credentials.get_s3_client())
-    for row in rows:
-        if row.spec is None:
-            results[row.line] = RowResult(line=row.line, status="malformed", reason=row.error)
-            continue
-        try:
-            ids = await identify_inputs(row.spec, reader)
-        except InputError as error:
-            results[row.line] = RowResult(
-                line=row.line, name=row.spec.name, model=row.spec.model, status="failed",
-                reason=str(error),
-            )  # fmt: skip
-            continue
-        key = generation_key(row.spec, base_url=client.base_url, content_ids=ids)
-        if key in first_by_key:
-            duplicates[key].append(row)
-        else:
-            first_by_key[key] = row
-
+) -> None:
     limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_model))
+    progress = _Progress(len(generations))
+    await progress.start()
 
-    async def run(key: str, row: ManifestRow) -> None:
-        spec: GenerationSpec = row.spec  # type: ignore[assignment]
+    async def run(generation: _Generation) -> None:
+        spec, row = generation.spec, generation.row
+        name = spec.name or generation.key
+        estimated = generation.estimate.credits if generation.estimate else None
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(limits[spec.model])
             # Across runs and machines, when the operator created such a limit.
@@ -260,19 +410,25 @@ async def _run_rows(
                     wait_policy=policy, max_attempts=max_attempts,
                 )  # fmt: skip
             except (AmbiguousSubmission, RunTimeout, InputError, ValueError) as error:
-                results[row.line] = RowResult(
-                    line=row.line, name=spec.name, model=spec.model, status="failed",
-                    reason=f"{type(error).__name__}: {error}",
-                )  # fmt: skip
-                for twin in duplicates[key]:
-                    results[twin.line] = results[row.line].model_copy(
-                        update={"line": twin.line, "duplicate_of": row.line}
+                reason = f"{type(error).__name__}: {error}"
+                for each in (row, *generation.twins):
+                    results[each.line] = _failed(each, reason).model_copy(
+                        update={"duplicate_of": None if each is row else row.line}
                     )
+                emit_generation_event(
+                    "batch", succeeded=False, key=generation.key, name=name, model=spec.model,
+                    estimated_credits=estimated, task_id=getattr(error, "task_id", None),
+                    failure=str(error), failure_code=type(error).__name__,
+                )  # fmt: skip
+                await progress.one_finished()
                 return
-        results[row.line] = _row_result(row, result, None)
-        for twin in duplicates[key]:
-            results[twin.line] = _row_result(twin, result, row.line)
+        results[row.line] = _row_result(row, generation, result, None)
+        for twin in generation.twins:
+            results[twin.line] = _row_result(twin, generation, result, row.line)
+        emit_generation_event(
+            "batch", succeeded=result.status == "succeeded", key=generation.key, name=name,
+            model=spec.model, estimated_credits=estimated, result=result,
+        )  # fmt: skip
+        await progress.one_finished()
 
-    await check_daily_limits(client, [row.spec.model for row in first_by_key.values() if row.spec])
-    await asyncio.gather(*(run(key, row) for key, row in first_by_key.items()))
-    return [results[row.line] for row in rows]
+    await asyncio.gather(*(run(generation) for generation in generations))

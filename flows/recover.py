@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
@@ -41,8 +42,8 @@ async def recover(
     reported with Runway's reason. Already recovered tasks are skipped.
     """
     logger = get_run_logger()
-    destination = await S3Bucket.aload(destination_block)
-    credentials = await RunwayCredentials.aload(credentials_block)
+    destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
+    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(credentials_block))
     limit = asyncio.Semaphore(concurrency)
     async with credentials.get_client() as client:
 
