@@ -30,7 +30,7 @@ from runway import GenerationRequest, Organization, RunwayClient
 from runway.character_performance import REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS
 from runway.pricing import credits_per_second, estimate_credits
 from runway.providers import Capability
-from tasks.inputs import S3Reader, _check_reference
+from tasks.inputs import S3Reader, check_reference
 from tasks.spec import GenerationSpec, MediaRef, RefKind
 
 __all__ = [
@@ -115,20 +115,20 @@ async def _reference_seconds(ref: MediaRef, s3: S3Reader | None) -> float | None
     """
     kind = ref.ref_kind
     if kind is RefKind.LOCAL:
-        return await asyncio.to_thread(_check_reference, ref, Path(ref.value).expanduser())
+        return await asyncio.to_thread(check_reference, ref, Path(ref.value).expanduser())
     if kind is RefKind.S3:
         if s3 is None:
             return None
         with _temporary_file(Path(S3Reader.split(ref.value)[1]).suffix) as path:
             await s3.download(ref.value, path)
-            return await asyncio.to_thread(_check_reference, ref, path)
+            return await asyncio.to_thread(check_reference, ref, path)
     if kind is RefKind.DATA:
         data = _decode_data_uri(ref.value)
         if data is None:
             return None
         with _temporary_file(".mp4") as path:
             await asyncio.to_thread(path.write_bytes, data)
-            return await asyncio.to_thread(_check_reference, ref, path)
+            return await asyncio.to_thread(check_reference, ref, path)
     return None  # https and runway:// clips are Runway's to fetch
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "InputError",
     "PreparedInputs",
     "S3Reader",
+    "check_reference",
     "identify_inputs",
     "prepare_inputs",
 ]
@@ -224,7 +225,7 @@ async def prepare_inputs(
                     ref, f"the file is {size / 2**20:.1f} MiB; Runway takes at most 200 MB"
                 )
             if ref.path[0] == "reference":
-                prepared.reference_seconds = _check_reference(ref, path)
+                prepared.reference_seconds = check_reference(ref, path)
             encoded_chars = len(f"data:{media_type};base64,") + 4 * -(-size // 3)
             if encoded_chars <= MAX_DATA_URI_CHARS:
                 body = await asyncio.to_thread(path.read_bytes)
@@ -245,7 +246,12 @@ async def prepare_inputs(
     return prepared
 
 
-def _check_reference(ref: MediaRef, path: Path) -> float:
+def check_reference(ref: MediaRef, path: Path) -> float:
+    """The Act-Two reference clip's length in seconds, probed with PyAV.
+
+    Raises:
+        InputError: the clip is unreadable or outside Act-Two's 3-30 s.
+    """
     seconds = _probe_seconds(path)
     if seconds is None:
         raise InputError(ref, "cannot read the clip's duration; is it a video file?")

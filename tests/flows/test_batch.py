@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from prefect.events import Event
 from prefect_aws import S3Bucket
 from pydantic import SecretStr
 
 from blocks import RunwayCredentials
 from emulator import Fault, FaultPlan, RunwayEmulator
 from flows.batch import batch
+from flows.cost import OverBudget
 from flows.manifest import parse_manifest
+from tests.flows.conftest import SavedBlocks, read_artifacts
 from tests.media_samples import png_bytes
 
 
@@ -140,3 +145,85 @@ async def test_batch_over_the_daily_limit_is_refused_before_any_post(
     with pytest.raises(DailyLimitWouldBeCrossed, match="gen4_turbo: 2 new generation"):
         await batch(str(manifest), destination_block="limit-dest", credentials_block="limit-runway")
     assert emulator.stats()["creates_total"] == 0
+
+
+def _manifest(tmp_path: Path, rows: list[dict[str, object]]) -> Path:
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows))
+    return path
+
+
+def _scene(name: str, image: Path, duration: int = 2) -> dict[str, object]:
+    return {"name": name, "model": "gen4_turbo", "promptImage": str(image), "ratio": "960:960",
+            "duration": duration}  # fmt: skip
+
+
+async def test_a_dry_run_prices_every_row_and_posts_nothing(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
+) -> None:
+    image = tmp_path / "still.png"
+    image.write_bytes(png_bytes())
+    manifest = _manifest(tmp_path, [_scene("a", image, 2), _scene("b", image, 4),
+                                    _scene("a-again", image, 2)])  # fmt: skip
+    state = await batch(
+        str(manifest), destination_block=saved_blocks.destination,
+        credentials_block=saved_blocks.credentials, dry_run=True, return_state=True,
+    )  # fmt: skip
+    report = await state.result()
+    assert report.dry_run and report.estimated_credits == 30  # 5/s x (2 + 4); the twin is free
+    assert [r.status for r in report.results] == ["dry_run"] * 3
+    assert report.results[2].duplicate_of == 1
+    stats = emulator.stats()
+    assert stats["creates_total"] == 0 and stats["uploads"] == 0
+    table = (await read_artifacts(state.state_details.flow_run_id))["runway-batch-estimate"]
+    assert [(r["row"], r["estimated credits"], r["action"]) for r in table["data"]] == [
+        (1, 10, "submit"), (2, 20, "submit"),
+    ]  # fmt: skip
+
+
+async def test_a_batch_over_budget_is_refused_before_any_post(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
+) -> None:
+    image = tmp_path / "still.png"
+    image.write_bytes(png_bytes())
+    manifest = _manifest(tmp_path, [_scene("a", image, 2), _scene("b", image, 4)])
+    with pytest.raises(OverBudget, match=r"2 generations may cost up to 30 credits.*=29"):
+        await batch(
+            str(manifest), destination_block=saved_blocks.destination,
+            credentials_block=saved_blocks.credentials, max_credits=29,
+        )  # fmt: skip
+    assert emulator.stats()["creates_total"] == 0
+
+
+async def test_events_progress_and_what_a_rerun_spends(
+    saved_blocks: SavedBlocks,
+    emulator: RunwayEmulator,
+    tmp_path: Path,
+    captured_events: Callable[[], list[Event]],
+) -> None:
+    image = tmp_path / "still.png"
+    image.write_bytes(png_bytes())
+    other = tmp_path / "other.png"
+    other.write_bytes(png_bytes(rgb=(0, 90, 200)))
+    manifest = _manifest(tmp_path, [_scene("a", image), _scene("b", other)])
+    run = {
+        "destination_block": saved_blocks.destination,
+        "credentials_block": saved_blocks.credentials,
+        "poll_interval": 0.05,
+    }
+    state = await batch(str(manifest), return_state=True, **run)
+    first = await state.result()
+    assert first.credits == first.credits_spent == emulator.stats()["credits_charged"] == 20
+    artifacts = await read_artifacts(state.state_details.flow_run_id)
+    assert artifacts["runway-batch-progress"]["data"] == 100.0
+    events = [e for e in captured_events() if e.event == "runway.generation.succeeded"]
+    assert sorted(e.payload["s3_uri"] for e in events) == sorted(
+        r.s3_uri for r in first.results if r.s3_uri
+    )
+    assert all(e.payload["credits"] == 10 and e.payload["flow"] == "batch" for e in events)
+
+    # A second run of the same manifest has nothing to pay for: a budget of 0 lets it through.
+    again = await batch(str(manifest), max_credits=0, **run)
+    assert emulator.stats()["creates_total"] == 2
+    assert again.succeeded == 2 and again.credits == 20 and again.credits_spent == 0
+    assert all(r.reused for r in again.results)
