@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,9 +46,16 @@ async def test_stored_once_with_credits_artifacts_and_event(
     emulator: RunwayEmulator,
     still: Path,
     captured_events: Callable[[], list[Event]],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="prefect.flow_runs")
     state = await image_to_video(params(saved_blocks, still), return_state=True)
     outcome = await state.result()
+    # The task id reaches the run's own logs (the UI), not only this package's loggers.
+    assert any(
+        record.name == "prefect.flow_runs" and f"Runway task {outcome.task_id}" in record.message
+        for record in caplog.records
+    )
     stats = emulator.stats()
     assert stats["creates_total"] == 1
     # gen4_turbo: 5 credits per second, 3 s; what the user is told is what Runway charged.
