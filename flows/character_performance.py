@@ -49,18 +49,15 @@ from flows._common import (
     Variant,
     run_generation,
 )
+from runway.character_performance import ActTwoRatio
 from runway.uploads import MEDIA_TYPES_BY_EXTENSION
 from tasks.spec import GenerationSpec
 
 __all__ = [
-    "ActTwoRatio",
     "CharacterPerformanceParams",
     "character_kind",
     "character_performance",
 ]
-
-ActTwoRatio = Literal["1280:720", "720:1280", "960:960", "1104:832", "832:1104", "1584:672"]
-"""Act-Two's output sizes (``runway.character_performance.ACT_TWO_RATIOS``)."""
 
 
 def character_kind(reference: str) -> Literal["image", "video"]:

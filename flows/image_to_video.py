@@ -50,6 +50,7 @@ from flows._common import (
     Variant,
     run_generation,
 )
+from runway.image_to_video import Gen45OutputFormat
 from tasks.spec import GenerationSpec
 
 __all__ = [
@@ -70,21 +71,6 @@ ImageToVideoRatio = Literal[
 
 ImageToVideoDuration = Literal[2, 3, 4, 5, 6, 7, 8, 9, 10]
 """Every duration of any image-to-video model; Veo accepts 4, 6 and 8."""
-
-OutputFormat = Literal[
-    "mp4",
-    "prores",
-    "png_sequence",
-    "hdr10",
-    "hlg",
-    "sdr_rec709_10bit",
-    "hdr_pq_12bit_master",
-    "hdr_prores",
-    "hdr_png_sequence",
-    "hdr_exr_sequence",
-    "hdr_exr_acescg_sequence_1_3",
-    "hdr_exr_acescg_sequence_2_0",
-]
 
 
 class ImageToVideoParams(BaseModel):
@@ -128,7 +114,7 @@ class ImageToVideoParams(BaseModel):
     negative_prompt: str | None = Field(
         default=None, min_length=1, description="Veo only: what the clip should avoid."
     )
-    output_format: OutputFormat | None = Field(
+    output_format: Gen45OutputFormat | None = Field(
         default=None,
         description="gen4.5 only: mp4 (default), prores or png_sequence (+5 credits/s), or a "
         "10-bit/HDR format (+20 credits/s). The S3 extension follows the file's type.",
