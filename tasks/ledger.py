@@ -12,13 +12,19 @@ Runway answers, the entry gets the task id. Reading the ledger before submitting
 The ledger lives in a Prefect ``WritableFileSystem``: by default the destination ``S3Bucket``,
 under ``_runway/ledger/``, so every worker that writes to the same place sees the same ledger.
 A read that fails for any reason other than "not found" raises: guessing "absent" could pay twice.
+
+The intent is written *create-only* (S3 ``If-None-Match: *``; ``O_EXCL`` on a local disk), so
+of two runs that submit the same generation at the same moment, on one machine or many, only
+one wins the right to POST; the other waits for the winner's task id and reattaches to it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,6 +87,58 @@ def _is_missing(error: Exception) -> bool:
     return False
 
 
+def _is_conflict(error: Exception) -> bool:
+    # S3 answers 412 PreconditionFailed when the object exists, and 409
+    # ConditionalRequestConflict when a concurrent conditional write is in flight.
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = str(response.get("Error", {}).get("Code", ""))
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in ("PreconditionFailed", "ConditionalRequestConflict") or status in (409, 412)
+
+
+async def _create_only(storage: Any, path: str, content: bytes) -> bool | None:
+    """Write ``content`` only if nothing is at ``path``: True if written, False if taken.
+
+    None when the storage offers no create-only write (then the caller writes plainly).
+    """
+    resolve = getattr(storage, "_resolve_path", None)
+    if resolve is None:
+        return None
+    if hasattr(storage, "bucket_name") and hasattr(storage, "credentials"):
+        s3 = storage.credentials.get_s3_client()
+        try:
+            await asyncio.to_thread(
+                s3.put_object,
+                Bucket=storage.bucket_name,
+                Key=resolve(path),
+                Body=content,
+                IfNoneMatch="*",
+            )
+        except Exception as error:
+            if _is_conflict(error):
+                return False
+            raise
+        return True
+    if hasattr(storage, "basepath"):
+        target = resolve(path)
+
+        def create() -> bool:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            try:
+                with open(target, "xb") as handle:
+                    handle.write(content)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except FileExistsError:
+                return False
+            return True
+
+        return await asyncio.to_thread(create)
+    return None
+
+
 class SubmissionLedger:
     """The ledger of submissions (and reusable uploads) in a file system block.
 
@@ -133,9 +191,27 @@ class SubmissionLedger:
         )
 
     async def record_intent(self, key: str, *, model: str, flow_run_id: str | None) -> LedgerEntry:
+        """Write (or replace) the intent for ``key``: used to resubmit over an unresolved one."""
         entry = LedgerEntry(key=key, state="intent", model=model, flow_run_id=flow_run_id)
         await self.write(entry)
         return entry
+
+    async def claim_intent(
+        self, key: str, *, model: str, flow_run_id: str | None
+    ) -> LedgerEntry | None:
+        """Write the intent for ``key`` only if there is no entry yet.
+
+        Returns:
+            The intent, when this caller may now send the create; None when another run
+            wrote an entry first (read it to reattach, or to learn its submit is unresolved).
+        """
+        entry = LedgerEntry(key=key, state="intent", model=model, flow_run_id=flow_run_id)
+        content = entry.model_dump_json(indent=2).encode()
+        created = await _create_only(self._storage, self._path("ledger", key), content)
+        if created is None:  # a storage without create-only writes: no lock, as documented
+            await self.write(entry)
+            return entry
+        return entry if created else None
 
     async def record_submitted(
         self, intent: LedgerEntry, *, task_id: str, estimated_credits: float | None

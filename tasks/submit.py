@@ -15,8 +15,11 @@ it never repeats a create that may have reached Runway.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
+import os
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +34,13 @@ from tasks.ledger import LedgerEntry, SubmissionLedger
 __all__ = ["SubmittedTask", "submit_generation", "submit_once", "unresolved_intent"]
 
 logger = logging.getLogger("tasks.submit")
+
+# How long a run that finds another run's fresh intent waits for its task id: longer than a
+# create normally takes with a few retries. Past it the intent counts as unresolved
+# (AmbiguousSubmission): a spurious stop at worst, never a second payment. An intent older
+# than this is a crashed or lost submit, and stops at once.
+DEFAULT_CLAIM_WAIT_SECONDS = float(os.environ.get("RUNWAY_CLAIM_WAIT_SECONDS", "30"))
+_CLAIM_POLL_SECONDS = 1.0
 
 
 class SubmittedTask(BaseModel):
@@ -81,6 +91,18 @@ def unresolved_intent(entry: LedgerEntry, model: str) -> AmbiguousSubmission:
     )
 
 
+async def _wait_for_task_id(ledger: SubmissionLedger, key: str, patience: float) -> LedgerEntry:
+    """The entry another run claimed, once it has a task id or ``patience`` seconds passed."""
+    deadline = time.monotonic() + patience
+    while True:
+        entry = await ledger.read(key)
+        if entry is None:  # written create-only, so it cannot vanish; a broken storage did it
+            raise RuntimeError(f"ledger entry {key} was claimed by another run, then vanished")
+        if entry.task_id is not None or time.monotonic() >= deadline:
+            return entry
+        await asyncio.sleep(_CLAIM_POLL_SECONDS)
+
+
 async def submit_once(
     request: GenerationRequest,
     *,
@@ -88,14 +110,31 @@ async def submit_once(
     client: RunwayClient,
     ledger: SubmissionLedger,
     allow_resubmit: bool = False,
+    claim_wait: float | None = None,
 ) -> SubmittedTask:
     """The submit protocol without Prefect: ledger first, then at most one POST.
+
+    The intent is claimed create-only: when another run claims the same attempt first, this
+    one waits up to ``claim_wait`` seconds (default ``DEFAULT_CLAIM_WAIT_SECONDS``, 30, or the
+    ``RUNWAY_CLAIM_WAIT_SECONDS`` environment variable) for that run's task id and reattaches.
 
     Raises:
         AmbiguousSubmission: an earlier submit of this attempt may have been billed with its
             id lost, or this one got no answer after sending.
     """
+    if claim_wait is None:
+        claim_wait = DEFAULT_CLAIM_WAIT_SECONDS
     entry = await ledger.read(key)
+    intent: LedgerEntry | None = None
+    if entry is None:
+        intent = await ledger.claim_intent(key, model=request.model, flow_run_id=_flow_run_id())
+        if intent is None:  # another run claimed it a moment ago: wait for its task id
+            entry = await _wait_for_task_id(ledger, key, claim_wait)
+    elif entry.task_id is None:
+        # A recent intent may be another run's create in flight; an old one is unresolved.
+        age = (datetime.now(UTC) - entry.intent_at).total_seconds()
+        if age < claim_wait:
+            entry = await _wait_for_task_id(ledger, key, claim_wait - age)
     if entry is not None and entry.task_id is not None:
         logger.info("%s: already submitted as Runway task %s; reattaching", key, entry.task_id)
         return SubmittedTask(
@@ -106,11 +145,11 @@ async def submit_once(
             submitted_at=entry.submitted_at or entry.intent_at,
             reused=True,
         )
-    if entry is not None and not allow_resubmit:
-        raise unresolved_intent(entry, request.model)
-    if entry is not None:
+    if intent is None:
+        if entry is not None and not allow_resubmit:
+            raise unresolved_intent(entry, request.model)
         logger.warning("%s: resubmitting over an unresolved intent, as allowed", key)
-    intent = await ledger.record_intent(key, model=request.model, flow_run_id=_flow_run_id())
+        intent = await ledger.record_intent(key, model=request.model, flow_run_id=_flow_run_id())
     crash_point("before_post")
     created = await client.create(request)
     crash_point("after_post")

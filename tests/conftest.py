@@ -6,6 +6,9 @@ import os
 
 # No network but the package registries: Prefect's telemetry would only log errors.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# A re-run right after a crash finds a fresh intent and waits this long for a task id that
+# will never come (30 s by default); the concurrent-submit tests set their own wait.
+os.environ.setdefault("RUNWAY_CLAIM_WAIT_SECONDS", "1")
 
 from collections.abc import AsyncIterator, Iterator
 

@@ -198,3 +198,22 @@ def test_the_ui_form_offers_the_choices_with_descriptions() -> None:
     assert set(schema["required"]) == {"image", "destination_block"}
     undescribed = [name for name, field in fields.items() if not field.get("description")]
     assert undescribed == []
+
+
+async def test_two_runs_of_one_request_at_once_pay_once(
+    saved_blocks: SavedBlocks,
+    emulator: RunwayEmulator,
+    still: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    import tasks.submit
+
+    monkeypatch.setattr(tasks.submit, "DEFAULT_CLAIM_WAIT_SECONDS", 30.0)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=0.5)]))
+    first, second = await asyncio.gather(
+        image_to_video(params(saved_blocks, still)), image_to_video(params(saved_blocks, still))
+    )
+    assert emulator.stats()["creates_total"] == 1
+    assert first.task_id == second.task_id and first.output_uri == second.output_uri

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from prefect.filesystems import LocalFileSystem
+from prefect_aws import S3Bucket
 
 from emulator import Fault, FaultPlan, RunwayEmulator
 from runway import AmbiguousSubmission, Gen4TurboImageToVideo, RunwayClient
@@ -61,3 +63,50 @@ async def test_ambiguous_create_leaves_an_intent_that_blocks_resubmits(
     )
     assert emulator.stats()["creates_total"] == 2  # the user's explicit say
     assert (await ledger.read("k-1")).task_id == resubmitted.task_id  # type: ignore[union-attr]
+
+
+async def test_the_intent_is_claimed_once(ledger: SubmissionLedger) -> None:
+    first = await ledger.claim_intent("k-1", model="gen4_turbo", flow_run_id=None)
+    second = await ledger.claim_intent("k-1", model="gen4_turbo", flow_run_id=None)
+    assert first is not None and second is None
+
+
+async def test_the_intent_is_claimed_once_in_s3(s3_bucket: S3Bucket) -> None:
+    ledger = SubmissionLedger(s3_bucket, "scenes/_runway")
+    first = await ledger.claim_intent("k-1", model="gen4_turbo", flow_run_id="a")
+    second = await ledger.claim_intent("k-1", model="gen4_turbo", flow_run_id="b")
+    assert first is not None and second is None
+    entry = await ledger.read("k-1")
+    assert entry is not None and entry.flow_run_id == "a"  # the loser did not overwrite it
+
+
+@pytest.mark.parametrize("storage", ["local", "s3"])
+async def test_concurrent_submits_of_one_attempt_pay_once(
+    storage: str,
+    client: RunwayClient,
+    emulator: RunwayEmulator,
+    ledger: SubmissionLedger,
+    s3_bucket: S3Bucket,
+) -> None:
+    if storage == "s3":
+        ledger = SubmissionLedger(s3_bucket, "_runway")
+    # A slow create keeps the winner's intent unresolved while the others arrive.
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=0.5)]))
+    submitted = await asyncio.gather(
+        *(
+            submit_once(REQUEST, key="k-1", client=client, ledger=ledger, claim_wait=30)
+            for _ in range(4)
+        )
+    )
+    assert emulator.stats()["creates_total"] == 1
+    assert len({s.task_id for s in submitted}) == 1
+    assert sorted(s.reused for s in submitted) == [False, True, True, True]
+
+
+async def test_a_claim_never_resolved_is_ambiguous_after_the_wait(
+    client: RunwayClient, emulator: RunwayEmulator, ledger: SubmissionLedger
+) -> None:
+    await ledger.claim_intent("k-1", model="gen4_turbo", flow_run_id="elsewhere")
+    with pytest.raises(AmbiguousSubmission, match="flow run elsewhere"):
+        await submit_once(REQUEST, key="k-1", client=client, ledger=ledger, claim_wait=0)
+    assert emulator.stats()["creates_total"] == 0
