@@ -54,7 +54,17 @@ from tasks.inputs import InputError, S3Reader, identify_inputs
 from tasks.keys import generation_key
 from tasks.spec import GenerationSpec
 
-__all__ = ["BatchReport", "DailyLimitWouldBeCrossed", "RowResult", "batch"]
+__all__ = [
+    "BatchProgress",
+    "BatchReport",
+    "DailyLimitWouldBeCrossed",
+    "PlannedGeneration",
+    "RowResult",
+    "batch",
+    "plan_rows",
+    "price_planned",
+    "run_planned",
+]
 
 logger = logging.getLogger("flows.batch")
 
@@ -107,7 +117,7 @@ class BatchReport(BaseModel):
 
 
 @dataclass
-class _Generation:
+class PlannedGeneration:
     """A distinct generation of the batch: its first row, its twins, its price and history."""
 
     key: str
@@ -147,7 +157,10 @@ def _failed(row: ManifestRow, reason: str) -> RowResult:
 
 
 def _row_result(
-    row: ManifestRow, generation: _Generation, result: GenerationResult, duplicate_of: int | None
+    row: ManifestRow,
+    generation: PlannedGeneration,
+    result: GenerationResult,
+    duplicate_of: int | None,
 ) -> RowResult:
     estimate = generation.estimate
     paid_here = bool(generation.prior and generation.prior.pays) and not result.from_sidecar
@@ -166,16 +179,16 @@ def _row_result(
     )
 
 
-async def _plan(
+async def plan_rows(
     rows: list[ManifestRow],
     client: RunwayClient,
     destination: S3Bucket,
     prefix: str,
     results: dict[int, RowResult],
-) -> list[_Generation]:
+) -> list[PlannedGeneration]:
     """Validate, identify, deduplicate and price the rows; record the ones that cannot run."""
     reader = S3Reader(destination.credentials.get_s3_client())
-    by_key: dict[str, _Generation] = {}
+    by_key: dict[str, PlannedGeneration] = {}
     for row in rows:
         if row.spec is None:
             results[row.line] = RowResult(line=row.line, status="malformed", reason=row.error)
@@ -190,11 +203,11 @@ async def _plan(
         if key in by_key:
             by_key[key].twins.append(row)
         else:
-            by_key[key] = _Generation(key=key, row=row, spec=row.spec)
+            by_key[key] = PlannedGeneration(key=key, row=row, spec=row.spec)
 
     gate = asyncio.Semaphore(_PLANNING_CONCURRENCY)
 
-    async def price(generation: _Generation) -> None:
+    async def price(generation: PlannedGeneration) -> None:
         async with gate:
             spec = generation.spec
             try:
@@ -212,10 +225,11 @@ async def _plan(
     return [g for g in by_key.values() if g.estimate is not None]
 
 
-class _Progress:
+class BatchProgress:
     """A progress artifact: the share of the batch's generations that have finished."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, key: str = "runway-batch-progress") -> None:
+        self.key = key
         self.total = max(total, 1)
         self.done = 0
         self.artifact_id: Any = None
@@ -223,11 +237,11 @@ class _Progress:
 
     async def start(self) -> None:
         self.artifact_id = await acreate_progress_artifact(
-            0.0, key="runway-batch-progress", description=self._description()
+            0.0, key=self.key, description=self._description()
         )
 
     def _description(self) -> str:
-        return f"Runway batch: {self.done} of {self.total} generations finished"
+        return f"{self.done} of {self.total} Runway generations finished"
 
     async def one_finished(self) -> None:
         async with self.lock:
@@ -283,11 +297,11 @@ async def batch(
     )
     results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:
-        generations = await _plan(rows, client, destination, prefix, results)
+        generations = await plan_rows(rows, client, destination, prefix, results)
         paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
         estimated = sum(estimate.at_most for estimate in paid)
         if dry_run:
-            return await _dry_run(
+            return await price_planned(
                 rows, generations, results, client, max_credits, estimated, run_logger
             )
         await refuse_if_unaffordable(client, paid, max_credits, run_logger)
@@ -295,7 +309,7 @@ async def batch(
             "batch: %d generations to run, %d new, estimated at most %g credits",
             len(generations), len(paid), estimated,
         )  # fmt: skip
-        await _run(generations, results, client, destination, prefix, policy,
+        await run_planned(generations, results, client, destination, prefix, policy,
                    concurrency_per_model, max_attempts)  # fmt: skip
     ordered = [results[row.line] for row in rows]
     report = BatchReport(
@@ -333,15 +347,18 @@ async def batch(
     return report
 
 
-async def _dry_run(
+async def price_planned(
     rows: list[ManifestRow],
-    generations: list[_Generation],
+    generations: list[PlannedGeneration],
     results: dict[int, RowResult],
     client: RunwayClient,
     max_credits: float | None,
     estimated: float,
     run_logger: Any,
+    *,
+    flow_label: str = "batch",
 ) -> BatchReport:
+    """A dry run: the estimate table artifact and a report of ``dry_run`` rows; no POST."""
     paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
     refusal: str | None = None
     balance: int | None = None
@@ -365,10 +382,10 @@ async def _dry_run(
                 duplicate_of=None if row is generation.row else generation.row.line,
             )  # fmt: skip
     await acreate_table_artifact(
-        key="runway-batch-estimate",
+        key=f"runway-{flow_label}-estimate",
         table=table,
-        description=f"Dry run of a batch of {len(rows)} rows: at most {estimated:g} credits for "
-        f"{len(paid)} new generations; nothing was submitted",
+        description=f"Dry run of a {flow_label} of {len(rows)} rows: at most {estimated:g} "
+        f"credits for {len(paid)} new generations; nothing was submitted",
     )
     run_logger.info("dry run: %d new generations, at most %g credits; nothing submitted",
                     len(paid), estimated)  # fmt: skip
@@ -382,8 +399,8 @@ async def _dry_run(
     )  # fmt: skip
 
 
-async def _run(
-    generations: list[_Generation],
+async def run_planned(
+    generations: list[PlannedGeneration],
     results: dict[int, RowResult],
     client: RunwayClient,
     destination: S3Bucket,
@@ -391,12 +408,15 @@ async def _run(
     policy: WaitPolicy,
     per_model: int,
     max_attempts: int,
+    *,
+    flow_label: str = "batch",
 ) -> None:
+    """Generate the planned generations, bounded per model; fill ``results`` for every row."""
     limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_model))
-    progress = _Progress(len(generations))
+    progress = BatchProgress(len(generations), key=f"runway-{flow_label}-progress")
     await progress.start()
 
-    async def run(generation: _Generation) -> None:
+    async def run(generation: PlannedGeneration) -> None:
         spec, row = generation.spec, generation.row
         name = spec.name or generation.key
         estimated = generation.estimate.credits if generation.estimate else None
@@ -416,7 +436,7 @@ async def _run(
                         update={"duplicate_of": None if each is row else row.line}
                     )
                 emit_generation_event(
-                    "batch", succeeded=False, key=generation.key, name=name, model=spec.model,
+                    flow_label, succeeded=False, key=generation.key, name=name, model=spec.model,
                     estimated_credits=estimated, task_id=getattr(error, "task_id", None),
                     failure=str(error), failure_code=type(error).__name__,
                 )  # fmt: skip
@@ -426,7 +446,7 @@ async def _run(
         for twin in generation.twins:
             results[twin.line] = _row_result(twin, generation, result, row.line)
         emit_generation_event(
-            "batch", succeeded=result.status == "succeeded", key=generation.key, name=name,
+            flow_label, succeeded=result.status == "succeeded", key=generation.key, name=name,
             model=spec.model, estimated_credits=estimated, result=result,
         )  # fmt: skip
         await progress.one_finished()
