@@ -1,8 +1,9 @@
-"""The offline demo: a scene and a close-up generated against the local emulator.
+"""The offline demo: a storyboard made end to end with no network and no configuration.
 
-Runs with no network and no configuration: it starts the Runway emulator on loopback, submits an
-image-to-video scene (gen4_turbo) and an Act-Two close-up, waits for both, streams the real MP4s
-into a local folder and prints where they are.
+It starts the Runway emulator on loopback, moto's S3 server in a child process and a temporary
+Prefect server, saves the two blocks, then runs the storyboard flow over the sample inputs in
+``samples/`` (two establishing scenes and an Act-Two close-up). It prints where the clips, the
+cut and ``storyboard.json`` are in S3 and copies them, with the thumbnails, to a local folder.
 
     python3 dev.py demo [--out DIR]
 """
@@ -11,188 +12,127 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import io
 import logging
-import struct
-import zlib
-from fractions import Fraction
+import os
 from pathlib import Path
 
-import av
-import numpy as np
-from numpy.typing import NDArray
+from pydantic import SecretStr
 
+from blocks import RunwayCredentials
 from emulator import EmulatorConfig, RunwayEmulator
-from runway import (
-    ActTwoCharacterPerformance,
-    CharacterImage,
-    Gen4TurboImageToVideo,
-    GenerationRequest,
-    ReferenceVideo,
-    RunwayClient,
-    TaskStatus,
-    WaitPolicy,
-    wait_for_task,
-)
+from emulator.s3 import MotoServer
+from flows.storyboard import CloseUp, Scene, StoryboardParams, StoryboardResult, storyboard
+
+__all__ = ["SAMPLES", "demo_storyboard", "run_demo"]
 
 logger = logging.getLogger("demo")
 
-Image = NDArray[np.uint8]
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
-def encode_png(image: Image) -> bytes:
-    """An RGB array as PNG bytes (no imaging library needed)."""
-    height, width, _ = image.shape
-    raw = b"".join(b"\x00" + image[y].tobytes() for y in range(height))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"".join(
-        [
-            b"\x89PNG\r\n\x1a\n",
-            chunk(b"IHDR", header),
-            chunk(b"IDAT", zlib.compress(raw, 6)),
-            chunk(b"IEND", b""),
-        ]
+def demo_storyboard(destination_block: str, credentials_block: str) -> StoryboardParams:
+    """The demo's storyboard: a coast, the keeper's close-up, the harbour."""
+    return StoryboardParams(
+        title="lighthouse",
+        shots=[
+            Scene(
+                image=str(SAMPLES / "coast.png"),
+                camera_movement="Slow aerial push in",
+                establishing_scene="a lighthouse on a cliff above the sea at dusk",
+                additional_details="waves break on the rocks, the lamp begins to turn",
+                duration=5,
+                name="coast",
+            ),
+            CloseUp(
+                character=str(SAMPLES / "keeper.png"),
+                reference=str(SAMPLES / "keeper-take.mp4"),
+                expression_intensity=4,
+                ratio="960:960",
+                name="keeper",
+            ),
+            Scene(
+                image=str(SAMPLES / "harbour.png"),
+                prompt_text="Static wide shot: the harbour at first light. Boats rock gently.",
+                duration=3,
+                name="harbour",
+            ),
+        ],
+        frame_size="1280:720",
+        destination_block=destination_block,
+        credentials_block=credentials_block,
+        prefix="demo",
+        # Runway asks for polls >= 5 s apart; the emulator renders in seconds.
+        poll_interval=0.5,
     )
 
 
-def lighthouse(width: int = 640, height: int = 360) -> Image:
-    """A dusk sky over the sea with a lighthouse: the establishing scene's still."""
-    y = np.linspace(0.0, 1.0, height)[:, None, None]
-    sky = (1 - y) * np.array([40, 40, 110]) + y * np.array([250, 150, 90])
-    image = np.broadcast_to(sky, (height, width, 3)).copy()
-    image[int(height * 0.7) :] = [20, 60, 110]
-    left, right = int(width * 0.62), int(width * 0.68)
-    image[int(height * 0.35) : int(height * 0.7), left:right] = [235, 235, 225]
-    image[int(height * 0.3) : int(height * 0.35), left - 4 : right + 4] = [255, 230, 120]
-    return image.astype(np.uint8)
+def _download_all(s3: MotoServer, result: StoryboardResult, output_dir: Path) -> list[Path]:
+    client = s3.credentials().get_s3_client()
+    uris = [shot.s3_uri for shot in result.shots]
+    uris += [shot.thumbnail_uri for shot in result.shots]
+    uris += [result.cut_uri, result.cut_thumbnail_uri, result.storyboard_uri]
+    written = []
+    for uri in uris:
+        if not uri:
+            continue
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        target = output_dir / ("thumbnails" if "/thumbnails/" in key else "") / Path(key).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        client.download_file(bucket, key, str(target))
+        written.append(target)
+    return written
 
 
-def face(size: int = 320) -> Image:
-    """A simple face on a plain background: the close-up's character."""
-    yy, xx = np.mgrid[0:size, 0:size]
-    image = np.full((size, size, 3), [90, 140, 170], dtype=np.uint8)
-    centre = size / 2
-
-    def disc(cx: float, cy: float, r: float) -> NDArray[np.bool_]:
-        mask: NDArray[np.bool_] = (xx - cx) ** 2 + (yy - cy) ** 2 < r**2
-        return mask
-
-    image[disc(centre, centre, size * 0.36)] = [240, 200, 170]
-    image[disc(centre - size * 0.13, centre - size * 0.08, size * 0.04)] = [30, 30, 30]
-    image[disc(centre + size * 0.13, centre - size * 0.08, size * 0.04)] = [30, 30, 30]
-    mouth = disc(centre, centre + size * 0.14, size * 0.12) & (yy > centre + size * 0.14)
-    image[mouth] = [150, 40, 50]
-    return image
+# Timings a person can watch: a short queue, a few seconds of "rendering".
+DEMO_EMULATOR = EmulatorConfig(queue_seconds=0.5, run_seconds=3.0, frame_width=640)
 
 
-def performance_clip(seconds: float = 4.0, size: int = 128, fps: int = 12) -> bytes:
-    """A short MP4 of a moving head, standing in for an actor's performance."""
-    buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width = stream.height = size
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = Fraction(1, fps)
-        for index in range(int(seconds * fps)):
-            shift = int(10 * np.sin(index / fps * 3))
-            frame_image = np.roll(face(size), shift, axis=1)
-            frame = av.VideoFrame.from_ndarray(frame_image, format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return buffer.getvalue()
+async def run_demo(
+    output_dir: Path, s3: MotoServer, config: EmulatorConfig = DEMO_EMULATOR
+) -> tuple[StoryboardResult, list[Path]]:
+    """Run the storyboard against a fresh emulator and ``s3``; copy its objects to ``output_dir``.
 
-
-def data_uri(media_type: str, body: bytes) -> str:
-    return f"data:{media_type};base64,{base64.b64encode(body).decode()}"
-
-
-def demo_requests() -> dict[str, GenerationRequest]:
-    """The two generations of the demo, by output file name."""
-    return {
-        "scene-lighthouse.mp4": Gen4TurboImageToVideo(
-            prompt_image=data_uri("image/png", encode_png(lighthouse())),
-            prompt_text="Slow dolly in: a lighthouse on the coast at dusk. Waves roll in.",
-            ratio="1280:720",
-            duration=5,
-        ),
-        "closeup-keeper.mp4": ActTwoCharacterPerformance(
-            character=CharacterImage(uri=data_uri("image/png", encode_png(face()))),
-            reference=ReferenceVideo(uri=data_uri("video/mp4", performance_clip())),
-            expression_intensity=4,
-            ratio="960:960",
-        ),
-    }
-
-
-async def generate_to_file(
-    client: RunwayClient, request: GenerationRequest, path: Path, policy: WaitPolicy
-) -> Path:
-    """Submit one request, wait for it, and stream its output to ``path``."""
-    created = await client.create(request)
-    estimate = created.estimated_cost.credits if created.estimated_cost else "?"
-    logger.info(
-        "%s: submitted %s task %s (estimate %s credits)",
-        path.name,
-        request.model,
-        created.id,
-        estimate,
-    )
-    task = await wait_for_task(client, created.id, policy)
-    if task.status is not TaskStatus.SUCCEEDED:
-        raise task.to_error()
-
-    async def fresh_link() -> str:
-        return (await client.get_task(created.id)).output[0]
-
-    stream = client.output_stream(task.output[0], refresh=fresh_link)
-    with path.open("wb") as file:
-        async for chunk in stream:
-            file.write(chunk)
-    logger.info(
-        "%s: %d bytes, sha256 %s, %s credits",
-        path.name,
-        stream.received,
-        stream.sha256[:16],
-        task.credits,
-    )
-    return path
-
-
-async def run_demo(output_dir: Path) -> list[Path]:
-    """Run both generations against a fresh emulator; return the MP4s written."""
-    await asyncio.to_thread(output_dir.mkdir, parents=True, exist_ok=True)
-    # Timings that a person can watch: a short queue, a few seconds of "rendering".
-    config = EmulatorConfig(queue_seconds=0.5, run_seconds=3.0, frame_width=640)
-    policy = WaitPolicy(poll_interval=0.5)  # Runway asks for >= 5 s; the emulator does not
+    Needs a Prefect API (``main`` starts a temporary one; tests use theirs).
+    """
     with RunwayEmulator(config) as emulator:
-        logger.info("Runway emulator at %s", emulator.base_url)
-        async with RunwayClient(emulator.api_key, base_url=emulator.base_url) as client:
-            jobs = [
-                generate_to_file(client, request, output_dir / name, policy)
-                for name, request in demo_requests().items()
-            ]
-            return list(await asyncio.gather(*jobs))
+        logger.info("Runway emulator at %s, S3 (moto) at %s", emulator.base_url, s3.endpoint_url)
+        bucket = s3.new_bucket(folder="renders", stem="demo")
+        await bucket.asave("demo-renders", overwrite=True)
+        await RunwayCredentials(
+            api_key=SecretStr(emulator.api_key), base_url=emulator.base_url
+        ).asave("demo-runway", overwrite=True)
+        result = await storyboard(demo_storyboard("demo-renders", "demo-runway"))
+    await asyncio.to_thread(output_dir.mkdir, parents=True, exist_ok=True)
+    paths = await asyncio.to_thread(_download_all, s3, result, output_dir)
+    return result, paths
+
+
+def _report(result: StoryboardResult, paths: list[Path], output_dir: Path) -> None:
+    print(f"\nStoryboard '{result.title}': {len(result.shots)} shots, {result.credits:g} credits")
+    for shot in result.shots:
+        print(f"  {shot.number}. {shot.name:<8} {shot.model:<10} {shot.s3_uri}")
+    print(f"  cut ({result.cut_seconds:.1f} s, {result.frame_size}): {result.cut_uri}")
+    print(f"  storyboard: {result.storyboard_uri}")
+    print(f"\nCopied to {output_dir.resolve()}:")
+    for path in paths:
+        print(f"  {path.resolve()}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    for noisy in ("httpx", "uvicorn", "uvicorn.access", "uvicorn.error"):
+    for noisy in ("httpx", "uvicorn", "uvicorn.access", "uvicorn.error", "botocore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    paths = asyncio.run(run_demo(args.out))
-    print(f"\nDone: {len(paths)} videos in {args.out.resolve()}")
-    for path in paths:
-        print(f"  {path.resolve()}")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # A temporary Prefect server with its own database: nothing of the user's Prefect is used.
+    from prefect.testing.utilities import prefect_test_harness
+
+    print("Starting the Runway emulator, a local S3 and a temporary Prefect server...")
+    with MotoServer() as s3, prefect_test_harness(server_startup_timeout=60):
+        result, paths = asyncio.run(run_demo(args.out, s3))
+    _report(result, paths, args.out)
 
 
 if __name__ == "__main__":

@@ -1,125 +1,15 @@
-"""S3 for tests: moto's ThreadedMotoServer in a process of its own, and fresh buckets.
-
-moto keeps every object in memory, so it runs in a separate process: its memory does not count
-against the process under test (a test measures peak memory while streaming large outputs), and
-boto3 talks to it over real HTTP on loopback, as it would to S3.
-
-The server binds port 0 and reports the port it got, so parallel runs never race for a port.
-It is stopped by its pid at the end of the session; if pytest dies first, the server sees its
-stdin close and exits on its own.
-"""
+"""S3 for tests: one moto server for the session (``emulator.s3``), and a fresh bucket per test."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import tempfile
-import uuid
 from collections.abc import Iterator
-from typing import IO
 
 import pytest
-from prefect_aws import AwsCredentials, S3Bucket
-from prefect_aws.client_parameters import AwsClientParameters
+from prefect_aws import S3Bucket
 
-# Runs in the child: start the server, report its port, serve until stdin closes.
-_SERVER = """
-import sys
-from moto.server import ThreadedMotoServer
+from emulator.s3 import MotoServer
 
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-server.start()  # returns once the socket is bound and listening
-print(server.get_host_and_port()[1], flush=True)
-sys.stdin.read()
-server.stop()
-"""
-
-STOP_TIMEOUT = 10.0
-
-
-class MotoServer:
-    """moto's S3 (and every other service) on a loopback port, in a child process.
-
-    Attributes:
-        endpoint_url: ``http://127.0.0.1:<port>``, for ``AwsClientParameters``.
-        pid: The server process's id.
-
-    Example:
-        ```python
-        with MotoServer() as server:
-            bucket = server.new_bucket()
-        ```
-    """
-
-    def __init__(self) -> None:
-        self._process: subprocess.Popen[str] | None = None
-        self._log: IO[bytes] | None = None
-        self.endpoint_url = ""
-        self.pid = 0
-
-    def __enter__(self) -> MotoServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> MotoServer:
-        """Start the server and wait until it listens."""
-        # werkzeug logs every request to stderr: a file, since a full pipe would block it.
-        self._log = tempfile.TemporaryFile()
-        process = subprocess.Popen(
-            [sys.executable, "-c", _SERVER],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            text=True,
-            env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
-        )
-        self._process, self.pid = process, process.pid
-        assert process.stdout is not None
-        line = process.stdout.readline()  # the child's first line: the port, or EOF if it died
-        if not line.strip().isdigit():
-            self._log.seek(0)
-            stderr = self._log.read()[-2000:].decode(errors="replace")
-            self.stop()
-            raise RuntimeError(f"moto server did not start: {line!r} {stderr}")
-        self.endpoint_url = f"http://127.0.0.1:{int(line)}"
-        return self
-
-    def stop(self) -> None:
-        """Stop the server by its pid (SIGTERM, then SIGKILL). Safe to call twice."""
-        process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait()
-        for stream in (process.stdin, process.stdout, self._log):
-            if stream is not None:
-                stream.close()
-        self._log = None
-
-    def credentials(self) -> AwsCredentials:
-        """prefect-aws credentials for this server (moto accepts any key)."""
-        return AwsCredentials(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name="us-east-1",
-            aws_client_parameters=AwsClientParameters(endpoint_url=self.endpoint_url),
-        )
-
-    def new_bucket(self, folder: str = "runway-out") -> S3Bucket:
-        """Create an empty bucket with a unique name; return its block."""
-        name = f"test-{uuid.uuid4().hex[:12]}"
-        credentials = self.credentials()
-        credentials.get_s3_client().create_bucket(Bucket=name)
-        return S3Bucket(bucket_name=name, bucket_folder=folder, credentials=credentials)
+__all__ = ["MotoServer", "s3_bucket", "s3_server"]
 
 
 @pytest.fixture(scope="session")
