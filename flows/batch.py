@@ -75,7 +75,8 @@ _PLANNING_CONCURRENCY = 16
 class RowResult(BaseModel):
     """What became of one manifest row.
 
-    ``status`` is ``succeeded``, ``failed``, ``malformed`` or, in a dry run, ``dry_run``.
+    ``status`` is ``succeeded``, ``failed``, ``malformed``, ``waiting`` (detached: submitted,
+    not finished yet) or, in a dry run, ``dry_run``.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -109,6 +110,7 @@ class BatchReport(BaseModel):
     malformed: int
     duplicates: int
     credits: float
+    waiting: int = 0
     credits_spent: float = 0.0
     estimated_credits: float = 0.0
     dry_run: bool = False
@@ -128,7 +130,7 @@ class PlannedGeneration:
     twins: list[ManifestRow] = field(default_factory=list)
 
 
-async def _read_manifest(manifest: str, destination: S3Bucket) -> str:
+async def read_manifest(manifest: str, destination: S3Bucket) -> str:
     if manifest.startswith("s3://"):
         reader = S3Reader(destination.credentials.get_s3_client())
         bucket, key = reader.split(manifest)
@@ -139,7 +141,7 @@ async def _read_manifest(manifest: str, destination: S3Bucket) -> str:
     return await asyncio.to_thread(Path(manifest).expanduser().read_text, encoding="utf-8-sig")
 
 
-def _kind(manifest: str) -> str:
+def manifest_kind(manifest: str) -> str:
     suffix = Path(manifest.split("?", 1)[0]).suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
@@ -281,6 +283,11 @@ async def batch(
         description="Refuse, before anything is submitted, a batch whose new generations are "
         "estimated above this many credits (1 credit = US$0.01). Empty: no budget.",
     ),
+    detach: bool = Field(
+        default=False,
+        description="Submit and end without waiting: rows not finished at their first look are "
+        "reported 'waiting' (task ids in the ledger) and the sweep flow stores them later.",
+    ),
 ) -> BatchReport:
     """Generate every row of a manifest into S3, once each; report every row.
 
@@ -290,7 +297,7 @@ async def batch(
     run_logger = get_run_logger()
     destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
     credentials = cast(RunwayCredentials, await RunwayCredentials.aload(credentials_block))
-    rows = parse_manifest(await _read_manifest(manifest, destination), kind=_kind(manifest))
+    rows = parse_manifest(await read_manifest(manifest, destination), kind=manifest_kind(manifest))
     policy = WaitPolicy(
         poll_interval=poll_interval,
         max_queue_seconds=max_queue_minutes * 60 if max_queue_minutes else None,
@@ -310,13 +317,14 @@ async def batch(
             len(generations), len(paid), estimated,
         )  # fmt: skip
         await run_planned(generations, results, client, destination, prefix, policy,
-                   concurrency_per_model, max_attempts)  # fmt: skip
+                   concurrency_per_model, max_attempts, detach=detach)  # fmt: skip
     ordered = [results[row.line] for row in rows]
     report = BatchReport(
         rows=len(rows),
         succeeded=sum(r.status == "succeeded" for r in ordered),
         failed=sum(r.status == "failed" for r in ordered),
         malformed=sum(r.status == "malformed" for r in ordered),
+        waiting=sum(r.status == "waiting" for r in ordered),
         duplicates=sum(r.duplicate_of is not None for r in ordered),
         credits=sum(r.credits or 0.0 for r in ordered),
         credits_spent=sum(r.credits or 0.0 for r in ordered if not r.reused),
@@ -410,8 +418,12 @@ async def run_planned(
     max_attempts: int,
     *,
     flow_label: str = "batch",
+    detach: bool = False,
 ) -> None:
-    """Generate the planned generations, bounded per model; fill ``results`` for every row."""
+    """Generate the planned generations, bounded per model; fill ``results`` for every row.
+
+    With ``detach``, a generation not finished at its first look is left ``waiting``.
+    """
     limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_model))
     progress = BatchProgress(len(generations), key=f"runway-{flow_label}-progress")
     await progress.start()
@@ -427,7 +439,7 @@ async def run_planned(
             try:
                 result = await generate(
                     spec, destination=destination, prefix=prefix, client=client,
-                    wait_policy=policy, max_attempts=max_attempts,
+                    wait_policy=policy, max_attempts=max_attempts, detach=detach,
                 )  # fmt: skip
             except (AmbiguousSubmission, RunTimeout, InputError, ValueError) as error:
                 reason = f"{type(error).__name__}: {error}"
@@ -445,10 +457,12 @@ async def run_planned(
         results[row.line] = _row_result(row, generation, result, None)
         for twin in generation.twins:
             results[twin.line] = _row_result(twin, generation, result, row.line)
+        await progress.one_finished()
+        if result.status == "waiting":  # submitted, not finished: its event comes when stored
+            return
         emit_generation_event(
             flow_label, succeeded=result.status == "succeeded", key=generation.key, name=name,
             model=spec.model, estimated_credits=estimated, result=result,
         )  # fmt: skip
-        await progress.one_finished()
 
     await asyncio.gather(*(run(generation) for generation in generations))

@@ -35,6 +35,7 @@ from runway import (
     QueueTimeout,
     RunwayClient,
     Task,
+    TaskNotFound,
     TaskStatus,
     TaskVanished,
     WaitPolicy,
@@ -63,7 +64,8 @@ class GenerationResult(BaseModel):
     Attributes:
         key: The generation key.
         name: The output's stem in S3.
-        status: ``succeeded`` (output and sidecar in S3) or ``failed``.
+        status: ``succeeded`` (output and sidecar in S3), ``failed``, or ``waiting`` (detached:
+            submitted and not finished yet; its task id is in the ledger).
         model: The Runway model.
         task_id: The Runway task of the last attempt.
         attempts: Attempts made (each a paid submission, or a reattachment to one).
@@ -84,7 +86,7 @@ class GenerationResult(BaseModel):
 
     key: str
     name: str
-    status: Literal["succeeded", "failed"]
+    status: Literal["succeeded", "failed", "waiting"]
     model: str
     task_id: str | None = None
     attempts: int = 0
@@ -186,6 +188,7 @@ async def generate(
     allow_resubmit: bool = False,
     extra_args: Mapping[str, Any] | None = None,
     on_update: Callable[[Task], Awaitable[None]] | None = None,
+    detach: bool = False,
 ) -> GenerationResult:
     """Run one generation to its end: output and sidecar in S3, or a failed result.
 
@@ -205,6 +208,9 @@ async def generate(
             id lost (``AmbiguousSubmission``); this may pay twice.
         extra_args: boto3 ExtraArgs for the output (SSE, StorageClass, Metadata...).
         on_update: Awaited with the task when its status or progress changes.
+        detach: Do not wait: submit (or reattach), read the task once, and return ``waiting``
+            unless it has finished. Calling again later stores it (``flows.sweep`` does), with
+            no new create.
 
     Returns:
         The result; a failed generation is returned, not raised (``raise_for_status()``).
@@ -243,11 +249,11 @@ async def generate(
         async with credentials.get_client() as own_client:
             return await _generate(
                 spec, own_client, destination, prefix, wait_policy, max_attempts,
-                allow_resubmit, extra_args, on_update, started,
+                allow_resubmit, extra_args, on_update, started, detach,
             )  # fmt: skip
     return await _generate(
         spec, client, destination, prefix, wait_policy, max_attempts,
-        allow_resubmit, extra_args, on_update, started,
+        allow_resubmit, extra_args, on_update, started, detach,
     )  # fmt: skip
 
 
@@ -262,6 +268,7 @@ async def _generate(
     extra_args: Mapping[str, Any] | None,
     on_update: Callable[[Task], Awaitable[None]] | None,
     started: float,
+    detach: bool = False,
 ) -> GenerationResult:
     s3 = S3Reader(destination.credentials.get_s3_client())
     content_ids = await identify_inputs(spec, s3)
@@ -295,6 +302,13 @@ async def _generate(
                 request, key=akey, client=client, ledger=ledger, allow_resubmit=allow_resubmit
             )
             task_id = submitted.task_id
+        if detach and not await _finished(client, task_id):
+            logger.info("%s: Runway task %s is not finished; detached", name, task_id)
+            return GenerationResult(
+                key=key, name=name, status="waiting", model=spec.model, task_id=task_id,
+                attempts=attempt, total_credits=total_credits or None,
+                seconds=time.monotonic() - started,
+            )  # fmt: skip
         try:
             last = await wait_for_generation(client, task_id, policy, on_update)
         except TaskVanished:
@@ -334,6 +348,14 @@ async def _generate(
         failure_code="ATTEMPTS_EXHAUSTED", total_credits=total_credits,
         seconds=time.monotonic() - started,
     )  # fmt: skip
+
+
+async def _finished(client: RunwayClient, task_id: str) -> bool:
+    """Whether the task has ended (a vanished one counts: the wait below handles it)."""
+    try:
+        return (await client.get_task(task_id)).is_terminal
+    except TaskNotFound:
+        return True
 
 
 async def store_task(
