@@ -48,7 +48,7 @@ from tasks.keys import attempt_key, generation_key
 from tasks.ledger import SubmissionLedger
 from tasks.spec import GenerationSpec
 from tasks.store import StoredObject, read_sidecar, resolve_key, store_output, write_sidecar
-from tasks.submit import SubmittedTask, submit_generation, unresolved_intent
+from tasks.submit import SubmittedTask, settle_intent, submit_generation, unresolved_intent
 from tasks.wait import wait_for_generation
 
 __all__ = ["GenerationFailed", "GenerationResult", "generate"]
@@ -289,6 +289,8 @@ async def _generate(
     for attempt in range(1, max_attempts + 1):
         akey = attempt_key(key, attempt)
         entry = await ledger.read(akey)
+        if entry is not None and entry.task_id is None:
+            entry = await settle_intent(ledger, entry)  # another run's create may be in flight
         if entry is not None and entry.task_id is not None:
             task_id = entry.task_id
             logger.info("%s: attempt %d is Runway task %s; reattaching", name, attempt, task_id)

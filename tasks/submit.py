@@ -31,7 +31,13 @@ from runway import AmbiguousSubmission, GenerationRequest, RunwayClient
 from tasks._crash import crash_point
 from tasks.ledger import LedgerEntry, SubmissionLedger
 
-__all__ = ["SubmittedTask", "submit_generation", "submit_once", "unresolved_intent"]
+__all__ = [
+    "SubmittedTask",
+    "settle_intent",
+    "submit_generation",
+    "submit_once",
+    "unresolved_intent",
+]
 
 logger = logging.getLogger("tasks.submit")
 
@@ -103,6 +109,23 @@ async def _wait_for_task_id(ledger: SubmissionLedger, key: str, patience: float)
         await asyncio.sleep(_CLAIM_POLL_SECONDS)
 
 
+async def settle_intent(
+    ledger: SubmissionLedger, entry: LedgerEntry, claim_wait: float | None = None
+) -> LedgerEntry:
+    """An intent without a task id, once its run had time to record one.
+
+    A recent intent may be another run's create in flight: wait for its task id, up to
+    ``claim_wait`` seconds from when it was written. An older one is returned as it is: a crashed
+    or lost submit, for the caller to report as ``AmbiguousSubmission``.
+    """
+    if claim_wait is None:
+        claim_wait = DEFAULT_CLAIM_WAIT_SECONDS
+    age = (datetime.now(UTC) - entry.intent_at).total_seconds()
+    if entry.task_id is not None or age >= claim_wait:
+        return entry
+    return await _wait_for_task_id(ledger, entry.key, claim_wait - age)
+
+
 async def submit_once(
     request: GenerationRequest,
     *,
@@ -131,10 +154,7 @@ async def submit_once(
         if intent is None:  # another run claimed it a moment ago: wait for its task id
             entry = await _wait_for_task_id(ledger, key, claim_wait)
     elif entry.task_id is None:
-        # A recent intent may be another run's create in flight; an old one is unresolved.
-        age = (datetime.now(UTC) - entry.intent_at).total_seconds()
-        if age < claim_wait:
-            entry = await _wait_for_task_id(ledger, key, claim_wait - age)
+        entry = await settle_intent(ledger, entry, claim_wait)
     if entry is not None and entry.task_id is not None:
         logger.info("%s: already submitted as Runway task %s; reattaching", key, entry.task_id)
         return SubmittedTask(

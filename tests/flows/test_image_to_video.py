@@ -209,11 +209,18 @@ async def test_two_runs_of_one_request_at_once_pay_once(
     import asyncio
 
     import tasks.submit
+    from tests.emulator.support import wait_for
 
-    monkeypatch.setattr(tasks.submit, "DEFAULT_CLAIM_WAIT_SECONDS", 30.0)
-    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=0.5)]))
-    first, second = await asyncio.gather(
-        image_to_video(params(saved_blocks, still)), image_to_video(params(saved_blocks, still))
-    )
+    monkeypatch.setattr(tasks.submit, "DEFAULT_CLAIM_WAIT_SECONDS", 60.0)
+    # Runway takes 3 s to answer the create: the second run starts while the first run's
+    # intent has no task id yet, and must wait for it instead of paying again.
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=3.0)]))
+    first_run = asyncio.ensure_future(image_to_video(params(saved_blocks, still)))
+    await asyncio.to_thread(wait_for, emulator.stats, lambda s: s["creates_total"] == 1)
+    second_run = asyncio.ensure_future(image_to_video(params(saved_blocks, still)))
+    # Both runs end before the test does (a failed one must not outlive it).
+    first, second = await asyncio.gather(first_run, second_run, return_exceptions=True)
+    assert not isinstance(first, BaseException), first
+    assert not isinstance(second, BaseException), second
     assert emulator.stats()["creates_total"] == 1
     assert first.task_id == second.task_id and first.output_uri == second.output_uri
