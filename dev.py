@@ -7,6 +7,8 @@ installed on the first run and re-installed only when ``pyproject.toml`` or the 
     python3 dev.py test      # set up, then run the test suite
     python3 dev.py lint      # ruff and mypy
     python3 dev.py lock      # re-pin requirements/lock.txt from pyproject.toml
+    python3 dev.py bench     # benchmarks against the emulator and moto -> BENCHMARKS.md
+                             #   (--quick: small N, one run each, a minute or two)
 """
 
 from __future__ import annotations
@@ -93,6 +95,11 @@ def test() -> None:
     _run(VENV_PYTHON, "-m", "pytest", *sys.argv[2:])
 
 
+def bench() -> None:
+    setup()
+    _run(VENV_PYTHON, "-m", "bench", *sys.argv[2:])
+
+
 def lint() -> None:
     setup()
     _run(VENV_PYTHON, "-m", "ruff", "check", ".")
@@ -119,7 +126,14 @@ def lock() -> None:
     )
 
 
-COMMANDS = {"setup": setup, "demo": demo, "test": test, "lint": lint, "lock": lock}
+COMMANDS = {
+    "setup": setup,
+    "demo": demo,
+    "test": test,
+    "lint": lint,
+    "lock": lock,
+    "bench": bench,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

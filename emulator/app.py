@@ -376,6 +376,8 @@ def create_app(state: EmulatorState) -> FastAPI:
             task = state.visible_task(task_id)
             if task is None or task.status_at(state.clock()) != "SUCCEEDED":
                 raise ApiError(404, "Not found.")
+            if request.method == "GET" and task.first_download is None:
+                task.first_download = state.clock()
             handle = await state.output(task, index)
             if handle is None:
                 raise ApiError(404, "Not found.")

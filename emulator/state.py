@@ -183,6 +183,7 @@ class Task:
     cancelled_while: str | None = None
     deleted: bool = False
     details_served: int = 0  # CometAPI mode: successful GETs, for the alternating shape
+    first_download: float | None = None  # when an output GET first arrived (detection latency)
 
     def status_at(self, now: float) -> Status:
         """The task's status at ``now``; valid once the model was advanced to ``now``."""
@@ -863,6 +864,7 @@ class EmulatorState:
             "started_at": moments(task.run_start),
             "ended_at": moments(ended),
             "succeeded_at": moments(task.run_end if status == "SUCCEEDED" else None),
+            "first_download_at": moments(task.first_download),
             "outputs": outputs,
         }
 

@@ -1,0 +1,285 @@
+"""``python3 dev.py bench [--quick]``: every figure of BENCHMARKS.md, side by side with a baseline.
+
+Starts the emulator, moto's S3 server and ``prefect server start``, runs each scenario as fresh
+child processes (prefect-runway's batch flow, then the plain SDK + boto3 script, alternating),
+profiles one run of each with cProfile, then writes ``results/<name>.json``, the plots and
+BENCHMARKS.md. ``--quick`` runs small sizes once, to check the pieces in a minute or two.
+
+Example:
+    ```
+    python3 dev.py bench            # the full run (about half an hour on 2 cores)
+    python3 dev.py bench --quick    # small N, one run each
+    ```
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    CONCURRENCY,
+    GENERATION_SECONDS,
+    OUTPUT_BYTES,
+    POLL_INTERVAL,
+    QUEUE_SECONDS,
+    RUN_SECONDS,
+    SCALE,
+    SDK_POLL_JITTER,
+    SDK_POLL_TIME,
+    manifest_rows,
+)
+from bench.harness import ROOT, Harness, scratch_dir
+
+RESULTS = ROOT / "bench" / "results"
+KINDS = ("ours", "baseline")
+
+
+def machine() -> dict[str, Any]:
+    meminfo = Path("/proc/meminfo").read_text().split("\n")[0].split()
+    cpu_model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    versions = {
+        name: metadata.version(name)
+        for name in ("prefect", "prefect-aws", "runwayml", "boto3", "httpx", "moto", "uvicorn")
+    }
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu_model,
+        "ram_gib": round(int(meminfo[1]) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": versions,
+        "commit": commit + ("+changes" if dirty else ""),
+    }
+
+
+def pyinstrument_text(path: Path, lines: int = 60) -> str:
+    """The head of a pyinstrument text report, paths made relative."""
+    text = path.read_text().replace(str(ROOT) + "/", "")
+    return "\n".join(text.splitlines()[:lines])
+
+
+def spy_summary(path: Path, limit: int = 12) -> dict[str, Any]:
+    """Top frames of a py-spy raw (collapsed stacks) file: by self samples and inclusive."""
+    if not path.exists():
+        return {"samples": 0, "self": [], "inclusive": [], "routes": []}
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    routes: dict[str, int] = {}
+    samples = 0
+    for line in path.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not count_text.isdigit():
+            continue
+        count = int(count_text)
+        samples += count
+        frames = [f.split("site-packages/")[-1] for f in stack.split(";")]
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+        for frame in set(frames):
+            if "prefect/server" in frame or "sqlalchemy" in frame or "aiosqlite" in frame:
+                inclusive[frame] = inclusive.get(frame, 0) + count
+            if "prefect/server/api/" in frame:
+                routes[frame] = routes.get(frame, 0) + count
+
+    def top(table: dict[str, int]) -> list[tuple[str, float]]:
+        ranked = sorted(table.items(), key=lambda item: -item[1])[:limit]
+        return [(frame, count / samples) for frame, count in ranked]
+
+    return {"samples": samples, "self": top(own), "inclusive": top(inclusive),
+            "routes": top(routes)}  # fmt: skip
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def scale_and_rerun(
+    harness: Harness, sizes: list[int], runs: int, rerun_size: int
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    scale: dict[str, Any] = {}
+    rerun: dict[str, list[Any]] = {"ours": [], "baseline": []}
+    for n in sizes:
+        scale[str(n)] = {"ours": [], "baseline": []}
+        for repeat in range(runs):
+            # Alternate which goes first, so neither always meets a warmer (or busier) machine.
+            order = KINDS if repeat % 2 == 0 else KINDS[::-1]
+            for kind in order:
+                bucket = harness.new_bucket()
+                rows = manifest_rows(n, tag=f"n{n}")
+                result = harness.run(kind, rows, bucket=bucket, prefix=f"scale-{n}")
+                scale[str(n)][kind].append(result)
+                log(f"N={n} {kind} run {repeat + 1}: wall {result['wall']:.2f} s, "
+                    f"{result['succeeded']} stored, cpu {result['cpu']:.1f} s, "
+                    f"server cpu {result['server_cpu']:.1f} s")  # fmt: skip
+                if n == rerun_size:
+                    again = harness.run(kind, rows, bucket=bucket, prefix=f"scale-{n}")
+                    rerun[kind].append(again)
+                    log(f"  re-run {kind}: wall {again['wall']:.2f} s, "
+                        f"creates {again['emulator']['creates_total']}, "
+                        f"downloads {again['emulator']['downloads']}")  # fmt: skip
+                harness.drop_bucket(bucket)
+    return scale, rerun
+
+
+def streaming(harness: Harness, size: int, runs: int) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {"ours": [], "baseline": []}
+    for repeat in range(runs):
+        order = KINDS if repeat % 2 == 0 else KINDS[::-1]
+        for kind in order:
+            bucket = harness.new_bucket()
+            rows = manifest_rows(1, tag="stream")
+            result = harness.run(kind, rows, bucket=bucket, prefix="stream", output_bytes=size)
+            out[kind].append(result)
+            rate = size / (result["wall_end"] - result["first_download"]) / 2**20
+            log(f"stream {size >> 20} MiB {kind}: {rate:.0f} MiB/s, peak RSS "
+                f"{result['peak_rss'] >> 20} MiB, before {result['rss_before'] >> 20}")  # fmt: skip
+            harness.drop_bucket(bucket)
+    return out
+
+
+def startup(harness: Harness, runs: int) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {"ours": [], "baseline": []}
+    for repeat in range(runs):
+        for kind in KINDS if repeat % 2 == 0 else KINDS[::-1]:
+            bucket = harness.new_bucket()
+            result = harness.run(kind, manifest_rows(1, tag="start"), bucket=bucket,
+                                 prefix="startup")  # fmt: skip
+            out[kind].append(result)
+            log(f"start-up {kind}: first POST {result['first_post_after_spawn']:.2f} s "
+                f"after the command")  # fmt: skip
+            harness.drop_bucket(bucket)
+    return out
+
+
+def profiles(harness: Harness, n: int, workdir: Path) -> dict[str, Any]:
+    """One run of each at size ``n`` under pyinstrument; ours also with per-phase timers and
+    py-spy sampling the Prefect server."""
+    out: dict[str, Any] = {}
+    for kind in KINDS:
+        bucket = harness.new_bucket()
+        path = workdir / f"{kind}.pyinstrument.txt"
+        result = harness.run(kind, manifest_rows(n, tag="prof"), bucket=bucket,
+                             prefix="profile", profile=path)  # fmt: skip
+        harness.drop_bucket(bucket)
+        out[kind] = {
+            "n": n,
+            "wall": result["wall"],
+            "cpu": result["cpu"],
+            "server_cpu": result["server_cpu"],
+            "pyinstrument": pyinstrument_text(path),
+            "requests": result.get("requests"),
+            "phases": result.get("phases"),
+            "server": spy_summary(Path(str(path) + ".server.txt")) if kind == "ours" else None,
+        }
+        log(f"profiled {kind} at N={n}: wall {result['wall']:.1f} s")
+    return out
+
+
+def idle_server(harness: Harness, seconds: float = 5.0) -> dict[str, float]:
+    assert harness.prefect is not None
+    before = harness.prefect.cpu_seconds()
+    time.sleep(seconds)
+    return {
+        "cpu_per_second": (harness.prefect.cpu_seconds() - before) / seconds,
+        "rss": harness.prefect.rss(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python3 dev.py bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small N, one run each")
+    parser.add_argument("--runs", type=int, help="runs per figure (default 3; --quick: 1)")
+    parser.add_argument("--name", help="results/<name>.json (default: quick or latest)")
+    parser.add_argument("--before", help="results JSON of an earlier run to show beside")
+    parser.add_argument("--sizes", help="comma-separated N for the scale figure")
+    parser.add_argument("--figures", default="startup,scale,stream,profile",
+                        help="which to run (default all; re-run comes with scale)")  # fmt: skip
+    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--only-report", action="store_true",
+                        help="re-render BENCHMARKS.md from results/<name>.json")  # fmt: skip
+    args = parser.parse_args()
+    from bench.report import render
+
+    name = args.name or ("quick" if args.quick else "latest")
+    results_path = RESULTS / f"{name}.json"
+    if not args.only_report:
+        runs = args.runs or (1 if args.quick else 3)
+        sizes = [20, 60] if args.quick else [20, 200, 1000]
+        if args.sizes:
+            sizes = [int(size) for size in args.sizes.split(",")]
+        figures = set(args.figures.split(","))
+        rerun_size = 20 if args.quick else 200
+        stream_bytes = (64 if args.quick else 1024) * 2**20
+        workdir = scratch_dir()
+        results: dict[str, Any] = {
+            "machine": machine(),
+            "command": "python3 dev.py bench" + (" --quick" if args.quick else ""),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "load_before": os.getloadavg(),
+            "params": {
+                "scale": SCALE,
+                "concurrency": CONCURRENCY,
+                "generation_seconds": GENERATION_SECONDS,
+                "queue_seconds": QUEUE_SECONDS,
+                "run_seconds": RUN_SECONDS,
+                "poll_interval": POLL_INTERVAL,
+                "sdk_poll_time": SDK_POLL_TIME,
+                "sdk_poll_jitter": SDK_POLL_JITTER,
+                "output_bytes": OUTPUT_BYTES,
+                "runs": runs,
+                "sizes": sizes,
+                "rerun_size": rerun_size,
+                "stream_bytes": stream_bytes,
+            },
+        }
+        log(f"scratch directory {workdir}")
+        with Harness(workdir) as harness:
+            log(f"servers up: prefect {harness.api_url}, emulator {harness.emulator.base_url}, "
+                f"moto {harness.moto.endpoint_url}")  # fmt: skip
+            results["idle_server"] = idle_server(harness)
+            if "startup" in figures:
+                results["startup"] = startup(harness, runs)
+            if "scale" in figures:
+                results["scale"], results["rerun"] = scale_and_rerun(
+                    harness, sizes, runs, rerun_size
+                )
+            if "stream" in figures:
+                results["stream"] = streaming(harness, stream_bytes, runs)
+            if "profile" in figures:
+                results["profiles"] = profiles(harness, rerun_size, workdir)
+        results["load_after"] = os.getloadavg()
+        results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        results_path.write_text(json.dumps(results, indent=1))
+        log(f"results in {results_path.relative_to(ROOT)}")
+    results = json.loads(results_path.read_text())
+    before = json.loads(Path(args.before).read_text()) if args.before else None
+    render(results, Path(args.output), before=before)
+    log(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""What the bench's parent and its child processes share: fixed parameters and measurements.
+
+Every figure runs with the same parameters so figures compare across runs (issue #9): per-model
+concurrency C = 20, a generation of 10 s and a poll interval of 5 s, both divided by the time
+scale 10, outputs of 1 MB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+SCALE = 10.0
+CONCURRENCY = 20
+GENERATION_SECONDS = 10.0 / SCALE
+# The emulator's generation time, split between PENDING and RUNNING.
+QUEUE_SECONDS = 1.0 / SCALE
+RUN_SECONDS = GENERATION_SECONDS - QUEUE_SECONDS
+POLL_INTERVAL = 5.0 / SCALE
+# runwayml.lib.polling: POLL_TIME = 6, POLL_JITTER = 3 (seconds), divided by the same scale.
+SDK_POLL_TIME = 6.0 / SCALE
+SDK_POLL_JITTER = 3.0 / SCALE
+OUTPUT_BYTES = 1_000_000
+MODEL = "gen4_turbo"
+
+
+def proc_status(field: str) -> int:
+    """A ``kB`` field of /proc/self/status (VmHWM, VmRSS), in bytes.
+
+    ``ru_maxrss`` is no use in a child: it is inherited across fork+exec on Linux, so a child
+    of a large parent reports the parent's peak.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far (all its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Meter:
+    """Wall, CPU and memory of one measured section in this process."""
+
+    def __init__(self) -> None:
+        self.rss_before = proc_status("VmRSS")
+        self.cpu_before = cpu_seconds()
+        self.wall_start = time.time()
+        self.start = time.perf_counter()
+
+    def result(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "wall": time.perf_counter() - self.start,
+            "wall_start": self.wall_start,
+            "wall_end": time.time(),
+            "cpu": cpu_seconds() - self.cpu_before,
+            "cpu_total": cpu_seconds(),
+            "rss_before": self.rss_before,
+            "peak_rss": proc_status("VmHWM"),
+            **extra,
+        }
+
+
+def png_data_uri() -> str:
+    """The same small input picture for every row (tests.media_samples makes it)."""
+    from tests.media_samples import png_data_uri as make
+
+    return make()
+
+
+def manifest_rows(count: int, *, tag: str) -> list[dict[str, Any]]:
+    """``count`` distinct image-to-video requests (distinct seeds: no two rows share a key)."""
+    image = png_data_uri()
+    return [
+        {
+            "name": f"{tag}-{index:05d}",
+            "request": {
+                "model": MODEL,
+                "promptImage": image,
+                "promptText": "a harbour at dawn",
+                "ratio": "1280:720",
+                "duration": 5,
+                "seed": index,
+            },
+        }
+        for index in range(count)
+    ]
+
+
+def write_result(path: str, result: dict[str, Any]) -> None:
+    Path(path).write_text(json.dumps(result))
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.update(extra or {})
+    return env
+
+
+def profiled(path: str, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run ``make()`` under pyinstrument (wall clock, async-aware); write its text report.
+
+    pyinstrument's async mode charges the time a coroutine spends awaiting to the ``await``
+    that waited, so the report says where the wall time of a run went, not only its CPU.
+    """
+    import asyncio
+
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.002, async_mode="enabled")
+    profiler.start()
+    try:
+        result = asyncio.run(make())
+    finally:
+        profiler.stop()
+    Path(path).write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+    return result

@@ -1,0 +1,89 @@
+"""Child process: one run of prefect-runway's batch flow (flows/batch.py) against a Prefect server.
+
+``python -m bench.ours --manifest rows.jsonl --destination-block b --credentials-block c
+--prefix p --result out.json [--profile out.prof]``. PREFECT_API_URL names the server. Writes
+wall, CPU and peak RSS of this process and the batch's counts to ``--result``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import re
+import time
+
+from bench.common import CONCURRENCY, POLL_INTERVAL, Meter, cpu_seconds, profiled, write_result
+
+STARTED = time.time()
+
+
+def _count_requests() -> collections.Counter[str]:
+    """Count every httpx request by host and path shape (ids folded), to name the chatty calls."""
+    import httpx
+
+    counts: collections.Counter[str] = collections.Counter()
+    original = httpx.AsyncClient.send
+    ident = re.compile(r"/[0-9a-f]{8}-[0-9a-f-]{27,}|/[0-9]+(?=/|$)")
+
+    async def send(self: httpx.AsyncClient, request: httpx.Request, **kwargs: object) -> object:
+        path = ident.sub("/{id}", request.url.path)
+        counts[f"{request.method} {request.url.port} {path}"] += 1
+        return await original(self, request, **kwargs)  # type: ignore[arg-type]
+
+    httpx.AsyncClient.send = send  # type: ignore[assignment,method-assign]
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--manifest", required=True)
+    parser.add_argument("--destination-block", required=True)
+    parser.add_argument("--credentials-block", required=True)
+    parser.add_argument("--prefix", required=True)
+    parser.add_argument("--result", required=True)
+    parser.add_argument("--profile")
+    args = parser.parse_args()
+
+    counts = _count_requests() if args.profile else None
+    from flows.batch import batch
+
+    if args.profile:
+        from bench import phases
+
+        phases.install()
+
+    imported = time.time()
+    import_cpu = cpu_seconds()
+
+    async def run() -> dict[str, object]:
+        report = await batch(
+            manifest=args.manifest,
+            destination_block=args.destination_block,
+            credentials_block=args.credentials_block,
+            prefix=args.prefix,
+            concurrency_per_model=CONCURRENCY,
+            poll_interval=POLL_INTERVAL,
+        )
+        return {"succeeded": report.succeeded, "failed": report.failed, "rows": report.rows}
+
+    meter = Meter()
+    if args.profile:
+        report = profiled(args.profile, run)
+    else:
+        report = asyncio.run(run())
+    write_result(
+        args.result,
+        meter.result(
+            **report,
+            process_start=STARTED,
+            imported_at=imported,
+            import_cpu=import_cpu,
+            requests=dict(counts) if counts is not None else None,
+            phases=phases.summary() if args.profile else None,
+        ),
+    )
+
+
+if __name__ == "__main__":
+    main()

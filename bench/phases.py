@@ -1,0 +1,85 @@
+"""Per-phase wall times of each generation in the batch flow, for the profile run only.
+
+pyinstrument and cProfile see CPU and the event loop's idle time, but not which ``await`` a
+generation spent its wall time in when hundreds run at once. This wraps the lifecycle's named
+steps (and the global concurrency limit's acquisition) with timers, in the child process of a
+profile run only: the product code is not changed for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+EVENTS: list[tuple[str, float, float]] = []  # (phase, start, seconds)
+
+# (module, attribute, phase name)
+STEPS = [
+    ("tasks.generate", "identify_inputs", "identify inputs"),
+    ("tasks.generate", "read_sidecar", "read sidecar"),
+    ("tasks.ledger", "SubmissionLedger.read", "ledger read"),
+    ("tasks.ledger", "SubmissionLedger.record_intent", "ledger intent"),
+    ("runway.client", "RunwayClient.create", "POST create"),
+    ("tasks.ledger", "SubmissionLedger.record_submitted", "ledger task id"),
+    ("tasks.submit", "submit_once", "submit (ledger + POST)"),
+    ("tasks.wait", "wait_for_task", "wait (polls)"),
+    ("tasks.generate", "store_output", "store output"),
+    ("tasks.generate", "write_sidecar", "write sidecar"),
+    ("tasks.generate", "_generate", "generate (all)"),
+]
+
+
+def _timed(phase: str, original: Any) -> Any:
+    @functools.wraps(original)
+    async def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            EVENTS.append((phase, start, time.perf_counter() - start))
+
+    return timed
+
+
+def install() -> None:
+    """Wrap the steps (call before the flow runs)."""
+    for module_name, attribute, phase in STEPS:
+        owner: Any = importlib.import_module(module_name)
+        *path, name = attribute.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        setattr(owner, name, _timed(phase, getattr(owner, name)))
+    batch_module: Any = importlib.import_module("flows.batch")
+    if hasattr(batch_module, "concurrency"):
+        original = batch_module.concurrency
+
+        @contextlib.asynccontextmanager
+        async def timed_concurrency(*args: Any, **kwargs: Any) -> AsyncIterator[None]:
+            start = time.perf_counter()
+            async with original(*args, **kwargs):
+                EVENTS.append(("global limit acquire", start, time.perf_counter() - start))
+                yield
+
+        batch_module.concurrency = timed_concurrency
+
+
+def summary() -> list[dict[str, Any]]:
+    """Per phase: calls, median, 90th percentile and total seconds."""
+    by_phase: dict[str, list[float]] = {}
+    for phase, _start, seconds in EVENTS:
+        by_phase.setdefault(phase, []).append(seconds)
+    order = ["global limit acquire"] + [phase for _m, _a, phase in STEPS]
+    rows = []
+    for phase in order:
+        values = sorted(by_phase.get(phase, []))
+        if not values:
+            continue
+        rows.append({
+            "phase": phase, "calls": len(values), "median": values[len(values) // 2],
+            "p90": values[int(len(values) * 0.9)], "total": sum(values),
+        })  # fmt: skip
+    return rows
