@@ -174,27 +174,42 @@ def startup(harness: Harness, runs: int) -> dict[str, list[Any]]:
     return out
 
 
-def profiles(harness: Harness, n: int, workdir: Path) -> dict[str, Any]:
-    """One run of each at size ``n`` under pyinstrument; ours also with per-phase timers and
-    py-spy sampling the Prefect server."""
+def _profile_entry(result: dict[str, Any], path: Path) -> dict[str, Any]:
+    server = Path(str(path) + ".server.txt")
+    return {
+        "n": result["n"],
+        "wall": result["wall"],
+        "cpu": result["cpu"],
+        "server_cpu": result["server_cpu"],
+        "pyinstrument": pyinstrument_text(path),
+        "requests": result.get("requests"),
+        "phases": result.get("phases"),
+        "server": spy_summary(server) if server.exists() else None,
+    }
+
+
+def profiles(harness: Harness, n: int, stream_bytes: int, workdir: Path) -> dict[str, Any]:
+    """Profiled runs (not timed figures): each kind at size ``n`` under pyinstrument, ours
+    with per-phase timers and py-spy on the Prefect server; ours re-run; one stream each."""
     out: dict[str, Any] = {}
     for kind in KINDS:
         bucket = harness.new_bucket()
+        rows = manifest_rows(n, tag="prof")
         path = workdir / f"{kind}.pyinstrument.txt"
-        result = harness.run(kind, manifest_rows(n, tag="prof"), bucket=bucket,
-                             prefix="profile", profile=path)  # fmt: skip
-        harness.drop_bucket(bucket)
-        out[kind] = {
-            "n": n,
-            "wall": result["wall"],
-            "cpu": result["cpu"],
-            "server_cpu": result["server_cpu"],
-            "pyinstrument": pyinstrument_text(path),
-            "requests": result.get("requests"),
-            "phases": result.get("phases"),
-            "server": spy_summary(Path(str(path) + ".server.txt")) if kind == "ours" else None,
-        }
+        result = harness.run(kind, rows, bucket=bucket, prefix="profile", profile=path)
+        out[kind] = _profile_entry(result, path)
         log(f"profiled {kind} at N={n}: wall {result['wall']:.1f} s")
+        if kind == "ours":
+            path = workdir / "rerun.pyinstrument.txt"
+            result = harness.run(kind, rows, bucket=bucket, prefix="profile", profile=path)
+            out["ours_rerun"] = _profile_entry(result, path)
+        harness.drop_bucket(bucket)
+        bucket = harness.new_bucket()
+        path = workdir / f"{kind}-stream.pyinstrument.txt"
+        result = harness.run(kind, manifest_rows(1, tag="pstream"), bucket=bucket,
+                             prefix="pstream", profile=path, output_bytes=stream_bytes)  # fmt: skip
+        out[f"{kind}_stream"] = _profile_entry(result, path)
+        harness.drop_bucket(bucket)
     return out
 
 
@@ -208,6 +223,33 @@ def idle_server(harness: Harness, seconds: float = 5.0) -> dict[str, float]:
     }
 
 
+def skeleton(
+    command: str, *, runs: int, sizes: list[int], rerun_size: int, stream_bytes: int
+) -> dict[str, Any]:
+    """The results document before any figure: machine, command and parameters."""
+    return {
+        "machine": machine(),
+        "command": command,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "load_before": os.getloadavg(),
+        "params": {
+            "scale": SCALE,
+            "concurrency": CONCURRENCY,
+            "generation_seconds": GENERATION_SECONDS,
+            "queue_seconds": QUEUE_SECONDS,
+            "run_seconds": RUN_SECONDS,
+            "poll_interval": POLL_INTERVAL,
+            "sdk_poll_time": SDK_POLL_TIME,
+            "sdk_poll_jitter": SDK_POLL_JITTER,
+            "output_bytes": OUTPUT_BYTES,
+            "runs": runs,
+            "sizes": sizes,
+            "rerun_size": rerun_size,
+            "stream_bytes": stream_bytes,
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python3 dev.py bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small N, one run each")
@@ -217,7 +259,7 @@ def main() -> None:
     parser.add_argument("--sizes", help="comma-separated N for the scale figure")
     parser.add_argument("--figures", default="startup,scale,stream,profile",
                         help="which to run (default all; re-run comes with scale)")  # fmt: skip
-    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--output", help="default BENCHMARKS.md; --quick: results/quick.md")
     parser.add_argument("--only-report", action="store_true",
                         help="re-render BENCHMARKS.md from results/<name>.json")  # fmt: skip
     args = parser.parse_args()
@@ -234,27 +276,10 @@ def main() -> None:
         rerun_size = 20 if args.quick else 200
         stream_bytes = (64 if args.quick else 1024) * 2**20
         workdir = scratch_dir()
-        results: dict[str, Any] = {
-            "machine": machine(),
-            "command": "python3 dev.py bench" + (" --quick" if args.quick else ""),
-            "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "load_before": os.getloadavg(),
-            "params": {
-                "scale": SCALE,
-                "concurrency": CONCURRENCY,
-                "generation_seconds": GENERATION_SECONDS,
-                "queue_seconds": QUEUE_SECONDS,
-                "run_seconds": RUN_SECONDS,
-                "poll_interval": POLL_INTERVAL,
-                "sdk_poll_time": SDK_POLL_TIME,
-                "sdk_poll_jitter": SDK_POLL_JITTER,
-                "output_bytes": OUTPUT_BYTES,
-                "runs": runs,
-                "sizes": sizes,
-                "rerun_size": rerun_size,
-                "stream_bytes": stream_bytes,
-            },
-        }
+        results = skeleton(
+            "python3 dev.py bench" + (" --quick" if args.quick else ""),
+            runs=runs, sizes=sizes, rerun_size=rerun_size, stream_bytes=stream_bytes,
+        )  # fmt: skip
         log(f"scratch directory {workdir}")
         with Harness(workdir) as harness:
             log(f"servers up: prefect {harness.api_url}, emulator {harness.emulator.base_url}, "
@@ -269,7 +294,7 @@ def main() -> None:
             if "stream" in figures:
                 results["stream"] = streaming(harness, stream_bytes, runs)
             if "profile" in figures:
-                results["profiles"] = profiles(harness, rerun_size, workdir)
+                results["profiles"] = profiles(harness, rerun_size, stream_bytes, workdir)
         results["load_after"] = os.getloadavg()
         results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -277,8 +302,12 @@ def main() -> None:
         log(f"results in {results_path.relative_to(ROOT)}")
     results = json.loads(results_path.read_text())
     before = json.loads(Path(args.before).read_text()) if args.before else None
-    render(results, Path(args.output), before=before)
-    log(f"wrote {args.output}")
+    output = Path(args.output) if args.output else (
+        RESULTS / "quick.md" if args.quick else ROOT / "BENCHMARKS.md"
+    )  # fmt: skip
+    plots = RESULTS / "quick-plots" if args.quick else ROOT / "bench" / "plots"
+    render(results, output, plots=plots, before=before)
+    log(f"wrote {output} and {plots}")
 
 
 if __name__ == "__main__":

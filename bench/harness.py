@@ -47,6 +47,11 @@ def _free_port() -> int:
         return port
 
 
+def _cpu_of(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
 class PrefectServer:
     """``prefect server start`` in a child process on a free port, with a private home."""
 
@@ -109,13 +114,27 @@ class PrefectServer:
 class Harness:
     """The three servers, blocks saved in the Prefect server, and one method per kind of run."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        api_url: str | None = None,
+        emulator: Any = None,
+        moto: Any = None,
+    ) -> None:
+        """Start every server, or reuse running ones (``api_url``, ``emulator``, ``moto``: the
+        test suite's fixtures; the Prefect server's CPU is then not measured)."""
         self.workdir = workdir
         self._stack = contextlib.ExitStack()
         self.prefect: PrefectServer | None = None
-        self.api_url = ""
+        self.api_url = api_url or ""
+        self._given = (emulator, moto) if api_url else None
 
     def __enter__(self) -> Harness:
+        if self._given is not None:
+            self.emulator, self.moto = self._given
+            self._save_credentials()
+            return self
         home = self.workdir / "prefect-home"
         home.mkdir(parents=True, exist_ok=True)
         self.prefect = PrefectServer(home)
@@ -176,6 +195,9 @@ class Harness:
 
     # ------------------------------------------------------------------------------ runs
 
+    def _server_cpu(self) -> float:
+        return self.prefect.cpu_seconds() if self.prefect is not None else 0.0
+
     def _timeline(self) -> list[dict[str, float | None]]:
         """Per task: created, SUCCEEDED and first output GET, as wall-clock seconds."""
         state = self.emulator.state
@@ -208,7 +230,6 @@ class Harness:
         output_bytes: int | None = None,
     ) -> dict[str, Any]:
         """One measured run of ``kind`` (``ours`` or ``baseline``) in a fresh child process."""
-        assert self.prefect is not None
         if reset:
             self.emulator.reset()
         if output_bytes is not None:
@@ -232,7 +253,7 @@ class Harness:
             args += ["--profile", str(profile)]
         stats_before = self.emulator.stats()
         spy = None
-        if profile is not None and kind == "ours":
+        if profile is not None and kind == "ours" and self.prefect is not None:
             # Sample the Prefect server from outside while the flow runs (root: ptrace works).
             spy = subprocess.Popen(
                 [str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
@@ -240,7 +261,10 @@ class Harness:
                  str(profile) + ".server.txt", "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
-        server_cpu = self.prefect.cpu_seconds()
+        server_cpu = self._server_cpu()
+        moto_cpu = _cpu_of(self.moto.pid)
+        # The emulator runs in this process; nothing else here works while a child runs.
+        emulator_cpu = _cpu_of(os.getpid())
         spawned = time.time()
         with open(run_dir / "output.log", "wb") as log:
             completed = subprocess.run(
@@ -253,7 +277,9 @@ class Harness:
                 check=False,
             )
         exited = time.time()
-        server_cpu = self.prefect.cpu_seconds() - server_cpu
+        server_cpu = self._server_cpu() - server_cpu
+        moto_cpu = _cpu_of(self.moto.pid) - moto_cpu
+        emulator_cpu = _cpu_of(os.getpid()) - emulator_cpu
         if spy is not None:
             spy.send_signal(signal.SIGINT)  # py-spy writes its samples on SIGINT
             try:
@@ -280,6 +306,9 @@ class Harness:
             exited=exited,
             process_wall=exited - spawned,
             server_cpu=server_cpu if kind == "ours" else 0.0,
+            server_cpu_raw=server_cpu,
+            moto_cpu=moto_cpu,
+            emulator_cpu=emulator_cpu,
             emulator=delta,
             requests_total=sum(delta.values()),
             first_post_after_spawn=(min(firsts) - spawned) if firsts else None,
@@ -288,7 +317,6 @@ class Harness:
                 for t in timeline
                 if t["first_download"] is not None and t["succeeded"] is not None
             ],
-            timeline=timeline,
             first_download=min(
                 (t["first_download"] for t in timeline if t["first_download"] is not None),
                 default=None,

@@ -3,8 +3,8 @@
 * Malformed rows are reported with their line number; the others go on.
 * Identical rows (same generation key) are generated once and share the output.
 * At most ``concurrency_per_model`` generations of a model run at once in this flow run, and a
-  Prefect global concurrency limit named ``runway-<model>`` (when one exists) bounds them across
-  runs, workers and machines.
+  Prefect global concurrency limit named ``runway-<model>`` (when one exists as the batch
+  starts) bounds them across runs, workers and machines.
 * Before any POST: every row is validated and priced; ``dry_run`` shows the estimates as a table
   artifact and stops; ``max_credits`` refuses a batch estimated above it; the organization's
   balance and per-model daily limits refuse a batch that cannot be paid for. Rows already
@@ -39,7 +39,9 @@ from prefect.artifacts import (
     acreate_table_artifact,
     aupdate_progress_artifact,
 )
+from prefect.client.orchestration import get_client
 from prefect.concurrency.asyncio import concurrency
+from prefect.exceptions import ObjectNotFound
 from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -61,6 +63,7 @@ __all__ = [
     "PlannedGeneration",
     "RowResult",
     "batch",
+    "models_with_global_limits",
     "plan_rows",
     "price_planned",
     "run_planned",
@@ -407,6 +410,35 @@ async def price_planned(
     )  # fmt: skip
 
 
+async def models_with_global_limits(models: list[str]) -> set[str]:
+    """The models whose ``runway-<model>`` global concurrency limit exists, read once.
+
+    Asking for a slot of a limit that does not exist still costs one Prefect API round trip
+    per generation, and Prefect's client serializes acquisitions of a limit name in a process:
+    with no limit configured, a batch of 200 spent a median of seconds per generation waiting
+    for nothing (BENCHMARKS.md, figure 1). So the batch looks the limits up when it starts
+    and holds slots only of those that exist; a limit created later applies to later runs.
+    When the lookup itself fails, the model keeps the per-generation acquisition.
+
+    Example:
+        ```python
+        limited = await models_with_global_limits(["gen4_turbo", "act_two"])
+        ```
+    """
+    found: set[str] = set()
+    async with get_client() as prefect:
+        for model in sorted(set(models)):
+            try:
+                await prefect.read_global_concurrency_limit_by_name(f"runway-{model}")
+            except ObjectNotFound:
+                continue
+            except Exception as error:  # unknown: keep the safe per-generation acquisition
+                logger.warning("could not read the global concurrency limit runway-%s (%s); "
+                               "acquiring its slots per generation", model, error)  # fmt: skip
+            found.add(model)
+    return found
+
+
 async def run_planned(
     generations: list[PlannedGeneration],
     results: dict[int, RowResult],
@@ -427,6 +459,7 @@ async def run_planned(
     limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_model))
     progress = BatchProgress(len(generations), key=f"runway-{flow_label}-progress")
     await progress.start()
+    limited = await models_with_global_limits([g.spec.model for g in generations])
 
     async def run(generation: PlannedGeneration) -> None:
         spec, row = generation.spec, generation.row
@@ -434,8 +467,9 @@ async def run_planned(
         estimated = generation.estimate.credits if generation.estimate else None
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(limits[spec.model])
-            # Across runs and machines, when the operator created such a limit.
-            await stack.enter_async_context(concurrency(f"runway-{spec.model}", strict=False))
+            if spec.model in limited:
+                # Across runs and machines: the operator created this limit.
+                await stack.enter_async_context(concurrency(f"runway-{spec.model}", strict=False))
             try:
                 result = await generate(
                     spec, destination=destination, prefix=prefix, client=client,

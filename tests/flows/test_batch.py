@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -227,3 +228,67 @@ async def test_events_progress_and_what_a_rerun_spends(
     assert emulator.stats()["creates_total"] == 2
     assert again.succeeded == 2 and again.credits == 20 and again.credits_spent == 0
     assert all(r.reused for r in again.results)
+
+
+async def _save_blocks(emulator: RunwayEmulator, s3_bucket: S3Bucket, name: str) -> None:
+    await s3_bucket.asave(f"{name}-dest", overwrite=True)
+    await RunwayCredentials(api_key=SecretStr(emulator.api_key), base_url=emulator.base_url).asave(
+        f"{name}-runway", overwrite=True
+    )
+
+
+def _three_rows(tmp_path: Path) -> Path:
+    image = tmp_path / "still.png"
+    image.write_bytes(png_bytes())
+    manifest = tmp_path / "three.jsonl"
+    manifest.write_text("".join(
+        json.dumps({"name": f"r{seed}", "model": "gen4_turbo", "promptImage": str(image),
+                    "ratio": "960:960", "duration": 2, "seed": seed}) + "\n"
+        for seed in range(3)
+    ))  # fmt: skip
+    return manifest
+
+
+async def test_batch_without_a_global_limit_asks_for_no_slot(
+    prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    import flows.batch as batch_module
+
+    acquisitions: list[object] = []
+    monkeypatch.setattr(batch_module, "concurrency", lambda *a, **k: acquisitions.append(a))
+    await _save_blocks(emulator, s3_bucket, "nolimit")
+    report = await batch(
+        str(_three_rows(tmp_path)), destination_block="nolimit-dest",
+        credentials_block="nolimit-runway", concurrency_per_model=3, poll_interval=0.05,
+    )  # fmt: skip
+    assert report.succeeded == 3
+    assert acquisitions == []  # no API round trip per generation for a limit that is not there
+
+
+async def test_batch_holds_an_existing_global_limit(
+    prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+    await _save_blocks(emulator, s3_bucket, "limited")
+    async with get_client() as prefect:
+        await prefect.create_global_concurrency_limit(
+            GlobalConcurrencyLimitCreate(name="runway-gen4_turbo", limit=1)
+        )
+        try:
+            report = await batch(
+                str(_three_rows(tmp_path)), destination_block="limited-dest",
+                credentials_block="limited-runway", concurrency_per_model=3, poll_interval=0.05,
+            )  # fmt: skip
+        finally:
+            await prefect.delete_global_concurrency_limit_by_name("runway-gen4_turbo")
+    assert report.succeeded == 3
+    # One slot: each generation was created only after the one before it had finished.
+    records = sorted(
+        (emulator.task(task_id) for task_id in emulator.stats()["task_ids"]),
+        key=lambda record: record["created_at"]["monotonic"],
+    )
+    for earlier, later in itertools.pairwise(records):
+        assert later["created_at"]["monotonic"] >= earlier["succeeded_at"]["monotonic"]

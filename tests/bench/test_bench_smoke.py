@@ -1,0 +1,56 @@
+"""The bench's pieces run: both child scripts, the measurements and the report (tiny N).
+
+Figures are never asserted here (they belong to BENCHMARKS.md); only that each piece produces
+what the report reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from emulator import RunwayEmulator
+from tests.s3 import MotoServer
+
+
+def test_both_sides_run_and_the_report_renders(
+    prefect_harness: str, emulator: RunwayEmulator, s3_server: MotoServer, tmp_path: Path
+) -> None:
+    from bench.__main__ import skeleton
+    from bench.common import manifest_rows
+    from bench.harness import Harness
+    from bench.report import render
+
+    results = skeleton("pytest", runs=1, sizes=[2], rerun_size=2, stream_bytes=1)
+    rows = manifest_rows(2, tag="smoke")
+    with Harness(tmp_path, api_url=prefect_harness, emulator=emulator, moto=s3_server) as h:
+        runs: dict[str, list[dict[str, object]]] = {}
+        for kind in ("ours", "baseline"):
+            bucket = h.new_bucket()
+            runs[kind] = [h.run(kind, rows, bucket=bucket, prefix="smoke")]
+        profiled = h.run("ours", manifest_rows(2, tag="prof"), bucket=bucket, prefix="p",
+                         profile=tmp_path / "ours.txt")  # fmt: skip
+    for kind, (run,) in runs.items():
+        assert run["succeeded"] == 2, kind
+        assert run["emulator"]["creates_total"] == 2, kind  # type: ignore[index]
+        assert run["emulator"]["downloads"] == 2, kind  # type: ignore[index]
+        assert len(run["latencies"]) == 2, kind  # type: ignore[arg-type]
+        assert run["peak_rss"] >= run["rss_before"] > 0, kind  # type: ignore[operator]
+    phases = {row["phase"]: row["calls"] for row in profiled["phases"]}  # type: ignore[attr-defined]
+    assert phases["generate (all)"] == 2 and phases["POST create"] == 2
+    assert "profiled" in (tmp_path / "ours.txt").read_text()  # pyinstrument's report
+
+    results.update(
+        idle_server={"cpu_per_second": 0.0, "rss": 0},
+        scale={"2": runs},
+        rerun={"ours": runs["ours"], "baseline": runs["baseline"]},
+        startup=runs,
+        stream=runs,
+        profiles={"ours": {**profiled, "pyinstrument": "", "server": None}},
+    )
+    output = tmp_path / "BENCH.md"
+    render(results, output, plots=tmp_path / "plots", before=results)
+    text = output.read_text()
+    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5."):
+        assert heading in text
+    assert (tmp_path / "plots" / "scale.png").stat().st_size > 0
+    assert (tmp_path / "plots" / "latency.png").stat().st_size > 0
