@@ -38,6 +38,7 @@ from bench.common import (
     manifest_rows,
 )
 from bench.harness import ROOT, Harness, scratch_dir
+from bench.report import transfer_seconds
 
 RESULTS = ROOT / "bench" / "results"
 KINDS = ("ours", "baseline")
@@ -151,9 +152,10 @@ def streaming(harness: Harness, size: int, runs: int) -> dict[str, list[Any]]:
         for kind in order:
             bucket = harness.new_bucket()
             rows = manifest_rows(1, tag="stream")
-            result = harness.run(kind, rows, bucket=bucket, prefix="stream", output_bytes=size)
+            result = harness.run(kind, rows, bucket=bucket, prefix="stream", output_bytes=size,
+                                 phases=True)  # fmt: skip
             out[kind].append(result)
-            rate = size / (result["wall_end"] - result["first_download"]) / 2**20
+            rate = size / transfer_seconds(result) / 2**20
             log(f"stream {size >> 20} MiB {kind}: {rate:.0f} MiB/s, peak RSS "
                 f"{result['peak_rss'] >> 20} MiB, before {result['rss_before'] >> 20}")  # fmt: skip
             harness.drop_bucket(bucket)

@@ -32,6 +32,7 @@ from bench.common import (
 
 STARTED = time.time()
 SPOOL_BYTES = 16 * 1024 * 1024
+TRANSFERS: list[float] = []  # seconds from the first byte asked to the upload's end, per output
 
 
 async def one(
@@ -47,6 +48,7 @@ async def one(
         seed=request["seed"],
     )
     done = await task.wait_for_task_output(timeout=None)
+    started = time.perf_counter()
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
         async with http.stream("GET", done.output[0]) as response:
             response.raise_for_status()
@@ -57,6 +59,7 @@ async def one(
         await asyncio.to_thread(
             s3.upload_fileobj, spool, bucket, key, ExtraArgs={"ContentType": "video/mp4"}
         )
+    TRANSFERS.append(time.perf_counter() - started)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -114,7 +117,13 @@ def main() -> None:
         report = asyncio.run(run(args))
     write_result(
         args.result,
-        meter.result(**report, process_start=STARTED, imported_at=imported, import_cpu=import_cpu),
+        meter.result(
+            **report,
+            process_start=STARTED,
+            imported_at=imported,
+            import_cpu=import_cpu,
+            transfers=TRANSFERS,
+        ),
     )
 
 

@@ -228,6 +228,7 @@ class Harness:
         profile: Path | None = None,
         reset: bool = True,
         output_bytes: int | None = None,
+        phases: bool = False,
     ) -> dict[str, Any]:
         """One measured run of ``kind`` (``ours`` or ``baseline``) in a fresh child process."""
         if reset:
@@ -251,6 +252,8 @@ class Harness:
         args += ["--result", str(result_path)]
         if profile is not None:
             args += ["--profile", str(profile)]
+        elif phases and kind == "ours":
+            args += ["--phases"]
         stats_before = self.emulator.stats()
         spy = None
         if profile is not None and kind == "ours" and self.prefect is not None:

@@ -43,12 +43,14 @@ def main() -> None:
     parser.add_argument("--prefix", required=True)
     parser.add_argument("--result", required=True)
     parser.add_argument("--profile")
+    parser.add_argument("--phases", action="store_true", help="time the steps (no profiler)")
     args = parser.parse_args()
+    timed = bool(args.profile or args.phases)
 
     counts = _count_requests() if args.profile else None
     from flows.batch import batch
 
-    if args.profile:
+    if timed:
         from bench import phases
 
         phases.install()
@@ -80,7 +82,7 @@ def main() -> None:
             imported_at=imported,
             import_cpu=import_cpu,
             requests=dict(counts) if counts is not None else None,
-            phases=phases.summary() if args.profile else None,
+            phases=phases.summary() if timed else None,
         ),
     )
 
