@@ -286,17 +286,28 @@ def main() -> None:
         with Harness(workdir) as harness:
             log(f"servers up: prefect {harness.api_url}, emulator {harness.emulator.base_url}, "
                 f"moto {harness.moto.endpoint_url}")  # fmt: skip
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            partial = results_path.with_suffix(".partial.json")
+
+            def keep() -> None:  # a crash late in a half-hour run keeps what was measured
+                partial.write_text(json.dumps(results, indent=1))
+
             results["idle_server"] = idle_server(harness)
             if "startup" in figures:
                 results["startup"] = startup(harness, runs)
+                keep()
+            if "profile" in figures:
+                results["profiles"] = profiles(harness, rerun_size, stream_bytes, workdir)
+                keep()
             if "scale" in figures:
                 results["scale"], results["rerun"] = scale_and_rerun(
                     harness, sizes, runs, rerun_size
                 )
+                keep()
             if "stream" in figures:
                 results["stream"] = streaming(harness, stream_bytes, runs)
-            if "profile" in figures:
-                results["profiles"] = profiles(harness, rerun_size, stream_bytes, workdir)
+                keep()
+            partial.unlink(missing_ok=True)
         results["load_after"] = os.getloadavg()
         results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
         RESULTS.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,8 @@
 
 * The emulator runs in this (the parent) process, in its thread; it records when each task
   reached SUCCEEDED and when the first GET of its output arrived.
-* moto's S3 server runs in a child process (``tests.s3.MotoServer``, shared with the tests).
+* moto's S3 server runs in a child process (``emulator.s3.MotoServer``, shared with the tests
+  and the demo).
 * ``prefect server start`` runs as a child process with its own PREFECT_HOME, so its CPU time
   can be read from /proc apart from the flow's.
 * Every measured run is a fresh child process (``bench.ours`` or ``bench.baseline``), so its
@@ -38,6 +39,8 @@ from bench.common import (
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT_START_TIMEOUT = 120.0
+# CPU seconds per second below which the Prefect server counts as idle (idle is ~0.02).
+SETTLED_CPU = 0.15
 
 
 def _free_port() -> int:
@@ -144,7 +147,7 @@ class Harness:
         os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
         os.environ["PREFECT_API_URL"] = self.api_url
         from emulator import EmulatorConfig, RunwayEmulator
-        from tests.s3 import MotoServer
+        from emulator.s3 import MotoServer
 
         self.moto = self._stack.enter_context(MotoServer())
         self.emulator = self._stack.enter_context(
@@ -177,10 +180,33 @@ class Harness:
 
     # --------------------------------------------------------------------------- buckets
 
+    def settle(self, timeout: float = 120.0) -> None:
+        """Wait until the Prefect server is near idle again.
+
+        After a large batch the server goes on recording task runs from its event backlog for
+        a while (and may answer 503 meanwhile); the next run must not pay for that backlog.
+        """
+        if self.prefect is None:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = self.prefect.cpu_seconds()
+            time.sleep(0.5)
+            if self.prefect.cpu_seconds() - before < SETTLED_CPU * 0.5:
+                return
+
     def new_bucket(self) -> Any:
         """A fresh bucket, saved as the block ``bench-dest``; outputs go under ``bench/``."""
-        bucket = self.moto.new_bucket(folder="bench")
-        bucket.save("bench-dest", overwrite=True)
+        bucket = self.moto.new_bucket(folder="bench", stem="bench")
+        for attempt in range(10):
+            try:
+                bucket.save("bench-dest", overwrite=True)
+                break
+            except Exception:  # a busy server answers 503: wait for it and try again
+                if attempt == 9:
+                    raise
+                self.settle()
+                time.sleep(1)
         return bucket
 
     def drop_bucket(self, bucket: Any) -> None:
@@ -231,6 +257,7 @@ class Harness:
         phases: bool = False,
     ) -> dict[str, Any]:
         """One measured run of ``kind`` (``ours`` or ``baseline``) in a fresh child process."""
+        self.settle()
         if reset:
             self.emulator.reset()
         if output_bytes is not None:
