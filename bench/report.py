@@ -39,6 +39,14 @@ def scale_row(runs: list[dict[str, Any]], n: int) -> dict[str, float]:
         "server_cpu": median([r["server_cpu"] / n for r in runs]),
         "rss": median([r["peak_rss"] for r in runs]),
         "requests": median([r["requests_total"] / n for r in runs]),
+        # All CPU the run made the machine spend: the process, the server, moto, the emulator.
+        "all_cpu": median(
+            [
+                (r["cpu"] + r["server_cpu"] + r.get("moto_cpu", 0.0) + r.get("emulator_cpu", 0.0))
+                / n
+                for r in runs
+            ]
+        ),
         "runs": len(runs),
     }
 
@@ -47,6 +55,8 @@ def transfer_seconds(result: dict[str, Any]) -> float:
     """Download + upload time of a one-output run: ours from its phase timer (store output),
     the baseline's from its own stopwatch; the same span on both sides."""
     if result["kind"] == "ours":
+        if not result.get("phases"):  # not timed: end to end is all there is
+            return float(result["wall_end"] - result["first_download"])
         return sum(p["total"] for p in result["phases"] if p["phase"] == "store output")
     return float(sum(result["transfers"]))
 
@@ -142,6 +152,27 @@ def _scale_section(results: dict[str, Any], before: dict[str, Any] | None) -> li
             f"({(base['wall'] - best) / n:.3f}) | {ours['cpu']:.3f} ({base['cpu']:.3f}) | "
             f"{ours['server_cpu']:.3f} | {mib(ours['rss'])} ({mib(base['rss'])}) | "
             f"{ours['runs']} + {base['runs']} |"
+        )
+    nproc = results["machine"]["nproc"]
+    out += [
+        "",
+        "CPU floor: every CPU second the run cost the machine (the process, the Prefect "
+        f"server, moto and the emulator), per generation, times N / {nproc} cores, is the "
+        "shortest wall time these {nproc} cores allow; when it nears the measured wall, the "
+        "run is CPU-bound.".replace("{nproc}", str(nproc)),
+        "",
+        "| N | ours: all CPU s/gen | ours CPU floor | ours wall | baseline: all CPU s/gen | "
+        "baseline CPU floor | baseline wall |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n_text in sorted(results["scale"], key=int):
+        n = int(n_text)
+        ours = scale_row(results["scale"][n_text]["ours"], n)
+        base = scale_row(results["scale"][n_text]["baseline"], n)
+        out.append(
+            f"| {n} | {ours['all_cpu']:.3f} | {ours['all_cpu'] * n / nproc:.1f} s | "
+            f"{ours['wall']:.1f} s | {base['all_cpu']:.3f} | "
+            f"{base['all_cpu'] * n / nproc:.1f} s | {base['wall']:.1f} s |"
         )
     if before and before.get("scale"):
         out += [
