@@ -49,6 +49,7 @@ from pydantic_core import to_jsonable_python
 from runway.download import OutputStream
 from runway.errors import OutputDownloadFailed
 from tasks._crash import crash_point
+from tasks._retry import retry_storage
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -669,8 +670,13 @@ async def write_sidecar(
         json.dumps(to_jsonable_python(sidecar), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     ).encode("utf-8")
     client = bucket.credentials.get_s3_client()
-    response = await asyncio.to_thread(
-        client.put_object, Bucket=bucket.bucket_name, Key=full_key, Body=body, **args
+    # The sidecar is what makes a stored output count as stored: worth more than botocore's
+    # own few retries. Rewriting the same bytes is harmless.
+    response = await retry_storage(
+        lambda: asyncio.to_thread(
+            client.put_object, Bucket=bucket.bucket_name, Key=full_key, Body=body, **args
+        ),
+        what=_uri(bucket, full_key),
     )
     etag = response.get("ETag")
     return StoredObject(
