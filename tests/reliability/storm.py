@@ -282,7 +282,7 @@ def _manifest(path: Path, names_and_seeds: list[tuple[str, int]]) -> None:
                 "duration": 2,
                 "seed": seed,
             }
-        )  # fmt: skip
+        )
         for name, seed in names_and_seeds
     ]
     path.write_text("\n".join(lines) + "\n")
