@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
 from prefect_aws import S3Bucket
 from pydantic import SecretStr
 
@@ -116,6 +117,17 @@ _S3_ERROR = (
 )
 
 
+def s3_error(operation: str) -> ClientError:
+    """The error botocore raises when S3 answered 500 InternalError to every attempt."""
+    return ClientError(
+        {
+            "Error": {"Code": "InternalError", "Message": "injected, after botocore's retries"},
+            "ResponseMetadata": {"HTTPStatusCode": 500},
+        },
+        operation,
+    )
+
+
 class _Body:
     """The raw body botocore reads an injected error response from."""
 
@@ -130,8 +142,10 @@ class S3Faults:
     """Seeded S3 errors through botocore's ``before-send`` event on one client.
 
     Every botocore attempt passes through the hook; ``amz-sdk-invocation-id`` ties the attempts
-    of one call together, so a *sticky* fault can fail all of them (botocore gives up and the
-    caller sees ``InternalError``), while a *transient* one fails a single attempt.
+    of one call together. A *sticky* fault is what the caller sees when S3 failed every
+    attempt (botocore's ``ClientError`` ``InternalError``, raised at once rather than after
+    botocore's backoff); a *transient* one is a 500 answer to one attempt, which botocore
+    retries.
 
     Example:
         ```python
@@ -183,6 +197,9 @@ class S3Faults:
                 self.injected[f"s3:{operation}:transient"] += 1
         if not fail:
             return None
+        if self._sticky[invocation]:
+            # What botocore raises once its retries are spent, without waiting through them.
+            raise s3_error(operation)
         headers = {"Content-Type": "application/xml", "Content-Length": str(len(_S3_ERROR))}
         return AWSResponse(request.url, 500, headers, _Body(_S3_ERROR))
 
