@@ -7,6 +7,7 @@ installed on the first run and re-installed only when ``pyproject.toml`` or the 
     python3 dev.py test      # set up, then run the test suite
     python3 dev.py lint      # ruff and mypy
     python3 dev.py lock      # re-pin requirements/lock.txt from pyproject.toml
+    python3 dev.py storm     # the full fault storm and crash repetitions; figures to RELIABILITY.md
 """
 
 from __future__ import annotations
@@ -119,7 +120,29 @@ def lock() -> None:
     )
 
 
-COMMANDS = {"setup": setup, "demo": demo, "test": test, "lint": lint, "lock": lock}
+def storm() -> None:
+    """The full reliability run: 300 generations through a fault storm, then every crash point
+    killed three times. Writes tests/reliability/last-storm.json and RELIABILITY.md's table.
+
+    ``python3 dev.py storm --generations 500 --seed 7`` changes the storm's size or seed.
+    """
+    setup()
+    _run(VENV_PYTHON, "-m", "tests.reliability.storm", *sys.argv[2:],
+         env={"PREFECT_LOGGING_LEVEL": "WARNING"})  # fmt: skip
+    _run(
+        VENV_PYTHON, "-m", "pytest", "-q", "tests/tasks/test_crash_and_cancel.py", "-k", "killed",
+        env={"RUNWAY_RELIABILITY_FULL": "1"},
+    )  # fmt: skip
+
+
+COMMANDS = {
+    "setup": setup,
+    "demo": demo,
+    "test": test,
+    "lint": lint,
+    "lock": lock,
+    "storm": storm,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
