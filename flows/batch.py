@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+import anyio
 from prefect import flow, get_run_logger
 from prefect.artifacts import (
     acreate_progress_artifact,
@@ -278,6 +279,12 @@ async def batch(
     max_queue_minutes: float | None = Field(
         default=None, gt=0, description="Cancel a generation still queued after this long."
     ),
+    max_run_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        description="Stop waiting for a generation still running after this long. It is NOT "
+        "cancelled (a running task is not refunded): the row names its task id for recover.",
+    ),
     dry_run: bool = Field(
         default=False,
         description="Validate and price every row, show the estimates as a table artifact, and "
@@ -307,6 +314,7 @@ async def batch(
     policy = WaitPolicy(
         poll_interval=poll_interval,
         max_queue_seconds=max_queue_minutes * 60 if max_queue_minutes else None,
+        max_run_seconds=max_run_minutes * 60 if max_run_minutes else None,
     )
     results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:
@@ -491,4 +499,15 @@ async def run_planned(
             model=spec.model, estimated_credits=estimated, result=result,
         )  # fmt: skip
 
-    await asyncio.gather(*(run(generation) for generation in generations))
+    rows = [asyncio.ensure_future(run(generation)) for generation in generations]
+    try:
+        await asyncio.gather(*rows)
+    except BaseException:
+        # Cancelled, or SIGTERM (raised in whichever row was running): every other row must
+        # still decide about its own Runway task (a user's cancellation DELETEs the ones in
+        # flight) while the Runway and Prefect clients are open, before the flow tears down.
+        for pending in rows:
+            pending.cancel()
+        with anyio.CancelScope(shield=True):
+            await asyncio.gather(*rows, return_exceptions=True)
+        raise

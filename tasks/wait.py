@@ -28,6 +28,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
+from prefect.exceptions import TerminationSignal
 
 from runway import RunwayClient, Task, WaitPolicy, wait_for_task
 from tasks._crash import crash_point
@@ -107,8 +108,9 @@ async def wait_with_cancellation(
             on_update=polled_update,
             should_cancel=cancellation.is_cancelling,
         )
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        # Interrupted: by the runner after a user's cancellation, or by a plain SIGTERM. Only
+    except (asyncio.CancelledError, KeyboardInterrupt, TerminationSignal):
+        # Interrupted: by the runner after a user's cancellation, or by a plain SIGTERM (which
+        # Prefect raises as TerminationSignal in whichever wait happens to be running). Only
         # the run's state tells them apart; shield the check and the DELETE from the
         # cancellation that is tearing the run down.
         with anyio.CancelScope(shield=True):
