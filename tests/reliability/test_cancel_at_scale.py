@@ -77,12 +77,13 @@ async def _until(condition: object, what: str, deadline: float) -> None:
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,
     reason="KNOWN DEFECT (issue #8): the runner's SIGTERM arrives as Prefect's TerminationSignal "
     "raised out of the event loop's selector, which stops the loop; the other waits' "
     "interruption handlers then find the run's Prefect client closed, read no CANCELLING and "
     "leave their tasks running (only a wait that polled CANCELLING first DELETEs). One served "
-    "generation is DELETEd as it should (tests/tasks/test_crash_and_cancel.py).",
+    "generation is DELETEd as it should (tests/tasks/test_crash_and_cancel.py). Not strict: a "
+    "wait that polls CANCELLING before the SIGTERM makes it pass now and then.",
 )
 async def test_cancelling_a_served_batch_deletes_every_task_in_flight_and_no_succeeded_one(
     served_batch: subprocess.Popen[str],
