@@ -97,8 +97,11 @@ async def _wait_for_task_id(ledger: SubmissionLedger, key: str, patience: float)
     deadline = time.monotonic() + patience
     while True:
         entry = await ledger.read(key)
-        if entry is None:  # written create-only, so it cannot vanish; a broken storage did it
-            raise RuntimeError(f"ledger entry {key} was claimed by another run, then vanished")
+        if entry is None:  # create-only: it reads as absent only once its create was refused
+            raise RuntimeError(
+                f"ledger entry {key} was claimed by another run whose create was refused (or "
+                "the storage lost it); nothing was created for it: run again to submit"
+            )
         if entry.task_id is not None or time.monotonic() >= deadline:
             return entry
         await asyncio.sleep(_CLAIM_POLL_SECONDS)
@@ -157,7 +160,11 @@ async def submit_once(
     except (RunwayAPIError, RunwayConnectionError):
         # Runway answered that it created nothing (4xx, a 503 that outlasted the retries), or
         # was never reached: the intent must not stop a later run as if it might be billed.
-        await ledger.record_refused(intent)
+        try:
+            await ledger.record_refused(intent)
+        except Exception as error:  # Runway's refusal is the news; a later run stops, safely
+            logger.warning("%s: could not mark the refused create in the ledger (%s)",
+                           key, type(error).__name__)  # fmt: skip
         raise
     crash_point("after_post")
     estimate = created.estimated_cost.credits if created.estimated_cost else None
