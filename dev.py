@@ -9,6 +9,7 @@ installed on the first run and re-installed only when ``pyproject.toml`` or the 
     python3 dev.py lock      # re-pin requirements/lock.txt from pyproject.toml
     python3 dev.py bench     # benchmarks against the emulator and moto -> BENCHMARKS.md
                              #   (--quick: small N, one run each, a minute or two)
+    python3 dev.py storm     # the full fault storm and crash repetitions; figures to RELIABILITY.md
 """
 
 from __future__ import annotations
@@ -126,6 +127,21 @@ def lock() -> None:
     )
 
 
+def storm() -> None:
+    """The full reliability run: 300 generations through a fault storm, then every crash point
+    killed three times. Writes tests/reliability/last-storm.json and RELIABILITY.md's table.
+
+    ``python3 dev.py storm --generations 500 --seed 7`` changes the storm's size or seed.
+    """
+    setup()
+    _run(VENV_PYTHON, "-m", "tests.reliability.storm", *sys.argv[2:],
+         env={"PREFECT_LOGGING_LEVEL": "WARNING"})  # fmt: skip
+    _run(
+        VENV_PYTHON, "-m", "pytest", "-q", "tests/tasks/test_crash_and_cancel.py", "-k", "killed",
+        env={"RUNWAY_RELIABILITY_FULL": "1"},
+    )  # fmt: skip
+
+
 COMMANDS = {
     "setup": setup,
     "demo": demo,
@@ -133,6 +149,7 @@ COMMANDS = {
     "lint": lint,
     "lock": lock,
     "bench": bench,
+    "storm": storm,
 }
 
 if __name__ == "__main__":

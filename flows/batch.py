@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+import anyio
 from prefect import flow, get_run_logger
 from prefect.artifacts import (
     acreate_progress_artifact,
@@ -49,8 +50,9 @@ from blocks import RunwayCredentials
 from flows._common import PriorState, estimate_row, prior_state, refuse_if_unaffordable
 from flows.cost import CostEstimate, DailyLimitWouldBeCrossed, RefusedBeforeSubmit, estimate_spec
 from flows.manifest import ManifestRow, parse_manifest
-from flows.reporting import create_results_table, emit_generation_event, results_row
+from flows.reporting import create_results_table, emit_generation_event, results_row, scrub
 from runway import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
+from tasks._retry import retry_storage
 from tasks.generate import GenerationResult, generate
 from tasks.inputs import InputError, S3Reader, identify_inputs
 from tasks.keys import generation_key
@@ -79,7 +81,8 @@ class RowResult(BaseModel):
     """What became of one manifest row.
 
     ``status`` is ``succeeded``, ``failed``, ``malformed``, ``waiting`` (detached: submitted,
-    not finished yet) or, in a dry run, ``dry_run``.
+    not finished yet), ``ambiguous`` (the create may have been billed with its task id unknown:
+    ``AmbiguousSubmission``) or, in a dry run, ``dry_run``.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -104,7 +107,9 @@ class BatchReport(BaseModel):
     ``credits`` is what Runway reported for the generations of this batch, counted once per
     generation (an output an earlier run stored or submitted counts its original cost);
     ``credits_spent`` leaves those out: it is what this run paid. ``estimated_credits`` is the
-    estimate, at most, of the generations this run had to pay for.
+    estimate, at most, of the generations this run had to pay for. ``failed`` counts the
+    ambiguous rows too; ``ambiguous`` and ``ambiguous_names`` name them (a re-run stops on them
+    until it is allowed to resubmit).
     """
 
     rows: int
@@ -114,6 +119,8 @@ class BatchReport(BaseModel):
     duplicates: int
     credits: float
     waiting: int = 0
+    ambiguous: int = 0
+    ambiguous_names: list[str] = Field(default_factory=list)
     credits_spent: float = 0.0
     estimated_credits: float = 0.0
     dry_run: bool = False
@@ -275,6 +282,12 @@ async def batch(
     max_queue_minutes: float | None = Field(
         default=None, gt=0, description="Cancel a generation still queued after this long."
     ),
+    max_run_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        description="Stop waiting for a generation still running after this long. It is NOT "
+        "cancelled (a running task is not refunded): the row names its task id for recover.",
+    ),
     dry_run: bool = Field(
         default=False,
         description="Validate and price every row, show the estimates as a table artifact, and "
@@ -304,6 +317,7 @@ async def batch(
     policy = WaitPolicy(
         poll_interval=poll_interval,
         max_queue_seconds=max_queue_minutes * 60 if max_queue_minutes else None,
+        max_run_seconds=max_run_minutes * 60 if max_run_minutes else None,
     )
     results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:
@@ -325,11 +339,17 @@ async def batch(
     report = BatchReport(
         rows=len(rows),
         succeeded=sum(r.status == "succeeded" for r in ordered),
-        failed=sum(r.status == "failed" for r in ordered),
+        failed=sum(r.status in ("failed", "ambiguous") for r in ordered),
         malformed=sum(r.status == "malformed" for r in ordered),
         waiting=sum(r.status == "waiting" for r in ordered),
         duplicates=sum(r.duplicate_of is not None for r in ordered),
         credits=sum(r.credits or 0.0 for r in ordered),
+        ambiguous=sum(r.status == "ambiguous" and r.duplicate_of is None for r in ordered),
+        ambiguous_names=[
+            r.name or f"line {r.line}"
+            for r in ordered
+            if r.status == "ambiguous" and r.duplicate_of is None
+        ],
         credits_spent=sum(r.credits or 0.0 for r in ordered if not r.reused),
         estimated_credits=estimated,
         results=ordered,
@@ -337,7 +357,9 @@ async def batch(
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     results_key = "/".join(p for p in (prefix.strip("/"), f"_results/batch-{stamp}.jsonl") if p)
     lines = "".join(r.model_dump_json() + "\n" for r in ordered).encode()
-    full_key = await destination.awrite_path(results_key, lines)
+    full_key = await retry_storage(
+        lambda: destination.awrite_path(results_key, lines), what=results_key
+    )
     report = report.model_copy(
         update={"results_manifest_uri": f"s3://{destination.bucket_name}/{full_key}"}
     )
@@ -355,6 +377,12 @@ async def batch(
         report.rows, report.succeeded, report.failed, report.malformed, report.duplicates,
         report.credits,
     )  # fmt: skip
+    if report.ambiguous:
+        run_logger.warning(
+            "batch: %d generation(s) may have been billed with their task id unknown "
+            "(AmbiguousSubmission; a re-run stops on them until allowed to resubmit): %s",
+            report.ambiguous, ", ".join(report.ambiguous_names),
+        )  # fmt: skip
     return report
 
 
@@ -475,16 +503,22 @@ async def run_planned(
                     spec, destination=destination, prefix=prefix, client=client,
                     wait_policy=policy, max_attempts=max_attempts, detach=detach,
                 )  # fmt: skip
-            except (AmbiguousSubmission, RunTimeout, InputError, ValueError) as error:
-                reason = f"{type(error).__name__}: {error}"
+            except Exception as error:
+                # One row's trouble (a refused create, S3 down for a moment, an ambiguous
+                # submit) ends that row only: the others go on, and a re-run picks it up.
+                reason = scrub(f"{type(error).__name__}: {error}") or ""
+                status = "ambiguous" if isinstance(error, AmbiguousSubmission) else "failed"
+                if not isinstance(error, (AmbiguousSubmission, RunTimeout, InputError)):
+                    logger.warning("%s: %s", name, reason)
                 for each in (row, *generation.twins):
                     results[each.line] = _failed(each, reason).model_copy(
-                        update={"duplicate_of": None if each is row else row.line}
-                    )
+                        update={"duplicate_of": None if each is row else row.line,
+                                "status": status}
+                    )  # fmt: skip
                 emit_generation_event(
                     flow_label, succeeded=False, key=generation.key, name=name, model=spec.model,
                     estimated_credits=estimated, task_id=getattr(error, "task_id", None),
-                    failure=str(error), failure_code=type(error).__name__,
+                    failure=reason, failure_code=type(error).__name__,
                 )  # fmt: skip
                 await progress.one_finished()
                 return
@@ -499,4 +533,15 @@ async def run_planned(
             model=spec.model, estimated_credits=estimated, result=result,
         )  # fmt: skip
 
-    await asyncio.gather(*(run(generation) for generation in generations))
+    rows = [asyncio.ensure_future(run(generation)) for generation in generations]
+    try:
+        await asyncio.gather(*rows)
+    except BaseException:
+        # Cancelled, or SIGTERM (raised in whichever row was running): every other row must
+        # still decide about its own Runway task (a user's cancellation DELETEs the ones in
+        # flight) while the Runway and Prefect clients are open, before the flow tears down.
+        for pending in rows:
+            pending.cancel()
+        with anyio.CancelScope(shield=True):
+            await asyncio.gather(*rows, return_exceptions=True)
+        raise

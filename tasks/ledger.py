@@ -28,6 +28,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tasks._retry import retry_storage
+
 __all__ = ["LedgerEntry", "LedgerStorage", "SubmissionLedger", "UploadRecord"]
 
 
@@ -48,7 +50,9 @@ class LedgerEntry(BaseModel):
 
     Attributes:
         key: The attempt's key (generation key and attempt number).
-        state: ``intent`` before the create is sent, ``submitted`` once Runway gave a task id.
+        state: ``intent`` before the create is sent, ``submitted`` once Runway gave a task id,
+            ``refused`` when Runway's answer proved nothing was created (a 4xx, a 503 that
+            outlasted the retries, no connection): read as no entry at all.
         task_id: Runway's task id, once known.
         model: The Runway model.
         estimated_credits: Runway's ``estimatedCost`` at create.
@@ -58,7 +62,7 @@ class LedgerEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     key: str
-    state: Literal["intent", "submitted"]
+    state: Literal["intent", "submitted", "refused"]
     model: str
     task_id: str | None = None
     estimated_credits: float | None = None
@@ -180,15 +184,23 @@ class SubmissionLedger:
             raise
 
     async def read(self, key: str) -> LedgerEntry | None:
-        """The entry for an attempt key, or None if nothing was ever sent for it."""
+        """The entry for an attempt key, or None if nothing was ever created for it."""
+        entry = await self._read_entry(key)
+        return None if entry is None or entry.state == "refused" else entry
+
+    async def _read_entry(self, key: str) -> LedgerEntry | None:
         content = await self._read(self._path("ledger", key))
         return LedgerEntry.model_validate_json(content) if content is not None else None
 
     async def write(self, entry: LedgerEntry) -> None:
-        """Write (or replace) an entry; returns once it is durable in the storage."""
-        await self._storage.awrite_path(
-            self._path("ledger", entry.key), entry.model_dump_json(indent=2).encode()
-        )
+        """Write (or replace) an entry; returns once it is durable in the storage.
+
+        Retried over a brief storage outage: a task id that is not recorded is a paid
+        generation a later run cannot reattach to.
+        """
+        path = self._path("ledger", entry.key)
+        content = entry.model_dump_json(indent=2).encode()
+        await retry_storage(lambda: self._storage.awrite_path(path, content), what=path)
 
     async def record_intent(self, key: str, *, model: str, flow_run_id: str | None) -> LedgerEntry:
         """Write (or replace) the intent for ``key``: used to resubmit over an unresolved one."""
@@ -207,10 +219,17 @@ class SubmissionLedger:
         """
         entry = LedgerEntry(key=key, state="intent", model=model, flow_run_id=flow_run_id)
         content = entry.model_dump_json(indent=2).encode()
-        created = await _create_only(self._storage, self._path("ledger", key), content)
+        path = self._path("ledger", key)
+        created = await retry_storage(lambda: _create_only(self._storage, path, content), what=path)
         if created is None:  # a storage without create-only writes: no lock, as documented
             await self.write(entry)
             return entry
+        if not created:
+            taken = await self._read_entry(key)
+            if taken is not None and taken.state == "refused":
+                # An earlier create was refused for certain: nothing to reattach to.
+                await self.write(entry)
+                return entry
         return entry if created else None
 
     async def record_submitted(
@@ -224,6 +243,12 @@ class SubmissionLedger:
                 "submitted_at": _now(),
             }
         )
+        await self.write(entry)
+        return entry
+
+    async def record_refused(self, intent: LedgerEntry) -> LedgerEntry:
+        """Mark an intent whose create Runway provably refused: a later run may submit."""
+        entry = intent.model_copy(update={"state": "refused"})
         await self.write(entry)
         return entry
 

@@ -49,6 +49,7 @@ from pydantic_core import to_jsonable_python
 from runway.download import OutputStream
 from runway.errors import OutputDownloadFailed
 from tasks._crash import crash_point
+from tasks._retry import retry_storage
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -81,6 +82,11 @@ UPLOAD_CONCURRENCY = 2
 IN_MEMORY_PARTS = 2
 #: Bytes the pipe between the download and the upload thread may hold.
 PIPE_BYTES = 2 * MiB
+
+#: Bytes handed to the upload after which its multipart upload certainly exists: s3transfer
+#: holds at most IN_MEMORY_PARTS parts before it must send one, and the pipe and the reader's
+#: buffer hold the rest (for the ``mid_upload`` crash point).
+_MULTIPART_UNDER_WAY = (IN_MEMORY_PARTS + 1) * PART_SIZE + PIPE_BYTES + 256 * 1024
 
 _DEFAULT_CONTENT_TYPE = "application/octet-stream"
 _SIDECAR_CONTENT_TYPE = "application/json"
@@ -492,7 +498,9 @@ async def stream_to_s3(
             digest.update(chunk)
             size += len(chunk)
             await pipe.feed(chunk)
-            crash_point("mid_upload")
+            if size > _MULTIPART_UNDER_WAY:
+                crash_point("mid_upload")  # parts of a multipart upload are in S3 by now
+        crash_point("mid_upload")  # every byte handed over, the upload not completed
         pipe.finish()
     except _UploadEnded:
         # The upload failed (and aborted) while data was still coming: its error is the one.
@@ -595,6 +603,7 @@ async def _store(
     if not first:
         await _close(iterator)
         raise OutputDownloadFailed(url=stream.url, cause="the output is empty")
+    crash_point("mid_download")  # the download started, nothing sent to S3 yet
     # Known only now that the server answered: the type and the extension come from it.
     content_type = _media_type(stream.content_type) or _DEFAULT_CONTENT_TYPE
     key = f"{key_without_extension}.{output_extension(stream.content_type, stream.url)}"
@@ -605,6 +614,7 @@ async def _store(
         stream.size if stream.size is not None else "unknown",
         _uri(bucket, resolve_key(bucket, key)),
     )
+    await _abort_stale_uploads(bucket, resolve_key(bucket, key))
 
     async def checked() -> AsyncIterator[bytes]:
         try:
@@ -629,6 +639,34 @@ async def _store(
         await asyncio.to_thread(client.delete_object, Bucket=stored.bucket, Key=stored.key)
         raise RuntimeError(f"{stored.uri}: the stored bytes differ from the download")
     return stored
+
+
+async def _abort_stale_uploads(bucket: S3Bucket, full_key: str) -> None:
+    """Abort the incomplete multipart uploads to exactly this key.
+
+    Only a process killed mid-upload leaves one (any other failure aborts its own); its parts
+    are stored, and billed, invisibly. Whoever stores this key again is its heir. A listing
+    that fails only costs the clean-up, never the store.
+    """
+    client = bucket.credentials.get_s3_client()
+
+    def abort() -> int:
+        listed = client.list_multipart_uploads(Bucket=bucket.bucket_name, Prefix=full_key)
+        stale = [u for u in listed.get("Uploads", []) if u.get("Key") == full_key]
+        for upload in stale:
+            client.abort_multipart_upload(
+                Bucket=bucket.bucket_name, Key=full_key, UploadId=upload["UploadId"]
+            )
+        return len(stale)
+
+    try:
+        aborted = await asyncio.to_thread(abort)
+    except Exception as error:
+        logger.info("could not look for stale uploads to %s (%s)", full_key, type(error).__name__)
+        return
+    if aborted:
+        logger.info("aborted %d incomplete multipart upload(s) to %s left by a crash",
+                    aborted, _uri(bucket, full_key))  # fmt: skip
 
 
 def _is_missing(error: Exception) -> bool:
@@ -669,8 +707,13 @@ async def write_sidecar(
         json.dumps(to_jsonable_python(sidecar), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     ).encode("utf-8")
     client = bucket.credentials.get_s3_client()
-    response = await asyncio.to_thread(
-        client.put_object, Bucket=bucket.bucket_name, Key=full_key, Body=body, **args
+    # The sidecar is what makes a stored output count as stored: worth more than botocore's
+    # own few retries. Rewriting the same bytes is harmless.
+    response = await retry_storage(
+        lambda: asyncio.to_thread(
+            client.put_object, Bucket=bucket.bucket_name, Key=full_key, Body=body, **args
+        ),
+        what=_uri(bucket, full_key),
     )
     etag = response.get("ETag")
     return StoredObject(

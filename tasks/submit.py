@@ -28,6 +28,7 @@ from prefect.context import TaskRunContext
 from pydantic import BaseModel, ConfigDict
 
 from runway import AmbiguousSubmission, GenerationRequest, RunwayClient
+from runway.errors import RunwayAPIError, RunwayConnectionError
 from tasks._crash import crash_point
 from tasks.ledger import LedgerEntry, SubmissionLedger
 
@@ -102,8 +103,11 @@ async def _wait_for_task_id(ledger: SubmissionLedger, key: str, patience: float)
     deadline = time.monotonic() + patience
     while True:
         entry = await ledger.read(key)
-        if entry is None:  # written create-only, so it cannot vanish; a broken storage did it
-            raise RuntimeError(f"ledger entry {key} was claimed by another run, then vanished")
+        if entry is None:  # create-only: it reads as absent only once its create was refused
+            raise RuntimeError(
+                f"ledger entry {key} was claimed by another run whose create was refused (or "
+                "the storage lost it); nothing was created for it: run again to submit"
+            )
         if entry.task_id is not None or time.monotonic() >= deadline:
             return entry
         await asyncio.sleep(_CLAIM_POLL_SECONDS)
@@ -171,16 +175,36 @@ async def submit_once(
         logger.warning("%s: resubmitting over an unresolved intent, as allowed", key)
         intent = await ledger.record_intent(key, model=request.model, flow_run_id=_flow_run_id())
     crash_point("before_post")
-    created = await client.create(request)
+    try:
+        created = await client.create(request)
+    except (RunwayAPIError, RunwayConnectionError):
+        # Runway answered that it created nothing (4xx, a 503 that outlasted the retries), or
+        # was never reached: the intent must not stop a later run as if it might be billed.
+        try:
+            await ledger.record_refused(intent)
+        except Exception as error:  # Runway's refusal is the news; a later run stops, safely
+            logger.warning("%s: could not mark the refused create in the ledger (%s)",
+                           key, type(error).__name__)  # fmt: skip
+        raise
     crash_point("after_post")
     estimate = created.estimated_cost.credits if created.estimated_cost else None
-    await ledger.record_submitted(intent, task_id=created.id, estimated_credits=estimate)
+    # Logged before it is recorded: if the record fails for good, the id is still known.
     logger.info(
         "Submitted %s as Runway task %s (estimated %s credits)",
         request.model,
         created.id,
         estimate if estimate is not None else "?",
     )
+    try:
+        await ledger.record_submitted(intent, task_id=created.id, estimated_credits=estimate)
+    except Exception as error:
+        # The task is paid for: go on with it rather than lose it. Its output and sidecar make
+        # the ledger record unnecessary; a crash before them stops the next run as ambiguous.
+        logger.error(
+            "%s: could not record Runway task %s in the ledger (%s); going on with it. If "
+            "this run stops before the output is stored, recover it by its id",
+            key, created.id, type(error).__name__,
+        )  # fmt: skip
     return SubmittedTask(
         key=key,
         task_id=created.id,

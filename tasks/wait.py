@@ -26,8 +26,10 @@ from uuid import UUID
 import anyio
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.objects import StateType
+from prefect.exceptions import TerminationSignal
+from prefect.settings import PREFECT_API_KEY, PREFECT_API_URL
 
 from runway import RunwayClient, Task, WaitPolicy, wait_for_task
 from tasks._crash import crash_point
@@ -73,7 +75,7 @@ class FlowRunCancellation:
             if not fresh and time.monotonic() - self._checked_at < self.min_interval:
                 return self._cancelling
             try:
-                async with get_client() as prefect:
+                async with _own_client() if fresh else get_client() as prefect:
                     run = await prefect.read_flow_run(self.flow_run_id)
             except Exception as error:  # a transient API error must never cancel paid work
                 logger.warning("could not read the flow run's state (%s); not cancelling", error)
@@ -82,6 +84,18 @@ class FlowRunCancellation:
             state = run.state.type if run.state else None
             self._cancelling = state in (StateType.CANCELLING, StateType.CANCELLED)
             return self._cancelling
+
+
+def _own_client() -> PrefectClient:
+    """A Prefect client of our own, for reads while the run is being torn down.
+
+    ``get_client()`` inside a run hands out the engine's client, which the teardown after a
+    SIGTERM may already have closed ("cannot be started again after closing").
+    """
+    url = PREFECT_API_URL.value()
+    if not url:
+        return get_client()
+    return PrefectClient(url, api_key=PREFECT_API_KEY.value())
 
 
 async def wait_with_cancellation(
@@ -107,8 +121,9 @@ async def wait_with_cancellation(
             on_update=polled_update,
             should_cancel=cancellation.is_cancelling,
         )
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        # Interrupted: by the runner after a user's cancellation, or by a plain SIGTERM. Only
+    except (asyncio.CancelledError, KeyboardInterrupt, TerminationSignal):
+        # Interrupted: by the runner after a user's cancellation, or by a plain SIGTERM (which
+        # Prefect raises as TerminationSignal in whichever wait happens to be running). Only
         # the run's state tells them apart; shield the check and the DELETE from the
         # cancellation that is tearing the run down.
         with anyio.CancelScope(shield=True):

@@ -1,0 +1,27 @@
+"""A small fault storm in CI; ``python3 dev.py storm`` runs the full one (300 generations).
+
+See tests/reliability/storm.py for what is injected and what must hold.
+"""
+
+from __future__ import annotations
+
+from tests.reliability.storm import run_storm
+from tests.s3 import MotoServer
+
+CI_GENERATIONS = 40
+
+
+async def test_a_fault_storm_loses_nothing_and_pays_nothing_twice(
+    prefect_harness: str, s3_server: MotoServer
+) -> None:
+    figures = await run_storm(CI_GENERATIONS, seed=8, s3_server=s3_server, multipart=3)
+    assert figures.problems == [], "\n".join(figures.problems)
+    # The storm did storm, and the books balance.
+    assert figures.faults_total > 0 and figures.delivered > 0
+    assert figures.paid_twice == figures.sha256_mismatches == figures.undelivered == 0
+    assert figures.creates_total == (
+        figures.delivered + figures.failed_attempts + figures.ambiguous_created
+    )
+    assert figures.delivered + figures.ambiguous + figures.refused + figures.exhausted == (
+        CI_GENERATIONS
+    )
