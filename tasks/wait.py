@@ -13,6 +13,11 @@ The DELETE policy (DESIGN.md) needs to know *why* a wait ends early. Prefect tel
 So the wait reads the flow run's state on each poll (shared by every wait of the run, at most
 every couple of seconds) and again when interrupted, and DELETEs the Runway task only when the
 state is CANCELLING, and only if the task has not SUCCEEDED (a DELETE would destroy the output).
+
+A run waits on many tasks at once (a batch), but the runner's SIGTERM reaches only one of its
+waits (Prefect raises ``TerminationSignal`` in whichever is running, and the event loop stops
+after it). So every wait registers its task with the run's ``FlowRunCancellation``, and the
+interrupted wait that reads CANCELLING cancels every task of the run still in flight.
 """
 
 from __future__ import annotations
@@ -54,6 +59,22 @@ class FlowRunCancellation:
         self._checked_at = float("-inf")
         self._cancelling = False
         self._lock = asyncio.Lock()
+        self._in_flight: dict[str, RunwayClient] = {}
+
+    def track(self, task_id: str, client: RunwayClient) -> None:
+        """Count ``task_id`` as waited on by this run, until ``untrack``."""
+        self._in_flight[task_id] = client
+
+    def untrack(self, task_id: str) -> None:
+        self._in_flight.pop(task_id, None)
+
+    async def cancel_in_flight(self) -> None:
+        """Cancel every task this run still waits on (none that SUCCEEDED), all at once."""
+        waiting, self._in_flight = self._in_flight, {}
+        await asyncio.gather(
+            *(_cancel_unless_succeeded(client, task_id) for task_id, client in waiting.items()),
+            return_exceptions=True,
+        )
 
     @classmethod
     def current(cls) -> FlowRunCancellation:
@@ -113,6 +134,7 @@ async def wait_with_cancellation(
         if on_update is not None:
             await on_update(task)
 
+    cancellation.track(task_id, client)
     try:
         return await wait_for_task(
             client,
@@ -128,7 +150,10 @@ async def wait_with_cancellation(
         # cancellation that is tearing the run down.
         with anyio.CancelScope(shield=True):
             if await cancellation.is_cancelling(fresh=True):
-                await _cancel_unless_succeeded(client, task_id)
+                # This wait's own task, and those of the run's other waits, which the
+                # interruption may never reach.
+                cancellation.track(task_id, client)
+                await cancellation.cancel_in_flight()
             else:
                 logger.warning(
                     "interrupted while waiting for Runway task %s without a cancellation; "
@@ -136,6 +161,8 @@ async def wait_with_cancellation(
                     task_id,
                 )
         raise
+    finally:
+        cancellation.untrack(task_id)
 
 
 async def _cancel_unless_succeeded(client: RunwayClient, task_id: str) -> None:

@@ -436,7 +436,12 @@ def test_plain_sigterm_without_cancellation_crashes_the_run(
 ) -> None:
     run = served_runs["sigterm_without_cancel"]
     assert (run.final_type, run.final_name) == ("CRASHED", "Crashed"), run.extra["log"]
-    assert run.final_message == "Execution was cancelled by the runtime environment."
+    # The wording depends on where the SIGTERM lands (an awaiting task: CancelledError; the
+    # event loop's selector: Prefect's TerminationSignal), which varies with load.
+    assert run.final_message in (
+        "Execution was cancelled by the runtime environment.",
+        "Execution was aborted by a termination signal.",
+    )
     assert run.history[-2:] == ["Running", "Crashed"], run.history
     assert "Cancelling" not in run.history and "Cancelled" not in run.history
 

@@ -404,8 +404,11 @@ def _classify(
         elif row is not None and "DailyLimitReached" in reason:
             outcome.status = "refused"
             figures.refused += 1
-            if own:
-                figures.problems.append(f"{name}: refused on create, yet {len(own)} task(s)")
+            # Earlier attempts may have been created and FAILED (retryably) before the attempt
+            # whose create met the daily limit; anything else would be a task paid and lost.
+            stray = [x for x in own if not (x["status"] == "FAILED" and x["id"] in known)]
+            if stray:
+                figures.problems.append(f"{name}: refused on create, yet {len(stray)} task(s)")
         elif (
             row is not None
             and len(own) == MAX_ATTEMPTS

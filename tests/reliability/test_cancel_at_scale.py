@@ -118,7 +118,9 @@ async def test_cancelling_a_served_batch_deletes_every_task_in_flight_and_no_suc
             deployment.id,
             parameters={
                 "manifest": str(manifest), "destination_block": saved_blocks.destination,
-                "credentials_block": saved_blocks.credentials, "concurrency_per_model": 20,
+                # Six at a time: the last gen4.5 rows are created only as earlier ones succeed,
+                # so PENDING, THROTTLED, RUNNING and SUCCEEDED tasks exist at once.
+                "credentials_block": saved_blocks.credentials, "concurrency_per_model": 6,
                 "poll_interval": 0.1,
             },
         )  # fmt: skip
@@ -177,6 +179,8 @@ async def test_a_batch_queue_timeout_deletes_the_queued_and_a_run_timeout_delete
     )  # fmt: skip
     assert emulator.stats()["deletes"] == 0  # a RUNNING cancel refunds nothing: never
     assert [r.status for r in report.results] == ["failed"] * 4
-    for row, task_id in zip(report.results, emulator.stats()["task_ids"], strict=True):
-        assert "RunTimeout" in (row.reason or "") and "recover" in (row.reason or "")
-        assert task_id in (row.reason or "")
+    reasons = [row.reason or "" for row in report.results]
+    assert all("RunTimeout" in reason and "recover" in reason for reason in reasons)
+    # Each row names its own task for recover (rows are created concurrently, in any order).
+    for task_id in emulator.stats()["task_ids"]:
+        assert sum(task_id in reason for reason in reasons) == 1
