@@ -14,7 +14,8 @@ generation emits its event). Then, under ``<prefix>/<title>/``:
 
 A shot that fails is named in the result; the cut is made from the others only when
 ``allow_partial_cut`` is set, otherwise the run fails once the good clips are stored (a re-run
-pays only for the failed shot).
+pays only for the failed shot). A shot that cannot even be submitted (a missing input, a rule
+checked locally) with ``allow_partial_cut`` off refuses the whole storyboard before any POST.
 
 Example:
     ```python
@@ -61,6 +62,7 @@ from flows._common import (
 )
 from flows.batch import RowResult, plan_rows, price_planned, run_planned
 from flows.character_performance import character_kind
+from flows.cost import RefusedBeforeSubmit
 from flows.cut import first_frame_png, join_clips, parse_frame_size
 from flows.image_to_video import ImageToVideoDuration, ImageToVideoModel, ImageToVideoRatio
 from flows.manifest import ManifestRow
@@ -72,6 +74,7 @@ from tasks.store import resolve_key
 __all__ = [
     "CloseUp",
     "Scene",
+    "ShotRefused",
     "ShotResult",
     "StoryboardIncomplete",
     "StoryboardParams",
@@ -301,7 +304,15 @@ class StoryboardResult(BaseModel):
 
 
 class StoryboardIncomplete(RuntimeError):
-    """Shots failed and ``allow_partial_cut`` was off: no cut was made (the good clips are kept)."""
+    """No cut was made: shots failed with ``allow_partial_cut`` off, or every shot failed.
+
+    The clips that were made are stored, with ``storyboard.json`` naming each failed shot.
+    """
+
+
+class ShotRefused(RefusedBeforeSubmit):
+    """A shot cannot be submitted (a missing input, a broken rule) and ``allow_partial_cut`` is
+    off: the whole storyboard is refused before any POST, since no cut could be made."""
 
 
 def _split(uri: str) -> tuple[str, str]:
@@ -327,7 +338,10 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
 
     Raises:
         OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: before any POST.
-        StoryboardIncomplete: a shot failed and ``allow_partial_cut`` is off.
+        ShotRefused: before any POST, a shot cannot be submitted and ``allow_partial_cut`` is
+            off.
+        StoryboardIncomplete: a shot failed and ``allow_partial_cut`` is off (the other clips
+            are stored), or every shot failed.
     """
     run_logger = get_run_logger()
     destination = cast(S3Bucket, await S3Bucket.aload(params.destination_block))
@@ -341,6 +355,9 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
     )
     async with credentials.get_client() as client:
         generations = await plan_rows(rows, client, destination, folder, results)
+        if results and not params.dry_run and not params.allow_partial_cut:
+            # Without the refused shot there is no cut: spend nothing until it is fixed.
+            raise ShotRefused(_refused(params, results))
         paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
         estimated = sum(estimate.at_most for estimate in paid)
         if params.dry_run:
@@ -367,16 +384,32 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
         estimated_credits=estimated,
     )  # fmt: skip
     result = await _finish(params, destination, folder, result, run_logger)
-    if result.failed and not params.allow_partial_cut:
-        raise StoryboardIncomplete(_incomplete(result))
+    if result.cut_uri is None:
+        raise StoryboardIncomplete(_incomplete(result, params.allow_partial_cut))
     return result
 
 
-def _incomplete(result: StoryboardResult) -> str:
-    named = "; ".join(f"shot {s.number} ({s.name}): {s.reason or s.status}" for s in result.failed)
+def _named(shots: list[ShotResult]) -> str:
+    return "; ".join(f"shot {s.number} ({s.name}): {s.reason or s.status}" for s in shots)
+
+
+def _refused(params: StoryboardParams, results: dict[int, RowResult]) -> str:
+    lines = sorted(results)
+    named = "; ".join(
+        f"shot {line} ({params.shot_name(line - 1)}): {results[line].reason}" for line in lines
+    )
+    return (
+        f"{len(lines)} of {len(params.shots)} shots cannot be submitted, so no cut could be "
+        f"made; nothing was submitted (fix them, or set allow_partial_cut). {named}"
+    )
+
+
+def _incomplete(result: StoryboardResult, allowed: bool) -> str:
+    if allowed:
+        return f"every shot failed, so there is nothing to cut. {_named(result.failed)}"
     return (
         f"{len(result.failed)} of {len(result.shots)} shots failed, so no cut was made "
-        f"(allow_partial_cut is off); the other clips are stored. {named}"
+        f"(allow_partial_cut is off); the other clips are stored. {_named(result.failed)}"
     )
 
 
@@ -500,6 +533,8 @@ async def _thumbnails_artifact(destination: S3Bucket, result: StoryboardResult) 
             "",
             f"![cut]({_presigned(destination, result.cut_thumbnail_uri)})",
         ]
+    elif result.failed and len(result.failed) == len(result.shots):
+        lines += ["", "**No cut was made**: every shot failed."]
     else:
         lines += ["", "**No cut was made**: a shot failed and `allow_partial_cut` is off."]
     lines += ["", f"{result.credits:g} credits in all. Thumbnail links expire in 7 days."]

@@ -10,7 +10,14 @@ import httpx
 import pytest
 
 from emulator import Fault, FaultPlan, RunwayEmulator
-from flows.storyboard import CloseUp, Scene, StoryboardIncomplete, StoryboardParams, storyboard
+from flows.storyboard import (
+    CloseUp,
+    Scene,
+    ShotRefused,
+    StoryboardIncomplete,
+    StoryboardParams,
+    storyboard,
+)
 from tests.emulator.support import mp4_bytes
 from tests.flows.conftest import SavedBlocks, read_artifacts
 from tests.media_samples import png_bytes
@@ -87,7 +94,7 @@ async def test_a_storyboard_is_stored_in_order_and_cut(
     clip_seconds = [_probe(read(s.s3_uri or ""))[2] for s in result.shots]
     width, height, seconds = _probe(read(result.cut_uri or ""))
     assert (width, height) == (1280, 720)
-    assert abs(seconds - sum(clip_seconds)) <= 1 / 24 * len(clip_seconds)
+    assert abs(seconds - sum(clip_seconds)) <= 1 / 24 + 1e-6  # within one frame of the cut
     assert (
         result.cut_uri
         == f"s3://{bucket.bucket_name}/runway-out/boards/lighthouse/lighthouse-cut.mp4"
@@ -104,7 +111,11 @@ async def test_a_storyboard_is_stored_in_order_and_cut(
             response = await http.get(link)
             assert response.status_code == 200 and response.content[:4] == b"\x89PNG"
     assert "Slow aerial push in" in artifact["data"] and "| 20 |" in artifact["data"]
+    # Our own bucket's presigned links only: no key, no signed Runway link, no emulator address.
     assert emulator.api_key not in artifact["data"]
+    assert "_jwt" not in artifact["data"] and emulator.base_url not in artifact["data"]
+    assert all(link.startswith(bucket.credentials.aws_client_parameters.endpoint_url or "")
+               for link in links)  # fmt: skip
 
 
 async def test_a_failed_shot_is_named_and_no_cut_is_made_unless_allowed(
@@ -128,6 +139,40 @@ async def test_a_failed_shot_is_named_and_no_cut_is_made_unless_allowed(
     name, _, key = (result.cut_uri or "").removeprefix("s3://").partition("/")
     _, _, seconds = _probe(s3.get_object(Bucket=name, Key=key)["Body"].read())
     assert abs(seconds - 5.0) <= 2 / 24  # 2 s + 3 s
+
+
+async def test_a_shot_that_cannot_be_submitted_refuses_the_storyboard_before_any_post(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    shots = [
+        Scene(image=str(tmp_path / "missing.png"), prompt_text="A lost still", name="lost"),
+        Scene(image=str(inputs["coast"]), prompt_text="The coast", duration=2, name="coast"),
+    ]
+    with pytest.raises(ShotRefused, match=r"shot 1 \(lost\): .*missing\.png"):
+        await storyboard(board(saved_blocks, inputs, shots=shots))
+    assert emulator.stats()["creates_total"] == 0
+
+    # Allowed: the cut is made from the shot that can be made; the other is named with why.
+    result = await storyboard(board(saved_blocks, inputs, shots=shots, allow_partial_cut=True))
+    assert emulator.stats()["creates_total"] == 1
+    assert [(s.name, s.status) for s in result.shots] == [
+        ("lost", "failed"),
+        ("coast", "succeeded"),
+    ]
+    assert "missing.png" in (result.shots[0].reason or "") and result.cut_seconds == 2.0
+
+
+async def test_when_every_shot_fails_there_is_no_cut_even_if_partial_cuts_are_allowed(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, inputs: dict[str, Path]
+) -> None:
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="task", kind="fail", failure_code="SAFETY.INPUT.TEXT",
+                               failure="Prompt refused.")])
+    )  # fmt: skip
+    shots = [Scene(image=str(inputs["coast"]), prompt_text="The coast", duration=2)]
+    with pytest.raises(StoryboardIncomplete, match=r"every shot failed.*SAFETY.INPUT.TEXT"):
+        await storyboard(board(saved_blocks, inputs, shots=shots, allow_partial_cut=True))
+    assert emulator.stats()["creates_total"] == 1
 
 
 async def test_a_dry_run_prices_the_storyboard_without_any_post(
