@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -34,8 +35,13 @@ RUN_ENV = {
 }
 
 
-def _run(*args: str | Path, env: dict[str, str] | None = None) -> None:
-    merged = {**os.environ, **RUN_ENV, **(env or {})}
+def _run(*args: str | Path, env: dict[str, str] | None = None, own_prefect: bool = False) -> None:
+    inherited = dict(os.environ)
+    if own_prefect:
+        # The user's Prefect settings (a profile's result storage block, an API URL...) must
+        # not reach a run that brings its own temporary Prefect.
+        inherited = {k: v for k, v in inherited.items() if not k.startswith("PREFECT_")}
+    merged = {**inherited, **RUN_ENV, **(env or {})}
     completed = subprocess.run([str(a) for a in args], cwd=ROOT, env=merged, check=False)
     if completed.returncode != 0:
         sys.exit(completed.returncode)
@@ -88,7 +94,13 @@ def setup() -> None:
 
 def demo() -> None:
     setup()
-    _run(VENV_PYTHON, "-m", "flows.demo", *sys.argv[2:])
+    # A Prefect home of its own: nothing of the user's Prefect is read or written.
+    with tempfile.TemporaryDirectory(prefix="prefect-runway-demo-") as home:
+        isolated = {
+            "PREFECT_HOME": home,
+            "PREFECT_PROFILES_PATH": str(Path(home) / "profiles.toml"),
+        }
+        _run(VENV_PYTHON, "-m", "flows.demo", *sys.argv[2:], env=isolated, own_prefect=True)
 
 
 def test() -> None:

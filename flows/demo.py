@@ -6,6 +6,10 @@ Prefect server, saves the two blocks, then runs the storyboard flow over the sam
 cut and ``storyboard.json`` are in S3 and copies them, with the thumbnails, to a local folder.
 
     python3 dev.py demo [--out DIR]
+
+``dev.py`` gives it a Prefect home of its own (a temporary directory), so nothing of the user's
+Prefect (profiles, settings, local result storage) is read or written; ``python -m flows.demo``
+alone runs under the current Prefect settings.
 """
 
 from __future__ import annotations
@@ -110,7 +114,7 @@ async def run_demo(
 def _report(result: StoryboardResult, paths: list[Path], output_dir: Path) -> None:
     print(f"\nStoryboard '{result.title}': {len(result.shots)} shots, {result.credits:g} credits")
     for shot in result.shots:
-        print(f"  {shot.number}. {shot.name:<8} {shot.model:<10} {shot.s3_uri}")
+        print(f"  {shot.number}. {shot.name:<8} {shot.model or '-':<10} {shot.s3_uri}")
     print(f"  cut ({result.cut_seconds:.1f} s, {result.frame_size}): {result.cut_uri}")
     print(f"  storyboard: {result.storyboard_uri}")
     print(f"\nCopied to {output_dir.resolve()}:")

@@ -1,17 +1,26 @@
-"""The README's demo: the storyboard over the shipped samples leaves playable clips and a cut."""
+"""The README's first command: the storyboard over the shipped samples leaves clips and a cut.
+
+The test runs ``python3 dev.py demo`` itself, as a new user would, in a child process: the
+emulator, moto's S3 server and the temporary Prefect server are the demo's own.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import av
 
-from emulator.s3 import MotoServer
-from flows.demo import DEMO_EMULATOR, SAMPLES, run_demo
+from flows.demo import SAMPLES
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def _seconds(path: Path) -> tuple[float, int, int]:
+def _probe(path: Path) -> tuple[float, int, int]:
+    """Seconds (decoded frames / rate), width and height of a playable H.264 MP4."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
@@ -19,27 +28,51 @@ def _seconds(path: Path) -> tuple[float, int, int]:
         return frames / float(stream.average_rate or 24), stream.width, stream.height
 
 
-async def test_the_demo_leaves_clips_and_a_cut(
-    prefect_harness: str, s3_server: MotoServer, tmp_path: Path
-) -> None:
-    fast = DEMO_EMULATOR.model_copy(update={"queue_seconds": 0.05, "run_seconds": 0.3})
-    result, paths = await run_demo(tmp_path / "out", s3_server, fast)
-    names = sorted(path.relative_to(tmp_path / "out").as_posix() for path in paths)
+def test_the_demo_command_leaves_clips_a_cut_and_thumbnails(tmp_path: Path) -> None:
+    out = tmp_path / "demo-output"
+    users_prefect = tmp_path / "users-prefect-home"
+    env = {
+        **os.environ,
+        # The user's own Prefect: a home the demo must not touch, and a profile setting that
+        # breaks any run on a temporary server (its block does not exist there).
+        "PREFECT_HOME": str(users_prefect),
+        "PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK": "s3-bucket/production",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "dev.py"), "demo", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert not users_prefect.exists()
+
+    names = sorted(path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file())
     assert names == [
         "coast.mp4", "harbour.mp4", "keeper.mp4", "lighthouse-cut.mp4", "storyboard.json",
         "thumbnails/coast.png", "thumbnails/harbour.png", "thumbnails/keeper.png",
         "thumbnails/lighthouse-cut.png",
     ]  # fmt: skip
-    out = tmp_path / "out"
-    clips = {name: _seconds(out / f"{name}.mp4")[0] for name in ("coast", "keeper", "harbour")}
+    assert all((out / name).read_bytes()[:4] == b"\x89PNG" for name in names if ".png" in name)
+    clips = {name: _probe(out / f"{name}.mp4")[0] for name in ("coast", "keeper", "harbour")}
     assert round(clips["coast"]) == 5 and round(clips["harbour"]) == 3  # requested durations
     assert abs(clips["keeper"] - 3.5) < 0.2  # as long as the shipped performance clip
-    cut_seconds, width, height = _seconds(out / "lighthouse-cut.mp4")
+    cut_seconds, width, height = _probe(out / "lighthouse-cut.mp4")
     assert (width, height) == (1280, 720)
-    assert abs(cut_seconds - sum(clips.values())) <= 3 / 24
+    assert abs(cut_seconds - sum(clips.values())) <= 1 / 24 + 1e-6
+
     document = json.loads((out / "storyboard.json").read_text())
     assert [shot["name"] for shot in document["shots"]] == ["coast", "keeper", "harbour"]
-    assert result.credits == 25 + 20 + 15
+    assert document["credits"] == 25 + 20 + 15
+    # It prints where each clip, the cut and storyboard.json are in S3.
+    printed = completed.stdout
+    for uri in [shot["s3_uri"] for shot in document["shots"]] + [document["cut_uri"]]:
+        assert uri.startswith("s3://") and uri in printed
+    assert "/lighthouse/storyboard.json" in printed and str(out) in printed
 
 
 def test_the_samples_are_shipped_and_small() -> None:
