@@ -206,7 +206,9 @@ class CloseUp(BaseModel):
         return body
 
 
-Shot = Annotated[Scene | CloseUp, Field(discriminator="kind")]
+# A plain union, told apart by ``kind`` (each side accepts only its own): a discriminated one
+# is rendered as JSON Schema ``oneOf``, which the Prefect UI's form drops (it reads ``anyOf``).
+Shot = Scene | CloseUp
 
 
 class StoryboardParams(BaseModel):

@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 import httpx
 import pytest
+from prefect.utilities.schema_tools import validate
 
 from emulator import Fault, FaultPlan, RunwayEmulator
 from flows.storyboard import (
@@ -186,3 +187,32 @@ async def test_a_dry_run_prices_the_storyboard_without_any_post(
 def test_a_prompt_is_whole_or_in_parts_not_both() -> None:
     with pytest.raises(ValueError, match="not both"):
         Scene(image="a.png", prompt_text="x", camera_movement="Pan left")
+
+
+def test_the_ui_form_offers_both_kinds_of_shot_with_their_choices() -> None:
+    schema = storyboard.parameters.model_dump()
+    definitions = schema["definitions"]
+    shots = definitions["StoryboardParams"]["properties"]["shots"]
+    # The Prefect UI's form reads anyOf (a oneOf would be dropped and the shots left formless).
+    assert shots["items"] == {
+        "anyOf": [{"$ref": "#/definitions/Scene"}, {"$ref": "#/definitions/CloseUp"}]
+    }
+    scene, close_up = definitions["Scene"]["properties"], definitions["CloseUp"]["properties"]
+    assert "gen4_turbo" in scene["model"]["enum"] and "1280:720" in scene["ratio"]["enum"]
+    assert close_up["expression_intensity"]["enum"] == [1, 2, 3, 4, 5]
+    for fields in (scene, close_up, definitions["StoryboardParams"]["properties"]):
+        undescribed = [n for n, f in fields.items() if n != "kind" and not f.get("description")]
+        assert undescribed == []
+
+    # What the form submits: the server's schema check passes, and each shot becomes its kind.
+    submitted = {
+        "title": "t",
+        "destination_block": "renders",
+        "shots": [
+            {"kind": "close_up", "character": "keeper.png", "reference": "take.mp4"},
+            {"kind": "scene", "image": "coast.png", "camera_movement": "Pan left"},
+        ],
+    }
+    assert validate({"params": submitted}, schema) == []
+    parsed = StoryboardParams.model_validate(submitted)
+    assert [type(shot) for shot in parsed.shots] == [CloseUp, Scene]
