@@ -2,7 +2,7 @@
 
 * The emulator runs in this (the parent) process, in its thread; it records when each task
   reached SUCCEEDED and when the first GET of its output arrived.
-* moto's S3 server runs in a child process (``emulator.s3.MotoServer``, shared with the tests
+* moto's S3 server runs in a child process (``local.s3.MotoServer``, shared with the tests
   and the demo).
 * ``prefect server start`` runs as a child process with its own PREFECT_HOME, so its CPU time
   can be read from /proc apart from the flow's.
@@ -147,7 +147,7 @@ class Harness:
         os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
         os.environ["PREFECT_API_URL"] = self.api_url
         from emulator import EmulatorConfig, RunwayEmulator
-        from emulator.s3 import MotoServer
+        from local.s3 import MotoServer
 
         self.moto = self._stack.enter_context(MotoServer())
         self.emulator = self._stack.enter_context(

@@ -24,8 +24,8 @@ from pydantic import SecretStr
 
 from blocks import RunwayCredentials
 from emulator import EmulatorConfig, RunwayEmulator
-from emulator.s3 import MotoServer
 from flows.storyboard import CloseUp, Scene, StoryboardParams, StoryboardResult, storyboard
+from local.s3 import MotoServer
 
 __all__ = ["SAMPLES", "demo_storyboard", "run_demo"]
 

@@ -36,7 +36,7 @@ from pydantic import SecretStr
 from blocks import RunwayCredentials
 from deployments.announce import post_assets_ready
 from emulator import RunwayEmulator
-from emulator.s3 import MotoServer
+from local.s3 import MotoServer
 from tests.media_samples import png_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
