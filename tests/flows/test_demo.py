@@ -6,6 +6,8 @@ emulator, moto's S3 server and the temporary Prefect server are the demo's own.
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import json
 import os
 import subprocess
@@ -79,3 +81,26 @@ def test_the_samples_are_shipped_and_small() -> None:
     shipped = {path.name: path.stat().st_size for path in SAMPLES.iterdir() if path.is_file()}
     assert {"coast.png", "harbour.png", "keeper.png", "keeper-take.mp4"} <= set(shipped)
     assert sum(shipped.values()) < 200_000
+
+
+def test_the_samples_are_what_their_script_makes() -> None:
+    spec = importlib.util.spec_from_file_location("make_samples", SAMPLES / "make_samples.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert set(script.SAMPLES) == {
+        p.name for p in SAMPLES.iterdir() if p.is_file() and p.suffix != ".py"
+    }
+    for name, make in script.SAMPLES.items():
+        made, shipped = make(), (SAMPLES / name).read_bytes()
+        if name.endswith(".png"):
+            assert made == shipped, name  # PNG encoding is exact
+        else:
+            # An H.264 encoder of another version may write other bytes for the same frames.
+            assert _frames_and_size(made) == _frames_and_size(shipped), name
+
+
+def _frames_and_size(data: bytes) -> tuple[int, int, int]:
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        return sum(1 for _ in container.decode(stream)), stream.width, stream.height
