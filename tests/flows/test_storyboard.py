@@ -11,6 +11,7 @@ import pytest
 from prefect.utilities.schema_tools import validate
 
 from emulator import Fault, FaultPlan, RunwayEmulator
+from flows.cost import OverBudget
 from flows.storyboard import (
     CloseUp,
     Scene,
@@ -181,6 +182,14 @@ async def test_a_dry_run_prices_the_storyboard_without_any_post(
 ) -> None:
     result = await storyboard(board(saved_blocks, inputs, dry_run=True))
     assert result.dry_run and result.estimated_credits == 45 and result.cut_uri is None
+    assert emulator.stats()["creates_total"] == 0
+
+
+async def test_a_storyboard_above_its_budget_is_refused_before_any_post(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, inputs: dict[str, Path]
+) -> None:
+    with pytest.raises(OverBudget, match="45"):
+        await storyboard(board(saved_blocks, inputs, max_credits=44))
     assert emulator.stats()["creates_total"] == 0
 
 
