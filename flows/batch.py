@@ -127,6 +127,25 @@ class BatchReport(BaseModel):
     results: list[RowResult]
     results_manifest_uri: str | None = None
 
+    @classmethod
+    def tally(cls, results: list[RowResult], **extra: Any) -> BatchReport:
+        """The report of ``results`` (one per manifest row, in order): every count derived."""
+        first_ambiguous = [r for r in results if r.status == "ambiguous" and r.duplicate_of is None]
+        return cls(
+            rows=len(results),
+            succeeded=sum(r.status == "succeeded" for r in results),
+            failed=sum(r.status in ("failed", "ambiguous") for r in results),
+            malformed=sum(r.status == "malformed" for r in results),
+            waiting=sum(r.status == "waiting" for r in results),
+            duplicates=sum(r.duplicate_of is not None for r in results),
+            credits=sum(r.credits or 0.0 for r in results),
+            credits_spent=sum(r.credits or 0.0 for r in results if not r.reused),
+            ambiguous=len(first_ambiguous),
+            ambiguous_names=[r.name or f"line {r.line}" for r in first_ambiguous],
+            results=results,
+            **extra,
+        )
+
 
 @dataclass
 class PlannedGeneration:
@@ -336,24 +355,7 @@ async def batch(
         await run_planned(generations, results, client, destination, prefix, policy,
                    concurrency_per_model, max_attempts, detach=detach)  # fmt: skip
     ordered = [results[row.line] for row in rows]
-    report = BatchReport(
-        rows=len(rows),
-        succeeded=sum(r.status == "succeeded" for r in ordered),
-        failed=sum(r.status in ("failed", "ambiguous") for r in ordered),
-        malformed=sum(r.status == "malformed" for r in ordered),
-        waiting=sum(r.status == "waiting" for r in ordered),
-        duplicates=sum(r.duplicate_of is not None for r in ordered),
-        credits=sum(r.credits or 0.0 for r in ordered),
-        ambiguous=sum(r.status == "ambiguous" and r.duplicate_of is None for r in ordered),
-        ambiguous_names=[
-            r.name or f"line {r.line}"
-            for r in ordered
-            if r.status == "ambiguous" and r.duplicate_of is None
-        ],
-        credits_spent=sum(r.credits or 0.0 for r in ordered if not r.reused),
-        estimated_credits=estimated,
-        results=ordered,
-    )
+    report = BatchReport.tally(ordered, estimated_credits=estimated)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     results_key = "/".join(p for p in (prefix.strip("/"), f"_results/batch-{stamp}.jsonl") if p)
     lines = "".join(r.model_dump_json() + "\n" for r in ordered).encode()
@@ -429,13 +431,7 @@ async def price_planned(
     run_logger.info("dry run: %d new generations, at most %g credits; nothing submitted",
                     len(paid), estimated)  # fmt: skip
     ordered = [results[row.line] for row in rows]
-    return BatchReport(
-        rows=len(rows), succeeded=0,
-        failed=sum(r.status == "failed" for r in ordered),
-        malformed=sum(r.status == "malformed" for r in ordered),
-        duplicates=sum(r.duplicate_of is not None for r in ordered),
-        credits=0.0, estimated_credits=estimated, dry_run=True, results=ordered,
-    )  # fmt: skip
+    return BatchReport.tally(ordered, estimated_credits=estimated, dry_run=True)
 
 
 async def models_with_global_limits(models: list[str]) -> set[str]:

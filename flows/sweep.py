@@ -83,16 +83,7 @@ async def sweep(
             concurrency_per_model, max_attempts, flow_label="sweep", detach=True,
         )  # fmt: skip
     ordered = [results[row.line] for row in rows]
-    report = BatchReport(
-        rows=len(rows),
-        succeeded=sum(r.status == "succeeded" for r in ordered),
-        failed=sum(r.status == "failed" for r in ordered),
-        malformed=sum(r.status == "malformed" for r in ordered),
-        waiting=sum(r.status == "waiting" for r in ordered),
-        duplicates=sum(r.duplicate_of is not None for r in ordered),
-        credits=sum(r.credits or 0.0 for r in ordered),
-        results=ordered,
-    )
+    report = BatchReport.tally(ordered)
     await create_results_table(
         "runway-sweep-results",
         [
