@@ -48,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from blocks import RunwayCredentials
 from flows._common import PriorState, estimate_row, prior_state, refuse_if_unaffordable
+from flows.cancellation import cancel_runway_tasks
 from flows.cost import CostEstimate, DailyLimitWouldBeCrossed, RefusedBeforeSubmit, estimate_spec
 from flows.manifest import ManifestRow, parse_manifest
 from flows.reporting import create_results_table, emit_generation_event, results_row, scrub
@@ -283,7 +284,7 @@ class BatchProgress:
             )
 
 
-@flow(name="runway-batch")
+@flow(name="runway-batch", on_cancellation=[cancel_runway_tasks])
 async def batch(
     manifest: str = Field(description="A .jsonl or .csv manifest: a local path or s3:// URI."),
     destination_block: str = Field(description="Name of the prefect-aws S3Bucket block."),

@@ -49,6 +49,7 @@ from flows._common import (
     Variant,
     run_generation,
 )
+from flows.cancellation import cancel_runway_tasks
 from runway.character_performance import ActTwoRatio
 from runway.uploads import MEDIA_TYPES_BY_EXTENSION
 from tasks.spec import GenerationSpec
@@ -138,7 +139,7 @@ class CharacterPerformanceParams(BaseModel):
         return GenerationSpec(request=self.request(), name=self.name, variant=self.variant)
 
 
-@flow(name="runway-character-performance", log_prints=False)
+@flow(name="runway-character-performance", log_prints=False, on_cancellation=[cancel_runway_tasks])
 async def character_performance(params: CharacterPerformanceParams) -> FlowOutcome:
     """Drive a character with a performance clip (Act-Two) and store the result in S3, once.
 

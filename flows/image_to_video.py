@@ -50,6 +50,7 @@ from flows._common import (
     Variant,
     run_generation,
 )
+from flows.cancellation import cancel_runway_tasks
 from runway.image_to_video import Gen45OutputFormat
 from tasks.spec import GenerationSpec
 
@@ -161,7 +162,7 @@ class ImageToVideoParams(BaseModel):
         return GenerationSpec(request=self.request(), name=self.name, variant=self.variant)
 
 
-@flow(name="runway-image-to-video", log_prints=False)
+@flow(name="runway-image-to-video", log_prints=False, on_cancellation=[cancel_runway_tasks])
 async def image_to_video(params: ImageToVideoParams) -> FlowOutcome:
     """Generate a clip from an image with Runway and store it in S3, once.
 

@@ -61,6 +61,7 @@ from flows._common import (
     refuse_if_unaffordable,
 )
 from flows.batch import RowResult, plan_rows, price_planned, run_planned
+from flows.cancellation import cancel_runway_tasks
 from flows.character_performance import character_kind
 from flows.cost import RefusedBeforeSubmit
 from flows.cut import first_frame_png, join_clips, parse_frame_size
@@ -334,7 +335,7 @@ def _shot_result(params: StoryboardParams, index: int, row: RowResult) -> ShotRe
     )  # fmt: skip
 
 
-@flow(name="runway-storyboard")
+@flow(name="runway-storyboard", on_cancellation=[cancel_runway_tasks])
 async def storyboard(params: StoryboardParams) -> StoryboardResult:
     """Generate every shot at once, store them in order, join them into one cut in S3.
 

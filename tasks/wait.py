@@ -15,9 +15,12 @@ every couple of seconds) and again when interrupted, and DELETEs the Runway task
 state is CANCELLING, and only if the task has not SUCCEEDED (a DELETE would destroy the output).
 
 A run waits on many tasks at once (a batch), but the runner's SIGTERM reaches only one of its
-waits (Prefect raises ``TerminationSignal`` in whichever is running, and the event loop stops
-after it). So every wait registers its task with the run's ``FlowRunCancellation``, and the
-interrupted wait that reads CANCELLING cancels every task of the run still in flight.
+waits (Prefect raises ``TerminationSignal`` in whichever is running, and the event loop may stop
+before any other wait runs again). So every wait is a Prefect task run named
+``wait-<Runway task id>``, and once the runner has stopped the process, the flows'
+``on_cancellation`` hook (``flows/cancellation.py``, run by the runner itself) finds the waits
+that never finished through the Prefect API (``runway_tasks_waited_on``) and cancels their tasks.
+The interrupted wait still cancels its own task at once when it can.
 """
 
 from __future__ import annotations
@@ -32,14 +35,29 @@ import anyio
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterId,
+    TaskRunFilter,
+    TaskRunFilterName,
+    TaskRunFilterState,
+    TaskRunFilterStateType,
+)
 from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.sorting import TaskRunSort
 from prefect.exceptions import TerminationSignal
 from prefect.settings import PREFECT_API_KEY, PREFECT_API_URL
 
 from runway import RunwayClient, Task, WaitPolicy, wait_for_task
 from tasks._crash import crash_point
 
-__all__ = ["FlowRunCancellation", "wait_for_generation", "wait_with_cancellation"]
+__all__ = [
+    "FlowRunCancellation",
+    "cancel_unless_finished",
+    "runway_tasks_waited_on",
+    "wait_for_generation",
+    "wait_with_cancellation",
+]
 
 logger = logging.getLogger("tasks.wait")
 
@@ -59,22 +77,6 @@ class FlowRunCancellation:
         self._checked_at = float("-inf")
         self._cancelling = False
         self._lock = asyncio.Lock()
-        self._in_flight: dict[str, RunwayClient] = {}
-
-    def track(self, task_id: str, client: RunwayClient) -> None:
-        """Count ``task_id`` as waited on by this run, until ``untrack``."""
-        self._in_flight[task_id] = client
-
-    def untrack(self, task_id: str) -> None:
-        self._in_flight.pop(task_id, None)
-
-    async def cancel_in_flight(self) -> None:
-        """Cancel every task this run still waits on (none that SUCCEEDED), all at once."""
-        waiting, self._in_flight = self._in_flight, {}
-        await asyncio.gather(
-            *(_cancel_unless_succeeded(client, task_id) for task_id, client in waiting.items()),
-            return_exceptions=True,
-        )
 
     @classmethod
     def current(cls) -> FlowRunCancellation:
@@ -134,7 +136,6 @@ async def wait_with_cancellation(
         if on_update is not None:
             await on_update(task)
 
-    cancellation.track(task_id, client)
     try:
         return await wait_for_task(
             client,
@@ -150,10 +151,7 @@ async def wait_with_cancellation(
         # cancellation that is tearing the run down.
         with anyio.CancelScope(shield=True):
             if await cancellation.is_cancelling(fresh=True):
-                # This wait's own task, and those of the run's other waits, which the
-                # interruption may never reach.
-                cancellation.track(task_id, client)
-                await cancellation.cancel_in_flight()
+                await cancel_unless_finished(client, task_id)
             else:
                 logger.warning(
                     "interrupted while waiting for Runway task %s without a cancellation; "
@@ -161,24 +159,97 @@ async def wait_with_cancellation(
                     task_id,
                 )
         raise
-    finally:
-        cancellation.untrack(task_id)
 
 
-async def _cancel_unless_succeeded(client: RunwayClient, task_id: str) -> None:
+async def cancel_unless_finished(client: RunwayClient, task_id: str) -> bool:
+    """DELETE a Runway task that is still PENDING, THROTTLED or RUNNING; leave a finished one.
+
+    A DELETE of a SUCCEEDED task would destroy its output, so the status is read first. Errors
+    are logged, never raised: a cancellation goes on with the other tasks.
+
+    Returns:
+        Whether this call cancelled the task.
+    """
     try:
         task = await client.get_task(task_id)
     except Exception as error:
         logger.warning("run cancelled; could not read Runway task %s (%s)", task_id, error)
-        return
+        return False
     if task.is_terminal:
         logger.info("run cancelled; Runway task %s is %s, left as is", task_id, task.status.value)
-        return
-    await client.delete_task(task_id)
-    logger.info("run cancelled; cancelled the %s Runway task %s", task.status.value, task_id)
+        return False
+    try:
+        deleted = await client.delete_task(task_id)
+    except Exception as error:
+        logger.warning("run cancelled; could not cancel Runway task %s (%s)", task_id, error)
+        return False
+    if deleted:
+        logger.info("run cancelled; cancelled the %s Runway task %s", task.status.value, task_id)
+    return deleted
 
 
-@task(name="runway-wait", task_run_name="wait-{task_id}", cache_policy=NO_CACHE, retries=0)
+WAIT_RUN_PREFIX = "wait-"
+# A wait that COMPLETED saw its task finish; one that FAILED gave it up on purpose (a run
+# timeout leaves the task running for `recover`, DESIGN.md). Any other state may be in flight.
+_UNFINISHED_WAITS = [
+    StateType.SCHEDULED,
+    StateType.PENDING,
+    StateType.RUNNING,
+    StateType.PAUSED,
+    StateType.CANCELLING,
+    StateType.CANCELLED,
+    StateType.CRASHED,
+]
+
+
+async def runway_tasks_waited_on(
+    prefect: PrefectClient, flow_run_id: UUID, *, page_size: int = 200
+) -> list[str]:
+    """The Runway task ids whose wait in a flow run never finished, read from the Prefect API.
+
+    Works from any process (the runner's hook, a script), after the flow's own process is gone:
+    each wait is a task run named ``wait-<task id>``.
+
+    Args:
+        prefect: A Prefect client.
+        flow_run_id: The flow run whose waits to read.
+        page_size: Task runs read per request.
+
+    Example:
+        ```python
+        async with get_client() as prefect:
+            task_ids = await runway_tasks_waited_on(prefect, flow_run.id)
+        ```
+    """
+    task_ids: list[str] = []
+    offset = 0
+    while True:
+        runs = await prefect.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+            task_run_filter=TaskRunFilter(
+                name=TaskRunFilterName(like_=WAIT_RUN_PREFIX),
+                state=TaskRunFilterState(type=TaskRunFilterStateType(any_=_UNFINISHED_WAITS)),
+            ),
+            sort=TaskRunSort.ID_DESC,
+            limit=page_size,
+            offset=offset,
+        )
+        task_ids += [
+            run.name.removeprefix(WAIT_RUN_PREFIX)
+            for run in runs
+            if run.name.startswith(WAIT_RUN_PREFIX) and run.flow_run_id == flow_run_id
+        ]
+        if len(runs) < page_size:
+            return sorted(set(task_ids))
+        offset += page_size
+
+
+@task(
+    name="runway-wait",
+    task_run_name=WAIT_RUN_PREFIX + "{task_id}",
+    cache_policy=NO_CACHE,
+    retries=0,
+)
 async def wait_for_generation(
     client: RunwayClient,
     task_id: str,

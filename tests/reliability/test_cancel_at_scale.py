@@ -76,14 +76,6 @@ async def _until(condition: object, what: str, deadline: float) -> None:
         await asyncio.sleep(0.1)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="KNOWN DEFECT (issue #8): the runner's SIGTERM arrives as Prefect's TerminationSignal "
-    "raised out of the event loop's selector and stops the loop. When the interrupted wait "
-    "reads CANCELLING it now cancels every task of the run (tasks/wait.py), which passed 5 of 7 "
-    "runs; in the others no wait's handler ran before the loop stopped and nothing was "
-    "DELETEd. A single served generation is DELETEd as it should (tests/tasks).",
-)
 async def test_cancelling_a_served_batch_deletes_every_task_in_flight_and_no_succeeded_one(
     served_batch: subprocess.Popen[str],
     saved_blocks: SavedBlocks,
