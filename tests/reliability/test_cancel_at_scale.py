@@ -143,6 +143,17 @@ async def test_cancelling_a_served_batch_deletes_every_task_in_flight_and_no_suc
     states = {r["cancelled_while"] for r in records if r["id"] in deleted}
     assert {"THROTTLED", "RUNNING"} <= states <= {"PENDING", "THROTTLED", "RUNNING"}
 
+    # Run again: each cancelled row is submitted once more (a cancelled task cannot be fetched
+    # again); the SUCCEEDED ones are stored without another create.
+    emulator.configure(run_seconds=0.2, run_seconds_by_model={}, queue_seconds=0.05,
+                       max_concurrent={})  # fmt: skip
+    again = await batch(
+        str(manifest), destination_block=saved_blocks.destination,
+        credentials_block=saved_blocks.credentials, concurrency_per_model=6, poll_interval=0.05,
+    )  # fmt: skip
+    assert again.succeeded == len(rows), [r.reason for r in again.results if r.reason]
+    assert emulator.stats()["creates_total"] == len(rows) + len(deleted)
+
 
 async def test_a_batch_queue_timeout_deletes_the_queued_and_a_run_timeout_deletes_nothing(
     saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
