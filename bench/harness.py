@@ -239,6 +239,7 @@ class Harness:
 
                 succeeded = task.run_end if task.status_at(now) == "SUCCEEDED" else None
                 rows.append({"created": task.created_wall, "succeeded": wall(succeeded),
+                             "first_seen": wall(task.first_seen_succeeded),
                              "first_download": wall(task.first_download)})  # fmt: skip
             return rows
 
@@ -346,6 +347,18 @@ class Harness:
                 t["first_download"] - t["succeeded"]  # type: ignore[operator]
                 for t in timeline
                 if t["first_download"] is not None and t["succeeded"] is not None
+            ],
+            # The latency split where it is measured: SUCCEEDED -> the first poll that said
+            # so (the poll interval), then that poll -> the first output GET (the hand-off).
+            poll_delays=[
+                t["first_seen"] - t["succeeded"]  # type: ignore[operator]
+                for t in timeline
+                if t["first_seen"] is not None and t["succeeded"] is not None
+            ],
+            handoffs=[
+                t["first_download"] - t["first_seen"]  # type: ignore[operator]
+                for t in timeline
+                if t["first_download"] is not None and t["first_seen"] is not None
             ],
             first_download=min(
                 (t["first_download"] for t in timeline if t["first_download"] is not None),

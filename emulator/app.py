@@ -338,7 +338,10 @@ def create_app(state: EmulatorState) -> FastAPI:
                 return JSONResponse(cometapi.task_details(state, task, output_urls(request)))
             if task is None:
                 raise ApiError(404, "Task not found.")
-            return JSONResponse(state.task_json(task, output_urls(request)))
+            body = state.task_json(task, output_urls(request))
+            if body.get("status") == "SUCCEEDED" and task.first_seen_succeeded is None:
+                task.first_seen_succeeded = state.clock()
+            return JSONResponse(body)
 
         return await with_faults("poll", ("tasks",), handler)
 

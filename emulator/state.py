@@ -184,6 +184,7 @@ class Task:
     deleted: bool = False
     details_served: int = 0  # CometAPI mode: successful GETs, for the alternating shape
     first_download: float | None = None  # when an output GET first arrived (detection latency)
+    first_seen_succeeded: float | None = None  # when a GET first answered SUCCEEDED (likewise)
 
     def status_at(self, now: float) -> Status:
         """The task's status at ``now``; valid once the model was advanced to ``now``."""
@@ -865,6 +866,7 @@ class EmulatorState:
             "ended_at": moments(ended),
             "succeeded_at": moments(task.run_end if status == "SUCCEEDED" else None),
             "first_download_at": moments(task.first_download),
+            "first_seen_succeeded_at": moments(task.first_seen_succeeded),
             "outputs": outputs,
         }
 

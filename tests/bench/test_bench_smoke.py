@@ -34,6 +34,10 @@ def test_both_sides_run_and_the_report_renders(
         assert run["emulator"]["creates_total"] == 2, kind  # type: ignore[index]
         assert run["emulator"]["downloads"] == 2, kind  # type: ignore[index]
         assert len(run["latencies"]) == 2, kind  # type: ignore[arg-type]
+        # The latency's two parts add up to it, generation by generation.
+        parts = zip(run["poll_delays"], run["handoffs"], strict=True)  # type: ignore[call-overload]
+        assert [round(a + b, 6) for a, b in parts] == [round(x, 6) for x in run["latencies"]]  # type: ignore[attr-defined]
+        assert min(run["poll_delays"]) >= 0, kind  # type: ignore[type-var]
         assert run["peak_rss"] >= run["rss_before"] > 0, kind  # type: ignore[operator]
     phases = {row["phase"]: row["calls"] for row in profiled["phases"]}  # type: ignore[attr-defined]
     assert phases["generate (all)"] == 2 and phases["POST create"] == 2
@@ -52,5 +56,6 @@ def test_both_sides_run_and_the_report_renders(
     text = output.read_text()
     for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5."):
         assert heading in text
+    assert "| ours | " in text.split("poll delay median")[1]  # the measured split is reported
     assert (tmp_path / "plots" / "scale.png").stat().st_size > 0
     assert (tmp_path / "plots" / "latency.png").stat().st_size > 0
