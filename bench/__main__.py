@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import time
 from importlib import metadata
 from pathlib import Path
@@ -257,7 +256,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small N, one run each")
     parser.add_argument("--runs", type=int, help="runs per figure (default 3; --quick: 1)")
     parser.add_argument("--name", help="results/<name>.json (default: quick or latest)")
-    parser.add_argument("--before", help="results JSON of an earlier run to show beside")
+    parser.add_argument(
+        "--before",
+        help="results JSON of an earlier run to show beside (default: results/before.json, "
+        "the run before the fix, if present)",
+    )
     parser.add_argument("--sizes", help="comma-separated N for the scale figure")
     parser.add_argument("--figures", default="startup,scale,stream,profile",
                         help="which to run (default all; re-run comes with scale)")  # fmt: skip
@@ -314,7 +317,10 @@ def main() -> None:
         results_path.write_text(json.dumps(results, indent=1))
         log(f"results in {results_path.relative_to(ROOT)}")
     results = json.loads(results_path.read_text())
-    before = json.loads(Path(args.before).read_text()) if args.before else None
+    before_path: Path | None = Path(args.before) if args.before else RESULTS / "before.json"
+    if not args.before and (args.quick or not RESULTS.joinpath("before.json").exists()):
+        before_path = None
+    before = json.loads(before_path.read_text()) if before_path else None
     output = Path(args.output) if args.output else (
         RESULTS / "quick.md" if args.quick else ROOT / "BENCHMARKS.md"
     )  # fmt: skip
@@ -324,4 +330,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
