@@ -8,8 +8,8 @@ runner's SIGTERM interrupts one wait and may stop the event loop before the othe
 worker) runs in its own process once the flow's process has stopped, and which finds the
 unfinished waits through the Prefect API: nothing in the dead process is needed.
 
-A flow called in-process has no runner; its waits read the run's CANCELLING state and cancel
-their own tasks (tasks/wait.py), and Prefect runs this hook there too, finding nothing left.
+A flow called in-process has no runner to stop it: its waits read the run's CANCELLING state
+and cancel their own tasks (tasks/wait.py).
 
 Example:
     ```python
