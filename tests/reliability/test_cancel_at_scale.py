@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from prefect.client.schemas.objects import StateType
 from prefect.states import Cancelling
 
@@ -131,6 +132,15 @@ async def test_cancelling_a_served_batch_deletes_every_task_in_flight_and_no_suc
                 break
             assert time.monotonic() < deadline, f"the run never reached Cancelled: {state}"
             await asyncio.sleep(0.1)
+        # The hook ran in the runner and said what it did in the run's logs (shipped in
+        # batches, so waited for), without secrets.
+        messages: list[str] = []
+        while not any("Runway task(s) still waited on" in m for m in messages):
+            assert time.monotonic() < deadline, f"no log of the hook: {messages[-20:]}"
+            await asyncio.sleep(0.2)
+            flow_run_logs = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id]))
+            messages = [log.message for log in await prefect.read_logs(flow_run_logs)]
+        assert not any(emulator.api_key in m or "_jwt" in m for m in messages)
     stats = emulator.stats()
     records = [emulator.task(task_id) for task_id in stats["task_ids"]]
     deleted = set(stats["deleted_task_ids"])
