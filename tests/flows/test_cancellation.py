@@ -19,12 +19,21 @@ from flows.cancellation import cancel_runway_tasks, credentials_block_of
 from flows.character_performance import character_performance
 from flows.image_to_video import image_to_video
 from flows.storyboard import storyboard
-from runway import Gen4TurboImageToVideo, RunwayClient, WaitPolicy, wait_for_task
+from runway import (
+    Gen4TurboImageToVideo,
+    Gen45ImageToVideo,
+    RunwayClient,
+    WaitPolicy,
+    wait_for_task,
+)
 from tasks.wait import runway_tasks_waited_on, wait_for_generation
 from tests.flows.conftest import SavedBlocks
 from tests.media_samples import png_data_uri
 
 REQUEST = Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)
+OTHER_MODEL_REQUEST = Gen45ImageToVideo(
+    prompt_image=png_data_uri(), prompt_text="a lighthouse", ratio="960:960", duration=2
+)
 
 
 @pytest.mark.parametrize("waiting_flow", [batch, storyboard, image_to_video, character_performance])
@@ -44,10 +53,12 @@ async def test_the_hook_cancels_only_unfinished_tasks_of_unfinished_waits(
 ) -> None:
     succeeded = await client.create(REQUEST)
     await wait_for_task(client, succeeded.id, WaitPolicy(poll_interval=0.02))
-    emulator.configure(run_seconds=120, max_concurrent={"gen4_turbo": 2})
+    emulator.configure(run_seconds=120, max_concurrent={"gen4_turbo": 2, "gen4.5": 1})
     running = [await client.create(REQUEST) for _ in range(2)]
-    queued = await client.create(REQUEST)  # THROTTLED: both slots are taken
-    abandoned = await client.create(REQUEST)  # its wait FAILED: a run timeout left it running
+    # Its wait FAILED: a run timeout left it running. It holds gen4.5's only slot and is never
+    # deleted, so the next gen4.5 task stays THROTTLED whatever order the hook's DELETEs land in.
+    abandoned = await client.create(OTHER_MODEL_REQUEST)
+    queued = await client.create(OTHER_MODEL_REQUEST)
 
     async with get_client() as prefect:
         run = await prefect.create_flow_run(
