@@ -43,7 +43,7 @@ from runway import (
 )
 from runway.media import redact_url
 from tasks._crash import crash_point
-from tasks.inputs import S3Reader, identify_inputs, prepare_inputs
+from tasks.inputs import S3Reader, identify_inputs, needs_preparation, prepare_inputs
 from tasks.keys import attempt_key, generation_key
 from tasks.ledger import SubmissionLedger
 from tasks.spec import GenerationSpec
@@ -298,7 +298,11 @@ async def _generate(
             if entry is not None and not allow_resubmit:
                 # Ambiguous already: say so before uploading inputs that would not be used.
                 raise unresolved_intent(entry, spec.model)
-            uris = await prepare_generation_inputs(spec, client, content_ids, s3, ledger)
+            if needs_preparation(spec):
+                uris = await prepare_generation_inputs(spec, client, content_ids, s3, ledger)
+            else:
+                # Only URIs: no task run to record for nothing to do (BENCHMARKS.md, figure 1).
+                uris = {ref.path: ref.value for ref in spec.media()}
             request = parse_generation_request(spec.with_media(uris))
             submitted = await submit_generation(
                 request, key=akey, client=client, ledger=ledger, allow_resubmit=allow_resubmit

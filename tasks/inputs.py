@@ -44,6 +44,7 @@ __all__ = [
     "S3Reader",
     "check_reference",
     "identify_inputs",
+    "needs_preparation",
     "prepare_inputs",
 ]
 
@@ -185,6 +186,15 @@ async def _local_copy(
         Path(name).unlink(missing_ok=True)
 
 
+# References read and sent as data URIs or uploads; the others go to Runway as they are.
+_READ_KINDS = (RefKind.LOCAL, RefKind.S3)
+
+
+def needs_preparation(spec: GenerationSpec) -> bool:
+    """Whether any media reference of ``spec`` is a local file or an S3 object to read."""
+    return any(ref.ref_kind in _READ_KINDS for ref in spec.media())
+
+
 async def prepare_inputs(
     spec: GenerationSpec,
     client: RunwayClient,
@@ -212,7 +222,7 @@ async def prepare_inputs(
         raise ValueError("upload_reuse_seconds must be well under the 24 h an upload lives")
     prepared = PreparedInputs()
     for ref in spec.media():
-        if ref.ref_kind not in (RefKind.LOCAL, RefKind.S3):
+        if ref.ref_kind not in _READ_KINDS:
             prepared.uris[ref.path] = ref.value
             continue
         async with _local_copy(ref, s3) as (path, file_name, declared):

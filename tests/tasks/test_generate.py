@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 from prefect import flow
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect_aws import S3Bucket
 
 from emulator import Fault, FaultPlan, RunwayEmulator
 from runway import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
 from tasks.generate import GenerationResult, generate
-from tests.media_samples import png_data_uri
+from tests.media_samples import png_bytes, png_data_uri
 
 FAST = WaitPolicy(poll_interval=0.05, jitter=0.1)
 SPEC = {
@@ -191,3 +193,38 @@ async def test_secrets_appear_nowhere(
     for item in s3.list_objects_v2(Bucket=s3_bucket.bucket_name).get("Contents", []):
         body = s3.get_object(Bucket=s3_bucket.bucket_name, Key=item["Key"])["Body"].read()
         assert key.encode() not in body and signature_marker.encode() not in body
+
+
+async def _task_run_names(flow_run_id: Any) -> list[str]:
+    async with get_client() as prefect:
+        runs = await prefect.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    return sorted(run.name for run in runs)
+
+
+async def test_inputs_are_prepared_in_a_task_run_only_when_a_file_must_be_read(
+    prefect_harness: str,
+    emulator: RunwayEmulator,
+    client: RunwayClient,
+    s3_bucket: S3Bucket,
+    tmp_path: Any,
+) -> None:
+    # A data URI goes to Runway as it is: no preparation task run (one fewer per generation).
+    state = await generate_one(SPEC, s3_bucket, client, return_state=True)
+    assert (await state.result()).status == "succeeded"
+    names = await _task_run_names(state.state_details.flow_run_id)
+    assert not any(n.startswith("runway-prepare-inputs") for n in names), names
+    assert any(n.startswith("submit-") for n in names), names
+
+    # A local file is read (and sent as a data URI or uploaded) in its own retried task run.
+    image = tmp_path / "harbour.png"
+    image.write_bytes(png_bytes())
+    local = {**SPEC, "name": "harbour-local",
+             "request": {**SPEC["request"], "promptImage": str(image)}}  # fmt: skip
+    state = await generate_one(local, s3_bucket, client, return_state=True)
+    result = await state.result()
+    assert result.status == "succeeded"
+    assert emulator.task(result.task_id)["request"]["promptImage"].startswith("data:image/png")
+    names = await _task_run_names(state.state_details.flow_run_id)
+    assert any(n.startswith("runway-prepare-inputs") for n in names), names

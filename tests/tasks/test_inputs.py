@@ -15,7 +15,7 @@ from prefect.filesystems import LocalFileSystem
 
 from emulator import RunwayEmulator
 from runway import COMETAPI, RunwayClient
-from tasks.inputs import InputError, identify_inputs, prepare_inputs
+from tasks.inputs import InputError, identify_inputs, needs_preparation, prepare_inputs
 from tasks.ledger import SubmissionLedger, UploadRecord
 from tasks.spec import GenerationSpec
 from tests.conftest import FAST_RETRY
@@ -55,6 +55,21 @@ def act_two(character: str, reference: str) -> GenerationSpec:
 async def prepare(spec: GenerationSpec, client: RunwayClient, **kwargs: object) -> object:
     ids = await identify_inputs(spec)
     return await prepare_inputs(spec, client, content_ids=ids, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("character", "reference", "expected"),
+    [
+        ("https://cdn.example/a.png", "runway://upload/b", False),
+        ("data:image/png;base64,AAAA", "https://cdn.example/b.mp4", False),
+        ("face.png", "https://cdn.example/b.mp4", True),
+        ("https://cdn.example/a.png", "s3://bucket/take.mp4", True),
+    ],
+)
+def test_only_files_and_s3_objects_need_preparation(
+    character: str, reference: str, expected: bool
+) -> None:
+    assert needs_preparation(act_two(character, reference)) is expected
 
 
 async def test_small_file_becomes_a_data_uri(client: RunwayClient, tmp_path: Path) -> None:
