@@ -313,10 +313,10 @@ def render(
         f"- commit {machine['commit']}; started {results['started']}, finished "
         f"{results.get('finished', '?')}",
         f"- load average before {results['load_before'][0]:.2f}, after "
-        f"{results.get('load_after', [math.nan])[0]:.2f}. **The machine was not idle**: "
-        "other engineers ran test suites on the same 2 cores during this run, so absolute "
-        "times carry noise of tens of percent; the bench alternates which side runs first "
-        "and reports medians.",
+        f"{results.get('load_after', [math.nan])[0]:.2f} (the latter counts the bench's own "
+        "processes). Absolute times move by tens of percent with other work on these cores "
+        "(this machine is shared), so compare ours with the baseline of the same run: the "
+        "bench alternates which side runs first and reports medians.",
         f"- idle Prefect server: {results['idle_server']['cpu_per_second']:.3f} CPU s per s, "
         f"RSS {mib(results['idle_server']['rss'])}",
         "",
