@@ -4,7 +4,8 @@ One `prefect server start` (SQLite, its own PREFECT_HOME) on a loopback port, th
 `prefect deploy --all --prefect-file deployments/prefect.yaml`, and two workers taking one run
 at a time. Then: (a) a UI deployment started through the API with parameters; (b) the upstream
 `media.assets.ready` event POSTed to the events API, and the triggered batch; (c) a fan-out
-whose chunk runs land on both workers; (d) a detached batch stored later by the sweep. Outputs
+whose chunk runs land on both workers; (d) a detached batch stored later by the sweep. And a
+fan-out cancelled by the user: its chunk run is cancelled and its Runway tasks deleted. Outputs
 land in moto's S3; the emulator counts one create per generation. Every process started here is
 stopped by its process group, even when the test fails.
 """
@@ -27,10 +28,18 @@ from typing import Any
 import httpx
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName, FlowRunFilter
-from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterName,
+    FlowRunFilter,
+    FlowRunFilterId,
+    LogFilter,
+    LogFilterFlowRunId,
+)
+from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import arun_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.states import Cancelling
 from pydantic import SecretStr
 
 from blocks import RunwayCredentials
@@ -108,6 +117,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "PREFECT_RUNWAY_CODE": str(ROOT),
         "PREFECT_LOGGING_LEVEL": "INFO",
+        # How often the server cancels the subflow runs of a cancelled run (default 20 s).
+        "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_LOOP_SECONDS": "1",
     }
     server = Server(api_url, env, home, [])
     try:
@@ -150,6 +161,12 @@ async def _runs_of(deployment: str) -> list[FlowRun]:
     return [run for run in runs if run.deployment_id in ids]
 
 
+async def _chunk_runs_of(fan_out_run_id: Any) -> list[FlowRun]:
+    """The batch runs a fan-out started (their manifests are under its run id's folder)."""
+    return [run for run in await _runs_of("runway-batch/batch")
+            if f"/_chunks/{fan_out_run_id}/" in str(run.parameters.get("manifest"))]  # fmt: skip
+
+
 def _manifest(path: Path, names: list[str], folder: Path) -> Path:
     lines = []
     for index, name in enumerate(names):
@@ -161,23 +178,30 @@ def _manifest(path: Path, names: list[str], folder: Path) -> Path:
     return path
 
 
-@pytest.fixture
-async def deployed(
-    server: Server, emulator: RunwayEmulator, s3_server: MotoServer
-) -> AsyncIterator[Server]:
+@pytest.fixture(scope="module")
+async def workers(
+    server: Server, emulator_session: RunwayEmulator, s3_server: MotoServer
+) -> Server:
+    """The blocks, the deployments and two workers, once for the module's tests."""
     with temporary_settings({PREFECT_API_URL: server.api_url}):
         bucket = s3_server.new_bucket(folder="renders")
         await bucket.asave("renders", overwrite=True)
         await RunwayCredentials(
-            api_key=SecretStr(emulator.api_key), base_url=emulator.base_url
+            api_key=SecretStr(emulator_session.api_key), base_url=emulator_session.base_url
         ).asave("runway", overwrite=True)
-        server.run("work-pool", "create", "runway-process", "--type", "process", "--overwrite")
-        server.run("--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
-        server.start("worker-1", "worker", "start", "--pool", "runway-process", "--limit", "1",
-                     "--name", "worker-1")  # fmt: skip
-        server.start("worker-2", "worker", "start", "--pool", "runway-process", "--limit", "1",
-                     "--name", "worker-2")  # fmt: skip
-        yield server
+    server.run("work-pool", "create", "runway-process", "--type", "process", "--overwrite")
+    server.run("--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
+    server.start("worker-1", "worker", "start", "--pool", "runway-process", "--limit", "1",
+                 "--name", "worker-1")  # fmt: skip
+    server.start("worker-2", "worker", "start", "--pool", "runway-process", "--limit", "1",
+                 "--name", "worker-2")  # fmt: skip
+    return server
+
+
+@pytest.fixture
+async def deployed(workers: Server, emulator: RunwayEmulator) -> AsyncIterator[Server]:
+    with temporary_settings({PREFECT_API_URL: workers.api_url}):
+        yield workers
 
 
 async def test_three_ways_to_start_a_run_on_two_workers(
@@ -234,7 +258,7 @@ async def test_three_ways_to_start_a_run_on_two_workers(
         timeout=0,
     )
     assert (await _wait_for_run(fan.id)).state.type.value == "COMPLETED"  # type: ignore[union-attr]
-    chunk_runs = [r for r in await _runs_of("runway-batch/batch") if r.parent_task_run_id]
+    chunk_runs = await _chunk_runs_of(fan.id)
     assert len(chunk_runs) == 4
     for run in chunk_runs:
         assert (await _wait_for_run(run.id)).state.type.value == "COMPLETED"  # type: ignore[union-attr]
@@ -269,3 +293,62 @@ async def test_three_ways_to_start_a_run_on_two_workers(
 
     # One create per generation: 1 + 2 + 4 + 2.
     assert emulator.stats()["creates_total"] == 9
+
+
+async def test_cancelling_a_fan_out_cancels_its_chunk_run_and_deletes_its_runway_tasks(
+    deployed: Server, emulator: RunwayEmulator, tmp_path: Path
+) -> None:
+    # One chunk of three rows, on the worker the fan-out leaves free: one task RUNNING for
+    # minutes, the others THROTTLED behind it.
+    emulator.configure(run_seconds=120, max_concurrent={"gen4_turbo": 1})
+    rows = _manifest(tmp_path / "cancel.jsonl", ["c1", "c2", "c3"], tmp_path)
+    fan = await arun_deployment(
+        "runway-fan-out/nightly",
+        parameters={"source": str(rows), "prefix": "cancel", "chunk_rows": 3, "wait": True,
+                    "poll_interval": 0.5},
+        timeout=0,
+    )  # fmt: skip
+    deadline = time.monotonic() + 180
+    async with get_client() as prefect:
+        # Every task created, and its wait recorded by the server (what the hook reads).
+        while True:
+            chunks = await _chunk_runs_of(fan.id)
+            task_ids = emulator.stats()["task_ids"]
+            waits = (
+                await prefect.read_task_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[chunks[0].id]))
+                )
+                if chunks
+                else []
+            )
+            waited = {
+                run.name.removeprefix("wait-")
+                for run in waits
+                if run.name.startswith("wait-") and run.state_type == StateType.RUNNING
+            }
+            if len(task_ids) == 3 and waited == set(task_ids):
+                break
+            assert time.monotonic() < deadline, (chunks, task_ids, waited)
+            await asyncio.sleep(0.5)
+        assert emulator.stats()["tasks_by_status"].get("SUCCEEDED", 0) == 0
+
+        # The user cancels the fan-out only; Prefect cancels its chunk run (a subflow run of a
+        # deployment), whose worker stops it and runs its on_cancellation hook.
+        await prefect.set_flow_run_state(fan.id, Cancelling(), force=True)
+        assert (await _wait_for_run(fan.id)).state.type.value == "CANCELLED"  # type: ignore[union-attr]
+        chunk = await _wait_for_run(chunks[0].id)
+        assert chunk.state.type.value == "CANCELLED"  # type: ignore[union-attr]
+        while set(emulator.stats()["deleted_task_ids"]) != set(task_ids):
+            assert time.monotonic() < deadline, emulator.stats()["deleted_task_ids"]
+            await asyncio.sleep(0.2)
+        # The hook ran through the process worker and said so in the chunk run's logs.
+        messages: list[str] = []
+        while not any("Runway task(s) still waited on" in m for m in messages):
+            assert time.monotonic() < deadline, messages[-20:]
+            await asyncio.sleep(0.2)
+            chunk_logs = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[chunk.id]))
+            messages = [log.message for log in await prefect.read_logs(chunk_logs)]
+    assert not any(emulator.api_key in m or "_jwt" in m for m in messages)
+    states = {emulator.task(task_id)["cancelled_while"] for task_id in task_ids}
+    assert states <= {"PENDING", "THROTTLED", "RUNNING"}, states
+    assert emulator.stats()["creates_total"] == 3
