@@ -301,7 +301,7 @@ async def _generate(
             if needs_preparation(spec):
                 uris = await prepare_generation_inputs(spec, client, content_ids, s3, ledger)
             else:
-                # Only URIs: no task run to record for nothing to do (BENCHMARKS.md, figure 1).
+                # Only URIs, nothing to read: no task run for the server to record and show.
                 uris = {ref.path: ref.value for ref in spec.media()}
             request = parse_generation_request(spec.with_media(uris))
             submitted = await submit_generation(
