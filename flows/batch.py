@@ -258,30 +258,49 @@ async def plan_rows(
 
 
 class BatchProgress:
-    """A progress artifact: the share of the batch's generations that have finished."""
+    """A progress artifact: the share of the batch's generations that have finished.
+
+    The artifact moves once per whole percent at most, and the last update always shows every
+    generation. Updates go one at a time (so they arrive in order), and the generations that
+    finish while one is on its way are shown together by the next: a large batch, or a re-run
+    that finds everything stored, does not queue one round trip to the server per generation.
+    """
 
     def __init__(self, total: int, key: str = "runway-batch-progress") -> None:
         self.key = key
         self.total = max(total, 1)
         self.done = 0
+        self.shown = 0
         self.artifact_id: Any = None
         self.lock = asyncio.Lock()
 
     async def start(self) -> None:
         self.artifact_id = await acreate_progress_artifact(
-            0.0, key=self.key, description=self._description()
+            0.0, key=self.key, description=self._description(0)
         )
 
-    def _description(self) -> str:
-        return f"{self.done} of {self.total} Runway generations finished"
+    def _description(self, done: int) -> str:
+        return f"{done} of {self.total} Runway generations finished"
+
+    def _whole_percent(self, done: int) -> int:
+        return 100 * done // self.total
 
     async def one_finished(self) -> None:
+        self.done += 1
+        if self.done < self.total and (
+            self._whole_percent(self.done) == self._whole_percent(self.shown)
+        ):
+            return
         async with self.lock:
-            self.done += 1
-            percent = round(100 * self.done / self.total, 1)
+            done = self.done
+            if done == self.shown:  # the update this call waited behind showed it already
+                return
             await aupdate_progress_artifact(
-                self.artifact_id, percent, description=self._description()
+                self.artifact_id,
+                float(self._whole_percent(done)),
+                description=self._description(done),
             )
+            self.shown = done
 
 
 @flow(name="runway-batch", on_cancellation=[cancel_runway_tasks])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect.events import Event
@@ -14,7 +17,8 @@ from pydantic import SecretStr
 
 from blocks import RunwayCredentials
 from emulator import Fault, FaultPlan, RunwayEmulator
-from flows.batch import batch
+from flows import batch as batch_module
+from flows.batch import BatchProgress, batch
 from flows.cost import OverBudget
 from flows.manifest import parse_manifest
 from tests.flows.conftest import SavedBlocks, read_artifacts
@@ -37,6 +41,31 @@ def test_csv_rows_are_typed_and_act_two_columns_nested(tmp_path: Path) -> None:
         "uri": "https://example.com/f.png",
     }
     assert rows[2].spec is None and "ratio" in (rows[2].error or "")
+
+
+@pytest.mark.parametrize("total", [1, 7, 1000])
+async def test_progress_moves_per_whole_percent_in_order_and_ends_at_every_generation(
+    total: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[tuple[float, str]] = []
+
+    async def update(artifact_id: Any, progress: float, description: str) -> None:
+        await asyncio.sleep(random.uniform(0, 0.002))  # a round trip: others finish meanwhile
+        shown.append((progress, description))
+
+    monkeypatch.setattr(batch_module, "aupdate_progress_artifact", update)
+    progress = BatchProgress(total)
+
+    async def finish_later() -> None:
+        await asyncio.sleep(random.uniform(0, 0.05))
+        await progress.one_finished()
+
+    await asyncio.gather(*(finish_later() for _ in range(total)))
+    values = [value for value, _ in shown]
+    assert values[-1] == 100.0 and shown[-1][1] == f"{total} of {total} Runway generations finished"
+    assert values == sorted(set(values))  # in order, never the same twice
+    assert len(shown) <= min(total, 100)
+    assert all(value == int(value) for value in values)  # whole percents
 
 
 async def test_batch_with_bad_duplicate_and_good_rows(
