@@ -268,7 +268,7 @@ def main() -> None:
     parser.add_argument("--only-report", action="store_true",
                         help="re-render BENCHMARKS.md from results/<name>.json")  # fmt: skip
     args = parser.parse_args()
-    from bench.report import render
+    from bench.report import LATER_CUTS, render
 
     name = args.name or ("quick" if args.quick else "latest")
     results_path = RESULTS / f"{name}.json"
@@ -325,7 +325,13 @@ def main() -> None:
         RESULTS / "quick.md" if args.quick else ROOT / "BENCHMARKS.md"
     )  # fmt: skip
     plots = RESULTS / "quick-plots" if args.quick else ROOT / "bench" / "plots"
-    render(results, output, plots=plots, before=before)
+    later_cuts = [
+        (description, json.loads(RESULTS.joinpath(f"{old}.json").read_text()),
+         json.loads(RESULTS.joinpath(f"{new}.json").read_text()))
+        for old, new, description in LATER_CUTS
+        if RESULTS.joinpath(f"{old}.json").exists() and RESULTS.joinpath(f"{new}.json").exists()
+    ] if not args.quick else []  # fmt: skip
+    render(results, output, plots=plots, before=before, later_cuts=later_cuts)
     log(f"wrote {output} and {plots}")
 
 

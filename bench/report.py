@@ -285,7 +285,12 @@ def _details(summary: str, text: str) -> list[str]:
 
 
 def render(
-    results: dict[str, Any], output: Path, *, plots: Path, before: dict[str, Any] | None
+    results: dict[str, Any],
+    output: Path,
+    *,
+    plots: Path,
+    before: dict[str, Any] | None,
+    later_cuts: list[tuple[str, dict[str, Any], dict[str, Any]]] | None = None,
 ) -> None:
     """Write ``output`` (markdown) and its PNG plots into ``plots``."""
     plots.mkdir(parents=True, exist_ok=True)
@@ -614,4 +619,62 @@ def render(
             "boto3.",
             "",
         ]
+    lines += _later_cuts_section(later_cuts or [])
     output.write_text("\n".join(lines).rstrip() + "\n")
+
+
+# Smaller changes made after the full run's fix, each measured back to back: the first run of
+# the pair on the commit before the change, the second on the change (results/<name>.json).
+LATER_CUTS = [
+    (
+        "prep-before",
+        "prep-after",
+        "no `runway-prepare-inputs` task run when every input is a URI (`tasks/generate.py`)",
+    ),
+    (
+        "progress-before",
+        "progress-after",
+        "the batch's progress artifact moves per whole percent and folds together the "
+        "generations that finish during an update, instead of one serialized PATCH per "
+        "generation (`flows/batch.py`, `BatchProgress`)",
+    ),
+]
+
+
+def _later_cuts_section(
+    cuts: list[tuple[str, dict[str, Any], dict[str, Any]]],
+) -> list[str]:
+    if not cuts:
+        return []
+    lines = [
+        "## 6. Later cuts, measured back to back",
+        "",
+        "Each change below was measured by two runs of `python3 dev.py bench --figures scale "
+        "--sizes 200 --name <name> --output /tmp/<name>.md`, one right after the other on "
+        "the same machine: before the change, then with it (`bench/results/<name>.json`). "
+        "Medians of 3 runs of ours; the baseline of each run beside it shows how the "
+        "machine's load moved between the two.",
+        "",
+        "| change | ours wall before -> after | ours re-run before -> after | flow CPU s/gen "
+        "before -> after | server CPU s/gen before -> after | baseline wall before, after |",
+        "|---|---|---|---|---|---|",
+    ]
+    for description, old, new in cuts:
+        n_text = min(set(old["scale"]) & set(new["scale"]), key=int)
+        n = int(n_text)
+        was, now = (
+            scale_row(old["scale"][n_text]["ours"], n),
+            scale_row(new["scale"][n_text]["ours"], n),
+        )
+        rerun_was = median([r["wall"] for r in old["rerun"]["ours"]])
+        rerun_now = median([r["wall"] for r in new["rerun"]["ours"]])
+        base_was = scale_row(old["scale"][n_text]["baseline"], n)["wall"]
+        base_now = scale_row(new["scale"][n_text]["baseline"], n)["wall"]
+        lines.append(
+            f"| {description} (N = {n}) | {was['wall']:.2f} -> {now['wall']:.2f} s | "
+            f"{rerun_was:.2f} -> {rerun_now:.2f} s | {was['cpu']:.3f} -> {now['cpu']:.3f} | "
+            f"{was['server_cpu']:.3f} -> {now['server_cpu']:.3f} | {base_was:.2f} s, "
+            f"{base_now:.2f} s |"
+        )
+    lines.append("")
+    return lines
