@@ -179,9 +179,9 @@ def _scale_section(results: dict[str, Any], before: dict[str, Any] | None) -> li
             "",
             f"Before the fix (commit {before['machine']['commit']}, same machine, "
             f"{before['started']}). That run was on this branch's earlier base; main has "
-            "since added per-generation work to the batch (a progress artifact update, an event, "
-            "a create-only intent claim), which the after column carries too, so the ratio "
-            "understates the fix.",
+            "since added per-generation work to the batch (an event, a create-only intent "
+            "claim) and made cuts of its own (section 6), all in the after column: the ratio "
+            "is of the two runs, not of the fix alone.",
             "",
             "| N | ours wall before | ours wall after | before / after | overhead s/gen "
             "before -> after | flow CPU s/gen before -> after | server CPU s/gen before -> "
