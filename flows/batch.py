@@ -285,15 +285,20 @@ class BatchProgress:
     def _whole_percent(self, done: int) -> int:
         return 100 * done // self.total
 
+    def _worth_showing(self, done: int) -> bool:
+        """A new whole percent, or the end; never what the artifact shows already."""
+        if done == self.shown:
+            return False
+        return done == self.total or self._whole_percent(done) != self._whole_percent(self.shown)
+
     async def one_finished(self) -> None:
         self.done += 1
-        if self.done < self.total and (
-            self._whole_percent(self.done) == self._whole_percent(self.shown)
-        ):
+        if not self._worth_showing(self.done):
             return
         async with self.lock:
+            # Asked again: the update this call waited behind may have shown this percent.
             done = self.done
-            if done == self.shown:  # the update this call waited behind showed it already
+            if not self._worth_showing(done):
                 return
             await aupdate_progress_artifact(
                 self.artifact_id,
