@@ -301,8 +301,9 @@ async def _generate(
             if needs_preparation(spec):
                 uris = await prepare_generation_inputs(spec, client, content_ids, s3, ledger)
             else:
-                # Only URIs, nothing to read: no task run for the server to record and show.
-                uris = {ref.path: ref.value for ref in spec.media()}
+                # Only URIs, nothing to read or retry: no task run for the server to record.
+                prepared = await prepare_inputs(spec, client, content_ids=content_ids)
+                uris = prepared.uris
             request = parse_generation_request(spec.with_media(uris))
             submitted = await submit_generation(
                 request, key=akey, client=client, ledger=ledger, allow_resubmit=allow_resubmit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import pickle
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -208,7 +209,7 @@ async def test_inputs_are_prepared_in_a_task_run_only_when_a_file_must_be_read(
     emulator: RunwayEmulator,
     client: RunwayClient,
     s3_bucket: S3Bucket,
-    tmp_path: Any,
+    tmp_path: Path,
 ) -> None:
     # A data URI goes to Runway as it is: no preparation task run (one fewer per generation).
     state = await generate_one(SPEC, s3_bucket, client, return_state=True)
