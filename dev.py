@@ -100,7 +100,9 @@ def demo() -> None:
             "PREFECT_HOME": home,
             "PREFECT_PROFILES_PATH": str(Path(home) / "profiles.toml"),
         }
-        _run(VENV_PYTHON, "-m", "flows.demo", *sys.argv[2:], env=isolated, own_prefect=True)
+        _run(
+            VENV_PYTHON, "-m", "prefect_runway.demo", *sys.argv[2:], env=isolated, own_prefect=True
+        )
 
 
 def test() -> None:

@@ -2,8 +2,8 @@
 
 * The emulator runs in this (the parent) process, in its thread; it records when each task
   reached SUCCEEDED and when the first GET of its output arrived.
-* moto's S3 server runs in a child process (``local.s3.MotoServer``, shared with the tests
-  and the demo).
+* moto's S3 server runs in a child process (``prefect_runway.testing.s3.MotoServer``,
+  shared with the tests and the demo).
 * ``prefect server start`` runs as a child process with its own PREFECT_HOME, so its CPU time
   can be read from /proc apart from the flow's.
 * Every measured run is a fresh child process (``bench.ours`` or ``bench.baseline``), so its
@@ -146,8 +146,8 @@ class Harness:
         os.environ["PREFECT_HOME"] = str(home)
         os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
         os.environ["PREFECT_API_URL"] = self.api_url
-        from emulator import EmulatorConfig, RunwayEmulator
-        from local.s3 import MotoServer
+        from prefect_runway.testing.emulator import EmulatorConfig, RunwayEmulator
+        from prefect_runway.testing.s3 import MotoServer
 
         self.moto = self._stack.enter_context(MotoServer())
         self.emulator = self._stack.enter_context(
@@ -172,7 +172,7 @@ class Harness:
     def _save_credentials(self) -> None:
         from pydantic import SecretStr
 
-        from blocks import RunwayCredentials
+        from prefect_runway.blocks import RunwayCredentials
 
         RunwayCredentials(
             api_key=SecretStr(self.emulator.api_key), base_url=self.emulator.base_url

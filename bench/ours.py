@@ -48,7 +48,7 @@ def main() -> None:
     timed = bool(args.profile or args.phases)
 
     counts = _count_requests() if args.profile else None
-    from flows.batch import batch
+    from prefect_runway.flows.batch import batch
 
     if timed:
         from bench import phases

@@ -19,17 +19,17 @@ EVENTS: list[tuple[str, float, float]] = []  # (phase, start, seconds)
 
 # (module, attribute, phase name)
 STEPS = [
-    ("tasks.generate", "identify_inputs", "identify inputs"),
-    ("tasks.generate", "read_sidecar", "read sidecar"),
-    ("tasks.ledger", "SubmissionLedger.read", "ledger read"),
-    ("tasks.ledger", "SubmissionLedger.record_intent", "ledger intent"),
-    ("runway.client", "RunwayClient.create", "POST create"),
-    ("tasks.ledger", "SubmissionLedger.record_submitted", "ledger task id"),
-    ("tasks.submit", "submit_once", "submit (ledger + POST)"),
-    ("tasks.wait", "wait_for_task", "wait (polls)"),
-    ("tasks.generate", "store_output", "store output"),
-    ("tasks.generate", "write_sidecar", "write sidecar"),
-    ("tasks.generate", "_generate", "generate (all)"),
+    ("prefect_runway.tasks.generate", "identify_inputs", "identify inputs"),
+    ("prefect_runway.tasks.generate", "read_sidecar", "read sidecar"),
+    ("prefect_runway.tasks.ledger", "SubmissionLedger.read", "ledger read"),
+    ("prefect_runway.tasks.ledger", "SubmissionLedger.record_intent", "ledger intent"),
+    ("prefect_runway.api.client", "RunwayClient.create", "POST create"),
+    ("prefect_runway.tasks.ledger", "SubmissionLedger.record_submitted", "ledger task id"),
+    ("prefect_runway.tasks.submit", "submit_once", "submit (ledger + POST)"),
+    ("prefect_runway.tasks.wait", "wait_for_task", "wait (polls)"),
+    ("prefect_runway.tasks.generate", "store_output", "store output"),
+    ("prefect_runway.tasks.generate", "write_sidecar", "write sidecar"),
+    ("prefect_runway.tasks.generate", "_generate", "generate (all)"),
 ]
 
 
@@ -53,7 +53,7 @@ def install() -> None:
         for part in path:
             owner = getattr(owner, part)
         setattr(owner, name, _timed(phase, getattr(owner, name)))
-    batch_module: Any = importlib.import_module("flows.batch")
+    batch_module: Any = importlib.import_module("prefect_runway.flows.batch")
     if hasattr(batch_module, "concurrency"):
         original = batch_module.concurrency
 

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from emulator import EmulatorConfig, RunwayEmulator
-from runway import RetryPolicy, RunwayClient
+from prefect_runway.api import RetryPolicy, RunwayClient
+from prefect_runway.testing.emulator import EmulatorConfig, RunwayEmulator
 
 FAST_CONFIG = EmulatorConfig(queue_seconds=0.05, run_seconds=0.2)
 

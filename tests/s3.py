@@ -1,4 +1,5 @@
-"""S3 for tests: one moto server for the session (``local.s3``), and a fresh bucket per test."""
+"""S3 for tests: one moto server for the session (``prefect_runway.testing.s3``), a fresh bucket
+per test."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from prefect_aws import S3Bucket
 
-from local.s3 import MotoServer
+from prefect_runway.testing.s3 import MotoServer
 
 __all__ = ["MotoServer", "s3_bucket", "s3_server"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emulator import RunwayEmulator
+from prefect_runway.testing.emulator import RunwayEmulator
 from tests.s3 import MotoServer
 
 

@@ -11,9 +11,9 @@ import pytest
 from prefect.testing.standard_test_suites import BlockStandardTestSuite
 from pydantic import SecretStr, ValidationError
 
-from blocks import RunwayCredentials
-from emulator import RunwayEmulator
-from runway import COMETAPI, RUNWAY, Gen4TurboImageToVideo
+from prefect_runway.api import COMETAPI, RUNWAY, Gen4TurboImageToVideo
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.testing.emulator import RunwayEmulator
 from tests.media_samples import png_data_uri
 
 KEY = "key_" + "feedfacecafe" * 10 + "feedfacecafebeef"
@@ -75,7 +75,7 @@ async def test_save_load_and_use(prefect_harness: str, emulator: RunwayEmulator)
 def test_registers_with_the_cli(prefect_harness: str) -> None:
     env = {**os.environ, "PREFECT_API_URL": prefect_harness}
     result = subprocess.run(
-        [sys.executable, "-m", "prefect", "block", "register", "-m", "blocks"],
+        [sys.executable, "-m", "prefect", "block", "register", "-m", "prefect_runway"],
         capture_output=True,
         text=True,
         env=env,
@@ -86,10 +86,24 @@ def test_registers_with_the_cli(prefect_harness: str) -> None:
     assert "Runway Credentials" in result.stdout
 
 
-def test_collection_entry_point_names_the_blocks_module() -> None:
+def test_collection_entry_point_names_the_package() -> None:
     # A Prefect server imports every prefect.collections entry point at start and registers
     # the blocks it finds, so installing the package is enough on a local server.
     from importlib.metadata import entry_points
 
     found = {ep.name: ep.value for ep in entry_points(group="prefect.collections")}
-    assert found.get("prefect_runway") == "blocks"
+    assert found.get("prefect_runway") == "prefect_runway"
+
+
+def test_prefect_finds_the_block_by_its_slug_in_a_fresh_process() -> None:
+    # What a worker does when it loads a saved block: only Prefect imported, then a lookup by
+    # slug, which loads the collections.
+    script = (
+        "from prefect.blocks.core import Block; "
+        "print(Block.get_block_class_from_key('runway-credentials').__module__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "prefect_runway.blocks.credentials"

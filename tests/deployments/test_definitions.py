@@ -5,38 +5,59 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-from blocks import RunwayCredentials
-from deployments.announce import assets_ready_event
-from deployments.limits import sync_concurrency_limits
-from deployments.serve import deployments
-from emulator import RunwayEmulator
-
-ROOT = Path(__file__).resolve().parents[2]
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.deployments.announce import assets_ready_event
+from prefect_runway.deployments.limits import sync_concurrency_limits
+from prefect_runway.deployments.serve import deployments
+from prefect_runway.deployments.write_yaml import PREFECT_YAML, main
+from prefect_runway.testing.emulator import RunwayEmulator
 
 
 def _yaml() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((ROOT / "deployments" / "prefect.yaml").read_text())
+    loaded: dict[str, Any] = yaml.safe_load(PREFECT_YAML.read_text())
     return loaded
 
 
 def test_serve_offers_the_deployments_of_prefect_yaml() -> None:
-    from_yaml = sorted(
-        (entry["entrypoint"].rsplit(":", 1)[1], entry["name"]) for entry in _yaml()["deployments"]
-    )
-    served = sorted((d.flow_name.removeprefix("runway-").replace("-", "_"), d.name)  # type: ignore[attr-defined]
-                    for d in deployments())  # fmt: skip
-    assert served == from_yaml
+    entries = _yaml()["deployments"]
+    served = deployments()
+    assert [(d.name, d.entrypoint) for d in served] == [
+        (e["name"], e["entrypoint"]) for e in entries
+    ]
+    for deployment, entry in zip(served, entries, strict=True):
+        assert deployment.parameters == (entry.get("parameters") or {})
+        assert deployment.description == entry["description"]
+        assert [s.active for s in deployment.schedules or []] == [
+            s["active"] for s in entry.get("schedules") or []
+        ]
+        assert len(deployment.triggers) == len(entry.get("triggers") or [])
+    assert {d.parameters.get("destination_block") for d in deployments("mine")} == {None, "mine"}
 
 
-def test_every_entrypoint_exists_and_runs_on_the_process_pool() -> None:
-    for entry in _yaml()["deployments"]:
-        path, _, function = entry["entrypoint"].partition(":")
-        assert f"async def {function}(" in (ROOT / path).read_text(), entry["entrypoint"]
+def test_every_entrypoint_is_a_module_path_to_a_flow_and_nothing_is_pulled() -> None:
+    from prefect.flows import Flow, load_flow_from_entrypoint
+
+    loaded = _yaml()
+    # Left out or null, `prefect deploy` adds a step into the deploy-time folder.
+    assert loaded["pull"] == []
+    for entry in loaded["deployments"]:
+        assert ":" not in entry["entrypoint"] and "/" not in entry["entrypoint"]
+        assert entry["entrypoint"].startswith("prefect_runway.flows.")
+        assert isinstance(load_flow_from_entrypoint(entry["entrypoint"]), Flow)
         assert entry["work_pool"]["name"] == "runway-process"
         env = entry["work_pool"]["job_variables"]["env"]
-        assert "runway" in env["PREFECT_LOGGING_EXTRA_LOGGERS"]
+        assert "prefect_runway" in env["PREFECT_LOGGING_EXTRA_LOGGERS"]
+
+
+def test_the_yaml_is_written_where_the_user_deploys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main([str(tmp_path)])
+    assert (tmp_path / "prefect.yaml").read_bytes() == PREFECT_YAML.read_bytes()
+    assert "prefect deploy --all --prefect-file" in capsys.readouterr().out
 
 
 def test_the_trigger_maps_the_event_payload_to_the_batch() -> None:

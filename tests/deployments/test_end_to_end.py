@@ -1,8 +1,9 @@
 """End to end on a real Prefect server: deploy from prefect.yaml, two workers, three ways to start.
 
 One `prefect server start` (SQLite, its own PREFECT_HOME) on a loopback port, the process pool,
-`prefect deploy --all --prefect-file deployments/prefect.yaml`, and two workers taking one run
-at a time. Then: (a) a UI deployment started through the API with parameters; (b) the upstream
+the packaged prefect.yaml written into a folder outside the checkout and deployed from there, and
+two workers started there as the README says (no checkout, no extra variable: the flows run from
+the installed package by their module paths), taking one run at a time. Then: (a) a UI deployment started through the API with parameters; (b) the upstream
 `media.assets.ready` event POSTed to the events API, and the triggered batch; (c) a fan-out
 whose chunk runs land on both workers; (d) a detached batch stored later by the sweep. And a
 fan-out cancelled by the user: its chunk run is cancelled and its Runway tasks deleted. Outputs
@@ -42,14 +43,17 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Cancelling
 from pydantic import SecretStr
 
-from blocks import RunwayCredentials
-from deployments.announce import post_assets_ready
-from emulator import RunwayEmulator
-from local.s3 import MotoServer
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.deployments.announce import post_assets_ready
+from prefect_runway.testing.emulator import RunwayEmulator
+from prefect_runway.testing.s3 import MotoServer
 from tests.media_samples import png_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFECT = [sys.executable, "-m", "prefect"]
+# The README's worker command, which the workers here start with (plus a name and a limit of one
+# run each, so the fan-out's chunks spread over both).
+README_WORKER = "prefect worker start --pool runway-process"
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
@@ -66,11 +70,12 @@ class Server:
     env: dict[str, str]
     logs: Path
     processes: list[subprocess.Popen[bytes]]
+    cwd: Path
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("wb")
         process = subprocess.Popen(
-            [*PREFECT, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [*PREFECT, *args], cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stopped whole, by its id
         )  # fmt: skip
         self.processes.append(process)
@@ -78,7 +83,7 @@ class Server:
 
     def run(self, *args: str) -> str:
         done = subprocess.run(
-            [*PREFECT, *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
+            [*PREFECT, *args], cwd=self.cwd, env=self.env, capture_output=True, text=True,
             timeout=300, check=False,
         )  # fmt: skip
         assert done.returncode == 0, f"prefect {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
@@ -115,12 +120,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "PREFECT_SERVER_UI_ENABLED": "false",
         "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
-        "PREFECT_RUNWAY_CODE": str(ROOT),
         "PREFECT_LOGGING_LEVEL": "INFO",
         # How often the server cancels the subflow runs of a cancelled run (default 20 s).
         "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_LOOP_SECONDS": "1",
     }
-    server = Server(api_url, env, home, [])
+    # Deploy and run from a folder that is not the checkout, as a user with a plain install would.
+    project = tmp_path_factory.mktemp("deploy-from-here")
+    server = Server(api_url, env, home, [], project)
     try:
         server.start("server", "server", "start", "--host", "127.0.0.1", "--port", str(port))
         deadline = time.monotonic() + 120
@@ -189,12 +195,17 @@ async def workers(
         await RunwayCredentials(
             api_key=SecretStr(emulator_session.api_key), base_url=emulator_session.base_url
         ).asave("runway", overwrite=True)
+    assert README_WORKER in (ROOT / "README.md").read_text()
+    written = subprocess.run(
+        [sys.executable, "-m", "prefect_runway.deployments.write_yaml", "prefect.yaml"],
+        cwd=server.cwd, env=server.env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "prefect deploy --all --prefect-file prefect.yaml" in written.stdout
     server.run("work-pool", "create", "runway-process", "--type", "process", "--overwrite")
-    server.run("--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
-    server.start("worker-1", "worker", "start", "--pool", "runway-process", "--limit", "1",
-                 "--name", "worker-1")  # fmt: skip
-    server.start("worker-2", "worker", "start", "--pool", "runway-process", "--limit", "1",
-                 "--name", "worker-2")  # fmt: skip
+    server.run("--no-prompt", "deploy", "--all", "--prefect-file", "prefect.yaml")
+    worker = README_WORKER.split()[1:]
+    server.start("worker-1", *worker, "--limit", "1", "--name", "worker-1")
+    server.start("worker-2", *worker, "--limit", "1", "--name", "worker-2")
     return server
 
 

@@ -18,8 +18,8 @@ from prefect.events.worker import EventsWorker
 from prefect_aws import S3Bucket
 from pydantic import SecretStr
 
-from blocks import RunwayCredentials
-from emulator import RunwayEmulator
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.testing.emulator import RunwayEmulator
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from prefect.events import Event
 from prefect_aws import S3Bucket
 from pydantic import SecretStr
 
-from blocks import RunwayCredentials
-from emulator import Fault, FaultPlan, RunwayEmulator
-from flows import batch as batch_module
-from flows.batch import BatchProgress, batch
-from flows.cost import OverBudget
-from flows.manifest import parse_manifest
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.flows import batch as batch_module
+from prefect_runway.flows.batch import BatchProgress, batch
+from prefect_runway.flows.manifest import parse_manifest
+from prefect_runway.tasks.cost import OverBudget
+from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.flows.conftest import SavedBlocks, read_artifacts
 from tests.media_samples import png_bytes
 
@@ -158,7 +158,7 @@ async def test_batch_over_the_daily_limit_is_refused_before_any_post(
 ) -> None:
     import pytest
 
-    from flows.batch import DailyLimitWouldBeCrossed
+    from prefect_runway.flows.batch import DailyLimitWouldBeCrossed
 
     emulator.configure(max_daily={"gen4_turbo": 1})
     rows = [
@@ -282,7 +282,7 @@ async def test_batch_without_a_global_limit_asks_for_no_slot(
     prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    import flows.batch as batch_module
+    import prefect_runway.flows.batch as batch_module
 
     acquisitions: list[object] = []
     monkeypatch.setattr(batch_module, "concurrency", lambda *a, **k: acquisitions.append(a))

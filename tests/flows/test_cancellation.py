@@ -13,20 +13,20 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.states import Cancelling, Completed, Failed, Running
 
-from emulator import RunwayEmulator
-from flows.batch import batch
-from flows.cancellation import cancel_runway_tasks, credentials_block_of
-from flows.character_performance import character_performance
-from flows.image_to_video import image_to_video
-from flows.storyboard import storyboard
-from runway import (
+from prefect_runway.api import (
     Gen4TurboImageToVideo,
     Gen45ImageToVideo,
     RunwayClient,
     WaitPolicy,
     wait_for_task,
 )
-from tasks.wait import runway_tasks_waited_on, wait_for_generation
+from prefect_runway.flows.batch import batch
+from prefect_runway.flows.character_performance import character_performance
+from prefect_runway.flows.image_to_video import image_to_video
+from prefect_runway.flows.storyboard import storyboard
+from prefect_runway.tasks.cancellation import cancel_runway_tasks, credentials_block_of
+from prefect_runway.tasks.wait import runway_tasks_waited_on, wait_for_generation
+from prefect_runway.testing.emulator import RunwayEmulator
 from tests.flows.conftest import SavedBlocks
 from tests.media_samples import png_data_uri
 

@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 from prefect.events import Event
 
-from emulator import RunwayEmulator
-from flows.character_performance import (
+from prefect_runway.flows.character_performance import (
     CharacterPerformanceParams,
     character_kind,
     character_performance,
 )
-from flows.cost import OverBudget
-from flows.reporting import SUCCEEDED_EVENT
-from tasks.inputs import InputError
-from tests.emulator.support import mp4_bytes
+from prefect_runway.flows.reporting import SUCCEEDED_EVENT
+from prefect_runway.tasks.cost import OverBudget
+from prefect_runway.tasks.inputs import InputError
+from prefect_runway.testing.emulator import RunwayEmulator
 from tests.flows.conftest import SavedBlocks, read_artifacts
 from tests.media_samples import png_bytes
+from tests.testing.emulator.support import mp4_bytes
 
 
 def params(blocks: SavedBlocks, character: Path, reference: Path | str, **changes: object) -> (

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from prefect.events import Event
 
-from emulator import Fault, FaultPlan, RunwayEmulator
-from flows.cost import InsufficientCredits, OverBudget
-from flows.image_to_video import ImageToVideoParams, image_to_video
-from flows.reporting import FAILED_EVENT, SUCCEEDED_EVENT
-from tasks.generate import GenerationFailed
+from prefect_runway.flows.image_to_video import ImageToVideoParams, image_to_video
+from prefect_runway.flows.reporting import FAILED_EVENT, SUCCEEDED_EVENT
+from prefect_runway.tasks.cost import InsufficientCredits, OverBudget
+from prefect_runway.tasks.generate import GenerationFailed
+from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.flows.conftest import SavedBlocks, read_artifacts
 from tests.media_samples import png_bytes
 
@@ -208,10 +208,10 @@ async def test_two_runs_of_one_request_at_once_pay_once(
 ) -> None:
     import asyncio
 
-    import tasks.submit
-    from tests.emulator.support import wait_for
+    import prefect_runway.tasks.submit
+    from tests.testing.emulator.support import wait_for
 
-    monkeypatch.setattr(tasks.submit, "DEFAULT_CLAIM_WAIT_SECONDS", 60.0)
+    monkeypatch.setattr(prefect_runway.tasks.submit, "DEFAULT_CLAIM_WAIT_SECONDS", 60.0)
     # Runway takes 3 s to answer the create: the second run starts while the first run's
     # intent has no task id yet, and must wait for it instead of paying again.
     emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=3.0)]))

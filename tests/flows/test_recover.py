@@ -7,10 +7,10 @@ import json
 from prefect_aws import S3Bucket
 from pydantic import SecretStr
 
-from blocks import RunwayCredentials
-from emulator import RunwayEmulator
-from flows.recover import recover
-from runway import Gen4TurboImageToVideo, RunwayClient, WaitPolicy, wait_for_task
+from prefect_runway.api import Gen4TurboImageToVideo, RunwayClient, WaitPolicy, wait_for_task
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.flows.recover import recover
+from prefect_runway.testing.emulator import RunwayEmulator
 from tests.media_samples import png_data_uri
 
 REQUEST = Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)

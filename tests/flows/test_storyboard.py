@@ -10,9 +10,7 @@ import httpx
 import pytest
 from prefect.utilities.schema_tools import validate
 
-from emulator import Fault, FaultPlan, RunwayEmulator
-from flows.cost import OverBudget
-from flows.storyboard import (
+from prefect_runway.flows.storyboard import (
     CloseUp,
     Scene,
     ShotRefused,
@@ -20,9 +18,11 @@ from flows.storyboard import (
     StoryboardParams,
     storyboard,
 )
-from tests.emulator.support import mp4_bytes
+from prefect_runway.tasks.cost import OverBudget
+from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.flows.conftest import SavedBlocks, read_artifacts
 from tests.media_samples import png_bytes
+from tests.testing.emulator.support import mp4_bytes
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import asyncio
 import json
 from pathlib import Path
 
-from emulator import RunwayEmulator
-from flows.batch import batch
-from flows.sweep import sweep
-from tests.emulator.support import wait_for
+from prefect_runway.flows.batch import batch
+from prefect_runway.flows.sweep import sweep
+from prefect_runway.testing.emulator import RunwayEmulator
 from tests.flows.conftest import SavedBlocks
 from tests.media_samples import png_bytes
+from tests.testing.emulator.support import wait_for
 
 
 async def test_a_detached_batch_is_stored_by_the_sweep_without_a_new_create(

@@ -50,8 +50,14 @@ from botocore.exceptions import ClientError
 from prefect_aws import S3Bucket
 from pydantic import SecretStr
 
-from blocks import RunwayCredentials
-from emulator import EmulatorConfig, Fault, FaultPlan, RandomFaults, RunwayEmulator
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.testing.emulator import (
+    EmulatorConfig,
+    Fault,
+    FaultPlan,
+    RandomFaults,
+    RunwayEmulator,
+)
 from tests.media_samples import png_data_uri
 from tests.s3 import MotoServer
 
@@ -323,7 +329,7 @@ def _list(s3: Any, bucket: str, prefix: str) -> list[str]:
 async def _run_batch(
     manifest: Path, destination: str, credentials: str, concurrency: int
 ) -> dict[str, Any]:
-    from flows.batch import batch
+    from prefect_runway.flows.batch import batch
 
     report = await batch(
         str(manifest), destination_block=destination, prefix=PREFIX,

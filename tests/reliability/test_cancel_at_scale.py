@@ -21,8 +21,8 @@ from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from prefect.client.schemas.objects import StateType
 from prefect.states import Cancelling
 
-from emulator import RunwayEmulator
-from flows.batch import batch
+from prefect_runway.flows.batch import batch
+from prefect_runway.testing.emulator import RunwayEmulator
 from tests.flows.conftest import SavedBlocks
 from tests.media_samples import png_data_uri
 
@@ -52,7 +52,7 @@ def served_batch(prefect_harness: str, tmp_path: Path) -> Iterator[subprocess.Po
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",
     }
     code = (
-        "from flows.batch import batch; "
+        "from prefect_runway.flows.batch import batch; "
         "batch.serve(name='batch-served', print_starting_message=False)"
     )
     process = subprocess.Popen(

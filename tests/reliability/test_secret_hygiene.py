@@ -38,9 +38,15 @@ from prefect.settings import PREFECT_LOCAL_STORAGE_PATH
 from prefect_aws import S3Bucket
 from pydantic import SecretStr
 
-from blocks import RunwayCredentials
-from emulator import EmulatorConfig, Fault, FaultPlan, RandomFaults, RunwayEmulator
-from flows.batch import batch
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.flows.batch import batch
+from prefect_runway.testing.emulator import (
+    EmulatorConfig,
+    Fault,
+    FaultPlan,
+    RandomFaults,
+    RunwayEmulator,
+)
 from tests.media_samples import png_data_uri
 from tests.s3 import MotoServer
 

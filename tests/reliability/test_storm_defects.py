@@ -19,12 +19,12 @@ import pytest
 from prefect.filesystems import LocalFileSystem
 from prefect_aws import S3Bucket
 
-from emulator import Fault, FaultPlan, RunwayEmulator
-from flows.batch import batch
-from runway import DailyLimitReached, Gen4TurboImageToVideo, RunwayClient
-from tasks.ledger import SubmissionLedger
-from tasks.store import read_sidecar, write_sidecar
-from tasks.submit import submit_once
+from prefect_runway.api import DailyLimitReached, Gen4TurboImageToVideo, RunwayClient
+from prefect_runway.flows.batch import batch
+from prefect_runway.tasks.ledger import SubmissionLedger
+from prefect_runway.tasks.store import read_sidecar, write_sidecar
+from prefect_runway.tasks.submit import submit_once
+from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.flows.conftest import SavedBlocks
 from tests.media_samples import png_data_uri
 from tests.reliability.storm import s3_error
@@ -149,14 +149,14 @@ async def test_a_record_that_fails_for_good_goes_on_with_the_paid_task(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import tasks._retry
+    import prefect_runway.tasks._retry
 
-    monkeypatch.setattr(tasks._retry, "_BASE_DELAY", 0.01)
+    monkeypatch.setattr(prefect_runway.tasks._retry, "_BASE_DELAY", 0.01)
     ledger = SubmissionLedger(s3_bucket, "scenes/_runway")
     s3 = s3_bucket.credentials.get_s3_client()
     # The intent is written; every write of the task id fails.
     with (
-        caplog.at_level(logging.INFO, logger="tasks.submit"),
+        caplog.at_level(logging.INFO, logger="prefect_runway.tasks.submit"),
         FailCalls(s3, "PutObject", "/_runway/ledger/", calls=100, skip=1),
     ):
         submitted = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger)

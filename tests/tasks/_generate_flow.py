@@ -17,8 +17,8 @@ from prefect import flow
 from prefect_aws import AwsCredentials, S3Bucket
 from prefect_aws.client_parameters import AwsClientParameters
 
-from runway import AmbiguousSubmission, RetryPolicy, RunwayClient, WaitPolicy
-from tasks.generate import generate
+from prefect_runway.api import AmbiguousSubmission, RetryPolicy, RunwayClient, WaitPolicy
+from prefect_runway.tasks.generate import generate
 
 
 def _bucket() -> S3Bucket:

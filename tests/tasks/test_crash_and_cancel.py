@@ -26,7 +26,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.states import Cancelling
 from prefect_aws import S3Bucket
 
-from emulator import RunwayEmulator
+from prefect_runway.testing.emulator import RunwayEmulator
 from tests.media_samples import png_data_uri
 from tests.s3 import MotoServer
 

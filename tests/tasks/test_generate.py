@@ -14,9 +14,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect_aws import S3Bucket
 
-from emulator import Fault, FaultPlan, RunwayEmulator
-from runway import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
-from tasks.generate import GenerationResult, generate
+from prefect_runway.api import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
+from prefect_runway.tasks.generate import GenerationResult, generate
+from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.media_samples import png_bytes, png_data_uri
 
 FAST = WaitPolicy(poll_interval=0.05, jitter=0.1)

@@ -13,11 +13,16 @@ import numpy as np
 import pytest
 from prefect.filesystems import LocalFileSystem
 
-from emulator import RunwayEmulator
-from runway import COMETAPI, RunwayClient
-from tasks.inputs import InputError, identify_inputs, needs_preparation, prepare_inputs
-from tasks.ledger import SubmissionLedger, UploadRecord
-from tasks.spec import GenerationSpec
+from prefect_runway.api import COMETAPI, RunwayClient
+from prefect_runway.tasks.inputs import (
+    InputError,
+    identify_inputs,
+    needs_preparation,
+    prepare_inputs,
+)
+from prefect_runway.tasks.ledger import SubmissionLedger, UploadRecord
+from prefect_runway.tasks.spec import GenerationSpec
+from prefect_runway.testing.emulator import RunwayEmulator
 from tests.conftest import FAST_RETRY
 from tests.media_samples import png_bytes
 

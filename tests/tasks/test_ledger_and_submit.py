@@ -9,10 +9,10 @@ import pytest
 from prefect.filesystems import LocalFileSystem
 from prefect_aws import S3Bucket
 
-from emulator import Fault, FaultPlan, RunwayEmulator
-from runway import AmbiguousSubmission, Gen4TurboImageToVideo, RunwayClient
-from tasks.ledger import SubmissionLedger
-from tasks.submit import submit_once
+from prefect_runway.api import AmbiguousSubmission, Gen4TurboImageToVideo, RunwayClient
+from prefect_runway.tasks.ledger import SubmissionLedger
+from prefect_runway.tasks.submit import submit_once
+from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.media_samples import png_data_uri
 
 REQUEST = Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)

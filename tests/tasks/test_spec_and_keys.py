@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from tasks.inputs import identify_inputs
-from tasks.keys import attempt_key, generation_key
-from tasks.spec import GenerationSpec, RefKind, classify_ref
+from prefect_runway.tasks.inputs import identify_inputs
+from prefect_runway.tasks.keys import attempt_key, generation_key
+from prefect_runway.tasks.spec import GenerationSpec, RefKind, classify_ref
 from tests.media_samples import png_bytes
 
 

@@ -19,15 +19,14 @@ import pytest
 from botocore.exceptions import ClientError
 from prefect_aws import S3Bucket
 
-from emulator import EmulatorConfig, Fault, FaultPlan, RunwayEmulator
-from runway import (
+from prefect_runway.api import (
     Gen4TurboImageToVideo,
     OutputDownloadFailed,
     OutputLinkRejected,
     RunwayClient,
     TaskStatus,
 )
-from tasks.store import (
+from prefect_runway.tasks.store import (
     PART_SIZE,
     StoredObject,
     output_extension,
@@ -37,6 +36,7 @@ from tasks.store import (
     stream_to_s3,
     write_sidecar,
 )
+from prefect_runway.testing.emulator import EmulatorConfig, Fault, FaultPlan, RunwayEmulator
 from tests.conftest import FAST_RETRY
 from tests.media_samples import png_data_uri
 from tests.s3 import MotoServer
@@ -446,7 +446,7 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixt
     """Every record at DEBUG, including from loggers that do not propagate to the root."""
     caplog.set_level(logging.DEBUG)
     attached = []
-    for name in ("runway", "tasks", "prefect"):
+    for name in ("prefect_runway", "prefect"):
         named = logging.getLogger(name)
         caplog.set_level(logging.DEBUG, logger=name)
         if not named.propagate:
@@ -546,11 +546,11 @@ async def test_sidecar_that_is_not_an_object_raises(s3_bucket: S3Bucket) -> None
 # -- 200 MB in constant memory ------------------------------------------------------------
 
 BIG = 200 * MiB
-# Measured on the 2-core dev machine: the child holds ~125 MiB once prefect-aws, runway and
-# tasks.store are imported, and peaks ~47 MiB above that while streaming, the same for 50 MiB
-# as for 200 MiB (parts in memory: IN_MEMORY_PARTS + the one being read + s3transfer's first
-# threshold read). Buffering the output would add 200 MiB or more. The bounds leave ~70%
-# margin for allocator and library differences.
+# Measured on the 2-core dev machine: the child holds ~125 MiB once prefect-aws and
+# prefect_runway.tasks.store are imported, and peaks ~47 MiB above that while streaming, the
+# same for 50 MiB as for 200 MiB (parts in memory: IN_MEMORY_PARTS + the one being read +
+# s3transfer's first threshold read). Buffering the output would add 200 MiB or more. The
+# bounds leave ~70% margin for allocator and library differences.
 MAX_GROWTH_MIB = 80
 MAX_PEAK_MIB = 240
 
@@ -562,8 +562,8 @@ import asyncio, json, sys, time
 from prefect_aws import AwsCredentials, S3Bucket
 from prefect_aws.client_parameters import AwsClientParameters
 
-from runway import RunwayClient
-from tasks.store import store_output
+from prefect_runway.api import RunwayClient
+from prefect_runway.tasks.store import store_output
 
 
 def memory_kib(field):

@@ -1,0 +1,476 @@
+"""An async client for Runway's API, with the failure matrix applied to every call.
+
+Example:
+    >>> import asyncio
+    >>> from runway import RunwayClient, Gen4TurboImageToVideo
+    >>> async def main() -> None:
+    ...     async with RunwayClient(api_key="key_...") as client:
+    ...         created = await client.create(
+    ...             Gen4TurboImageToVideo(prompt_image="https://example.com/a.png", ratio="960:960")
+    ...         )
+    ...         task = await client.get_task(created.id)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+from pydantic import SecretStr, ValidationError
+
+from prefect_runway.api.download import OutputStream
+from prefect_runway.api.errors import (
+    AmbiguousSubmission,
+    AuthenticationFailed,
+    BadRequest,
+    DailyLimitReached,
+    PermissionDenied,
+    ProviderCapabilityMissing,
+    RunwayAPIError,
+    RunwayConnectionError,
+    RunwayError,
+    RunwayServerError,
+    TaskNotFound,
+    UnexpectedResponse,
+)
+from prefect_runway.api.failure_matrix import (
+    Action,
+    Operation,
+    RetryPolicy,
+    judge_exception,
+    judge_status,
+    parse_retry_after,
+)
+from prefect_runway.api.fields import GenerationRequestBase
+from prefect_runway.api.organization import CreditUsage, Organization
+from prefect_runway.api.providers import (
+    API_VERSION,
+    RUNWAY,
+    Capability,
+    ProviderProfile,
+    TaskShape,
+    unwrap_task,
+)
+from prefect_runway.api.task import CreatedTask, Task
+from prefect_runway.api.uploads import UploadedFile, UploadForm, check_upload, form_body
+
+__all__ = ["DEFAULT_TIMEOUT", "RunwayClient"]
+
+logger = logging.getLogger(__name__)
+
+_M = TypeVar("_M", CreatedTask, Task, Organization, UploadForm, CreditUsage)
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+"""60 s per request, 5 s to connect (as the official SDK); a slow create answer still counts."""
+
+# Below the common 5 s server keep-alive, so a pooled connection is rarely reused just as the
+# server closes it (which would look like a reset).
+_KEEPALIVE_EXPIRY = 4.0
+
+
+class RunwayClient:
+    """Async client for Runway's generation API.
+
+    Creates are sent once (see ``prefect_runway.api.failure_matrix``); polls, deletes,
+    downloads and reads are retried with backoff and jitter, honouring ``Retry-After``.
+    Errors never carry the key.
+
+    Args:
+        api_key: The Runway API key (a ``SecretStr`` or a plain string).
+        provider: Where the API is served and what it offers.
+        base_url: Overrides the provider's URL, for example an emulator's.
+        api_version: The ``X-Runway-Version`` header.
+        timeout: Per-request timeouts.
+        retry: Retry budget and backoff.
+        max_connections: Connection pool size shared by polls, deletes and downloads.
+    """
+
+    def __init__(
+        self,
+        api_key: SecretStr | str,
+        *,
+        provider: ProviderProfile = RUNWAY,
+        base_url: str | None = None,
+        api_version: str = API_VERSION,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        max_connections: int = 100,
+    ) -> None:
+        secret = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
+        if not secret.get_secret_value().strip():
+            raise ValueError("api_key is empty; pass the Runway API key (it starts with 'key_')")
+        self.provider = provider
+        self.base_url = (base_url or provider.base_url).rstrip("/")
+        self.retry = retry or RetryPolicy()
+        headers = {
+            "Authorization": f"Bearer {secret.get_secret_value()}",
+            "X-Runway-Version": api_version,
+        }
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=_KEEPALIVE_EXPIRY,
+        )
+        self._api = httpx.AsyncClient(
+            base_url=self.base_url, headers=headers, timeout=timeout, limits=limits
+        )
+        # Creates go out on fresh connections: a stale pooled connection that the server has
+        # just closed fails like a reset after sending, which would make a good create look
+        # ambiguous. One handshake per paid generation is cheap.
+        self._creates = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=0),
+        )
+        # Output links are signed URLs on a CDN: they must never receive the API key.
+        self._downloads = httpx.AsyncClient(timeout=timeout, limits=limits)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pools."""
+        await asyncio.gather(self._api.aclose(), self._creates.aclose(), self._downloads.aclose())
+
+    def __repr__(self) -> str:
+        return f"RunwayClient(provider={self.provider.name!r}, base_url={self.base_url!r})"
+
+    # -- API calls ---------------------------------------------------------------------------
+
+    async def create(self, request: GenerationRequestBase) -> CreatedTask:
+        """Start a generation.
+
+        The request is sent at most once unless it provably never reached Runway.
+
+        Returns:
+            The task id and the estimated cost.
+
+        Raises:
+            AmbiguousSubmission: the request may have been accepted (and billed) but no
+                answer came back; it was not sent again.
+            DailyLimitReached: 429, the model's daily quota is used up.
+            BadRequest: Runway refused the request (its ``error`` and ``issues`` attached).
+            RunwayConnectionError: Runway could not be reached at all.
+            ProviderLimitExceeded: the provider's own limits refuse the request (nothing sent).
+        """
+        operation = f"create {request.endpoint} ({request.model})"
+        self.provider.check(request)
+        path = self.provider.path(request.endpoint)
+        try:
+            response = await self._call(
+                Operation.CREATE, operation, "POST", path, json=request.to_api()
+            )
+        except DailyLimitReached as limit:
+            raise await self._explain_daily_limit(limit, request.model) from None
+        return self._parse(CreatedTask, response, operation)
+
+    async def get_task(self, task_id: str) -> Task:
+        """A task's current state.
+
+        Raises:
+            TaskNotFound: the task does not exist, or was deleted or cancelled.
+        """
+        operation = f"get task {task_id}"
+        response = await self._call(
+            Operation.POLL, operation, "GET", self.provider.path("tasks", task_id)
+        )
+        if self.provider.task_shape is TaskShape.BARE:
+            return self._parse(Task, response, operation)
+        body = _error_body(response)
+        code = body.get("code")
+        if code in self.provider.not_found_codes:
+            raise TaskNotFound(status_code=response.status_code, operation=operation, error=code)
+        if code is not None and code != "success":
+            raise UnexpectedResponse(operation=operation, detail=f"gateway answered code {code!r}")
+        try:
+            return Task.model_validate(unwrap_task(body))
+        except ValidationError as error:
+            raise UnexpectedResponse(
+                operation=operation,
+                detail=f"{error.errors(include_url=False, include_input=False)}",
+            ) from None
+
+    async def delete_task(self, task_id: str) -> bool:
+        """Cancel a queued or running task, or delete a finished one (and its outputs).
+
+        Returns:
+            True if Runway cancelled or deleted it, False if it was already gone (404).
+        """
+        self._require(Capability.DELETE, "DELETE /tasks/{id}")
+        operation = f"delete task {task_id}"
+        try:
+            await self._call(
+                Operation.DELETE, operation, "DELETE", self.provider.path("tasks", task_id)
+            )
+        except TaskNotFound:
+            return False
+        return True
+
+    async def get_organization(self) -> Organization:
+        """The credit balance, tier limits and today's usage."""
+        self._require(Capability.ORGANIZATION, "GET /organization")
+        operation = "get organization"
+        response = await self._call(
+            Operation.READ, operation, "GET", self.provider.path("organization")
+        )
+        return self._parse(Organization, response, operation)
+
+    async def upload_file(self, path: str | Path, *, filename: str | None = None) -> UploadedFile:
+        """Upload a local file (512 B to 200 MB), streamed from disk, for a ``runway://`` URI.
+
+        Both steps are retried together on failure: a failed storage POST gets a new upload
+        form rather than a replay of the old one. Uploads cost nothing, so repeating is safe.
+
+        Raises:
+            FileNotFoundError, ValueError: the file is missing, too small or large, or not media.
+            ProviderCapabilityMissing: the provider has no uploads API.
+        """
+        self._require(Capability.UPLOADS, "POST /uploads")
+        local = Path(path)
+        name, media_type, size = check_upload(local, filename)
+        operation = f"upload {name}"
+        attempt = 0
+        while True:
+            attempt += 1
+            response = await self._call(
+                Operation.UPLOAD,
+                operation,
+                "POST",
+                self.provider.path("uploads"),
+                json=form_body(name),
+            )
+            form = self._parse(UploadForm, response, operation)
+            try:
+                # httpx's multipart encoder streams sync file objects in 64 KiB reads; opening a
+                # local file is not worth a thread.
+                with local.open("rb") as file:  # noqa: ASYNC230
+                    # The presigned form's URL takes no API key: use the key-less client.
+                    stored = await self._downloads.post(
+                        form.upload_url,
+                        data=form.fields,
+                        files={"file": (name, file, media_type)},
+                    )
+            except httpx.TransportError as error:
+                cause = _describe_transport_error(error)
+            else:
+                if stored.status_code < 300:
+                    return UploadedFile(
+                        uri=form.runway_uri, filename=name, size=size, uploaded_at=time.time()
+                    )
+                if stored.status_code < 500 and stored.status_code not in (408, 429):
+                    raise RunwayAPIError(
+                        status_code=stored.status_code,
+                        operation=f"{operation} (storage POST)",
+                        error=_error_text(stored),
+                    )
+                cause = f"storage answered HTTP {stored.status_code}"
+            if attempt >= self.retry.max_attempts:
+                raise RunwayConnectionError(
+                    operation=operation, cause=f"{cause} (after {attempt} attempts)"
+                )
+            delay = self.retry.delay(attempt)
+            logger.info("%s: %s; new upload form in %.2f s", operation, cause, delay)
+            await asyncio.sleep(delay)
+
+    async def get_credit_usage(
+        self, *, start_date: date | None = None, before_date: date | None = None
+    ) -> CreditUsage:
+        """Credits used per model per day (``POST /organization/usage``, up to 90 days).
+
+        Args:
+            start_date: First day (UTC); Runway's default is 30 days ago.
+            before_date: Day after the last (exclusive); at most 90 days after the start.
+        """
+        self._require(Capability.ORGANIZATION, "POST /organization/usage")
+        if start_date and before_date and not 0 < (before_date - start_date).days <= 90:
+            raise ValueError(
+                f"before_date {before_date} must be 1 to 90 days after start_date {start_date}"
+            )
+        body = {
+            key: value.isoformat()
+            for key, value in (("startDate", start_date), ("beforeDate", before_date))
+            if value is not None
+        }
+        operation = "get credit usage"
+        response = await self._call(
+            Operation.READ,
+            operation,
+            "POST",
+            self.provider.path("organization", "usage"),
+            json=body,
+        )
+        return self._parse(CreditUsage, response, operation)
+
+    def output_stream(
+        self,
+        url: str,
+        *,
+        refresh: Callable[[], Awaitable[str]] | None = None,
+    ) -> OutputStream:
+        """Stream one output URL, resuming or restarting on failure.
+
+        Args:
+            url: A signed output URL from a SUCCEEDED task.
+            refresh: Called once if the link answers 4xx (expired), to get a fresh URL for the
+                same output (usually by reading the task again).
+        """
+        return OutputStream(self._downloads, url, retry=self.retry, refresh=refresh)
+
+    # -- the failure matrix ------------------------------------------------------------------
+
+    def _require(self, capability: Capability, what: str) -> None:
+        if capability not in self.provider.capabilities:
+            raise ProviderCapabilityMissing(provider=self.provider.name, capability=what)
+
+    async def _call(
+        self,
+        kind: Operation,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        http = self._creates if kind is Operation.CREATE else self._api
+        attempt = 0
+        while True:
+            attempt += 1
+            retry_after: float | None = None
+            try:
+                response = await http.request(method, path, json=json)
+            except httpx.TransportError as error:
+                action = judge_exception(kind, error)
+                cause = _describe_transport_error(error)
+                if action is Action.AMBIGUOUS:
+                    raise AmbiguousSubmission(operation=operation, cause=cause) from None
+                if attempt >= self.retry.max_attempts:
+                    raise RunwayConnectionError(
+                        operation=operation, cause=f"{cause} (after {attempt} attempts)"
+                    ) from None
+                last = cause
+            else:
+                action_or_ok = judge_status(kind, response.status_code)
+                if action_or_ok is None:
+                    return response
+                if action_or_ok is Action.AMBIGUOUS:
+                    raise AmbiguousSubmission(
+                        operation=operation,
+                        cause=f"HTTP {response.status_code}: {_error_text(response) or ''}".strip(),
+                    )
+                if action_or_ok is not Action.RETRY:
+                    if _error_body(response).get("code") in self.provider.not_found_codes:
+                        # A proxy's "not readable yet" for a task just created.
+                        raise TaskNotFound(
+                            status_code=response.status_code,
+                            operation=operation,
+                            error=str(_error_body(response).get("code")),
+                        )
+                    raise _status_error(action_or_ok, response, operation)
+                if attempt >= self.retry.max_attempts:
+                    raise _status_error(action_or_ok, response, operation, retryable=True)
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                last = f"HTTP {response.status_code}"
+            delay = self.retry.delay(attempt, retry_after)
+            logger.info(
+                "%s: %s; retry %d of %d in %.2f s",
+                operation,
+                last,
+                attempt,
+                self.retry.max_attempts - 1,
+                delay,
+            )
+            await asyncio.sleep(delay)
+
+    async def _explain_daily_limit(self, limit: DailyLimitReached, model: str) -> DailyLimitReached:
+        daily_limit: int | None = None
+        daily_usage: int | None = None
+        if Capability.ORGANIZATION in self.provider.capabilities:
+            try:
+                organization = await self.get_organization()
+            except RunwayError:
+                pass  # The 429 is the news; the numbers are a courtesy.
+            else:
+                daily_limit = organization.daily_limit(model)
+                daily_usage = organization.daily_usage(model)
+        return DailyLimitReached(
+            status_code=limit.status_code,
+            operation=limit.operation,
+            error=limit.error,
+            model=model,
+            daily_limit=daily_limit,
+            daily_usage=daily_usage,
+        )
+
+    @staticmethod
+    def _parse(model: type[_M], response: httpx.Response, operation: str) -> _M:
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as error:
+            raise UnexpectedResponse(
+                operation=operation,
+                detail=f"HTTP {response.status_code}, {error.error_count()} problem(s): "
+                f"{error.errors(include_url=False, include_input=False)}",
+            ) from None
+
+
+def _describe_transport_error(error: httpx.TransportError) -> str:
+    # The class name says what happened; the message rarely adds more and may quote a URL.
+    text = str(error).split("\n", 1)[0][:200]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _error_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _error_text(response: httpx.Response) -> str | None:
+    body = _error_body(response)
+    error = body.get("error")
+    if isinstance(error, str):
+        return error
+    text = response.text.strip()
+    return text[:300] or None
+
+
+def _status_error(
+    action: Action, response: httpx.Response, operation: str, *, retryable: bool = False
+) -> RunwayAPIError:
+    status = response.status_code
+    error = _error_text(response)
+    issues = _error_body(response).get("issues")
+    issues = issues if isinstance(issues, list) else None
+    if action is Action.DAILY_LIMIT:
+        return DailyLimitReached(status_code=status, operation=operation, error=error)
+    if action is Action.NOT_FOUND or status == 404:
+        return TaskNotFound(status_code=status, operation=operation, error=error)
+    if status in (400, 422):
+        return BadRequest(status_code=status, operation=operation, error=error, issues=issues)
+    if status == 401:
+        return AuthenticationFailed(status_code=status, operation=operation, error=error)
+    if status == 403:
+        return PermissionDenied(status_code=status, operation=operation, error=error)
+    if status >= 500 or status in (408, 429):
+        return RunwayServerError(
+            status_code=status, operation=operation, error=error, retryable=retryable
+        )
+    return RunwayAPIError(status_code=status, operation=operation, error=error, issues=issues)

@@ -1,0 +1,422 @@
+"""What the single-generation flows share: parameters, cost control, and what the user sees.
+
+``run_generation`` is one generation's flow-level life around ``prefect_runway.tasks.generate``:
+
+```
+validate the request (each model's rules)            -> pydantic.ValidationError, nothing spent
+identify inputs, price them (Act-Two: probe the clip) -> InputError, nothing spent
+already stored, or already submitted? (sidecar, ledger) -> then nothing new is paid: no checks
+dry_run?        -> an estimate table artifact, return: no POST
+max_credits     -> OverBudget when the estimate is above it
+organization    -> InsufficientCredits / DailyLimitWouldBeCrossed (a provider without the
+                   endpoint gets a log line)
+generate(on_update=progress)  -> the task id logged, a progress artifact
+results table artifact, event runway.generation.succeeded | .failed
+```
+
+Artifacts and events carry no secret: no API key, no signed URL query string (failure texts are
+scrubbed of query strings too).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, cast
+
+from prefect import get_run_logger
+from prefect.artifacts import acreate_table_artifact
+from prefect_aws import S3Bucket
+from pydantic import BaseModel, ConfigDict, Field
+
+from prefect_runway.api import RunwayClient, WaitPolicy
+from prefect_runway.api.fields import MAX_SEED
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.flows.reporting import (
+    ProgressReporter,
+    cell,
+    create_results_table,
+    emit_generation_event,
+    results_row,
+    scrub,
+)
+from prefect_runway.tasks.cost import (
+    CostEstimate,
+    RefusedBeforeSubmit,
+    check_budget,
+    estimate_spec,
+    organization_problem,
+    read_organization,
+)
+from prefect_runway.tasks.generate import GenerationFailed, GenerationResult, generate
+from prefect_runway.tasks.inputs import S3Reader, identify_inputs
+from prefect_runway.tasks.keys import attempt_key, generation_key
+from prefect_runway.tasks.ledger import LedgerEntry, SubmissionLedger
+from prefect_runway.tasks.spec import GenerationSpec
+from prefect_runway.tasks.store import read_sidecar
+
+__all__ = [
+    "FlowOutcome",
+    "PriorState",
+    "RunSettings",
+    "estimate_row",
+    "prior_state",
+    "refuse_if_unaffordable",
+    "run_generation",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Parameters shared by the flows (each flow's model declares them, in the order its form shows)
+
+DestinationBlock = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="Name of the prefect-aws S3Bucket block that receives the output, its "
+        "sidecar JSON and the submission ledger.",
+    ),
+]
+KeyPrefix = Annotated[
+    str, Field(description="Key prefix under the bucket folder, for example 'campaign/scenes'.")
+]
+CredentialsBlockName = Annotated[
+    str, Field(min_length=1, description="Name of the RunwayCredentials block.")
+]
+OutputName = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\w.\-/]+$",
+        description="Stem of the output's S3 key (letters, digits, '_', '-', '.', '/'). Empty: "
+        "the generation key, a hash of the request.",
+    ),
+]
+Variant = Annotated[
+    str,
+    Field(
+        description="Change it to ask on purpose for a new (paid) generation of an identical "
+        "request; re-runs with the same variant reuse the stored output."
+    ),
+]
+Seed = Annotated[
+    int | None,
+    Field(
+        ge=0,
+        le=MAX_SEED,
+        description="Seed for a repeatable generation (0 to 4294967295). Empty: random.",
+    ),
+]
+MaxAttempts = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=10,
+        description="Attempts when Runway fails for a retryable reason (each is a new "
+        "generation; such failures are refunded).",
+    ),
+]
+PollInterval = Annotated[
+    float,
+    Field(gt=0, description="Seconds between polls of the Runway task (Runway asks for >= 5)."),
+]
+MaxQueueMinutes = Annotated[
+    float | None,
+    Field(
+        gt=0,
+        description="Cancel the task if still queued (PENDING/THROTTLED) after this many "
+        "minutes; queued tasks are refunded. Empty: wait.",
+    ),
+]
+MaxRunMinutes = Annotated[
+    float | None,
+    Field(
+        gt=0,
+        description="Stop waiting once the task has RUN this many minutes. It is not "
+        "cancelled (that refunds nothing): recover its output later by its id. Empty: wait.",
+    ),
+]
+DryRun = Annotated[
+    bool,
+    Field(
+        description="Validate and price the request, show the estimate as a table artifact, "
+        "and submit nothing."
+    ),
+]
+MaxCredits = Annotated[
+    float | None,
+    Field(
+        ge=0,
+        description="Refuse, before anything is submitted, a generation estimated above this "
+        "many credits (1 credit = US$0.01). Empty: no budget.",
+    ),
+]
+AllowResubmit = Annotated[
+    bool,
+    Field(
+        description="Resubmit when an earlier submit may have been billed with its task id "
+        "lost (AmbiguousSubmission). This may pay twice."
+    ),
+]
+
+
+class RunSettings(BaseModel):
+    """The flow parameters that are not the request itself (read from a params model)."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    destination_block: str
+    prefix: str = ""
+    credentials_block: str = "runway"
+    max_attempts: int = 3
+    poll_interval: float = 5.0
+    max_queue_minutes: float | None = None
+    max_run_minutes: float | None = None
+    dry_run: bool = False
+    max_credits: float | None = None
+    allow_resubmit: bool = False
+
+    def wait_policy(self) -> WaitPolicy:
+        return WaitPolicy(
+            poll_interval=self.poll_interval,
+            max_queue_seconds=self.max_queue_minutes * 60 if self.max_queue_minutes else None,
+            max_run_seconds=self.max_run_minutes * 60 if self.max_run_minutes else None,
+        )
+
+
+class FlowOutcome(BaseModel):
+    """What a single-generation flow returns.
+
+    Attributes:
+        status: ``succeeded`` (output and sidecar in S3) or ``dry_run`` (nothing submitted).
+            A failed generation fails the flow run (``GenerationFailed`` with Runway's reason).
+        model: The Runway model.
+        name: The output's stem in S3.
+        key: The generation key.
+        estimate: The cost estimate made before submitting.
+        output_uri: ``s3://`` URI of the output.
+        sidecar_uri: ``s3://`` URI of its sidecar JSON.
+        task_id: The Runway task.
+        credits: What the generation cost, as Runway reported (all its attempts).
+        credits_spent: What this run spent (0 when an earlier run had stored or submitted it).
+        action: Dry run: what a real run would do (``submit``, ``already stored``, ...).
+        result: The full result of ``generate``.
+    """
+
+    status: Literal["succeeded", "dry_run"]
+    model: str
+    name: str
+    key: str
+    estimate: CostEstimate
+    output_uri: str | None = None
+    sidecar_uri: str | None = None
+    task_id: str | None = None
+    credits: float | None = None
+    credits_spent: float = 0.0
+    action: str | None = None
+    result: GenerationResult | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+class PriorState(BaseModel):
+    """What earlier runs left for a generation, and so what this run would do.
+
+    Attributes:
+        action: For people: ``submit``, ``already stored at ...``, ``reattach to ...``, ``stop``.
+        pays: Whether this run would pay for a new generation.
+        sidecar: The stored output's sidecar, when there is one.
+        entry: The first attempt's ledger entry, when one was written.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    action: str
+    pays: bool
+    sidecar: dict[str, Any] | None = None
+    entry: LedgerEntry | None = None
+
+
+def _join(*parts: str) -> str:
+    return "/".join(part.strip("/") for part in parts if part.strip("/"))
+
+
+async def prior_state(
+    destination: S3Bucket, prefix: str, name: str, key: str, *, allow_resubmit: bool
+) -> PriorState:
+    """Read the sidecar and the ledger as ``generate`` will, to say what a run would do.
+
+    Only generations that would be paid for are priced against budgets, balances and limits:
+    a re-run of a stored or submitted generation costs nothing.
+    """
+    sidecar = await read_sidecar(destination, _join(prefix, f"{name}.json"))
+    if sidecar is not None and sidecar.get("key") == key:
+        return PriorState(
+            action=f"already stored at {sidecar.get('output_uri')}: nothing to pay",
+            pays=False,
+            sidecar=sidecar,
+        )
+    ledger = SubmissionLedger(destination, _join(prefix, "_runway"))
+    entry = await ledger.read(attempt_key(key, 1))
+    if entry is not None and entry.task_id is not None:
+        action = f"reattach to Runway task {entry.task_id}: nothing new to pay"
+        return PriorState(action=action, pays=False, entry=entry)
+    if entry is not None and not allow_resubmit:
+        action = "stop: an earlier submit may have been billed (AmbiguousSubmission)"
+        return PriorState(action=action, pays=False, entry=entry)
+    return PriorState(action="submit", pays=True, entry=entry)
+
+
+async def refuse_if_unaffordable(
+    client: RunwayClient, estimates: list[CostEstimate], max_credits: float | None, run_logger: Any
+) -> int | None:
+    """Check the budget, then the organization's balance and daily limits, for paid generations.
+
+    Returns:
+        The organization's credit balance, or None when the provider cannot tell it.
+
+    Raises:
+        OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: before anything is submitted.
+    """
+    check_budget(estimates, max_credits)
+    organization = await read_organization(client, run_logger)
+    if organization is None:
+        return None
+    problem = organization_problem(organization, estimates) if estimates else None
+    if problem is not None:
+        raise problem
+    return organization.credit_balance
+
+
+async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: str) -> FlowOutcome:
+    """One generation from a flow: checks, cost control, ``generate``, artifacts and events.
+
+    Args:
+        spec: The generation.
+        settings: Blocks, budgets and waiting.
+        kind: ``image-to-video`` or ``character-performance`` (artifact keys, event payload).
+
+    Raises:
+        pydantic.ValidationError, InputError: a request or input Runway would refuse.
+        OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: refused for its cost.
+        GenerationFailed: Runway failed the generation (its reason and code).
+        runway.AmbiguousSubmission, runway.RunTimeout: see ``prefect_runway.tasks.generate``.
+    """
+    run_logger = get_run_logger()
+    request = spec.validate_request()  # each model's rules, before any file is read
+    destination = cast(S3Bucket, await S3Bucket.aload(settings.destination_block))
+    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(settings.credentials_block))
+    results_key = f"runway-{kind}-results"
+    async with credentials.get_client() as client:
+        client.provider.check(request)
+        s3 = S3Reader(destination.credentials.get_s3_client())
+        content_ids = await identify_inputs(spec, s3)
+        key = generation_key(spec, base_url=client.base_url, content_ids=content_ids)
+        name = spec.name or key
+        estimate = await estimate_spec(spec, request, s3)
+        run_logger.info("%s (%s): estimated %s", name, spec.model, estimate.basis)
+        prior = await prior_state(
+            destination, settings.prefix, name, key, allow_resubmit=settings.allow_resubmit
+        )
+        if settings.dry_run:
+            return await _dry_run(kind, client, spec, key, name, estimate, settings, prior)
+        if prior.pays:
+            try:
+                await refuse_if_unaffordable(client, [estimate], settings.max_credits, run_logger)
+            except RefusedBeforeSubmit as refusal:
+                row = results_row(1, spec.model, None, None, None, "refused", str(refusal))
+                await create_results_table(results_key, [row], f"Runway {kind}: refused")
+                raise
+        else:
+            run_logger.info("%s: %s", name, prior.action)
+        reporter = ProgressReporter(name, spec.model, run_logger)
+        try:
+            result = await generate(
+                spec, destination=destination, prefix=settings.prefix, client=client,
+                wait_policy=settings.wait_policy(), max_attempts=settings.max_attempts,
+                allow_resubmit=settings.allow_resubmit, on_update=reporter,
+            )  # fmt: skip
+        except Exception as error:
+            why = f"{type(error).__name__}: {error}"
+            row = results_row(1, spec.model, None, None, None, "failed", why)
+            await create_results_table(results_key, [row], f"Runway {kind}: failed")
+            emit_generation_event(
+                kind, succeeded=False, key=key, name=name, model=spec.model,
+                estimated_credits=estimate.credits,
+                task_id=getattr(error, "task_id", None) or reporter.task_id,
+                failure=str(error), failure_code=type(error).__name__,
+            )  # fmt: skip
+            raise
+    succeeded = result.status == "succeeded"
+    reason: str | None = None
+    if not succeeded:
+        reason = f"{result.failure_code}: {result.failure}"
+    elif result.from_sidecar:
+        reason = "already stored by an earlier run: nothing paid"
+    row = results_row(
+        1, result.model, result.seconds, result.total_credits, result.output_uri, result.status,
+        reason,
+    )  # fmt: skip
+    await create_results_table(results_key, [row], f"Runway {kind}: {result.status}")
+    emit_generation_event(
+        kind, succeeded=succeeded, key=key, name=name, model=result.model,
+        estimated_credits=estimate.credits, result=result,
+    )  # fmt: skip
+    if not succeeded:
+        raise GenerationFailed(result)
+    run_logger.info("%s: stored %s (%s credits)", name, result.output_uri, result.total_credits)
+    spent = 0.0 if result.from_sidecar or not prior.pays else (result.total_credits or 0.0)
+    return FlowOutcome(
+        status="succeeded", model=result.model, name=name, key=key, estimate=estimate,
+        output_uri=result.output_uri, sidecar_uri=result.sidecar_uri, task_id=result.task_id,
+        credits=result.total_credits, credits_spent=spent, result=result,
+    )  # fmt: skip
+
+
+def estimate_row(
+    row: int, name: str, estimate: CostEstimate, action: str, balance: int | None,
+    max_credits: float | None,
+) -> dict[str, Any]:  # fmt: skip
+    """One row of a dry run's estimate table artifact."""
+    return {
+        "row": row,
+        "model": estimate.model,
+        "name": name,
+        "output seconds": cell(None if estimate.seconds is None else round(estimate.seconds, 2)),
+        "credits per second": estimate.credits_per_second,
+        "estimated credits": cell(estimate.credits),
+        "at most": estimate.at_most,
+        "max credits": cell(max_credits),
+        "balance": cell(balance),
+        "action": scrub(action),
+    }
+
+
+async def _dry_run(
+    kind: str,
+    client: RunwayClient,
+    spec: GenerationSpec,
+    key: str,
+    name: str,
+    estimate: CostEstimate,
+    settings: RunSettings,
+    prior: PriorState,
+) -> FlowOutcome:
+    run_logger = get_run_logger()
+    action, balance = prior.action, None
+    if prior.pays:
+        try:
+            balance = await refuse_if_unaffordable(
+                client, [estimate], settings.max_credits, run_logger
+            )
+        except RefusedBeforeSubmit as refusal:
+            action = f"refuse: {refusal}"
+    await acreate_table_artifact(
+        key=f"runway-{kind}-estimate",
+        table=[estimate_row(1, name, estimate, action, balance, settings.max_credits)],
+        description=f"Dry run of a Runway {kind.replace('-', ' ')}: nothing was submitted",
+    )
+    run_logger.info("dry run: %s (%s); %s; nothing submitted", name, estimate.basis, action)
+    return FlowOutcome(
+        status="dry_run", model=spec.model, name=name, key=key, estimate=estimate, action=action
+    )

@@ -1,0 +1,583 @@
+"""The batch flow: every row of a manifest generated once, bounded per model, nothing lost.
+
+* Malformed rows are reported with their line number; the others go on.
+* Identical rows (same generation key) are generated once and share the output.
+* At most ``concurrency_per_model`` generations of a model run at once in this flow run, and a
+  Prefect global concurrency limit named ``runway-<model>`` (when one exists as the batch
+  starts) bounds them across runs, workers and machines.
+* Before any POST: every row is validated and priced; ``dry_run`` shows the estimates as a table
+  artifact and stops; ``max_credits`` refuses a batch estimated above it; the organization's
+  balance and per-model daily limits refuse a batch that cannot be paid for. Rows already
+  stored or submitted by an earlier run are not counted: they cost nothing again.
+* A failed generation is reported with Runway's reason; successes are kept. A results manifest
+  (JSONL, one line per manifest row) is written to S3 beside the outputs, a results table and a
+  progress artifact show the run, and each generation emits ``runway.generation.succeeded`` or
+  ``.failed``.
+
+Example:
+    ```python
+    from prefect_runway.flows.batch import batch
+
+    report = await batch("s3://inbox/2026-11-22.jsonl", destination_block="renders")
+    ```
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import anyio
+from prefect import flow, get_run_logger
+from prefect.artifacts import (
+    acreate_progress_artifact,
+    acreate_table_artifact,
+    aupdate_progress_artifact,
+)
+from prefect.client.orchestration import get_client
+from prefect.concurrency.asyncio import concurrency
+from prefect.exceptions import ObjectNotFound
+from prefect_aws import S3Bucket
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from prefect_runway.api import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.flows._common import (
+    PriorState,
+    estimate_row,
+    prior_state,
+    refuse_if_unaffordable,
+)
+from prefect_runway.flows.manifest import ManifestRow, parse_manifest
+from prefect_runway.flows.reporting import (
+    create_results_table,
+    emit_generation_event,
+    results_row,
+    scrub,
+)
+from prefect_runway.tasks._retry import retry_storage
+from prefect_runway.tasks.cancellation import cancel_runway_tasks
+from prefect_runway.tasks.cost import (
+    CostEstimate,
+    DailyLimitWouldBeCrossed,
+    RefusedBeforeSubmit,
+    estimate_spec,
+)
+from prefect_runway.tasks.generate import GenerationResult, generate
+from prefect_runway.tasks.inputs import InputError, S3Reader, identify_inputs
+from prefect_runway.tasks.keys import generation_key
+from prefect_runway.tasks.spec import GenerationSpec
+
+__all__ = [
+    "BatchProgress",
+    "BatchReport",
+    "DailyLimitWouldBeCrossed",
+    "PlannedGeneration",
+    "RowResult",
+    "batch",
+    "models_with_global_limits",
+    "plan_rows",
+    "price_planned",
+    "run_planned",
+]
+
+logger = logging.getLogger(__name__)
+
+# Sidecar and ledger reads before the run: a few at once, not one per row at once.
+_PLANNING_CONCURRENCY = 16
+
+
+class RowResult(BaseModel):
+    """What became of one manifest row.
+
+    ``status`` is ``succeeded``, ``failed``, ``malformed``, ``waiting`` (detached: submitted,
+    not finished yet), ``ambiguous`` (the create may have been billed with its task id unknown:
+    ``AmbiguousSubmission``) or, in a dry run, ``dry_run``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    name: str | None = None
+    model: str | None = None
+    status: str
+    s3_uri: str | None = None
+    credits: float | None = None
+    estimated_credits: float | None = None
+    seconds: float | None = None
+    reason: str | None = None
+    action: str | None = None
+    reused: bool = False
+    duplicate_of: int | None = None
+
+
+class BatchReport(BaseModel):
+    """Counts and per-row results of a batch.
+
+    ``credits`` is what Runway reported for the generations of this batch, counted once per
+    generation (an output an earlier run stored or submitted counts its original cost);
+    ``credits_spent`` leaves those out: it is what this run paid. ``estimated_credits`` is the
+    estimate, at most, of the generations this run had to pay for. ``failed`` counts the
+    ambiguous rows too; ``ambiguous`` and ``ambiguous_names`` name them (a re-run stops on them
+    until it is allowed to resubmit).
+    """
+
+    rows: int
+    succeeded: int
+    failed: int
+    malformed: int
+    duplicates: int
+    credits: float
+    waiting: int = 0
+    ambiguous: int = 0
+    ambiguous_names: list[str] = Field(default_factory=list)
+    credits_spent: float = 0.0
+    estimated_credits: float = 0.0
+    dry_run: bool = False
+    results: list[RowResult]
+    results_manifest_uri: str | None = None
+
+    @classmethod
+    def tally(cls, results: list[RowResult], **extra: Any) -> BatchReport:
+        """The report of ``results`` (one per manifest row, in order): every count derived."""
+        first_ambiguous = [r for r in results if r.status == "ambiguous" and r.duplicate_of is None]
+        return cls(
+            rows=len(results),
+            succeeded=sum(r.status == "succeeded" for r in results),
+            failed=sum(r.status in ("failed", "ambiguous") for r in results),
+            malformed=sum(r.status == "malformed" for r in results),
+            waiting=sum(r.status == "waiting" for r in results),
+            duplicates=sum(r.duplicate_of is not None for r in results),
+            credits=sum(r.credits or 0.0 for r in results),
+            credits_spent=sum(r.credits or 0.0 for r in results if not r.reused),
+            ambiguous=len(first_ambiguous),
+            ambiguous_names=[r.name or f"line {r.line}" for r in first_ambiguous],
+            results=results,
+            **extra,
+        )
+
+
+@dataclass
+class PlannedGeneration:
+    """A distinct generation of the batch: its first row, its twins, its price and history."""
+
+    key: str
+    row: ManifestRow
+    spec: GenerationSpec
+    estimate: CostEstimate | None = None
+    prior: PriorState | None = None
+    twins: list[ManifestRow] = field(default_factory=list)
+
+
+async def read_manifest(manifest: str, destination: S3Bucket) -> str:
+    if manifest.startswith("s3://"):
+        reader = S3Reader(destination.credentials.get_s3_client())
+        bucket, key = reader.split(manifest)
+        s3 = destination.credentials.get_s3_client()
+        response = await asyncio.to_thread(s3.get_object, Bucket=bucket, Key=key)
+        body: bytes = await asyncio.to_thread(response["Body"].read)
+        return body.decode("utf-8-sig")
+    return await asyncio.to_thread(Path(manifest).expanduser().read_text, encoding="utf-8-sig")
+
+
+def manifest_kind(manifest: str) -> str:
+    suffix = Path(manifest.split("?", 1)[0]).suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    raise ValueError(f"manifest {manifest!r}: use a .jsonl or .csv file")
+
+
+def _failed(row: ManifestRow, reason: str) -> RowResult:
+    spec = row.spec
+    return RowResult(
+        line=row.line, name=spec.name if spec else None, model=spec.model if spec else None,
+        status="failed", reason=reason,
+    )  # fmt: skip
+
+
+def _row_result(
+    row: ManifestRow,
+    generation: PlannedGeneration,
+    result: GenerationResult,
+    duplicate_of: int | None,
+) -> RowResult:
+    estimate = generation.estimate
+    paid_here = bool(generation.prior and generation.prior.pays) and not result.from_sidecar
+    return RowResult(
+        line=row.line,
+        name=row.spec.name if row.spec else None,
+        model=result.model,
+        status=result.status,
+        s3_uri=result.output_uri,
+        credits=None if duplicate_of else result.total_credits,
+        estimated_credits=None if duplicate_of or estimate is None else estimate.credits,
+        seconds=round(result.seconds, 2),
+        reason=(f"{result.failure_code}: {result.failure}" if result.status == "failed" else None),
+        reused=not paid_here,
+        duplicate_of=duplicate_of,
+    )
+
+
+async def plan_rows(
+    rows: list[ManifestRow],
+    client: RunwayClient,
+    destination: S3Bucket,
+    prefix: str,
+    results: dict[int, RowResult],
+) -> list[PlannedGeneration]:
+    """Validate, identify, deduplicate and price the rows; record the ones that cannot run."""
+    reader = S3Reader(destination.credentials.get_s3_client())
+    by_key: dict[str, PlannedGeneration] = {}
+    for row in rows:
+        if row.spec is None:
+            results[row.line] = RowResult(line=row.line, status="malformed", reason=row.error)
+            continue
+        try:
+            client.provider.check(row.spec.validate_request())
+            ids = await identify_inputs(row.spec, reader)
+        except (InputError, ValidationError, ValueError) as error:
+            results[row.line] = _failed(row, str(error))
+            continue
+        key = generation_key(row.spec, base_url=client.base_url, content_ids=ids)
+        if key in by_key:
+            by_key[key].twins.append(row)
+        else:
+            by_key[key] = PlannedGeneration(key=key, row=row, spec=row.spec)
+
+    gate = asyncio.Semaphore(_PLANNING_CONCURRENCY)
+
+    async def price(generation: PlannedGeneration) -> None:
+        async with gate:
+            spec = generation.spec
+            try:
+                generation.estimate = await estimate_spec(spec, spec.validate_request(), reader)
+            except InputError as error:
+                for row in (generation.row, *generation.twins):
+                    results[row.line] = _failed(row, str(error))
+                return
+            generation.prior = await prior_state(
+                destination, prefix, spec.name or generation.key, generation.key,
+                allow_resubmit=False,
+            )  # fmt: skip
+
+    await asyncio.gather(*(price(g) for g in by_key.values()))
+    return [g for g in by_key.values() if g.estimate is not None]
+
+
+class BatchProgress:
+    """A progress artifact: the share of the batch's generations that have finished.
+
+    The artifact moves once per whole percent at most, and the last update always shows every
+    generation. Updates go one at a time (so they arrive in order), and the generations that
+    finish while one is on its way are shown together by the next: a large batch, or a re-run
+    that finds everything stored, does not queue one round trip to the server per generation.
+    """
+
+    def __init__(self, total: int, key: str = "runway-batch-progress") -> None:
+        self.key = key
+        self.total = max(total, 1)
+        self.done = 0
+        self.shown = 0
+        self.artifact_id: Any = None
+        self.lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        self.artifact_id = await acreate_progress_artifact(
+            0.0, key=self.key, description=self._description(0)
+        )
+
+    def _description(self, done: int) -> str:
+        return f"{done} of {self.total} Runway generations finished"
+
+    def _whole_percent(self, done: int) -> int:
+        return 100 * done // self.total
+
+    def _worth_showing(self, done: int) -> bool:
+        """A new whole percent, or the end; never what the artifact shows already."""
+        if done == self.shown:
+            return False
+        return done == self.total or self._whole_percent(done) != self._whole_percent(self.shown)
+
+    async def one_finished(self) -> None:
+        self.done += 1
+        if not self._worth_showing(self.done):
+            return
+        async with self.lock:
+            # Asked again: the update this call waited behind may have shown this percent.
+            done = self.done
+            if not self._worth_showing(done):
+                return
+            await aupdate_progress_artifact(
+                self.artifact_id,
+                float(self._whole_percent(done)),
+                description=self._description(done),
+            )
+            self.shown = done
+
+
+@flow(name="runway-batch", on_cancellation=[cancel_runway_tasks])
+async def batch(
+    manifest: str = Field(description="A .jsonl or .csv manifest: a local path or s3:// URI."),
+    destination_block: str = Field(description="Name of the prefect-aws S3Bucket block."),
+    prefix: str = Field(default="batch", description="Key prefix under the bucket folder."),
+    credentials_block: str = Field(
+        default="runway", description="Name of the RunwayCredentials block."
+    ),
+    concurrency_per_model: int = Field(
+        default=4, ge=1, le=100, description="Generations of one model at once in this run."
+    ),
+    max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Attempts per row for retryable failures."
+    ),
+    poll_interval: float = Field(default=5.0, gt=0, description="Seconds between polls."),
+    max_queue_minutes: float | None = Field(
+        default=None, gt=0, description="Cancel a generation still queued after this long."
+    ),
+    max_run_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        description="Stop waiting for a generation still running after this long. It is NOT "
+        "cancelled (a running task is not refunded): the row names its task id for recover.",
+    ),
+    dry_run: bool = Field(
+        default=False,
+        description="Validate and price every row, show the estimates as a table artifact, and "
+        "submit nothing.",
+    ),
+    max_credits: float | None = Field(
+        default=None,
+        ge=0,
+        description="Refuse, before anything is submitted, a batch whose new generations are "
+        "estimated above this many credits (1 credit = US$0.01). Empty: no budget.",
+    ),
+    detach: bool = Field(
+        default=False,
+        description="Submit and end without waiting: rows not finished at their first look are "
+        "reported 'waiting' (task ids in the ledger) and the sweep flow stores them later.",
+    ),
+) -> BatchReport:
+    """Generate every row of a manifest into S3, once each; report every row.
+
+    Raises:
+        OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: before any POST.
+    """
+    run_logger = get_run_logger()
+    destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
+    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(credentials_block))
+    rows = parse_manifest(await read_manifest(manifest, destination), kind=manifest_kind(manifest))
+    policy = WaitPolicy(
+        poll_interval=poll_interval,
+        max_queue_seconds=max_queue_minutes * 60 if max_queue_minutes else None,
+        max_run_seconds=max_run_minutes * 60 if max_run_minutes else None,
+    )
+    results: dict[int, RowResult] = {}
+    async with credentials.get_client() as client:
+        generations = await plan_rows(rows, client, destination, prefix, results)
+        paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
+        estimated = sum(estimate.at_most for estimate in paid)
+        if dry_run:
+            return await price_planned(
+                rows, generations, results, client, max_credits, estimated, run_logger
+            )
+        await refuse_if_unaffordable(client, paid, max_credits, run_logger)
+        run_logger.info(
+            "batch: %d generations to run, %d new, estimated at most %g credits",
+            len(generations), len(paid), estimated,
+        )  # fmt: skip
+        await run_planned(generations, results, client, destination, prefix, policy,
+                   concurrency_per_model, max_attempts, detach=detach)  # fmt: skip
+    ordered = [results[row.line] for row in rows]
+    report = BatchReport.tally(ordered, estimated_credits=estimated)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    results_key = "/".join(p for p in (prefix.strip("/"), f"_results/batch-{stamp}.jsonl") if p)
+    lines = "".join(r.model_dump_json() + "\n" for r in ordered).encode()
+    full_key = await retry_storage(
+        lambda: destination.awrite_path(results_key, lines), what=results_key
+    )
+    report = report.model_copy(
+        update={"results_manifest_uri": f"s3://{destination.bucket_name}/{full_key}"}
+    )
+    await create_results_table(
+        "runway-batch-results",
+        [
+            results_row(r.line, r.model, r.seconds, r.credits, r.s3_uri, r.status, r.reason)
+            for r in ordered
+        ],
+        f"Batch of {report.rows} rows: {report.succeeded} stored, {report.failed} failed, "
+        f"{report.malformed} malformed; {report.credits:g} credits",
+    )
+    run_logger.info(
+        "batch: %d rows, %d stored, %d failed, %d malformed, %d duplicates, %g credits",
+        report.rows, report.succeeded, report.failed, report.malformed, report.duplicates,
+        report.credits,
+    )  # fmt: skip
+    if report.ambiguous:
+        run_logger.warning(
+            "batch: %d generation(s) may have been billed with their task id unknown "
+            "(AmbiguousSubmission; a re-run stops on them until allowed to resubmit): %s",
+            report.ambiguous, ", ".join(report.ambiguous_names),
+        )  # fmt: skip
+    return report
+
+
+async def price_planned(
+    rows: list[ManifestRow],
+    generations: list[PlannedGeneration],
+    results: dict[int, RowResult],
+    client: RunwayClient,
+    max_credits: float | None,
+    estimated: float,
+    run_logger: Any,
+    *,
+    flow_label: str = "batch",
+) -> BatchReport:
+    """A dry run: the estimate table artifact and a report of ``dry_run`` rows; no POST."""
+    paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
+    refusal: str | None = None
+    balance: int | None = None
+    try:
+        balance = await refuse_if_unaffordable(client, paid, max_credits, run_logger)
+    except RefusedBeforeSubmit as error:
+        refusal = f"refuse: {error}"
+    table = []
+    for generation in generations:
+        estimate, prior = generation.estimate, generation.prior
+        assert estimate is not None and prior is not None  # set for every planned generation
+        action = refusal if refusal and prior.pays else prior.action
+        name = generation.spec.name or generation.key
+        table.append(estimate_row(generation.row.line, name, estimate, action, balance,
+                                  max_credits))  # fmt: skip
+        for row in (generation.row, *generation.twins):
+            results[row.line] = RowResult(
+                line=row.line, name=row.spec.name if row.spec else None, model=estimate.model,
+                status="dry_run", action=action,
+                estimated_credits=estimate.credits if row is generation.row else None,
+                duplicate_of=None if row is generation.row else generation.row.line,
+            )  # fmt: skip
+    await acreate_table_artifact(
+        key=f"runway-{flow_label}-estimate",
+        table=table,
+        description=f"Dry run of a {flow_label} of {len(rows)} rows: at most {estimated:g} "
+        f"credits for {len(paid)} new generations; nothing was submitted",
+    )
+    run_logger.info("dry run: %d new generations, at most %g credits; nothing submitted",
+                    len(paid), estimated)  # fmt: skip
+    ordered = [results[row.line] for row in rows]
+    return BatchReport.tally(ordered, estimated_credits=estimated, dry_run=True)
+
+
+async def models_with_global_limits(models: list[str]) -> set[str]:
+    """The models whose ``runway-<model>`` global concurrency limit exists, read once.
+
+    Asking for a slot of a limit that does not exist still costs one Prefect API round trip
+    per generation, and Prefect's client serializes acquisitions of a limit name in a process:
+    with no limit configured, a batch of 200 spent a median of seconds per generation waiting
+    for nothing (BENCHMARKS.md, figure 1). So the batch looks the limits up when it starts
+    and holds slots only of those that exist; a limit created later applies to later runs.
+    When the lookup itself fails, the model keeps the per-generation acquisition.
+
+    Example:
+        ```python
+        limited = await models_with_global_limits(["gen4_turbo", "act_two"])
+        ```
+    """
+    found: set[str] = set()
+    async with get_client() as prefect:
+        for model in sorted(set(models)):
+            try:
+                await prefect.read_global_concurrency_limit_by_name(f"runway-{model}")
+            except ObjectNotFound:
+                continue
+            except Exception as error:  # unknown: keep the safe per-generation acquisition
+                logger.warning("could not read the global concurrency limit runway-%s (%s); "
+                               "acquiring its slots per generation", model, error)  # fmt: skip
+            found.add(model)
+    return found
+
+
+async def run_planned(
+    generations: list[PlannedGeneration],
+    results: dict[int, RowResult],
+    client: RunwayClient,
+    destination: S3Bucket,
+    prefix: str,
+    policy: WaitPolicy,
+    per_model: int,
+    max_attempts: int,
+    *,
+    flow_label: str = "batch",
+    detach: bool = False,
+) -> None:
+    """Generate the planned generations, bounded per model; fill ``results`` for every row.
+
+    With ``detach``, a generation not finished at its first look is left ``waiting``.
+    """
+    limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_model))
+    progress = BatchProgress(len(generations), key=f"runway-{flow_label}-progress")
+    await progress.start()
+    limited = await models_with_global_limits([g.spec.model for g in generations])
+
+    async def run(generation: PlannedGeneration) -> None:
+        spec, row = generation.spec, generation.row
+        name = spec.name or generation.key
+        estimated = generation.estimate.credits if generation.estimate else None
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(limits[spec.model])
+            if spec.model in limited:
+                # Across runs and machines: the operator created this limit.
+                await stack.enter_async_context(concurrency(f"runway-{spec.model}", strict=False))
+            try:
+                result = await generate(
+                    spec, destination=destination, prefix=prefix, client=client,
+                    wait_policy=policy, max_attempts=max_attempts, detach=detach,
+                )  # fmt: skip
+            except Exception as error:
+                # One row's trouble (a refused create, S3 down for a moment, an ambiguous
+                # submit) ends that row only: the others go on, and a re-run picks it up.
+                reason = scrub(f"{type(error).__name__}: {error}") or ""
+                status = "ambiguous" if isinstance(error, AmbiguousSubmission) else "failed"
+                if not isinstance(error, (AmbiguousSubmission, RunTimeout, InputError)):
+                    logger.warning("%s: %s", name, reason)
+                for each in (row, *generation.twins):
+                    results[each.line] = _failed(each, reason).model_copy(
+                        update={"duplicate_of": None if each is row else row.line,
+                                "status": status}
+                    )  # fmt: skip
+                emit_generation_event(
+                    flow_label, succeeded=False, key=generation.key, name=name, model=spec.model,
+                    estimated_credits=estimated, task_id=getattr(error, "task_id", None),
+                    failure=reason, failure_code=type(error).__name__,
+                )  # fmt: skip
+                await progress.one_finished()
+                return
+        results[row.line] = _row_result(row, generation, result, None)
+        for twin in generation.twins:
+            results[twin.line] = _row_result(twin, generation, result, row.line)
+        await progress.one_finished()
+        if result.status == "waiting":  # submitted, not finished: its event comes when stored
+            return
+        emit_generation_event(
+            flow_label, succeeded=result.status == "succeeded", key=generation.key, name=name,
+            model=spec.model, estimated_credits=estimated, result=result,
+        )  # fmt: skip
+
+    rows = [asyncio.ensure_future(run(generation)) for generation in generations]
+    try:
+        await asyncio.gather(*rows)
+    except BaseException:
+        # Cancelled, or SIGTERM (raised in whichever row was running): every other row must
+        # still decide about its own Runway task (a user's cancellation DELETEs the ones in
+        # flight) while the Runway and Prefect clients are open, before the flow tears down.
+        for pending in rows:
+            pending.cancel()
+        with anyio.CancelScope(shield=True):
+            await asyncio.gather(*rows, return_exceptions=True)
+        raise

@@ -1,0 +1,163 @@
+"""The fan-out flow: a large batch split into chunk runs of the batch deployment, for many workers.
+
+``source`` is one manifest or a folder of them (``s3://bucket/inbox/`` or a local folder, with a
+trailing slash). Each manifest is cut into chunks of ``chunk_rows`` rows, written to S3 under
+``<prefix>/_chunks/<flow run id>/``, and each chunk becomes a run of the ``runway-batch/batch``
+deployment, which any worker of its pool picks up. The chunk runs are started with an
+idempotency key (this run's id and the chunk's number), so a retried fan-out starts no chunk
+twice; identical rows in different chunks pay once (the ledger's create-only intent).
+
+Example:
+    ```python
+    from prefect_runway.flows.fan_out import fan_out
+
+    report = await fan_out("s3://inbox/manifests/", destination_block="renders", chunk_rows=200)
+    print(report.chunks, report.completed)
+    ```
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from pathlib import Path
+from typing import cast
+
+from prefect import flow, get_run_logger
+from prefect.client.orchestration import get_client
+from prefect.deployments import arun_deployment
+from prefect.runtime import flow_run
+from prefect_aws import S3Bucket
+from pydantic import BaseModel, Field
+
+from prefect_runway.flows.batch import manifest_kind, read_manifest
+from prefect_runway.tasks.inputs import S3Reader
+
+__all__ = ["ChunkRun", "FanOutReport", "fan_out", "split_manifest"]
+
+TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+class ChunkRun(BaseModel):
+    """One chunk and the batch run it became."""
+
+    manifest: str
+    flow_run_id: str
+    state: str | None = None
+
+
+class FanOutReport(BaseModel):
+    """The chunk runs started, and how they ended when waited for."""
+
+    manifests: int
+    chunks: int
+    completed: int = 0
+    failed: int = 0
+    runs: list[ChunkRun]
+
+
+def split_manifest(text: str, kind: str, chunk_rows: int) -> list[str]:
+    """Cut a manifest into chunks of at most ``chunk_rows`` rows (CSV chunks keep the header).
+
+    Blank lines are dropped; a malformed line stays in its chunk, where the batch reports it.
+
+    Example:
+        >>> split_manifest('{"a": 1}\\n{"a": 2}\\n{"a": 3}\\n', "jsonl", 2)
+        ['{"a": 1}\\n{"a": 2}\\n', '{"a": 3}\\n']
+    """
+    if kind == "csv":
+        rows = list(csv.reader(io.StringIO(text)))
+        header, body = rows[0], [row for row in rows[1:] if any(cell.strip() for cell in row)]
+        chunks = []
+        for start in range(0, len(body), chunk_rows):
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerows(
+                [header, *body[start : start + chunk_rows]]
+            )
+            chunks.append(buffer.getvalue())
+        return chunks
+    lines = [line for line in text.splitlines() if line.strip()]
+    return ["".join(f"{line}\n" for line in lines[i:i + chunk_rows])
+            for i in range(0, len(lines), chunk_rows)]  # fmt: skip
+
+
+async def _manifests(source: str, destination: S3Bucket) -> list[str]:
+    if not source.endswith("/"):
+        return [source]
+    if source.startswith("s3://"):
+        s3 = destination.credentials.get_s3_client()
+        bucket, prefix = S3Reader.split(source)
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        keys = [item["Key"] for page in await asyncio.to_thread(list, pages)
+                for item in page.get("Contents", [])]  # fmt: skip
+        return [f"s3://{bucket}/{key}" for key in sorted(keys)
+                if key.endswith((".jsonl", ".ndjson", ".csv"))]  # fmt: skip
+    folder = Path(source).expanduser()
+    return [str(path) for path in sorted(folder.iterdir())
+            if path.suffix in (".jsonl", ".ndjson", ".csv")]  # fmt: skip
+
+
+@flow(name="runway-fan-out")
+async def fan_out(
+    source: str = Field(
+        description="A manifest, or a folder of them ending in '/' (s3:// or local)."
+    ),
+    destination_block: str = Field(description="Name of the prefect-aws S3Bucket block."),
+    prefix: str = Field(default="batch", description="Key prefix of the outputs and the chunks."),
+    credentials_block: str = Field(default="runway", description="The RunwayCredentials block."),
+    chunk_rows: int = Field(default=200, ge=1, description="Rows per chunk run."),
+    deployment: str = Field(
+        default="runway-batch/batch", description="The batch deployment the chunks run on."
+    ),
+    wait: bool = Field(default=True, description="Wait for the chunk runs and report them."),
+    poll_interval: float = Field(default=5.0, gt=0, description="Seconds between polls."),
+) -> FanOutReport:
+    """Split manifests into chunk runs of the batch deployment; wait for them if asked."""
+    run_logger = get_run_logger()
+    destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
+    run_id = flow_run.get_id() or "local"
+    manifests = await _manifests(source, destination)
+    runs: list[ChunkRun] = []
+    for number, manifest in enumerate(manifests):
+        kind = manifest_kind(manifest)
+        chunks = split_manifest(await read_manifest(manifest, destination), kind, chunk_rows)
+        for index, chunk in enumerate(chunks):
+            key = "/".join(p for p in (prefix.strip("/"), "_chunks", str(run_id),
+                                       f"{number:03d}-{index:04d}.{kind}") if p)  # fmt: skip
+            full_key = await destination.awrite_path(key, chunk.encode())
+            chunk_uri = f"s3://{destination.bucket_name}/{full_key}"
+            started = await arun_deployment(
+                deployment,
+                parameters={
+                    "manifest": chunk_uri, "destination_block": destination_block,
+                    "prefix": prefix, "credentials_block": credentials_block,
+                },
+                timeout=0,
+                idempotency_key=f"{run_id}-{number}-{index}",
+                as_subflow=True,
+            )  # fmt: skip
+            runs.append(ChunkRun(manifest=chunk_uri, flow_run_id=str(started.id)))
+    run_logger.info("fan-out: %d manifests, %d chunk runs of %s", len(manifests), len(runs),
+                    deployment)  # fmt: skip
+    if wait:
+        runs = await _wait(runs, poll_interval)
+    return FanOutReport(
+        manifests=len(manifests), chunks=len(runs), runs=runs,
+        completed=sum(r.state == "COMPLETED" for r in runs),
+        failed=sum(r.state in ("FAILED", "CRASHED", "CANCELLED") for r in runs),
+    )  # fmt: skip
+
+
+async def _wait(runs: list[ChunkRun], poll_interval: float) -> list[ChunkRun]:
+    pending = {run.flow_run_id: run for run in runs}
+    async with get_client() as prefect:
+        while True:
+            for run_id, run in list(pending.items()):
+                state = (await prefect.read_flow_run(run_id)).state  # type: ignore[arg-type]
+                if state is not None and state.type.value in TERMINAL:
+                    run.state = state.type.value
+                    del pending[run_id]
+            if not pending:
+                return runs
+            await asyncio.sleep(poll_interval)

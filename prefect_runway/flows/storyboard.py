@@ -1,0 +1,553 @@
+"""The storyboard flow: establishing scenes and close-ups generated together, joined into one cut.
+
+A storyboard is an ordered list of shots. A *scene* is an image and a prompt made with
+image-to-video; a *close-up* is a character (image or video) driven by a performance clip with
+Act-Two. Every shot is generated at once within the per-model limits (the batch flow's
+machinery: identical shots are generated once, cost is checked before any POST, each
+generation emits its event). Then, under ``<prefix>/<title>/``:
+
+- each clip and its sidecar (``01-harbour.mp4``, ``01-harbour.json``...);
+- ``storyboard.json``: every shot in order with its clip, sidecar, credits, status and reason;
+- ``<title>-cut.mp4``: the clips joined in order, each scaled and padded to one frame size;
+- ``thumbnails/``: the first frame of each clip and of the cut, shown in a markdown artifact
+  through presigned links, with each shot's prompt and credits.
+
+A shot that fails is named in the result; the cut is made from the others only when
+``allow_partial_cut`` is set, otherwise the run fails once the good clips are stored (a re-run
+pays only for the failed shot). A shot that cannot even be submitted (a missing input, a rule
+checked locally) with ``allow_partial_cut`` off refuses the whole storyboard before any POST.
+
+Example:
+    ```python
+    from prefect_runway.flows.storyboard import CloseUp, Scene, StoryboardParams, storyboard
+
+    result = await storyboard(
+        StoryboardParams(
+            title="lighthouse",
+            shots=[
+                Scene(image="stills/coast.png", camera_movement="Slow aerial push in",
+                      establishing_scene="a lighthouse on a cliff at dusk",
+                      additional_details="waves break below, the lamp turns"),
+                CloseUp(character="cast/keeper.png", reference="takes/keeper.mp4"),
+            ],
+            destination_block="renders",
+        )
+    )
+    print(result.cut_uri)
+    ```
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, cast
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import acreate_markdown_artifact
+from prefect_aws import S3Bucket
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from prefect_runway.api import WaitPolicy
+from prefect_runway.api.character_performance import ActTwoRatio
+from prefect_runway.api.errors import PrefectRunwayError
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.flows._common import (
+    CredentialsBlockName,
+    DestinationBlock,
+    KeyPrefix,
+    MaxCredits,
+    Seed,
+    refuse_if_unaffordable,
+)
+from prefect_runway.flows.batch import RowResult, plan_rows, price_planned, run_planned
+from prefect_runway.flows.character_performance import character_kind
+from prefect_runway.flows.cut import first_frame_png, join_clips, parse_frame_size
+from prefect_runway.flows.image_to_video import (
+    ImageToVideoDuration,
+    ImageToVideoModel,
+    ImageToVideoRatio,
+)
+from prefect_runway.flows.manifest import ManifestRow
+from prefect_runway.tasks.cancellation import cancel_runway_tasks
+from prefect_runway.tasks.cost import RefusedBeforeSubmit
+from prefect_runway.tasks.spec import GenerationSpec
+from prefect_runway.tasks.store import resolve_key
+
+__all__ = [
+    "CloseUp",
+    "Scene",
+    "ShotRefused",
+    "ShotResult",
+    "StoryboardIncomplete",
+    "StoryboardParams",
+    "StoryboardResult",
+    "storyboard",
+]
+
+# Presigned thumbnail links last as long as SigV4 allows.
+THUMBNAIL_LINK_SECONDS = 7 * 24 * 3600
+
+ShotName = Annotated[
+    str | None,
+    Field(
+        default=None,
+        pattern=r"^[\w.\-]+$",
+        max_length=100,
+        description="The clip's file stem (letters, digits, '_', '-', '.'). Empty: its number "
+        "and kind, e.g. 01-scene.",
+    ),
+]
+
+
+class Scene(BaseModel):
+    """An establishing scene: an image and a prompt, made with image-to-video.
+
+    Give the prompt whole (``prompt_text``) or as Runway's recommended parts, composed as
+    ``[camera movement]: [establishing scene]. [additional details].``
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["scene"] = "scene"
+    image: str = Field(min_length=1, description="The first frame: local path, s3:// or https.")
+    prompt_text: str | None = Field(
+        default=None, min_length=1, description="The whole prompt (or use the three parts)."
+    )
+    camera_movement: str | None = Field(
+        default=None, min_length=1, description="e.g. 'Slow dolly in' or 'Static wide shot'."
+    )
+    establishing_scene: str | None = Field(
+        default=None, min_length=1, description="What the scene is, e.g. 'a harbour at dawn'."
+    )
+    additional_details: str | None = Field(
+        default=None, min_length=1, description="Motion, light, mood, e.g. 'gulls circle'."
+    )
+    model: ImageToVideoModel = Field(default="gen4_turbo", description="The model.")
+    ratio: ImageToVideoRatio = Field(default="1280:720", description="The clip's size.")
+    duration: ImageToVideoDuration = Field(default=5, description="Seconds of video.")
+    seed: Seed = None
+    name: ShotName = None
+
+    @model_validator(mode="after")
+    def _one_prompt(self) -> Scene:
+        parts = (self.camera_movement, self.establishing_scene, self.additional_details)
+        if self.prompt_text is not None and any(parts):
+            raise ValueError("give prompt_text or the prompt's parts, not both")
+        return self
+
+    def prompt(self) -> str | None:
+        """The prompt: ``prompt_text``, or the parts composed as Runway recommends.
+
+        Example:
+            >>> Scene(image="a.png", camera_movement="Slow dolly in",
+            ...       establishing_scene="a harbour at dawn",
+            ...       additional_details="gulls circle").prompt()
+            'Slow dolly in: a harbour at dawn. gulls circle.'
+        """
+        if self.prompt_text is not None:
+            return self.prompt_text
+        text = ""
+        if self.camera_movement:
+            text = f"{self.camera_movement.rstrip(':. ')}: "
+        if self.establishing_scene:
+            text += f"{self.establishing_scene.rstrip('. ')}."
+        if self.additional_details:
+            text += f" {self.additional_details.rstrip('. ')}."
+        return text.strip() or None
+
+    def request(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "promptImage": self.image,
+            "ratio": self.ratio,
+            "duration": self.duration,
+        }
+        prompt = self.prompt()
+        if prompt is not None:
+            body["promptText"] = prompt
+        if self.seed is not None:
+            body["seed"] = self.seed
+        return body
+
+
+class CloseUp(BaseModel):
+    """A close-up: a character (image or video) driven by a performance clip, with Act-Two."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["close_up"] = "close_up"
+    character: str = Field(
+        min_length=1, description="The character with a visible face: image or video."
+    )
+    reference: str = Field(
+        min_length=1, description="A 3-30 s performance clip; the close-up lasts as long."
+    )
+    expression_intensity: Literal[1, 2, 3, 4, 5] = Field(
+        default=3, description="How strongly expressions carry over, 1 to 5."
+    )
+    body_control: bool | None = Field(default=None, description="Carry body movement over too.")
+    ratio: ActTwoRatio = Field(default="1280:720", description="The clip's size.")
+    seed: Seed = None
+    name: ShotName = None
+
+    def prompt(self) -> str | None:
+        return None
+
+    def request(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": "act_two",
+            "character": {"type": character_kind(self.character), "uri": self.character},
+            "reference": {"type": "video", "uri": self.reference},
+            "expressionIntensity": self.expression_intensity,
+            "ratio": self.ratio,
+        }
+        if self.body_control is not None:
+            body["bodyControl"] = self.body_control
+        if self.seed is not None:
+            body["seed"] = self.seed
+        return body
+
+
+# A plain union, told apart by ``kind`` (each side accepts only its own): a discriminated one
+# is rendered as JSON Schema ``oneOf``, which the Prefect UI's form drops (it reads ``anyOf``).
+Shot = Scene | CloseUp
+
+
+class StoryboardParams(BaseModel):
+    """A storyboard: its shots in order, the cut's frame, where it goes and what it may cost."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(
+        pattern=r"^[\w.\-]+$",
+        max_length=100,
+        description="Names the folder and the cut (letters, digits, '_', '-', '.').",
+    )
+    shots: list[Shot] = Field(min_length=1, max_length=100, description="The shots, in order.")
+    frame_size: Literal["1280:720", "1920:1080", "720:1280", "1080:1920", "960:960"] = Field(
+        default="1280:720",
+        description="The cut's frame: each clip is scaled to fit and padded with black.",
+    )
+    fps: Literal[24, 25, 30] = Field(default=24, description="The cut's frame rate.")
+    allow_partial_cut: bool = Field(
+        default=False,
+        description="When a shot fails, still make the cut from the others (the failed shot is "
+        "named in the result). Off: the run fails after storing the good clips.",
+    )
+    destination_block: DestinationBlock
+    prefix: KeyPrefix = ""
+    credentials_block: CredentialsBlockName = "runway"
+    dry_run: bool = Field(
+        default=False, description="Price every shot as a table artifact; submit nothing."
+    )
+    max_credits: MaxCredits = None
+    concurrency_per_model: int = Field(
+        default=4, ge=1, le=100, description="Generations of one model at once in this run."
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Attempts per shot for retryable failures."
+    )
+    poll_interval: float = Field(default=5.0, gt=0, description="Seconds between polls.")
+    max_queue_minutes: float | None = Field(
+        default=None, gt=0, description="Cancel a generation still queued after this long."
+    )
+
+    def folder(self) -> str:
+        """The key prefix of everything this storyboard stores."""
+        return "/".join(part.strip("/") for part in (self.prefix, self.title) if part.strip("/"))
+
+    def shot_name(self, index: int) -> str:
+        shot = self.shots[index]
+        return shot.name or f"{index + 1:02d}-{shot.kind.replace('_', '-')}"
+
+    def rows(self) -> list[ManifestRow]:
+        """The shots as batch rows (line = shot number)."""
+        return [
+            ManifestRow(
+                line=index + 1,
+                spec=GenerationSpec(request=shot.request(), name=self.shot_name(index)),
+            )
+            for index, shot in enumerate(self.shots)
+        ]
+
+
+class ShotResult(BaseModel):
+    """One shot of the storyboard, as stored."""
+
+    number: int
+    name: str
+    kind: str
+    model: str | None
+    prompt: str | None
+    status: str
+    s3_uri: str | None = None
+    sidecar_uri: str | None = None
+    thumbnail_uri: str | None = None
+    credits: float | None = None
+    reason: str | None = None
+
+
+class StoryboardResult(BaseModel):
+    """The storyboard's clips, its cut and what they cost."""
+
+    title: str
+    shots: list[ShotResult]
+    storyboard_uri: str | None = None
+    cut_uri: str | None = None
+    cut_thumbnail_uri: str | None = None
+    cut_seconds: float | None = None
+    frame_size: str
+    credits: float = 0.0
+    credits_spent: float = 0.0
+    estimated_credits: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def failed(self) -> list[ShotResult]:
+        return [shot for shot in self.shots if shot.status != "succeeded"]
+
+
+class StoryboardIncomplete(PrefectRunwayError, RuntimeError):
+    """No cut was made: shots failed with ``allow_partial_cut`` off, or every shot failed.
+
+    The clips that were made are stored, with ``storyboard.json`` naming each failed shot.
+    """
+
+
+class ShotRefused(RefusedBeforeSubmit):
+    """A shot cannot be submitted (a missing input, a broken rule) and ``allow_partial_cut`` is
+    off: the whole storyboard is refused before any POST, since no cut could be made."""
+
+
+def _split(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return bucket, key
+
+
+def _shot_result(params: StoryboardParams, index: int, row: RowResult) -> ShotResult:
+    shot = params.shots[index]
+    sidecar = None
+    if row.s3_uri:
+        sidecar = row.s3_uri.rsplit(".", 1)[0] + ".json"
+    return ShotResult(
+        number=index + 1, name=params.shot_name(index), kind=shot.kind, model=row.model,
+        prompt=shot.prompt(), status=row.status, s3_uri=row.s3_uri, sidecar_uri=sidecar,
+        credits=row.credits, reason=row.reason,
+    )  # fmt: skip
+
+
+@flow(name="runway-storyboard", on_cancellation=[cancel_runway_tasks])
+async def storyboard(params: StoryboardParams) -> StoryboardResult:
+    """Generate every shot at once, store them in order, join them into one cut in S3.
+
+    Raises:
+        OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: before any POST.
+        ShotRefused: before any POST, a shot cannot be submitted and ``allow_partial_cut`` is
+            off.
+        StoryboardIncomplete: a shot failed and ``allow_partial_cut`` is off (the other clips
+            are stored), or every shot failed.
+    """
+    run_logger = get_run_logger()
+    destination = cast(S3Bucket, await S3Bucket.aload(params.destination_block))
+    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(params.credentials_block))
+    folder = params.folder()
+    rows = params.rows()
+    results: dict[int, RowResult] = {}
+    policy = WaitPolicy(
+        poll_interval=params.poll_interval,
+        max_queue_seconds=params.max_queue_minutes * 60 if params.max_queue_minutes else None,
+    )
+    async with credentials.get_client() as client:
+        generations = await plan_rows(rows, client, destination, folder, results)
+        if results and not params.dry_run and not params.allow_partial_cut:
+            # Without the refused shot there is no cut: spend nothing until it is fixed.
+            raise ShotRefused(_refused(params, results))
+        paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
+        estimated = sum(estimate.at_most for estimate in paid)
+        if params.dry_run:
+            report = await price_planned(
+                rows, generations, results, client, params.max_credits, estimated, run_logger,
+                flow_label="storyboard",
+            )  # fmt: skip
+            return StoryboardResult(
+                title=params.title, frame_size=params.frame_size, dry_run=True,
+                estimated_credits=estimated,
+                shots=[_shot_result(params, i, r) for i, r in enumerate(report.results)],
+            )  # fmt: skip
+        await refuse_if_unaffordable(client, paid, params.max_credits, run_logger)
+        await run_planned(
+            generations, results, client, destination, folder, policy,
+            params.concurrency_per_model, params.max_attempts, flow_label="storyboard",
+        )  # fmt: skip
+    ordered = [results[row.line] for row in rows]
+    shots = [_shot_result(params, index, row) for index, row in enumerate(ordered)]
+    result = StoryboardResult(
+        title=params.title, shots=shots, frame_size=params.frame_size,
+        credits=sum(r.credits or 0.0 for r in ordered),
+        credits_spent=sum(r.credits or 0.0 for r in ordered if not r.reused),
+        estimated_credits=estimated,
+    )  # fmt: skip
+    result = await _finish(params, destination, folder, result, run_logger)
+    if result.cut_uri is None:
+        raise StoryboardIncomplete(_incomplete(result, params.allow_partial_cut))
+    return result
+
+
+def _named(shots: list[ShotResult]) -> str:
+    return "; ".join(f"shot {s.number} ({s.name}): {s.reason or s.status}" for s in shots)
+
+
+def _refused(params: StoryboardParams, results: dict[int, RowResult]) -> str:
+    lines = sorted(results)
+    named = "; ".join(
+        f"shot {line} ({params.shot_name(line - 1)}): {results[line].reason}" for line in lines
+    )
+    return (
+        f"{len(lines)} of {len(params.shots)} shots cannot be submitted, so no cut could be "
+        f"made; nothing was submitted (fix them, or set allow_partial_cut). {named}"
+    )
+
+
+def _incomplete(result: StoryboardResult, allowed: bool) -> str:
+    if allowed:
+        return f"every shot failed, so there is nothing to cut. {_named(result.failed)}"
+    return (
+        f"{len(result.failed)} of {len(result.shots)} shots failed, so no cut was made "
+        f"(allow_partial_cut is off); the other clips are stored. {_named(result.failed)}"
+    )
+
+
+async def _finish(
+    params: StoryboardParams,
+    destination: S3Bucket,
+    folder: str,
+    result: StoryboardResult,
+    run_logger: Any,
+) -> StoryboardResult:
+    """Thumbnails, the cut (when allowed), storyboard.json and the thumbnails artifact."""
+    s3 = destination.credentials.get_s3_client()
+    good = [shot for shot in result.shots if shot.status == "succeeded" and shot.s3_uri]
+    make_cut = bool(good) and (not result.failed or params.allow_partial_cut)
+    with tempfile.TemporaryDirectory(prefix="runway-storyboard-") as scratch:
+        local: dict[int, Path] = {}
+        for shot in good:
+            bucket, key = _split(shot.s3_uri or "")
+            path = Path(scratch) / f"{shot.number:03d}{Path(key).suffix}"
+            await asyncio.to_thread(s3.download_file, bucket, key, str(path))
+            local[shot.number] = path
+            thumbnail = await asyncio.to_thread(first_frame_png, path)
+            shot.thumbnail_uri = await _put(
+                destination, f"{folder}/thumbnails/{shot.name}.png", thumbnail, "image/png"
+            )
+        updates: dict[str, Any] = {}
+        if make_cut:
+            width, height = parse_frame_size(params.frame_size)
+            cut_path = Path(scratch) / "cut.mp4"
+            summary = await asyncio.to_thread(
+                join_clips, [local[s.number] for s in good], cut_path,
+                width=width, height=height, fps=params.fps,
+            )  # fmt: skip
+            cut_key = f"{folder}/{params.title}-cut.mp4"
+            updates["cut_uri"] = await _put_file(destination, cut_key, cut_path, "video/mp4")
+            updates["cut_seconds"] = summary.seconds
+            updates["cut_thumbnail_uri"] = await _put(
+                destination, f"{folder}/thumbnails/{params.title}-cut.png",
+                await asyncio.to_thread(first_frame_png, cut_path), "image/png",
+            )  # fmt: skip
+            run_logger.info(
+                "storyboard %s: cut of %d clips, %.2f s at %s, stored at %s",
+                params.title, len(good), summary.seconds, params.frame_size, updates["cut_uri"],
+            )  # fmt: skip
+    result = result.model_copy(update=updates)
+    document = {
+        "title": params.title,
+        "created_at": datetime.now(UTC).isoformat(),
+        "frame_size": params.frame_size,
+        "fps": params.fps,
+        "cut_uri": result.cut_uri,
+        "cut_seconds": result.cut_seconds,
+        "credits": result.credits,
+        "shots": [shot.model_dump(mode="json") for shot in result.shots],
+    }
+    storyboard_uri = await _put(
+        destination, f"{folder}/storyboard.json",
+        json.dumps(document, indent=2).encode(), "application/json",
+    )  # fmt: skip
+    result = result.model_copy(update={"storyboard_uri": storyboard_uri})
+    await _thumbnails_artifact(destination, result)
+    return result
+
+
+async def _put(destination: S3Bucket, key: str, body: bytes, content_type: str) -> str:
+    full_key = resolve_key(destination, key)
+    s3 = destination.credentials.get_s3_client()
+    await asyncio.to_thread(
+        s3.put_object,
+        Bucket=destination.bucket_name, Key=full_key, Body=body, ContentType=content_type,
+    )  # fmt: skip
+    return f"s3://{destination.bucket_name}/{full_key}"
+
+
+async def _put_file(destination: S3Bucket, key: str, path: Path, content_type: str) -> str:
+    full_key = resolve_key(destination, key)
+    s3 = destination.credentials.get_s3_client()
+    await asyncio.to_thread(
+        s3.upload_file, str(path), destination.bucket_name, full_key,
+        ExtraArgs={"ContentType": content_type},
+    )  # fmt: skip
+    return f"s3://{destination.bucket_name}/{full_key}"
+
+
+def _presigned(destination: S3Bucket, uri: str) -> str:
+    bucket, key = _split(uri)
+    s3 = destination.credentials.get_s3_client()
+    url: str = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=THUMBNAIL_LINK_SECONDS
+    )
+    return url
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+async def _thumbnails_artifact(destination: S3Bucket, result: StoryboardResult) -> None:
+    lines = [
+        f"# Storyboard {result.title}",
+        "",
+        "| # | shot | thumbnail | prompt | credits | status |",
+        "|---|---|---|---|---|---|",
+    ]
+    for shot in result.shots:
+        image = (
+            f"![{shot.name}]({_presigned(destination, shot.thumbnail_uri)})"
+            if shot.thumbnail_uri
+            else ""
+        )
+        status = shot.status if shot.status == "succeeded" else f"{shot.status}: {shot.reason}"
+        credits = "" if shot.credits is None else f"{shot.credits:g}"
+        lines.append(
+            f"| {shot.number} | {_cell(shot.name)} ({shot.model}) | {image} | "
+            f"{_cell(shot.prompt)} | {credits} | {_cell(status)} |"
+        )
+    if result.cut_uri and result.cut_thumbnail_uri:
+        lines += [
+            "",
+            f"**Cut** ({result.cut_seconds:.2f} s, {result.frame_size}): `{result.cut_uri}`",
+            "",
+            f"![cut]({_presigned(destination, result.cut_thumbnail_uri)})",
+        ]
+    elif result.failed and len(result.failed) == len(result.shots):
+        lines += ["", "**No cut was made**: every shot failed."]
+    else:
+        lines += ["", "**No cut was made**: a shot failed and `allow_partial_cut` is off."]
+    lines += ["", f"{result.credits:g} credits in all. Thumbnail links expire in 7 days."]
+    await acreate_markdown_artifact(
+        markdown="\n".join(lines),
+        key="runway-storyboard-thumbnails",
+        description=f"Storyboard {result.title}: clips and cut",
+    )

@@ -1,0 +1,101 @@
+"""The sweep flow: store the generations a detached batch left running, and say which still wait.
+
+At low Runway tiers a generation can sit THROTTLED for hours, and a worker waiting on it is
+wasted. A batch run with ``detach=True`` submits, records each task id in the ledger and ends.
+This flow, on a schedule, goes over the same manifest and, for each row that was submitted:
+
+- already stored: nothing (its sidecar says so);
+- finished: stores the output and sidecar exactly as ``generate`` does, and emits its event;
+- still queued or running: reports it ``waiting`` (one GET, nothing else).
+
+It never submits a row that was never submitted (reported ``not submitted``: run the batch). A
+row whose task failed for a retryable reason gets its next attempt, submitted detached, as the
+batch would have done (``max_attempts``, the same as the batch's).
+
+Example:
+    ```python
+    from prefect_runway.flows.sweep import sweep
+
+    report = await sweep("s3://inbox/2026-11-22.jsonl", destination_block="renders")
+    print(report.succeeded, report.waiting)
+    ```
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from prefect import flow, get_run_logger
+from prefect_aws import S3Bucket
+from pydantic import Field
+
+from prefect_runway.api import WaitPolicy
+from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.flows.batch import (
+    BatchReport,
+    RowResult,
+    manifest_kind,
+    plan_rows,
+    read_manifest,
+    run_planned,
+)
+from prefect_runway.flows.manifest import parse_manifest
+from prefect_runway.flows.reporting import create_results_table, results_row
+
+__all__ = ["sweep"]
+
+
+@flow(name="runway-sweep")
+async def sweep(
+    manifest: str = Field(description="The manifest a detached batch ran: local path or s3://."),
+    destination_block: str = Field(description="Name of the prefect-aws S3Bucket block."),
+    prefix: str = Field(default="batch", description="The batch's key prefix."),
+    credentials_block: str = Field(
+        default="runway", description="Name of the RunwayCredentials block."
+    ),
+    concurrency_per_model: int = Field(
+        default=8, ge=1, le=100, description="Rows of one model looked at at once."
+    ),
+    max_attempts: int = Field(
+        default=3, ge=1, le=10, description="The batch's attempts per row (retryable failures)."
+    ),
+) -> BatchReport:
+    """Store every finished generation of a detached batch; report the ones still waiting."""
+    run_logger = get_run_logger()
+    destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
+    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(credentials_block))
+    rows = parse_manifest(await read_manifest(manifest, destination), kind=manifest_kind(manifest))
+    results: dict[int, RowResult] = {}
+    async with credentials.get_client() as client:
+        planned = await plan_rows(rows, client, destination, prefix, results)
+        submitted = [g for g in planned if g.prior is not None and not g.prior.pays]
+        submitted_keys = {g.key for g in submitted}
+        for generation in planned:
+            if generation.key in submitted_keys:
+                continue
+            for row in (generation.row, *generation.twins):
+                results[row.line] = RowResult(
+                    line=row.line, name=generation.spec.name, model=generation.spec.model,
+                    status="not submitted", reason="no submission in the ledger: run the batch",
+                )  # fmt: skip
+        await run_planned(
+            submitted, results, client, destination, prefix, WaitPolicy(),
+            concurrency_per_model, max_attempts, flow_label="sweep", detach=True,
+        )  # fmt: skip
+    ordered = [results[row.line] for row in rows]
+    report = BatchReport.tally(ordered)
+    await create_results_table(
+        "runway-sweep-results",
+        [
+            results_row(r.line, r.model, r.seconds, r.credits, r.s3_uri, r.status, r.reason)
+            for r in ordered
+        ],
+        f"Sweep of {report.rows} rows: {report.succeeded} stored, {report.waiting} waiting, "
+        f"{report.failed} failed",
+    )
+    run_logger.info(
+        "sweep: %d stored, %d waiting, %d failed, %d not submitted",
+        report.succeeded, report.waiting, report.failed,
+        sum(r.status == "not submitted" for r in ordered),
+    )  # fmt: skip
+    return report

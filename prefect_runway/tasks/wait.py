@@ -1,0 +1,276 @@
+"""Waiting for a Runway task inside a flow run, cancelling it only on a real user cancellation.
+
+The DELETE policy (DESIGN.md) needs to know *why* a wait ends early. Prefect tells it this way
+(pinned by tests/prefect_behaviour/test_cancellation_visibility.py):
+
+* A user cancellation of a run started by ``serve`` or a worker sets the run CANCELLING; the
+  runner then sends SIGTERM and the flow's code is interrupted (``CancelledError``). Read in the
+  interruption handler, the run's own state is CANCELLING.
+* A plain SIGTERM (a worker shut down, a pod evicted) interrupts the same way, but the run's
+  state still reads RUNNING. A crash gives no handler at all.
+* A flow called in-process is never interrupted; it sees CANCELLING only by reading its state.
+
+So the wait reads the flow run's state on each poll (shared by every wait of the run, at most
+every couple of seconds) and again when interrupted, and DELETEs the Runway task only when the
+state is CANCELLING, and only if the task has not SUCCEEDED (a DELETE would destroy the output).
+
+A run waits on many tasks at once (a batch), but the runner's SIGTERM reaches only one of its
+waits (Prefect raises ``TerminationSignal`` in whichever is running, and the event loop may stop
+before any other wait runs again). So every wait is a Prefect task run named
+``wait-<Runway task id>``, and once the runner has stopped the process, the flows'
+``on_cancellation`` hook (``tasks/cancellation.py``, run by the runner itself) finds the waits
+that never finished through the Prefect API (``runway_tasks_waited_on``) and cancels their tasks.
+The interrupted wait still cancels its own task at once when it can.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+import anyio
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterId,
+    TaskRunFilter,
+    TaskRunFilterName,
+    TaskRunFilterState,
+    TaskRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.sorting import TaskRunSort
+from prefect.exceptions import TerminationSignal
+from prefect.settings import PREFECT_API_KEY, PREFECT_API_URL
+
+from prefect_runway.api import RunwayClient, Task, WaitPolicy, wait_for_task
+from prefect_runway.tasks._crash import crash_point
+
+__all__ = [
+    "FlowRunCancellation",
+    "cancel_unless_finished",
+    "runway_tasks_waited_on",
+    "wait_for_generation",
+    "wait_with_cancellation",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class FlowRunCancellation:
+    """Whether the current flow run was cancelled by a user (its state is CANCELLING).
+
+    One instance per flow run, shared by all its waits, so a thousand concurrent generations
+    cost one state read per ``min_interval``, not a thousand.
+    """
+
+    _by_run: dict[UUID, FlowRunCancellation] = {}
+
+    def __init__(self, flow_run_id: UUID | None, min_interval: float = 2.0) -> None:
+        self.flow_run_id = flow_run_id
+        self.min_interval = min_interval
+        self._checked_at = float("-inf")
+        self._cancelling = False
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def current(cls) -> FlowRunCancellation:
+        from prefect.runtime import flow_run
+
+        run_id = flow_run.get_id()
+        if not run_id:
+            return cls(None)
+        key = UUID(str(run_id))
+        if key not in cls._by_run:
+            cls._by_run[key] = cls(key)
+        return cls._by_run[key]
+
+    async def is_cancelling(self, *, fresh: bool = False) -> bool:
+        """True once the run's state is CANCELLING (or CANCELLED). Errors read as False."""
+        if self.flow_run_id is None or self._cancelling:
+            return self._cancelling
+        async with self._lock:
+            if not fresh and time.monotonic() - self._checked_at < self.min_interval:
+                return self._cancelling
+            try:
+                async with _own_client() if fresh else get_client() as prefect:
+                    run = await prefect.read_flow_run(self.flow_run_id)
+            except Exception as error:  # a transient API error must never cancel paid work
+                logger.warning("could not read the flow run's state (%s); not cancelling", error)
+                return False
+            self._checked_at = time.monotonic()
+            state = run.state.type if run.state else None
+            self._cancelling = state in (StateType.CANCELLING, StateType.CANCELLED)
+            return self._cancelling
+
+
+def _own_client() -> PrefectClient:
+    """A Prefect client of our own, for reads while the run is being torn down.
+
+    ``get_client()`` inside a run hands out the engine's client, which the teardown after a
+    SIGTERM may already have closed ("cannot be started again after closing").
+    """
+    url = PREFECT_API_URL.value()
+    if not url:
+        return get_client()
+    return PrefectClient(url, api_key=PREFECT_API_KEY.value())
+
+
+async def wait_with_cancellation(
+    client: RunwayClient,
+    task_id: str,
+    policy: WaitPolicy,
+    *,
+    cancellation: FlowRunCancellation,
+    on_update: Callable[[Task], Awaitable[None]] | None = None,
+) -> Task:
+    """``wait_for_task`` plus the cancellation handling described in the module docstring."""
+
+    async def polled_update(task: Task) -> None:
+        crash_point("mid_poll")
+        if on_update is not None:
+            await on_update(task)
+
+    try:
+        return await wait_for_task(
+            client,
+            task_id,
+            policy,
+            on_update=polled_update,
+            should_cancel=cancellation.is_cancelling,
+        )
+    except (asyncio.CancelledError, KeyboardInterrupt, TerminationSignal):
+        # Interrupted: by the runner after a user's cancellation, or by a plain SIGTERM (which
+        # Prefect raises as TerminationSignal in whichever wait happens to be running). Only
+        # the run's state tells them apart; shield the check and the DELETE from the
+        # cancellation that is tearing the run down.
+        with anyio.CancelScope(shield=True):
+            if await cancellation.is_cancelling(fresh=True):
+                await cancel_unless_finished(client, task_id)
+            else:
+                logger.warning(
+                    "interrupted while waiting for Runway task %s without a cancellation; "
+                    "the task was left running: recover it by its id",
+                    task_id,
+                )
+        raise
+
+
+async def cancel_unless_finished(client: RunwayClient, task_id: str) -> bool:
+    """DELETE a Runway task that is still PENDING, THROTTLED or RUNNING; leave a finished one.
+
+    A DELETE of a SUCCEEDED task would destroy its output, so the status is read first. Errors
+    are logged, never raised: a cancellation goes on with the other tasks.
+
+    Returns:
+        Whether this call cancelled the task.
+    """
+    try:
+        task = await client.get_task(task_id)
+    except Exception as error:
+        logger.warning("run cancelled; could not read Runway task %s (%s)", task_id, error)
+        return False
+    if task.is_terminal:
+        logger.info("run cancelled; Runway task %s is %s, left as is", task_id, task.status.value)
+        return False
+    try:
+        deleted = await client.delete_task(task_id)
+    except Exception as error:
+        logger.warning("run cancelled; could not cancel Runway task %s (%s)", task_id, error)
+        return False
+    if deleted:
+        logger.info("run cancelled; cancelled the %s Runway task %s", task.status.value, task_id)
+    return deleted
+
+
+WAIT_RUN_PREFIX = "wait-"
+# A wait that COMPLETED saw its task finish; one that FAILED gave it up on purpose (a run
+# timeout leaves the task running for `recover`, DESIGN.md). Any other state may be in flight.
+_UNFINISHED_WAITS = [
+    StateType.SCHEDULED,
+    StateType.PENDING,
+    StateType.RUNNING,
+    StateType.PAUSED,
+    StateType.CANCELLING,
+    StateType.CANCELLED,
+    StateType.CRASHED,
+]
+
+
+async def runway_tasks_waited_on(
+    prefect: PrefectClient, flow_run_id: UUID, *, page_size: int = 200
+) -> list[str]:
+    """The Runway task ids whose wait in a flow run never finished, read from the Prefect API.
+
+    Works from any process (the runner's hook, a script), after the flow's own process is gone:
+    each wait is a task run named ``wait-<task id>``.
+
+    Args:
+        prefect: A Prefect client.
+        flow_run_id: The flow run whose waits to read.
+        page_size: Task runs read per request.
+
+    Example:
+        ```python
+        async with get_client() as prefect:
+            task_ids = await runway_tasks_waited_on(prefect, flow_run.id)
+        ```
+    """
+    task_ids: list[str] = []
+    offset = 0
+    while True:
+        runs = await prefect.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+            task_run_filter=TaskRunFilter(
+                name=TaskRunFilterName(like_=WAIT_RUN_PREFIX),
+                state=TaskRunFilterState(type=TaskRunFilterStateType(any_=_UNFINISHED_WAITS)),
+            ),
+            sort=TaskRunSort.ID_DESC,
+            limit=page_size,
+            offset=offset,
+        )
+        task_ids += [
+            run.name.removeprefix(WAIT_RUN_PREFIX)
+            for run in runs
+            if run.name.startswith(WAIT_RUN_PREFIX) and run.flow_run_id == flow_run_id
+        ]
+        if len(runs) < page_size:
+            return sorted(set(task_ids))
+        offset += page_size
+
+
+@task(
+    name="runway-wait",
+    task_run_name=WAIT_RUN_PREFIX + "{task_id}",
+    cache_policy=NO_CACHE,
+    retries=0,
+)
+async def wait_for_generation(
+    client: RunwayClient,
+    task_id: str,
+    policy: WaitPolicy,
+    on_update: Callable[[Task], Awaitable[None]] | None = None,
+) -> Task:
+    """Wait for a Runway task to finish (a Prefect task, never cached).
+
+    Returns:
+        The terminal task: SUCCEEDED, FAILED or CANCELLED.
+
+    Raises:
+        runway.QueueTimeout: still queued after ``policy.max_queue_seconds``; cancelled.
+        runway.RunTimeout: still running after ``policy.max_run_seconds``; NOT cancelled.
+        runway.TaskVanished: the task answers 404.
+        runway.WaitCancelled: the user cancelled the run; the task was cancelled unless done.
+    """
+    return await wait_with_cancellation(
+        client,
+        task_id,
+        policy,
+        cancellation=FlowRunCancellation.current(),
+        on_update=on_update,
+    )

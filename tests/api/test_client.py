@@ -1,0 +1,479 @@
+"""The client against the emulator over real HTTP: every endpoint and every row of the matrix."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import pickle
+import socket
+
+import av
+import httpx
+import pytest
+
+from prefect_runway.api import (
+    ActTwoCharacterPerformance,
+    AmbiguousSubmission,
+    AuthenticationFailed,
+    BadRequest,
+    CharacterImage,
+    DailyLimitReached,
+    Gen4TurboImageToVideo,
+    OutputLinkRejected,
+    PermissionDenied,
+    ReferenceVideo,
+    RetryPolicy,
+    RunwayClient,
+    RunwayConnectionError,
+    TaskNotFound,
+    TaskStatus,
+)
+from prefect_runway.testing.emulator import EmulatorConfig, Fault, FaultPlan, RunwayEmulator
+from tests.conftest import FAST_RETRY
+from tests.media_samples import png_data_uri
+
+IMAGE = png_data_uri()
+
+
+def i2v(**overrides: object) -> Gen4TurboImageToVideo:
+    fields: dict[str, object] = {"prompt_image": IMAGE, "ratio": "1280:720", "duration": 2}
+    fields.update(overrides)
+    return Gen4TurboImageToVideo(**fields)  # type: ignore[arg-type]
+
+
+async def until_succeeded(client: RunwayClient, task_id: str) -> None:
+    for _ in range(400):
+        task = await client.get_task(task_id)
+        if task.status is TaskStatus.SUCCEEDED:
+            return
+        assert not task.is_terminal, task
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"task {task_id} did not succeed")
+
+
+async def download(client: RunwayClient, url: str, **kwargs: object) -> tuple[bytes, object]:
+    stream = client.output_stream(url, **kwargs)  # type: ignore[arg-type]
+    body = bytearray()
+    async for chunk in stream:
+        body += chunk
+    assert stream.sha256 == hashlib.sha256(body).hexdigest()
+    return bytes(body), stream
+
+
+def output_sha256(emulator: RunwayEmulator, task_id: str) -> str:
+    return str(emulator.task(task_id)["outputs"][0]["sha256"])
+
+
+# -- the happy paths -----------------------------------------------------------------------
+
+
+async def test_image_to_video_end_to_end(client: RunwayClient, emulator: RunwayEmulator) -> None:
+    created = await client.create(i2v(prompt_text="a slow pan"))
+    assert created.estimated_cost is not None and created.estimated_cost.credits == 10
+    await until_succeeded(client, created.id)
+    task = await client.get_task(created.id)
+    assert task.cost is not None and task.cost.credits == 10
+    body, stream = await download(client, task.output[0])
+    assert stream.content_type == "video/mp4"  # type: ignore[attr-defined]
+    assert hashlib.sha256(body).hexdigest() == output_sha256(emulator, created.id)
+    with av.open(io.BytesIO(body)) as container:
+        video = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(video))
+    assert frames > 0
+    assert emulator.stats()["creates"]["image_to_video"] == 1
+
+
+async def test_act_two_end_to_end(client: RunwayClient, emulator: RunwayEmulator) -> None:
+    request = ActTwoCharacterPerformance(
+        character=CharacterImage(uri=IMAGE),
+        reference=ReferenceVideo(uri="https://example.com/performance.mp4"),
+    )
+    created = await client.create(request)
+    await until_succeeded(client, created.id)
+    body, _ = await download(client, (await client.get_task(created.id)).output[0])
+    assert hashlib.sha256(body).hexdigest() == output_sha256(emulator, created.id)
+    assert emulator.stats()["creates"]["character_performance"] == 1
+
+
+async def test_delete_cancels_then_404_is_ignored(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    created = await client.create(i2v())
+    assert await client.delete_task(created.id) is True
+    assert await client.delete_task(created.id) is False
+    with pytest.raises(TaskNotFound):
+        await client.get_task(created.id)
+    assert emulator.stats()["deletes"] >= 1
+
+
+async def test_organization(client: RunwayClient) -> None:
+    organization = await client.get_organization()
+    assert organization.credit_balance > 0
+    assert "gen4_turbo" in organization.tier.models
+
+
+# -- create: the failure matrix ----------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_connect_error_before_sending_is_retried_until_it_connects() -> None:
+    port = _free_port()
+    retry = RetryPolicy(max_attempts=40, base_delay=0.05, max_delay=0.05)
+    emulator = RunwayEmulator(EmulatorConfig(port=port))
+    async with RunwayClient(
+        emulator.api_key, base_url=f"http://127.0.0.1:{port}", retry=retry
+    ) as client:
+        submit = asyncio.create_task(client.create(i2v()))
+        await asyncio.sleep(0)  # let the first attempts meet a closed port
+        with emulator:
+            created = await submit
+            assert emulator.stats()["creates_total"] == 1
+            assert (await client.get_task(created.id)).id == created.id
+
+
+async def test_connect_error_gives_up_without_ambiguity() -> None:
+    port = _free_port()
+    async with RunwayClient(
+        "key_x", base_url=f"http://127.0.0.1:{port}", retry=FAST_RETRY
+    ) as client:
+        with pytest.raises(RunwayConnectionError, match="after 4 attempts"):
+            await client.create(i2v())
+
+
+async def test_reset_after_sending_is_ambiguous_and_not_repeated(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="reset_after")]))
+    with pytest.raises(AmbiguousSubmission, match="not sent again"):
+        await client.create(i2v())
+    stats = emulator.stats()
+    assert stats["creates_total"] == 1  # Runway accepted it: exactly one, never two
+
+
+async def test_reset_before_reading_is_still_ambiguous_for_the_client(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    # The client cannot tell a reset before from one after the server read the request.
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="reset_before")]))
+    with pytest.raises(AmbiguousSubmission):
+        await client.create(i2v())
+    assert emulator.stats()["creates_total"] == 0
+
+
+async def test_read_timeout_on_create_is_ambiguous(emulator: RunwayEmulator) -> None:
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=1.0)]))
+    timeout = httpx.Timeout(0.3, connect=2.0)
+    async with RunwayClient(
+        emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY, timeout=timeout
+    ) as client:
+        with pytest.raises(AmbiguousSubmission, match="ReadTimeout"):
+            await client.create(i2v())
+    await asyncio.to_thread(_wait_for_creates, emulator, 1)
+
+
+def _wait_for_creates(emulator: RunwayEmulator, count: int) -> None:
+    import time
+
+    deadline = time.monotonic() + 5
+    while emulator.stats()["creates_total"] < count:
+        assert time.monotonic() < deadline, emulator.stats()
+        time.sleep(0.02)
+    assert emulator.stats()["creates_total"] == count
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+async def test_5xx_on_create_is_ambiguous(
+    client: RunwayClient, emulator: RunwayEmulator, status: int
+) -> None:
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="create", kind="status", status=status, times=3)])
+    )
+    with pytest.raises(AmbiguousSubmission, match=f"HTTP {status}"):
+        await client.create(i2v())
+    assert sum(emulator.stats()["faults_injected"].values()) == 1  # one request, no retry
+
+
+async def test_503_on_create_is_retried_honouring_retry_after(
+    client: RunwayClient, emulator: RunwayEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator.set_faults(
+        FaultPlan(
+            rules=[Fault(operation="create", kind="status", status=503, retry_after=0.3, times=2)]
+        )
+    )
+    with caplog.at_level(logging.INFO, logger="prefect_runway.api"):
+        created = await client.create(i2v())
+    assert created.id
+    stats = emulator.stats()
+    assert stats["creates_total"] == 1
+    assert sum(stats["faults_injected"].values()) == 2
+    delays = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    assert len(delays) == 2 and all("in 0.30 s" in d for d in delays)
+
+
+async def test_429_on_create_is_the_daily_limit_with_numbers(emulator: RunwayEmulator) -> None:
+    with RunwayEmulator(EmulatorConfig(max_daily={"gen4_turbo": 1})) as limited:
+        async with RunwayClient(limited.api_key, base_url=limited.base_url, retry=FAST_RETRY) as c:
+            await c.create(i2v())
+            with pytest.raises(DailyLimitReached) as info:
+                await c.create(i2v())
+        assert limited.stats()["creates_total"] == 1
+    error = info.value
+    assert error.model == "gen4_turbo"
+    assert error.daily_limit == 1 and error.daily_usage == 1
+    assert "daily limit 1, used today 1" in str(error)
+
+
+async def test_429_fault_on_create_is_not_retried(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="create", kind="status", status=429, times=5)])
+    )
+    with pytest.raises(DailyLimitReached):
+        await client.create(i2v())
+    assert sum(emulator.stats()["faults_injected"].values()) == 1
+
+
+async def test_400_carries_runway_error_and_issues(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    # model_construct skips local validation, to see what Runway itself would answer.
+    invalid = Gen4TurboImageToVideo.model_construct(
+        model="gen4_turbo", prompt_image=IMAGE, ratio="16:9", duration=2
+    )
+    with pytest.raises(BadRequest) as info:
+        await client.create(invalid)
+    assert info.value.status_code == 400
+    assert info.value.issues and "ratio" in str(info.value)
+    assert emulator.stats()["creates_total"] == 0
+
+
+async def test_401_wrong_key(emulator: RunwayEmulator) -> None:
+    wrong = "key_" + "0" * 128
+    async with RunwayClient(wrong, base_url=emulator.base_url, retry=FAST_RETRY) as client:
+        with pytest.raises(AuthenticationFailed) as info:
+            await client.create(i2v())
+    assert wrong not in str(info.value) and wrong not in repr(info.value)
+    assert wrong.encode() not in pickle.dumps(info.value)
+    assert emulator.stats()["creates_total"] == 0
+
+
+# -- poll and delete ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
+async def test_poll_errors_are_retried(
+    client: RunwayClient, emulator: RunwayEmulator, status: int
+) -> None:
+    created = await client.create(i2v())
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="poll", kind="status", status=status, times=2)])
+    )
+    task = await client.get_task(created.id)
+    assert task.id == created.id
+    assert sum(emulator.stats()["faults_injected"].values()) == 2
+
+
+async def test_poll_resets_and_timeouts_are_retried(emulator: RunwayEmulator) -> None:
+    timeout = httpx.Timeout(0.3, connect=2.0)
+    async with RunwayClient(
+        emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY, timeout=timeout
+    ) as client:
+        created = await client.create(i2v())
+        emulator.set_faults(
+            FaultPlan(
+                rules=[
+                    Fault(operation="poll", kind="reset_after"),
+                    Fault(operation="poll", kind="slow", delay=1.0),  # after the first is spent
+                ]
+            )
+        )
+        assert (await client.get_task(created.id)).id == created.id
+    assert sum(emulator.stats()["faults_injected"].values()) == 2
+
+
+async def test_poll_404_is_reported_not_retried(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    created = await client.create(i2v())
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="poll", kind="not_found")]))
+    with pytest.raises(TaskNotFound):
+        await client.get_task(created.id)
+    assert (await client.get_task(created.id)).id == created.id
+
+
+async def test_poll_that_never_recovers_gives_up(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    created = await client.create(i2v())
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="poll", kind="status", status=502, times=50)])
+    )
+    with pytest.raises(Exception, match="HTTP 502") as info:
+        await client.get_task(created.id)
+    assert info.value.retryable  # type: ignore[attr-defined]
+    assert sum(emulator.stats()["faults_injected"].values()) == FAST_RETRY.max_attempts
+
+
+async def test_delete_5xx_is_retried(client: RunwayClient, emulator: RunwayEmulator) -> None:
+    created = await client.create(i2v())
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="delete", kind="status", status=503)]))
+    assert await client.delete_task(created.id) is True
+
+
+# -- download -----------------------------------------------------------------------------
+
+
+async def succeeded_output(client: RunwayClient) -> tuple[str, str]:
+    created = await client.create(i2v())
+    await until_succeeded(client, created.id)
+    return created.id, (await client.get_task(created.id)).output[0]
+
+
+async def test_truncated_download_resumes_with_range(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    task_id, url = await succeeded_output(client)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind="truncate")]))
+    body, stream = await download(client, url)
+    assert hashlib.sha256(body).hexdigest() == output_sha256(emulator, task_id)
+    assert stream.resumes == 1 and stream.restarts == 0  # type: ignore[attr-defined]
+
+
+async def test_200_to_a_range_request_restarts_without_corruption(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    task_id, url = await succeeded_output(client)
+    emulator.set_faults(
+        FaultPlan(
+            rules=[
+                Fault(operation="download", kind="truncate"),
+                Fault(operation="download", kind="ignore_range"),
+            ]
+        )
+    )
+    body, stream = await download(client, url)
+    assert hashlib.sha256(body).hexdigest() == output_sha256(emulator, task_id)
+    assert stream.restarts == 1  # type: ignore[attr-defined]
+
+
+async def test_expired_link_is_refreshed_once(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    task_id, url = await succeeded_output(client)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind="expire_link")]))
+    refreshes = 0
+
+    async def refresh() -> str:
+        nonlocal refreshes
+        refreshes += 1
+        return (await client.get_task(task_id)).output[0]
+
+    body, stream = await download(client, url, refresh=refresh)
+    assert refreshes == 1 and stream.refreshed  # type: ignore[attr-defined]
+    assert hashlib.sha256(body).hexdigest() == output_sha256(emulator, task_id)
+
+
+async def test_link_still_rejected_after_refresh_fails(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    task_id, url = await succeeded_output(client)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind="expire_link", times=2)]))
+
+    async def refresh() -> str:
+        return (await client.get_task(task_id)).output[0]
+
+    with pytest.raises(OutputLinkRejected) as info:
+        await download(client, url, refresh=refresh)
+    assert "_jwt" not in str(info.value) and "?" not in info.value.url
+
+
+async def test_really_expired_link(emulator: RunwayEmulator) -> None:
+    with RunwayEmulator(EmulatorConfig(link_ttl_seconds=0.2, run_seconds=0.05)) as short:
+        async with RunwayClient(short.api_key, base_url=short.base_url, retry=FAST_RETRY) as client:
+            task_id, url = await succeeded_output(client)
+            await asyncio.sleep(0.3)  # the link's own lifetime, not a wait for a condition
+            with pytest.raises(OutputLinkRejected):
+                await download(client, url)
+
+            async def refresh() -> str:
+                return (await client.get_task(task_id)).output[0]
+
+            body, _ = await download(client, url, refresh=refresh)
+            assert hashlib.sha256(body).hexdigest() == output_sha256(short, task_id)
+
+
+@pytest.mark.parametrize("kind", ["reset_before", "reset_after"])
+async def test_download_resets_are_retried(
+    client: RunwayClient, emulator: RunwayEmulator, kind: str
+) -> None:
+    task_id, url = await succeeded_output(client)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="download", kind=kind)]))  # type: ignore[arg-type]
+    body, _ = await download(client, url)
+    assert hashlib.sha256(body).hexdigest() == output_sha256(emulator, task_id)
+
+
+async def test_download_5xx_is_retried(client: RunwayClient, emulator: RunwayEmulator) -> None:
+    task_id, url = await succeeded_output(client)
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="download", kind="status", status=503, times=2)])
+    )
+    body, _ = await download(client, url)
+    assert hashlib.sha256(body).hexdigest() == output_sha256(emulator, task_id)
+
+
+async def test_downloads_never_send_the_api_key(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    _, url = await succeeded_output(client)
+    # The emulator's output links need no auth; the client must not send it to a CDN either.
+    assert "Authorization" not in client._downloads.headers
+    await download(client, url)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(400, BadRequest), (401, AuthenticationFailed), (403, PermissionDenied), (422, BadRequest)],
+)
+@pytest.mark.parametrize("operation", ["create", "poll"])
+async def test_client_errors_fail_at_once(
+    client: RunwayClient,
+    emulator: RunwayEmulator,
+    status: int,
+    error: type[Exception],
+    operation: str,
+) -> None:
+    created = await client.create(i2v()) if operation == "poll" else None
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation=operation, kind="status", status=status, times=5)])  # type: ignore[arg-type]
+    )
+    with pytest.raises(error, match=f"HTTP {status}"):
+        if created is None:
+            await client.create(i2v())
+        else:
+            await client.get_task(created.id)
+    assert sum(emulator.stats()["faults_injected"].values()) == 1  # not retried
+
+
+async def test_credit_usage_counts_todays_generation(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    import datetime as dt
+
+    created = await client.create(i2v())
+    await until_succeeded(client, created.id)
+    today = dt.datetime.now(dt.UTC).date()
+    usage = await client.get_credit_usage(
+        start_date=today - dt.timedelta(days=1), before_date=today + dt.timedelta(days=1)
+    )
+    assert usage.total("gen4_turbo") == 10 == usage.total()
+    with pytest.raises(ValueError, match="1 to 90 days"):
+        await client.get_credit_usage(start_date=today, before_date=today + dt.timedelta(days=91))

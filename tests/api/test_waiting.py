@@ -1,0 +1,160 @@
+"""wait_for_task against the emulator: budgets, 404 blips, and the DELETE policy."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+
+import pytest
+
+from prefect_runway.api import (
+    Gen4TurboImageToVideo,
+    QueueTimeout,
+    RunTimeout,
+    RunwayClient,
+    Task,
+    TaskStatus,
+    TaskVanished,
+    WaitCancelled,
+    WaitPolicy,
+    wait_for_task,
+)
+from prefect_runway.testing.emulator import EmulatorConfig, Fault, FaultPlan, RunwayEmulator
+from tests.conftest import FAST_RETRY
+from tests.media_samples import png_data_uri
+
+FAST = WaitPolicy(poll_interval=0.02, jitter=0.1)
+REQUEST = Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)
+
+
+async def test_waits_through_statuses_and_reports_changes(
+    client: RunwayClient, emulator: RunwayEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    created = await client.create(REQUEST)
+    seen: list[Task] = []
+
+    async def on_update(task: Task) -> None:
+        seen.append(task)
+
+    with caplog.at_level(logging.INFO, logger="prefect_runway.api.waiting"):
+        task = await wait_for_task(client, created.id, FAST, on_update=on_update)
+    assert task.status is TaskStatus.SUCCEEDED and task.output
+    statuses = [t.status for t in seen]
+    assert statuses[-1] is TaskStatus.SUCCEEDED
+    assert TaskStatus.RUNNING in statuses
+    # an update only when something changed
+    pairs = list(itertools.pairwise(seen))
+    assert all(a.status is not b.status or a.progress != b.progress for a, b in pairs)
+    # each status logged once
+    logged = [r.getMessage() for r in caplog.records]
+    assert sum(m.endswith(": SUCCEEDED") for m in logged) == 1
+    assert sum(m.endswith(": RUNNING") for m in logged) == 1
+
+
+async def test_failed_task_is_returned_with_its_reason(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="task", kind="fail", failure_code="SAFETY.INPUT.IMAGE")])
+    )
+    created = await client.create(REQUEST)
+    task = await wait_for_task(client, created.id, FAST)
+    assert task.status is TaskStatus.FAILED
+    error = task.to_error()
+    assert error.failure_code == "SAFETY.INPUT.IMAGE" and not error.retryable
+
+
+async def test_404_blips_are_tolerated(client: RunwayClient, emulator: RunwayEmulator) -> None:
+    created = await client.create(REQUEST)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="poll", kind="not_found", times=3)]))
+    task = await wait_for_task(client, created.id, FAST)
+    assert task.status is TaskStatus.SUCCEEDED
+
+
+async def test_vanished_task_is_reported(client: RunwayClient, emulator: RunwayEmulator) -> None:
+    created = await client.create(REQUEST)
+    await client.delete_task(created.id)
+    with pytest.raises(TaskVanished, match=created.id):
+        await wait_for_task(client, created.id, FAST)
+
+
+async def test_transient_poll_errors_are_tolerated(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    created = await client.create(REQUEST)
+    # 6 failures: the client retries 4 times per poll, the wait tolerates failed polls.
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="poll", kind="status", status=502, times=6)])
+    )
+    assert (await wait_for_task(client, created.id, FAST)).status is TaskStatus.SUCCEEDED
+
+
+@pytest.fixture
+def one_slot() -> RunwayEmulator:
+    # One slot and long runs: the first task runs, the second sits THROTTLED.
+    return RunwayEmulator(EmulatorConfig(default_max_concurrent=1, run_seconds=30))
+
+
+async def test_queue_timeout_deletes_the_queued_task(one_slot: RunwayEmulator) -> None:
+    with one_slot as emulator:
+        async with RunwayClient(
+            emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY
+        ) as client:
+            await client.create(REQUEST)
+            queued = await client.create(REQUEST)
+            policy = WaitPolicy(poll_interval=0.02, max_queue_seconds=0.2)
+            with pytest.raises(QueueTimeout) as info:
+                await wait_for_task(client, queued.id, policy)
+        assert info.value.deleted
+        stats = emulator.stats()
+        assert stats["deleted_task_ids"] == [queued.id]
+        assert emulator.task(queued.id)["cost"] == 0  # refunded: it never ran
+
+
+async def test_run_timeout_never_deletes(one_slot: RunwayEmulator) -> None:
+    with one_slot as emulator:
+        async with RunwayClient(
+            emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY
+        ) as client:
+            running = await client.create(REQUEST)
+            policy = WaitPolicy(poll_interval=0.02, max_run_seconds=0.2)
+            with pytest.raises(RunTimeout) as info:
+                await wait_for_task(client, running.id, policy)
+        assert info.value.task_id == running.id
+        assert "recover it later" in str(info.value)
+        assert emulator.stats()["deletes"] == 0
+
+
+async def test_user_cancel_deletes_an_in_flight_task(one_slot: RunwayEmulator) -> None:
+    with one_slot as emulator:
+        async with RunwayClient(
+            emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY
+        ) as client:
+            created = await client.create(REQUEST)
+            polls = 0
+
+            async def cancel_after_two_polls() -> bool:
+                nonlocal polls
+                polls += 1
+                return polls > 2
+
+            with pytest.raises(WaitCancelled) as info:
+                await wait_for_task(client, created.id, FAST, should_cancel=cancel_after_two_polls)
+        assert info.value.deleted
+        assert emulator.stats()["deleted_task_ids"] == [created.id]
+
+
+async def test_user_cancel_never_deletes_a_succeeded_task(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    created = await client.create(REQUEST)
+    await wait_for_task(client, created.id, FAST)
+
+    async def cancelled() -> bool:
+        return True
+
+    with pytest.raises(WaitCancelled) as info:
+        await wait_for_task(client, created.id, FAST, should_cancel=cancelled)
+    assert not info.value.deleted and info.value.last_status == "SUCCEEDED"
+    assert emulator.stats()["deletes"] == 0
+    assert (await client.get_task(created.id)).output
