@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from prefect import serve
-from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
 from prefect.flows import Flow
 from prefect.schedules import Cron, Interval, Schedule
+from prefect.types.entrypoint import EntrypointType
 
 from prefect_runway.deployments.write_yaml import PREFECT_YAML
 
@@ -64,18 +65,17 @@ def deployments(destination_block: str | None = None) -> list[RunnerDeployment]:
         parameters = dict(entry.get("parameters") or {})
         if destination_block is not None and "destination_block" in parameters:
             parameters["destination_block"] = destination_block
-        found.append(
-            _flow(entry["entrypoint"]).to_deployment(
-                entry["name"],
-                description=entry.get("description"),
-                tags=entry.get("tags"),
-                parameters=parameters,
-                schedules=[_schedule(s) for s in entry.get("schedules") or []],
-                triggers=[_trigger(t) for t in entry.get("triggers") or []],
-                # Runs import the installed package, whatever the working directory.
-                entrypoint_type=EntrypointType.MODULE_PATH,
-            )
+        deployment = _flow(entry["entrypoint"]).to_deployment(
+            entry["name"],
+            description=entry.get("description"),
+            tags=entry.get("tags"),
+            parameters=parameters,
+            schedules=[_schedule(s) for s in entry.get("schedules") or []],
+            triggers=[_trigger(t) for t in entry.get("triggers") or []],
+            # Runs import the installed package, whatever the working directory.
+            entrypoint_type=EntrypointType.MODULE_PATH,
         )
+        found.append(cast(RunnerDeployment, deployment))  # sync form: never a coroutine here
     return found
 
 

@@ -3,7 +3,8 @@
 One `prefect server start` (SQLite, its own PREFECT_HOME) on a loopback port, the process pool,
 the packaged prefect.yaml written into a folder outside the checkout and deployed from there, and
 two workers started there as the README says (no checkout, no extra variable: the flows run from
-the installed package by their module paths), taking one run at a time. Then: (a) a UI deployment started through the API with parameters; (b) the upstream
+the installed package by their module paths), taking one run at a time. Then: (a) a UI
+deployment started through the API with parameters; (b) the upstream
 `media.assets.ready` event POSTed to the events API, and the triggered batch; (c) a fan-out
 whose chunk runs land on both workers; (d) a detached batch stored later by the sweep. And a
 fan-out cancelled by the user: its chunk run is cancelled and its Runway tasks deleted. Outputs
@@ -196,7 +197,7 @@ async def workers(
             api_key=SecretStr(emulator_session.api_key), base_url=emulator_session.base_url
         ).asave("runway", overwrite=True)
     assert README_WORKER in (ROOT / "README.md").read_text()
-    written = subprocess.run(
+    written = subprocess.run(  # noqa: ASYNC221 (a second, before any run starts)
         [sys.executable, "-m", "prefect_runway.deployments.write_yaml", "prefect.yaml"],
         cwd=server.cwd, env=server.env, capture_output=True, text=True, check=True,
     )  # fmt: skip

@@ -10,7 +10,8 @@ matrix. Outputs are real, playable MP4s.
     with RunwayEmulator(EmulatorConfig(run_seconds=0.5)) as emu:
         ...  # point a client at emu.base_url with emu.api_key
 
-Run it in the foreground with ``python -m emulator --port 8123``. Importing this package is
+Run it in the foreground with ``runway-emulator --port 8123`` (or
+``python -m prefect_runway.testing.emulator``). Importing this package is
 cheap: the server's modules (FastAPI, uvicorn, PyAV) load on first use of a name below.
 """
 

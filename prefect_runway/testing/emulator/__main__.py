@@ -1,6 +1,8 @@
-"""``python -m emulator``: serve the emulator in the foreground until Ctrl+C.
+"""``runway-emulator``: serve the emulator in the foreground until Ctrl+C.
 
-    python -m emulator --host 127.0.0.1 --port 8123 [--config settings.json] [--api-key KEY]
+Also ``python -m prefect_runway.testing.emulator``.
+
+    runway-emulator --host 127.0.0.1 --port 8123 [--config settings.json] [--api-key KEY]
                        [--mode runway|cometapi]
 
 The config file holds ``EmulatorConfig`` fields as JSON; ``--host``/``--port``/``--api-key``/
@@ -26,7 +28,7 @@ __all__ = ["config_from_args", "main"]
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m emulator", description="A local Runway-API-compatible server."
+        prog="runway-emulator", description="A local Runway-API-compatible server."
     )
     parser.add_argument("--host", default=None, help="interface (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="TCP port (default 0: any free)")

@@ -140,7 +140,7 @@ def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "emulator",
+            "prefect_runway.testing.emulator",
             "--host",
             "127.0.0.1",
             "--port",
