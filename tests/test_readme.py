@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCKS = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
-OURS = ("prefect_runway", "tests")
+OURS = ("prefect_runway",)
 
 
 def test_the_readme_has_examples() -> None:
