@@ -10,6 +10,8 @@ installed on the first run and re-installed only when ``pyproject.toml`` or the 
     python3 dev.py bench     # benchmarks against the emulator and moto -> BENCHMARKS.md
                              #   (--quick: small N, one run each, a minute or two)
     python3 dev.py storm     # the full fault storm and crash repetitions; figures to RELIABILITY.md
+    python3 dev.py catalogue # regenerate the request catalogue from the pinned runwayml SDK
+                             #   (--check: fail if the committed files are stale; --report)
 """
 
 from __future__ import annotations
@@ -156,6 +158,12 @@ def storm() -> None:
     )  # fmt: skip
 
 
+def catalogue() -> None:
+    """Regenerate prefect_runway/api/catalogue/_models.py and the emulator's catalogue.json."""
+    setup()
+    _run(VENV_PYTHON, "-m", "scripts.catalogue", *sys.argv[2:])
+
+
 COMMANDS = {
     "setup": setup,
     "demo": demo,
@@ -164,6 +172,7 @@ COMMANDS = {
     "lock": lock,
     "bench": bench,
     "storm": storm,
+    "catalogue": catalogue,
 }
 
 if __name__ == "__main__":

@@ -1,11 +1,23 @@
 """Runway's generation API with no Prefect in it: typed requests, the task model, an async client
 with the failure matrix, output streaming and waiting.
 
+The typed requests are the catalogue (``prefect_runway.api.catalogue``): every model of every
+task-based media generation endpoint, generated from the official SDK's types.
+
 Example:
-    >>> from runway import RunwayClient, Gen4TurboImageToVideo, wait_for_task
+    >>> from prefect_runway.api import RunwayClient, Gen4TurboImageToVideo, wait_for_task
 """
 
 from prefect_runway.api import logs as _logs
+from prefect_runway.api.catalogue import (
+    ENDPOINTS,
+    CatalogueRequest,
+    OutputKind,
+    endpoints_of,
+    output_kind,
+    parse_request,
+    request_class,
+)
 from prefect_runway.api.character_performance import (
     ActTwoCharacterPerformance,
     CharacterImage,
@@ -44,6 +56,14 @@ from prefect_runway.api.image_to_video import (
     Veo31ImageToVideo,
 )
 from prefect_runway.api.organization import Organization
+from prefect_runway.api.pricing import (
+    PRICE_UNKNOWN,
+    CreditEstimate,
+    PriceUnknown,
+    PriceUnknownError,
+    estimate,
+    estimate_credits,
+)
 from prefect_runway.api.providers import (
     API_VERSION,
     COMETAPI,
@@ -66,15 +86,19 @@ from prefect_runway.api.waiting import (
 __all__ = [
     "API_VERSION",
     "COMETAPI",
+    "ENDPOINTS",
     "KNOWN_MODELS",
+    "PRICE_UNKNOWN",
     "RUNWAY",
     "ActTwoCharacterPerformance",
     "AmbiguousSubmission",
     "AuthenticationFailed",
     "BadRequest",
+    "CatalogueRequest",
     "CharacterImage",
     "CharacterVideo",
     "CreatedTask",
+    "CreditEstimate",
     "DailyLimitReached",
     "FailureClass",
     "FirstFrame",
@@ -84,10 +108,13 @@ __all__ = [
     "Keyframe",
     "Organization",
     "OutputDownloadFailed",
+    "OutputKind",
     "OutputLinkRejected",
     "OutputStream",
     "PermissionDenied",
     "PrefectRunwayError",
+    "PriceUnknown",
+    "PriceUnknownError",
     "ProviderCapabilityMissing",
     "ProviderLimitExceeded",
     "ProviderProfile",
@@ -112,9 +139,15 @@ __all__ = [
     "WaitCancelled",
     "WaitPolicy",
     "classify_failure_code",
+    "endpoints_of",
+    "estimate",
+    "estimate_credits",
     "get_provider",
     "is_retryable_failure",
+    "output_kind",
     "parse_generation_request",
+    "parse_request",
+    "request_class",
     "wait_for_task",
 ]
 

@@ -1,7 +1,5 @@
 """Fields shared by every generation request: the base model, prompt text, seed, moderation."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -25,19 +23,28 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def prompt_text(max_units: int, min_units: int = 1) -> Any:
-    """An ``AfterValidator`` that bounds a prompt's length in UTF-16 code units."""
+def prompt_text(max_units: int | None, min_units: int = 1, *, what: str = "prompt") -> Any:
+    """An ``AfterValidator`` that bounds a string's length in UTF-16 code units.
+
+    Runway validates bodies in JavaScript, where a string's length is its UTF-16 code units:
+    an emoji counts 2.
+
+    Args:
+        max_units: The most code units allowed (None for no upper bound).
+        min_units: The fewest.
+        what: How messages name the value ("prompt", "text").
+    """
 
     def check(text: str) -> str:
         units = utf16_length(text)
         if units < min_units:
             raise ValueError(
-                f"the prompt is {units} UTF-16 code units long; at least {min_units} are "
-                "required (leave the field out rather than send an empty prompt)"
+                f"the {what} is {units} UTF-16 code units long; at least {min_units} are "
+                "required (leave the field out rather than send an empty one)"
             )
-        if units > max_units:
+        if max_units is not None and units > max_units:
             raise ValueError(
-                f"the prompt is {units} UTF-16 code units long ({len(text)} characters; "
+                f"the {what} is {units} UTF-16 code units long ({len(text)} characters; "
                 f"emoji and other astral characters count twice); at most {max_units} are allowed"
             )
         return text

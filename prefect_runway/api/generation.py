@@ -1,5 +1,9 @@
 """Every generation request this package can submit, and parsing one from plain data.
 
+The requests are the catalogue's (``prefect_runway.api.catalogue``): 98 models over 14
+endpoints. ``parse_generation_request`` keeps its name and behaviour for the original five
+models and now takes every other one too.
+
 Example:
     >>> request = parse_generation_request(
     ...     {"model": "gen4_turbo", "promptImage": "https://example.com/a.png", "ratio": "960:960"}
@@ -8,21 +12,10 @@ Example:
     ('Gen4TurboImageToVideo', 'image_to_video')
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, ValidationError
-from pydantic_core import InitErrorDetails, PydanticCustomError
-
-from prefect_runway.api.character_performance import ActTwoCharacterPerformance
-from prefect_runway.api.image_to_video import (
-    Gen4TurboImageToVideo,
-    Gen45ImageToVideo,
-    Veo31FastImageToVideo,
-    Veo31ImageToVideo,
-)
+from prefect_runway.api.catalogue import KNOWN_MODELS, CatalogueRequest, parse_request
 
 __all__ = [
     "KNOWN_MODELS",
@@ -30,32 +23,19 @@ __all__ = [
     "parse_generation_request",
 ]
 
-GenerationRequest = Annotated[
-    Gen4TurboImageToVideo
-    | Gen45ImageToVideo
-    | Veo31ImageToVideo
-    | Veo31FastImageToVideo
-    | ActTwoCharacterPerformance,
-    Field(discriminator="model"),
-]
-"""Any request this package can submit, told apart by its ``model``."""
-
-_MODELS: dict[str, type[Any]] = {
-    "gen4_turbo": Gen4TurboImageToVideo,
-    "gen4.5": Gen45ImageToVideo,
-    "veo3.1": Veo31ImageToVideo,
-    "veo3.1_fast": Veo31FastImageToVideo,
-    "act_two": ActTwoCharacterPerformance,
-}
-KNOWN_MODELS: tuple[str, ...] = tuple(_MODELS)
-"""The models this package knows, in the order the docs list them."""
+GenerationRequest = CatalogueRequest
+"""Any request this package can submit (the base class of every catalogue model)."""
 
 
-def parse_generation_request(data: Mapping[str, Any]) -> GenerationRequest:
+def parse_generation_request(
+    data: Mapping[str, Any], *, endpoint: str | None = None
+) -> GenerationRequest:
     """Validate plain data (camelCase or snake_case keys) into a typed request.
 
     Args:
         data: The request as a mapping, with a ``model`` key.
+        endpoint: The endpoint, for a model several endpoints serve when the keys given do
+            not tell which (see ``prefect_runway.api.catalogue.parse_request``).
 
     Returns:
         The request model for that model.
@@ -64,14 +44,4 @@ def parse_generation_request(data: Mapping[str, Any]) -> GenerationRequest:
         pydantic.ValidationError: naming each bad field, its value and what is allowed;
             an unknown or missing model lists the known ones.
     """
-    model = data.get("model")
-    if model not in _MODELS:
-        error = PydanticCustomError(
-            "unknown_model",
-            "unknown model '{model}'; known models: {known}",
-            {"model": model, "known": ", ".join(KNOWN_MODELS)},
-        )
-        details: InitErrorDetails = {"type": error, "loc": ("model",), "input": model}
-        raise ValidationError.from_exception_data("GenerationRequest", [details])
-    request: GenerationRequest = _MODELS[model].model_validate(dict(data))
-    return request
+    return parse_request(data, endpoint=endpoint)

@@ -6,6 +6,9 @@ Runway takes media in three forms (runway-api.md §4, §6, §7):
 * ``data:<media type>;base64,<payload>`` URIs that declare their media type, at most 5 MB encoded
   (SDK 5.24.0 caps every media type at 5 MB; larger files go through the uploads API);
 * ``runway://`` URIs returned by the uploads API, at most 5000 characters, valid 24 h.
+
+A field takes images, videos or audio (its ``MediaKind``); a data URI must declare a media type
+of that kind.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator
 
 __all__ = [
+    "AUDIO_MEDIA_TYPES",
     "IMAGE_MEDIA_TYPES",
     "MAX_DATA_URI_CHARS",
     "MAX_HTTPS_URL_CHARS",
     "MAX_RUNWAY_URI_CHARS",
     "MIN_URI_CHARS",
     "VIDEO_MEDIA_TYPES",
+    "AudioUri",
     "ImageUri",
     "MediaKind",
     "VideoUri",
@@ -45,6 +50,23 @@ IMAGE_MEDIA_TYPES = frozenset({"image/jpeg", "image/jpg", "image/png", "image/we
 VIDEO_MEDIA_TYPES = frozenset(
     {"video/mp4", "video/quicktime", "video/mov", "video/webm", "video/ogg"}
 )
+# runway-api.md §6: "Audio MP3, AAC, FLAC, PCM/WAV, ALAC", under the media types browsers and
+# encoders commonly declare for them.
+AUDIO_MEDIA_TYPES = frozenset(
+    {
+        "audio/mpeg",
+        "audio/mp3",
+        "audio/aac",
+        "audio/mp4",
+        "audio/x-m4a",
+        "audio/m4a",
+        "audio/flac",
+        "audio/x-flac",
+        "audio/wav",
+        "audio/x-wav",
+        "audio/wave",
+    }
+)
 
 _DATA_URI = re.compile(r"^data:(?P<type>[^;,]*)(?P<params>(;[^;,]*)*),", re.IGNORECASE)
 
@@ -54,10 +76,15 @@ class MediaKind(StrEnum):
 
     IMAGE = "image"
     VIDEO = "video"
+    AUDIO = "audio"
 
     @property
     def media_types(self) -> frozenset[str]:
-        return IMAGE_MEDIA_TYPES if self is MediaKind.IMAGE else VIDEO_MEDIA_TYPES
+        return {
+            MediaKind.IMAGE: IMAGE_MEDIA_TYPES,
+            MediaKind.VIDEO: VIDEO_MEDIA_TYPES,
+            MediaKind.AUDIO: AUDIO_MEDIA_TYPES,
+        }[self]
 
 
 def _shown(value: str, limit: int = 80) -> str:
@@ -145,7 +172,7 @@ def check_media_uri(uri: str, kind: MediaKind) -> str:
 
     Args:
         uri: The URI as it would be sent.
-        kind: Whether the field takes an image or a video.
+        kind: Whether the field takes an image, a video or audio.
 
     Returns:
         The URI, unchanged.
@@ -182,11 +209,18 @@ def _video(uri: str) -> str:
     return check_media_uri(uri, MediaKind.VIDEO)
 
 
+def _audio(uri: str) -> str:
+    return check_media_uri(uri, MediaKind.AUDIO)
+
+
 ImageUri = Annotated[str, AfterValidator(_image)]
 """A media URI that holds an image (JPEG, PNG or WebP)."""
 
 VideoUri = Annotated[str, AfterValidator(_video)]
 """A media URI that holds a video (MP4, MOV, WebM or Ogg)."""
+
+AudioUri = Annotated[str, AfterValidator(_audio)]
+"""A media URI that holds audio (MP3, AAC, FLAC or WAV)."""
 
 
 def redact_url(url: str) -> str:
