@@ -154,7 +154,7 @@ class RunwayClient:
     # -- API calls ---------------------------------------------------------------------------
 
     async def create(self, request: GenerationRequestBase) -> CreatedTask:
-        """Start a generation.
+        """Start a generation on the request's endpoint (any model of the catalogue).
 
         The request is sent at most once unless it provably never reached Runway.
 
@@ -168,8 +168,14 @@ class RunwayClient:
             BadRequest: Runway refused the request (its ``error`` and ``issues`` attached).
             RunwayConnectionError: Runway could not be reached at all.
             ProviderLimitExceeded: the provider's own limits refuse the request (nothing sent).
+            ProviderCapabilityMissing: the provider does not serve the request's endpoint
+                (nothing sent).
         """
         operation = f"create {request.endpoint} ({request.model})"
+        if not self.provider.serves(request.endpoint):
+            raise ProviderCapabilityMissing(
+                provider=self.provider.name, capability=f"POST /{request.endpoint}"
+            )
         self.provider.check(request)
         path = self.provider.path(request.endpoint)
         try:

@@ -274,8 +274,7 @@ def estimate(
             endpoint,
             high * source_seconds,
             low * source_seconds,
-            f"{low:g} credits/s x {source_seconds} s, {high:g} if the source is above 4 "
-            "megapixels",
+            f"{low:g} credits/s x {source_seconds} s, {high:g} if the source is above 4 megapixels",
         )
 
     try:

@@ -7,8 +7,11 @@ Two profiles exist:
   reference/cometapi.md). Its task details come bare, as Runway's, or wrapped in a gateway
   envelope (``{"code": "success", "data": {"status": "QUEUED", "data": {<Runway task>}}}``); a task
   just created may answer ``task_not_exist`` for a few seconds; its documented limits are tighter
-  (seed up to 999999999, prompt up to 512 characters); no documentation shows uploads, DELETE or
-  the organization endpoints, so the client refuses those clearly rather than guess.
+  (seed up to 999999999, prompt up to 512 characters on image-to-video); no documentation shows
+  uploads, DELETE or the organization endpoints, so the client refuses those clearly rather than
+  guess. Of the generation endpoints it documents image_to_video, character_performance,
+  video_to_video, text_to_image and video_upscale (reference/cometapi.md section 1.1); a request
+  for any other endpoint is refused before anything is sent.
 """
 
 from __future__ import annotations
@@ -72,6 +75,10 @@ class ProviderProfile(BaseModel):
         not_found_codes: Error codes in a 4xx body that mean "not readable yet" (fresh task).
         max_seed: The highest seed the provider accepts.
         max_prompt_units: The longest prompt (UTF-16 code units) the provider accepts.
+        endpoints: The generation endpoints the provider serves (None: every endpoint of the
+            catalogue).
+        tighter_limits_on: The endpoints ``max_seed`` and ``max_prompt_units`` apply to (None:
+            all); elsewhere Runway's own limits, checked by the request models, hold.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -84,6 +91,12 @@ class ProviderProfile(BaseModel):
     not_found_codes: frozenset[str] = frozenset()
     max_seed: int = MAX_SEED
     max_prompt_units: int = 1000
+    endpoints: frozenset[str] | None = None
+    tighter_limits_on: frozenset[str] | None = None
+
+    def serves(self, endpoint: str) -> bool:
+        """Whether the provider offers the generation endpoint ``endpoint``."""
+        return self.endpoints is None or endpoint in self.endpoints
 
     def path(self, *parts: str) -> str:
         """An API path under the provider's prefix, for example ``/v1/tasks/abc``."""
@@ -95,6 +108,9 @@ class ProviderProfile(BaseModel):
         Raises:
             ProviderLimitExceeded: naming the field, the value and the provider's limit.
         """
+        endpoint = getattr(request, "endpoint", "")
+        if self.tighter_limits_on is not None and endpoint not in self.tighter_limits_on:
+            return
         seed = getattr(request, "seed", None)
         if seed is not None and seed > self.max_seed:
             raise ProviderLimitExceeded(
@@ -122,6 +138,18 @@ COMETAPI = ProviderProfile(
     not_found_codes=frozenset({"task_not_exist"}),
     max_seed=999_999_999,
     max_prompt_units=512,
+    endpoints=frozenset(
+        {
+            "image_to_video",
+            "character_performance",
+            "video_to_video",
+            "text_to_image",
+            "video_upscale",
+        }
+    ),
+    # The seed and 512-character limits are documented for image_to_video; the emulator applies
+    # the seed limit to character_performance too (its page gives no range: UNCONFIRMED).
+    tighter_limits_on=frozenset({"image_to_video", "character_performance"}),
 )
 """The CometAPI proxy's official-format Runway routes."""
 

@@ -5,10 +5,20 @@ Runway routes (``/v1/...``) need ``Authorization: Bearer <key>`` (else 401) and
 URL and ``/_emulator/...`` need neither. Every error body is ``{"error": ...}`` (plus
 ``issues`` for validation failures).
 
+Every generation endpoint of the catalogue (``catalogue.json``: image_to_video, text_to_video,
+video_to_video, character_performance, text_to_image, image_upscale, video_upscale,
+video_to_hdr, sound_effect, text_to_speech, speech_to_speech, video_to_audio, voice_dubbing,
+voice_isolation) answers ``POST /v1/<endpoint>``; the original five models are validated by
+:mod:`~prefect_runway.testing.emulator.validation`, every other model by
+:mod:`~prefect_runway.testing.emulator.schema`. A task's outputs are served at
+``/_outputs/{task}/{index}.{extension}`` (mp4, mov, zip, png, jpg, webp, svg, mp3, wav, flac,
+ogg), one link per output.
+
 In CometAPI mode (``config.mode == "cometapi"``, see
-:mod:`prefect_runway.testing.emulator.cometapi`) the API routes are
-``POST /runwayml/v1/image_to_video``, ``POST /runwayml/v1/character_performance`` (creates
-answer a bare ``{"id"}``) and ``GET /runwayml/v1/tasks/{id}``; ``X-Runway-Version`` is required
+:mod:`prefect_runway.testing.emulator.cometapi`) the API routes are the creates CometAPI
+documents (``POST /runwayml/v1/image_to_video``, ``character_performance``, ``video_to_video``,
+``text_to_image``, ``video_upscale``; they answer a bare ``{"id"}``) and
+``GET /runwayml/v1/tasks/{id}``; ``X-Runway-Version`` is required
 on creates and optional on the GET (a wrong value still answers 400). ``/v1/...``, uploads,
 DELETE and the organization routes answer 404. CometAPI's tighter limits (seed up to 999999999,
 promptText up to 512) answer Runway's 400 validation shape. An unknown task, or one created
@@ -40,11 +50,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from prefect_runway.testing.emulator import cometapi
-from prefect_runway.testing.emulator.config import API_VERSION
+from prefect_runway.testing.emulator.config import API_VERSION, ENDPOINTS, IMAGE_TO_VIDEO_MODELS
 from prefect_runway.testing.emulator.faults import Fault, FaultPlan
 from prefect_runway.testing.emulator.formdata import FormDataError, boundary_of, read_form_data
 from prefect_runway.testing.emulator.links import LinkCheck, sign_link, verify_link
 from prefect_runway.testing.emulator.protocol import connection_for
+from prefect_runway.testing.emulator.schema import validate_catalogue
 from prefect_runway.testing.emulator.state import ApiError, EmulatorState, OutputHandle, Task
 from prefect_runway.testing.emulator.validation import (
     CreateRequest,
@@ -57,6 +68,15 @@ from prefect_runway.testing.emulator.validation import (
 )
 
 __all__ = ["create_app"]
+
+#: The creates CometAPI documents (reference/cometapi.md section 1.1).
+COMETAPI_ENDPOINTS = (
+    "image_to_video",
+    "character_performance",
+    "video_to_video",
+    "text_to_image",
+    "video_upscale",
+)
 
 UPLOAD_MIN_BYTES = 512
 UPLOAD_MAX_BYTES = 200 * 1024 * 1024
@@ -264,8 +284,14 @@ def create_app(state: EmulatorState) -> FastAPI:
     def output_urls(request: Request) -> Callable[[Task], list[str]]:
         def make(task: Task) -> list[str]:
             expires = state.wall_clock() + state.config.link_ttl_seconds
-            token = sign_link(state.link_secret, task.id, 0, expires)
-            return [f"{base_url(request)}/_outputs/{task.id}/0.mp4?_jwt={token}"]
+            extension = task.output_extension
+            urls = []
+            for index in range(task.output_count):
+                token = sign_link(state.link_secret, task.id, index, expires)
+                urls.append(
+                    f"{base_url(request)}/_outputs/{task.id}/{index}.{extension}?_jwt={token}"
+                )
+            return urls
 
         return make
 
@@ -310,13 +336,33 @@ def create_app(state: EmulatorState) -> FastAPI:
             if not created:
                 state.counters["rejected_creates"] += 1
 
-    @app.post(f"{prefix}/image_to_video")
-    async def image_to_video(request: Request) -> Response:
-        return await create(request, "image_to_video", validate_image_to_video)
+    def validator(
+        endpoint: str,
+    ) -> Callable[[Any, Callable[[str], str | None]], CreateRequest | list[Issue]]:
+        def validate(
+            body: Any, resolver: Callable[[str], str | None]
+        ) -> CreateRequest | list[Issue]:
+            model = body.get("model") if isinstance(body, dict) else None
+            if endpoint == "character_performance":
+                return validate_character_performance(body, resolver)
+            if endpoint == "image_to_video" and model in IMAGE_TO_VIDEO_MODELS:
+                return validate_image_to_video(body, resolver)
+            return validate_catalogue(endpoint, body, resolver)
 
-    @app.post(f"{prefix}/character_performance")
-    async def character_performance(request: Request) -> Response:
-        return await create(request, "character_performance", validate_character_performance)
+        return validate
+
+    def add_create_route(endpoint: str) -> None:
+        check = validator(endpoint)
+
+        async def create_route(request: Request) -> Response:
+            return await create(request, endpoint, check)
+
+        app.add_api_route(
+            f"{prefix}/{endpoint}", create_route, methods=["POST"], name=f"create_{endpoint}"
+        )
+
+    for served in COMETAPI_ENDPOINTS if comet else ENDPOINTS:
+        add_create_route(served)
 
     # -------------------------------------------------------------------------------- tasks
 
@@ -368,7 +414,7 @@ def create_app(state: EmulatorState) -> FastAPI:
 
         async def handler(fault: Fault | None) -> Response:
             stem, dot, extension = name.partition(".")
-            if not stem.isdigit() or dot != "." or extension != "mp4":
+            if not stem.isdigit() or dot != "." or not extension.isalnum():
                 raise ApiError(404, "Not found.")
             index = int(stem)
             token = request.query_params.get("_jwt", "")
@@ -379,6 +425,8 @@ def create_app(state: EmulatorState) -> FastAPI:
                 raise ApiError(403, "Invalid or missing signature.")
             task = state.visible_task(task_id)
             if task is None or task.status_at(state.clock()) != "SUCCEEDED":
+                raise ApiError(404, "Not found.")
+            if extension != task.output_extension:
                 raise ApiError(404, "Not found.")
             if request.method == "GET" and task.first_download is None:
                 task.first_download = state.clock()

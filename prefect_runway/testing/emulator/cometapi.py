@@ -52,7 +52,8 @@ WRAPPER_STATUS = {
     "FAILED": "FAILURE",
 }
 
-#: The emulator's endpoint names -> the wrapper's ``action``.
+#: The emulator's endpoint names -> the wrapper's ``action`` (other endpoints: the name in
+#: capitals, UNCONFIRMED).
 ACTIONS = {
     "image_to_video": "IMAGE_TO_VIDEO",
     "character_performance": "CHARACTER_PERFORMANCE",
@@ -83,7 +84,7 @@ def _wrapped(task: Task, runway: dict[str, Any], now: float) -> dict[str, Any]:
         progress = "0%"
     wrapper: dict[str, Any] = {
         "task_id": task.id,
-        "action": ACTIONS[task.endpoint],
+        "action": ACTIONS.get(task.endpoint, task.endpoint.upper()),
         "status": WRAPPER_STATUS.get(status, status),
         "fail_reason": runway.get("failure") or "",
         "submit_time": _unix(task, task.created_mono),

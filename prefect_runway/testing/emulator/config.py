@@ -11,10 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from prefect_runway.testing.emulator.catalogue import ENDPOINT_MODELS
+
 __all__ = [
     "API_VERSION",
     "CHARACTER_PERFORMANCE_MODELS",
     "DEFAULT_API_KEY",
+    "ENDPOINTS",
     "IMAGE_TO_VIDEO_MODELS",
     "MODELS",
     "EmulatorConfig",
@@ -27,9 +30,22 @@ DEFAULT_API_KEY = "key_" + hashlib.sha512(b"prefect-runway emulator").hexdigest(
 #: The only ``X-Runway-Version`` the API accepts (the spec declares it as a constant).
 API_VERSION = "2024-11-06"
 
+#: The original five models, validated by the emulator's hand-written rules (validation.py).
 IMAGE_TO_VIDEO_MODELS: tuple[str, ...] = ("gen4_turbo", "gen4.5", "veo3.1", "veo3.1_fast")
 CHARACTER_PERFORMANCE_MODELS: tuple[str, ...] = ("act_two",)
-MODELS: tuple[str, ...] = IMAGE_TO_VIDEO_MODELS + CHARACTER_PERFORMANCE_MODELS
+#: Every generation endpoint the emulator serves (catalogue.json).
+ENDPOINTS: tuple[str, ...] = tuple(ENDPOINT_MODELS)
+#: Every model, once: the original five first. Concurrency and daily limits are per model,
+#: shared by the endpoints that serve it (as Runway's tier limits are).
+MODELS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [
+            *IMAGE_TO_VIDEO_MODELS,
+            *CHARACTER_PERFORMANCE_MODELS,
+            *(model for models in ENDPOINT_MODELS.values() for model in models),
+        ]
+    )
+)
 
 
 class EmulatorConfig(BaseModel):

@@ -11,6 +11,10 @@ the model's name.
 Encodes are pure functions of (input content, size, frames, fps, model) and are cached, so a
 thousand identical tasks encode once. Decoding and encoding run in worker threads.
 
+The catalogue's other outputs are real files too: PNG, JPEG and WebP images (the input picture,
+or a generated one, at the requested size), an SVG for vector models, ProRes QuickTime movies,
+zips of PNG frames, and WAV, MP3, FLAC or Ogg Opus audio (a tone whose pitch follows the inputs).
+
 With ``EmulatorConfig.output_bytes`` set, outputs are instead :class:`PseudoRandomBlob` s:
 deterministic bytes of exactly that size, produced chunk by chunk (any byte range can be made
 without the bytes before it), so a 1 GiB download costs constant memory.
@@ -22,19 +26,24 @@ import asyncio
 import hashlib
 import io
 import math
+import zipfile
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import av
 import numpy as np
+from av.audio.stream import AudioStream
+from av.video.codeccontext import VideoCodecContext
+from av.video.stream import VideoStream
 import numpy.typing as npt
 
 __all__ = [
+    "AUDIO_FORMATS",
     "BLOB_CHUNK",
     "AsyncCache",
     "MediaError",
@@ -43,9 +52,15 @@ __all__ = [
     "VideoProbe",
     "decode_picture",
     "generated_picture",
+    "probe_audio",
     "probe_video",
     "ratio_size",
+    "render_audio",
+    "render_frames_zip",
+    "render_image",
+    "render_mov",
     "render_mp4",
+    "render_svg",
 ]
 
 Picture = npt.NDArray[np.uint8]
@@ -253,6 +268,64 @@ class RenderedVideo:
         return len(self.data)
 
 
+def _moving_frames(
+    first: Picture, last: Picture | None, *, width: int, height: int, frames: int
+) -> Iterator[Picture]:
+    """The frames of an output: a slow zoom and pan over ``first``, crossfading into ``last``."""
+    # Work on a canvas 25 % larger than the output so the zoom and pan have room.
+    canvas_w, canvas_h = math.ceil(width * 1.25), math.ceil(height * 1.25)
+    start = _resize(_crop_to_aspect(first, width, height), canvas_w, canvas_h)
+    end = (
+        None if last is None else _resize(_crop_to_aspect(last, width, height), canvas_w, canvas_h)
+    )
+    for index in range(frames):
+        t = index / max(1, frames - 1)
+        zoom = 1.0 + 0.2 * t
+        crop_w = min(canvas_w, max(2, round(canvas_w / zoom)))
+        crop_h = min(canvas_h, max(2, round(canvas_h / zoom)))
+        left = round((canvas_w - crop_w) * (0.2 + 0.6 * t))
+        top = (canvas_h - crop_h) // 2
+        window = (slice(top, top + crop_h), slice(left, left + crop_w))
+        crop = start[window]
+        if end is not None:
+            crop = (crop * (1 - t) + end[window] * t).astype(np.uint8)
+        yield _resize(crop, width, height)
+
+
+def _encode_movie(
+    first: Picture,
+    last: Picture | None,
+    *,
+    width: int,
+    height: int,
+    frames: int,
+    fps: int,
+    container_format: str,
+    codec: str,
+    pix_fmt: str,
+    options: dict[str, object],
+    content_type: str,
+) -> RenderedVideo:
+    buffer = io.BytesIO()
+    # No "+faststart": it reopens the output by name, which an in-memory buffer has not.
+    with av.open(buffer, mode="w", format=container_format) as container:
+        stream = cast(VideoStream, container.add_stream(codec, rate=fps))
+        stream.width = width
+        stream.height = height
+        stream.pix_fmt = pix_fmt
+        stream.time_base = Fraction(1, fps)
+        stream.options = options
+        for index, picture in enumerate(
+            _moving_frames(first, last, width=width, height=height, frames=frames)
+        ):
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    data = buffer.getvalue()
+    return RenderedVideo(data, hashlib.sha256(data).hexdigest(), content_type)
+
+
 def render_mp4(
     first: Picture,
     last: Picture | None,
@@ -272,39 +345,157 @@ def render_mp4(
         frames: Number of frames (duration * fps).
         fps: Frame rate.
     """
-    # Work on a canvas 25 % larger than the output so the zoom and pan have room.
-    canvas_w, canvas_h = math.ceil(width * 1.25), math.ceil(height * 1.25)
-    start = _resize(_crop_to_aspect(first, width, height), canvas_w, canvas_h)
-    end = (
-        None if last is None else _resize(_crop_to_aspect(last, width, height), canvas_w, canvas_h)
+    return _encode_movie(
+        first,
+        last,
+        width=width,
+        height=height,
+        frames=frames,
+        fps=fps,
+        container_format="mp4",
+        codec="libx264",
+        pix_fmt="yuv420p",
+        options={"preset": "veryfast", "crf": "28", "g": str(fps * 2)},
+        content_type="video/mp4",
     )
+
+
+def render_mov(
+    first: Picture, last: Picture | None, *, width: int, height: int, frames: int, fps: int
+) -> RenderedVideo:
+    """The same movement as :func:`render_mp4`, as a ProRes 422 QuickTime movie (.mov)."""
+    return _encode_movie(
+        first,
+        last,
+        width=width,
+        height=height,
+        frames=frames,
+        fps=fps,
+        container_format="mov",
+        codec="prores_ks",
+        pix_fmt="yuv422p10le",
+        options={"profile": "0"},
+        content_type="video/quicktime",
+    )
+
+
+def _still(picture: Picture, codec: str, pix_fmt: str) -> bytes:
+    context = cast(VideoCodecContext, av.CodecContext.create(codec, "w"))
+    height, width = picture.shape[:2]
+    context.width = width
+    context.height = height
+    context.pix_fmt = pix_fmt
+    context.time_base = Fraction(1, 1)
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
+    packets = [*context.encode(frame.reformat(format=pix_fmt)), *context.encode(None)]
+    return b"".join(bytes(packet) for packet in packets)
+
+
+_STILLS = {
+    "png": ("png", "rgb24", "image/png"),
+    "jpeg": ("mjpeg", "yuvj420p", "image/jpeg"),
+    "webp": ("libwebp", "yuv420p", "image/webp"),
+}
+
+
+def render_image(picture: Picture, *, width: int, height: int, fmt: str) -> RenderedVideo:
+    """One still image (PNG, JPEG or WebP) of ``picture`` cropped and scaled to the size."""
+    codec, pix_fmt, content_type = _STILLS[fmt]
+    still = _resize(_crop_to_aspect(picture, width, height), width, height)
+    data = _still(still, codec, pix_fmt)
+    return RenderedVideo(data, hashlib.sha256(data).hexdigest(), content_type)
+
+
+def render_svg(label: str, seed: str, *, width: int, height: int) -> RenderedVideo:
+    """A small SVG drawing (vector models): a two-colour gradient and the model's name."""
+    digest = hashlib.sha256(seed.encode()).hexdigest()
+    start, end = f"#{digest[:6]}", f"#{digest[6:12]}"
+    text = "".join(ch for ch in label if ch.isalnum() or ch in "._- ")
+    data = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><defs><linearGradient id="g"><stop offset="0" '
+        f'stop-color="{start}"/><stop offset="1" stop-color="{end}"/></linearGradient></defs>'
+        f'<rect width="100%" height="100%" fill="url(#g)"/><text x="50%" y="50%" '
+        f'text-anchor="middle" fill="white" font-family="sans-serif">{text}</text></svg>\n'
+    ).encode()
+    return RenderedVideo(data, hashlib.sha256(data).hexdigest(), "image/svg+xml")
+
+
+def render_frames_zip(
+    first: Picture, last: Picture | None, *, width: int, height: int, frames: int
+) -> RenderedVideo:
+    """A .zip of PNG frames (``frame.0001.png``...), as frame-sequence formats deliver."""
     buffer = io.BytesIO()
-    # No "+faststart": it reopens the output by name, which an in-memory buffer has not.
-    with av.open(buffer, mode="w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width = width
-        stream.height = height
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = Fraction(1, fps)
-        stream.options = {"preset": "veryfast", "crf": "28", "g": str(fps * 2)}
-        for index in range(frames):
-            t = index / max(1, frames - 1)
-            zoom = 1.0 + 0.2 * t
-            crop_w = min(canvas_w, max(2, round(canvas_w / zoom)))
-            crop_h = min(canvas_h, max(2, round(canvas_h / zoom)))
-            left = round((canvas_w - crop_w) * (0.2 + 0.6 * t))
-            top = (canvas_h - crop_h) // 2
-            window = (slice(top, top + crop_h), slice(left, left + crop_w))
-            crop = start[window]
-            if end is not None:
-                crop = (crop * (1 - t) + end[window] * t).astype(np.uint8)
-            picture = _resize(crop, width, height)
-            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
-            frame.pts = index
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for index, picture in enumerate(
+            _moving_frames(first, last, width=width, height=height, frames=frames), start=1
+        ):
+            info = zipfile.ZipInfo(f"frame.{index:04d}.png", date_time=(2024, 11, 6, 0, 0, 0))
+            archive.writestr(info, _still(picture, "png", "rgb24"))
+    data = buffer.getvalue()
+    return RenderedVideo(data, hashlib.sha256(data).hexdigest(), "application/zip")
+
+
+AUDIO_FORMATS: dict[str, tuple[str, str, int, str]] = {
+    "wav": ("wav", "pcm_s16le", 44_100, "audio/wav"),
+    "mp3": ("mp3", "libmp3lame", 44_100, "audio/mpeg"),
+    "flac": ("flac", "flac", 44_100, "audio/flac"),
+    "ogg_opus": ("ogg", "libopus", 48_000, "audio/ogg"),
+    "aac": ("ipod", "aac", 44_100, "audio/mp4"),
+}
+"""Audio outputs: format -> (container, codec, sample rate, Content-Type)."""
+
+
+def render_audio(seconds: float, *, fmt: str, seed: str) -> RenderedVideo:
+    """A mono tone of ``seconds`` (pitch from ``seed``), fading in and out, in ``fmt``."""
+    container_format, codec, rate, content_type = AUDIO_FORMATS[fmt]
+    pitch = 220.0 + int(hashlib.sha256(seed.encode()).hexdigest()[:4], 16) % 440
+    samples = max(1, round(seconds * rate))
+    t = np.arange(samples, dtype=np.float64) / rate
+    envelope = np.minimum(1.0, np.minimum(t, t[-1] - t + 1 / rate) / 0.05)
+    wave = 0.3 * envelope * np.sin(2 * np.pi * pitch * t)
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format=container_format) as container:
+        stream = cast(AudioStream, container.add_stream(codec, rate=rate))
+        context = stream.codec_context
+        context.layout = "mono"
+        sample_format = context.format.name
+        size = context.frame_size or 1024
+        for start in range(0, samples, size):
+            chunk = wave[start : start + size]
+            if sample_format.startswith("s16"):
+                array: Any = (chunk * 32767).astype(np.int16)[None, :]
+            elif sample_format.startswith("s32"):
+                array = (chunk * 2_000_000_000).astype(np.int32)[None, :]
+            else:
+                array = chunk.astype(np.float32)[None, :]
+            frame = av.AudioFrame.from_ndarray(array, format=sample_format, layout="mono")
+            frame.sample_rate = rate
+            frame.pts = start
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     data = buffer.getvalue()
-    return RenderedVideo(data, hashlib.sha256(data).hexdigest())
+    return RenderedVideo(data, hashlib.sha256(data).hexdigest(), content_type)
+
+
+def probe_audio(source: bytes | Path) -> float | None:
+    """An audio (or video) file's duration in seconds.
+
+    Raises:
+        MediaError: The data is not media PyAV can read.
+    """
+    try:
+        with _open(source) as container:
+            if not container.streams.audio and not container.streams.video:
+                raise MediaError("no audio in the input")
+            if container.duration is not None:
+                return float(container.duration) / 1_000_000
+            for stream in container.streams:
+                if stream.duration is not None and stream.time_base is not None:
+                    return float(stream.duration * stream.time_base)
+    except (av.FFmpegError, ValueError, IndexError) as error:
+        raise MediaError(f"unreadable audio: {error}") from None
+    return None
 
 
 class PseudoRandomBlob:

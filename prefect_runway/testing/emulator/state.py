@@ -51,9 +51,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
+from prefect_runway.testing.emulator.catalogue import entry as catalogue_entry
 from prefect_runway.testing.emulator.config import (
-    CHARACTER_PERFORMANCE_MODELS,
-    IMAGE_TO_VIDEO_MODELS,
     MODELS,
     EmulatorConfig,
 )
@@ -65,9 +66,22 @@ from prefect_runway.testing.emulator.media import (
     RenderedVideo,
     decode_picture,
     generated_picture,
+    probe_audio,
     probe_video,
     ratio_size,
+    render_audio,
+    render_frames_zip,
+    render_image,
+    render_mov,
     render_mp4,
+    render_svg,
+)
+from prefect_runway.testing.emulator.products import (
+    AUDIO_ENDPOINTS,
+    VIDEO_ENDPOINTS,
+    OutputPlan,
+    catalogue_credits,
+    plan_output,
 )
 from prefect_runway.testing.emulator.validation import ACT_TWO_RATIOS, CreateRequest, MediaRef
 
@@ -139,14 +153,14 @@ class Source:
 
     Attributes:
         key: sha256 of the content (or of the URL for https inputs).
-        family: ``image`` or ``video``.
+        family: ``image``, ``video`` or ``audio``.
         data: Decoded data-URI bytes (interned: identical inputs share one object).
         path: The uploaded file of a ``runway://`` input.
         url: The https URL (never fetched; a picture is generated instead).
     """
 
     key: str
-    family: Literal["image", "video"]
+    family: Literal["image", "video", "audio"]
     data: bytes | None = field(default=None, repr=False)
     path: Path | None = None
     url: str | None = None
@@ -185,6 +199,19 @@ class Task:
     details_served: int = 0  # CometAPI mode: successful GETs, for the alternating shape
     first_download: float | None = None  # when an output GET first arrived (detection latency)
     first_seen_succeeded: float | None = None  # when a GET first answered SUCCEEDED (likewise)
+    plan: OutputPlan | None = None  # the catalogue's models: what the task makes (else an MP4)
+
+    @property
+    def output_count(self) -> int:
+        return self.plan.count if self.plan is not None else 1
+
+    @property
+    def output_extension(self) -> str:
+        return self.plan.extension if self.plan is not None else "mp4"
+
+    @property
+    def output_content_type(self) -> str:
+        return self.plan.content_type if self.plan is not None else "video/mp4"
 
     def status_at(self, now: float) -> Status:
         """The task's status at ``now``; valid once the model was advanced to ``now``."""
@@ -220,10 +247,19 @@ class Task:
         span = self.run_end - self.run_start
         return 1.0 if span <= 0 else min(1.0, max(0.0, (now - self.run_start) / span))
 
-    def render_key(self, config: EmulatorConfig) -> tuple[Any, ...]:
+    def render_key(self, config: EmulatorConfig, index: int = 0) -> tuple[Any, ...]:
         width, height = ratio_size(self.ratio, config.frame_width)
         frames = max(1, round(self.duration * config.fps))
-        return (self.model, tuple(s.key for s in self.sources), width, height, frames, config.fps)
+        made = (self.plan.kind, self.plan.format, index) if self.plan is not None else ()
+        return (
+            self.model,
+            tuple(s.key for s in self.sources),
+            width,
+            height,
+            frames,
+            config.fps,
+            *made,
+        )
 
 
 @dataclass
@@ -327,6 +363,7 @@ class EmulatorState:
         self.counters: Counter[str] = Counter()
         self.creates_by_endpoint: Counter[str] = Counter()
         self.creates_by_model: Counter[str] = Counter()
+        self.creates_by_endpoint_model: dict[str, Counter[str]] = {}
         self.deleted_task_ids: list[str] = []
         self.cancelled_task_ids: list[str] = []
 
@@ -433,7 +470,7 @@ class EmulatorState:
         """Share one object among identical large inputs, so 1000 tasks hold one copy."""
         return self._interned.setdefault(key, value)
 
-    def _source(self, ref: MediaRef, family: Literal["image", "video"]) -> Source:
+    def _source(self, ref: MediaRef, family: Literal["image", "video", "audio"]) -> Source:
         if ref.scheme == "data":
             assert ref.payload is not None
             key = hashlib.sha256(ref.payload).hexdigest()
@@ -484,6 +521,75 @@ class EmulatorState:
             return None
         return upload.media_type
 
+    async def _read(self, source: Source) -> _Read:
+        """What the emulator can learn of an input: duration, pixel size, or why it failed."""
+        readable = source.readable
+        if readable is None:
+            return _Read()
+        try:
+            if source.family == "audio":
+                seconds = await self._probes.get_or_compute(
+                    ("audio", source.key), lambda: probe_audio(readable)
+                )
+                return _Read(seconds=seconds)
+            if source.family == "image":
+                picture = await self._probes.get_or_compute(
+                    ("image", source.key), lambda: decode_picture(readable)
+                )
+                return _Read(size=(picture.shape[1], picture.shape[0]), picture=picture)
+            probe = await self._probes.get_or_compute(
+                ("video", source.key), lambda: probe_video(readable)
+            )
+        except MediaError as error:
+            return _Read(error=str(error))
+        first = probe.first_frame
+        size = None if first is None else (first.shape[1], first.shape[0])
+        return _Read(seconds=probe.duration, size=size, picture=first)
+
+    async def _prepare_catalogue(self, request: CreateRequest) -> _Prepared:
+        """Inputs, output plan, length, size and price of a catalogue model's task."""
+        body = request.body
+        plan = plan_output(request.endpoint, request.model, body)
+        sources: list[Source] = []
+        reads: list[tuple[str, Source, _Read]] = []
+        fail: tuple[str, str] | None = None
+        for path, ref, family in request.media_refs:
+            source = self._source(ref, family)  # type: ignore[arg-type]
+            read = await self._read(source)
+            reads.append((path, source, read))
+            if read.error is not None and fail is None:
+                fail = ("ASSET.INVALID", "Unsupported asset type.")
+            if family in ("image", "video"):
+                sources.append(source)
+        if fail is None:
+            fail = _media_limit_failure(request.model, reads)
+        aspect = next(
+            (read.size[0] / read.size[1] for _, _, read in reads if read.size is not None), None
+        )
+        seconds = _output_seconds(request, reads)
+        billed = _billed_seconds(request, seconds)
+        ratio = _output_ratio(request.ratio, aspect)
+        source_pixels = next(
+            (read.size[0] * read.size[1] for _, _, read in reads if read.size is not None), None
+        )
+        estimate = catalogue_credits(
+            request.endpoint,
+            request.model,
+            body,
+            seconds=billed,
+            count=plan.count,
+            source_pixels=source_pixels,
+        )
+        return _Prepared(
+            sources=sources,
+            ratio=ratio,
+            seconds=seconds,
+            plan=plan,
+            estimate=estimate,
+            fail_code=fail[0] if fail else None,
+            fail_text=fail[1] if fail else None,
+        )
+
     async def create_task(self, request: CreateRequest) -> Task:
         """Create a task from a validated request.
 
@@ -495,7 +601,14 @@ class EmulatorState:
         sources: list[Source] = []
         ratio = request.ratio
         duration = request.duration
-        if request.endpoint == "image_to_video":
+        plan: OutputPlan | None = None
+        catalogue_estimate = 0
+        if request.catalogue:
+            prepared = await self._prepare_catalogue(request)
+            sources, ratio, duration = prepared.sources, prepared.ratio, prepared.seconds
+            fail_code, fail_text = prepared.fail_code, prepared.fail_text
+            plan, catalogue_estimate = prepared.plan, prepared.estimate
+        elif request.endpoint == "image_to_video":
             by_position = dict(request.prompt_images)
             for position in ("first", "last"):
                 if position in by_position:
@@ -533,9 +646,12 @@ class EmulatorState:
         limit = self.config.max_daily_for(request.model)
         if limit is not None and self._daily_count(request.model, now) >= limit:
             raise ApiError(429, "Your daily task limit has been reached.")
-        estimate = estimate_credits(
-            request.model, duration, audio=request.audio, output_format=request.output_format
-        )
+        if request.catalogue:
+            estimate = catalogue_estimate
+        else:
+            estimate = estimate_credits(
+                request.model, duration, audio=request.audio, output_format=request.output_format
+            )
         balance = self.config.credit_balance - self.credits_charged(now)
         if estimate > balance:
             raise ApiError(400, "You do not have enough credits to run this task.")
@@ -562,6 +678,7 @@ class EmulatorState:
             fail_text=fail_text,
             will_fail=fail_text is not None,
             upload_uris=tuple(ref.uri for ref in request.media() if ref.scheme == "runway"),
+            plan=plan,
         )
         self.tasks[task.id] = task
         self._charged += estimate
@@ -571,6 +688,7 @@ class EmulatorState:
         self.advance(request.model, now)
         self.creates_by_endpoint[request.endpoint] += 1
         self.creates_by_model[request.model] += 1
+        self.creates_by_endpoint_model.setdefault(request.endpoint, Counter())[request.model] += 1
         return task
 
     def visible_task(self, task_id: str) -> Task | None:
@@ -634,32 +752,34 @@ class EmulatorState:
 
     async def output(self, task: Task, index: int) -> OutputHandle | None:
         """The bytes behind output ``index`` of a SUCCEEDED task (rendered once, cached)."""
-        if index != 0:
+        if not 0 <= index < task.output_count:
             return None
         config = self.config
         if config.output_bytes is not None:
             blob = PseudoRandomBlob(config.output_bytes)
             return OutputHandle(size=blob.size, content_type=blob.content_type, blob=blob)
-        video = await self._render(task)
+        video = await self._render(task, index)
         return OutputHandle(size=video.size, content_type=video.content_type, video=video)
 
-    async def output_sha256(self, task: Task) -> tuple[str, int]:
-        """``(sha256, size)`` of the task's output."""
+    async def output_sha256(self, task: Task, index: int = 0) -> tuple[str, int]:
+        """``(sha256, size)`` of the task's output ``index``."""
         size = self.config.output_bytes
         if size is not None:
             blob = PseudoRandomBlob(size)
             digest = await self._blob_hashes.get_or_compute(("blob", size), blob.compute_sha256)
             return digest, size
-        video = await self._render(task)
+        video = await self._render(task, index)
         return video.sha256, video.size
 
-    async def _render(self, task: Task) -> RenderedVideo:
+    async def _render(self, task: Task, index: int = 0) -> RenderedVideo:
         config = self.config
         width, height = ratio_size(task.ratio, config.frame_width)
         frames = max(1, round(task.duration * config.fps))
         fps = config.fps
         sources = task.sources
         model = task.model
+        plan = task.plan
+        seconds = task.duration
 
         def pictures() -> RenderedVideo:
             canvas = (math.ceil(width * 1.25), math.ceil(height * 1.25))
@@ -675,13 +795,30 @@ class EmulatorState:
                     assert first is not None
                     made.append(first)
             first_picture = made[0] if made else generated_picture(model, model, *canvas)
-            last_picture = made[1] if len(made) > 1 else None
-            return render_mp4(
-                first_picture, last_picture, width=width, height=height, frames=frames, fps=fps
-            )
+            if plan is None:
+                last_picture = made[1] if len(made) > 1 else None
+                return render_mp4(
+                    first_picture, last_picture, width=width, height=height, frames=frames, fps=fps
+                )
+            seed = f"{model}:{':'.join(s.key for s in sources)}:{index}"
+            if plan.kind == "audio":
+                return render_audio(seconds, fmt=plan.format, seed=seed)
+            if plan.format == "svg":
+                return render_svg(model, seed, width=width, height=height)
+            if index:
+                # Each of several images differs a little, as separate generations do.
+                first_picture = np.roll(first_picture, index * 17, axis=1)
+            if plan.kind == "image":
+                return render_image(first_picture, width=width, height=height, fmt=plan.format)
+            if plan.kind == "archive":
+                return render_frames_zip(
+                    first_picture, None, width=width, height=height, frames=min(frames, 24)
+                )
+            movie = render_mov if plan.format == "mov" else render_mp4
+            return movie(first_picture, None, width=width, height=height, frames=frames, fps=fps)
 
         result: RenderedVideo = await self._renders.get_or_compute(
-            task.render_key(config), pictures
+            task.render_key(config, index), pictures
         )
         return result
 
@@ -791,13 +928,20 @@ class EmulatorState:
         charged = self.credits_charged(now)
         counters = self.counters
         return {
+            # The two original endpoints always; every other one once it has a create.
             "creates": {
                 "image_to_video": self.creates_by_endpoint["image_to_video"],
                 "character_performance": self.creates_by_endpoint["character_performance"],
+                **{
+                    endpoint: count
+                    for endpoint, count in sorted(self.creates_by_endpoint.items())
+                    if count
+                },
             },
-            "creates_by_model": {
-                model: self.creates_by_model[model]
-                for model in IMAGE_TO_VIDEO_MODELS + CHARACTER_PERFORMANCE_MODELS
+            "creates_by_model": {model: self.creates_by_model[model] for model in MODELS},
+            "creates_by_endpoint_and_model": {
+                endpoint: dict(sorted(models.items()))
+                for endpoint, models in sorted(self.creates_by_endpoint_model.items())
             },
             "creates_total": sum(self.creates_by_endpoint.values()),
             "task_ids": list(self.tasks),
@@ -837,10 +981,17 @@ class EmulatorState:
 
         outputs: list[dict[str, Any]] = []
         if status == "SUCCEEDED":
-            digest, size = await self.output_sha256(task)
-            outputs.append(
-                {"index": 0, "sha256": digest, "size": size, "content_type": "video/mp4"}
-            )
+            for index in range(task.output_count):
+                digest, size = await self.output_sha256(task, index)
+                outputs.append(
+                    {
+                        "index": index,
+                        "sha256": digest,
+                        "size": size,
+                        "content_type": task.output_content_type,
+                        "extension": task.output_extension,
+                    }
+                )
         ended = None
         if status in ("SUCCEEDED", "FAILED"):
             ended = task.run_end
@@ -869,6 +1020,125 @@ class EmulatorState:
             "first_seen_succeeded_at": moments(task.first_seen_succeeded),
             "outputs": outputs,
         }
+
+
+@dataclass
+class _Read:
+    """What was learnt from one input (nothing for https inputs: never fetched)."""
+
+    seconds: float | None = None
+    size: tuple[int, int] | None = None
+    picture: Any = None
+    error: str | None = None
+
+
+@dataclass
+class _Prepared:
+    sources: list[Source]
+    ratio: str
+    seconds: float
+    plan: OutputPlan
+    estimate: int
+    fail_code: str | None
+    fail_text: str | None
+
+
+# The emulator's own reading of the media limits the docstrings state (checked when it can
+# read the input, failing the task with ASSET.INVALID and keeping its charge, as for Act-Two).
+_MAX_SECONDS = {
+    ("aleph2", "videoUri"): 30.0,
+    ("magnific_video_upscaler_creative", "videoUri"): 30.0,
+}
+_SIDES = {
+    ("magnific_precision_upscaler_v2", "imageUri"): (300, 8000),
+    ("h3_max", "promptImage"): (256, None),
+    ("h3_max", "promptImage[].uri"): (256, None),
+}
+_TOTAL_SECONDS = {
+    "seedance2": 15.0,
+    "seedance2_fast": 15.0,
+    "seedance2_mini": 15.0,
+    "hailuo3": 15.0,
+    "wan3": 15.0,
+    "wan3_prime": 15.0,
+    "seedance2_5": 30.0,
+}
+# Inputs whose length the output keeps (edits, upscales, HDR, sound for a video, voice work).
+_LENGTH_FROM = ("videoUri", "promptVideo", "audioUri", "media.uri")
+
+
+def _media_limit_failure(
+    model: str, reads: list[tuple[str, Source, _Read]]
+) -> tuple[str, str] | None:
+    totals: dict[str, float] = {}
+    for path, _, read in reads:
+        limit = _MAX_SECONDS.get((model, path))
+        if limit is not None and read.seconds is not None and read.seconds > limit + 1e-6:
+            return "ASSET.INVALID", f"The video must be {limit:g} seconds or shorter."
+        sides = _SIDES.get((model, path))
+        if sides is not None and read.size is not None:
+            low, high = sides
+            if min(read.size) < low or (high is not None and max(read.size) > high):
+                allowed = f"at least {low}" if high is None else f"between {low} and {high}"
+                return "ASSET.INVALID", f"Each image side must be {allowed} pixels."
+        if read.seconds is not None and path.startswith(("referenceVideos", "referenceAudio")):
+            key = path.split("[", 1)[0]
+            totals[key] = totals.get(key, 0.0) + read.seconds
+    limit_total = _TOTAL_SECONDS.get(model)
+    if limit_total is not None:
+        for field_name, total in totals.items():
+            if total > limit_total + 1e-6:
+                return (
+                    "ASSET.INVALID",
+                    f"The combined duration of {field_name} must not exceed {limit_total:g} s.",
+                )
+    return None
+
+
+def _output_seconds(request: CreateRequest, reads: list[tuple[str, Source, _Read]]) -> float:
+    """How long the output lasts (video and audio; 1 s stands for a still image)."""
+    body = request.body
+    if request.endpoint not in VIDEO_ENDPOINTS and request.endpoint not in AUDIO_ENDPOINTS:
+        return 1.0
+    duration = body.get("duration")
+    if isinstance(duration, int | float) and not isinstance(duration, bool):
+        return float(duration)
+    shots = (body.get("providerSettings") or {}).get("multiPrompt")
+    if shots:
+        return float(sum(shot["duration"] for shot in shots))
+    for path, _, read in reads:
+        if path in _LENGTH_FROM and read.seconds is not None:
+            return read.seconds
+    if request.endpoint == "text_to_speech":
+        # About 15 characters a second of speech.
+        return max(1.0, round(len(str(body.get("promptText", ""))) / 15, 1))
+    # "Defaults to 5" where documented (kling2.5_turbo_pro, seedance2_5); 5 s elsewhere too.
+    return 5.0
+
+
+def _billed_seconds(request: CreateRequest, seconds: float) -> float:
+    """``auto`` durations are "billed at the variant maximum up front" (no refund modelled)."""
+    if request.body.get("duration") != "auto":
+        return seconds
+    found = catalogue_entry(request.endpoint, request.model)
+    schema = (found or {}).get("schema", {}).get("properties", {}).get("duration", {})
+    maxima = [
+        option["maximum"]
+        for option in schema.get("anyOf", [schema])
+        if isinstance(option, dict) and "maximum" in option
+    ]
+    return float(max(maxima)) if maxima else max(seconds, 15.0)
+
+
+def _output_ratio(ratio: str | None, aspect: float | None) -> str:
+    """A ``W:H`` pixel ratio for the output: the request's, else the input's aspect, else 16:9."""
+    if ratio is not None:
+        width, _, height = ratio.partition(":")
+        if width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0:
+            return ratio
+    if aspect is not None and aspect > 0:
+        return f"{max(2, round(aspect * 720))}:720"
+    return "1280:720"
 
 
 def _nearest_ratio(aspect: float) -> str:

@@ -80,7 +80,20 @@ VIDEO_MEDIA_TYPES = frozenset(
     }
 )
 AUDIO_MEDIA_TYPES = frozenset(
-    {"audio/mpeg", "audio/mp3", "audio/wav", "audio/x-wav", "audio/flac", "audio/aac", "audio/mp4"}
+    {
+        "audio/mpeg",
+        "audio/mp3",
+        "audio/wav",
+        "audio/x-wav",
+        "audio/wave",
+        "audio/flac",
+        "audio/x-flac",
+        "audio/aac",
+        "audio/mp4",
+        "audio/m4a",
+        "audio/x-m4a",
+        "audio/ogg",
+    }
 )
 
 #: File extensions ``POST /v1/uploads`` accepts, with the media type the upload then has.
@@ -124,10 +137,15 @@ GEN45_OUTPUT_FORMATS = (
 PRORES_PROFILES = ("422", "4444", "422 Proxy", "422 LT", "422 HQ", "4444 XQ")
 HDR_PRORES_PROFILES = ("422", "422 HQ", "4444")
 
-MediaFamily = Literal["image", "video"]
+MediaFamily = Literal["image", "video", "audio"]
+_FAMILY_TYPES: dict[str, frozenset[str]] = {}
 
 #: Looks up a ``runway://`` URI: the upload's media type, or None if no such completed upload.
 UploadResolver = Callable[[str], str | None]
+
+_FAMILY_TYPES.update(
+    {"image": IMAGE_MEDIA_TYPES, "video": VIDEO_MEDIA_TYPES, "audio": AUDIO_MEDIA_TYPES}
+)
 
 _DATA_URI = re.compile(
     r"^data:(?P<type>[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+)"
@@ -183,6 +201,9 @@ class CreateRequest:
         prompt_images: ``(position, media)`` of image-to-video.
         character: ``(type, media)`` of Act-Two.
         reference: The reference video of Act-Two.
+        media_refs: ``(path, media, family)`` of every input of a catalogue model (the models
+            beyond the original five), in body order.
+        catalogue: Validated from catalogue.json (any model but the original five).
     """
 
     endpoint: str
@@ -195,10 +216,13 @@ class CreateRequest:
     prompt_images: list[tuple[str, MediaRef]] = field(default_factory=list)
     character: tuple[str, MediaRef] | None = None
     reference: MediaRef | None = None
+    media_refs: list[tuple[str, MediaRef, str]] = field(default_factory=list)
+    catalogue: bool = False
 
     def media(self) -> list[MediaRef]:
         """Every input media of the request."""
         refs = [ref for _, ref in self.prompt_images]
+        refs.extend(ref for _, ref, _ in self.media_refs)
         if self.character is not None:
             refs.append(self.character[1])
         if self.reference is not None:
@@ -343,7 +367,7 @@ class _Checker:
                 f"Too small: expected string to have >={URI_MIN_CHARS} characters",
             )
             return None
-        allowed = IMAGE_MEDIA_TYPES if family == "image" else VIDEO_MEDIA_TYPES
+        allowed = _FAMILY_TYPES[family]
         if value.startswith("https://"):
             return self._https(value, path)
         if value.startswith("runway://"):
@@ -359,7 +383,8 @@ class _Checker:
                 self.add("custom", path, "Unknown or incomplete upload.")
                 return None
             if media_type not in allowed:
-                self.add("custom", path, f"Unsupported asset type. Expected an {family}.")
+                article = "an" if family in ("image", "audio") else "a"
+                self.add("custom", path, f"Unsupported asset type. Expected {article} {family}.")
                 return None
             return MediaRef("runway", value, media_type)
         if value.startswith("data:"):
@@ -417,7 +442,10 @@ class _Checker:
             return None
         media_type = match.group("type").lower()
         if not media_type.startswith(f"{family}/") or media_type not in allowed:
-            self.add("invalid_format", path, f"Unsupported asset type. Expected an {family}.")
+            article = "an" if family in ("image", "audio") else "a"
+            self.add(
+                "invalid_format", path, f"Unsupported asset type. Expected {article} {family}."
+            )
             return None
         try:
             payload = base64.b64decode(match.group("data"), validate=True)
