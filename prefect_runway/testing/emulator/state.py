@@ -989,7 +989,6 @@ class EmulatorState:
                         "sha256": digest,
                         "size": size,
                         "content_type": task.output_content_type,
-                        "extension": task.output_extension,
                     }
                 )
         ended = None

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from prefect_runway.testing.emulator import RunwayEmulator
+from prefect_runway.testing.emulator.config import MODELS
 from tests.testing.emulator.conftest import MakeEmulator
 from tests.testing.emulator.support import (
     ManualClock,
@@ -166,7 +167,11 @@ def test_organization_reports_limits_balance_and_todays_usage(make_emulator: Mak
     assert body["creditBalance"] == 5000 - 120
     assert body["tier"]["maxMonthlyCreditSpend"] == 123456
     models = body["tier"]["models"]
-    assert set(models) == {"gen4_turbo", "gen4.5", "veo3.1", "veo3.1_fast", "act_two"}
+    # Every model the emulator serves, each once (gen4.5 serves two endpoints, one limit).
+    assert set(models) == set(MODELS) and len(MODELS) == len(set(MODELS))
+    assert {"gen4_turbo", "gen4.5", "veo3.1", "veo3.1_fast", "act_two", "seedance2_5"} <= set(
+        models
+    )
     assert models["veo3.1"] == {"maxConcurrentGenerations": 4, "maxDailyGenerations": None}
     assert models["gen4.5"] == {"maxConcurrentGenerations": 2, "maxDailyGenerations": 100}
     assert body["usage"]["models"]["gen4.5"] == {"dailyGenerations": 2}
