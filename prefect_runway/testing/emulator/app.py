@@ -50,19 +50,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from prefect_runway.testing.emulator import cometapi
-from prefect_runway.testing.emulator.config import API_VERSION, ENDPOINTS, IMAGE_TO_VIDEO_MODELS
+from prefect_runway.testing.emulator.config import API_VERSION, ENDPOINTS
 from prefect_runway.testing.emulator.faults import Fault, FaultPlan
 from prefect_runway.testing.emulator.formdata import FormDataError, boundary_of, read_form_data
 from prefect_runway.testing.emulator.links import LinkCheck, sign_link, verify_link
 from prefect_runway.testing.emulator.protocol import connection_for
-from prefect_runway.testing.emulator.schema import validate_catalogue
+from prefect_runway.testing.emulator.schema import validate_create
 from prefect_runway.testing.emulator.state import ApiError, EmulatorState, OutputHandle, Task
 from prefect_runway.testing.emulator.validation import (
     CreateRequest,
     Issue,
     cometapi_limit_issues,
-    validate_character_performance,
-    validate_image_to_video,
     validate_upload_request,
     validate_usage_request,
 )
@@ -336,23 +334,9 @@ def create_app(state: EmulatorState) -> FastAPI:
             if not created:
                 state.counters["rejected_creates"] += 1
 
-    def validator(
-        endpoint: str,
-    ) -> Callable[[Any, Callable[[str], str | None]], CreateRequest | list[Issue]]:
-        def validate(
-            body: Any, resolver: Callable[[str], str | None]
-        ) -> CreateRequest | list[Issue]:
-            model = body.get("model") if isinstance(body, dict) else None
-            if endpoint == "character_performance":
-                return validate_character_performance(body, resolver)
-            if endpoint == "image_to_video" and model in IMAGE_TO_VIDEO_MODELS:
-                return validate_image_to_video(body, resolver)
-            return validate_catalogue(endpoint, body, resolver)
-
-        return validate
-
     def add_create_route(endpoint: str) -> None:
-        check = validator(endpoint)
+        def check(body: Any, resolver: Callable[[str], str | None]) -> CreateRequest | list[Issue]:
+            return validate_create(endpoint, body, resolver)
 
         async def create_route(request: Request) -> Response:
             return await create(request, endpoint, check)

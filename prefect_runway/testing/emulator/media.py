@@ -37,10 +37,10 @@ from typing import Any, TypeVar, cast
 
 import av
 import numpy as np
+import numpy.typing as npt
 from av.audio.stream import AudioStream
 from av.video.codeccontext import VideoCodecContext
 from av.video.stream import VideoStream
-import numpy.typing as npt
 
 __all__ = [
     "AUDIO_FORMATS",

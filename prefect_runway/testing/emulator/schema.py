@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from prefect_runway.testing.emulator.catalogue import ENDPOINT_MODELS, entry
+from prefect_runway.testing.emulator.config import IMAGE_TO_VIDEO_MODELS
 from prefect_runway.testing.emulator.rules import RULES
 from prefect_runway.testing.emulator.validation import (
     CreateRequest,
@@ -27,9 +28,11 @@ from prefect_runway.testing.emulator.validation import (
     _Checker,
     _js_type,
     _options,
+    validate_character_performance,
+    validate_image_to_video,
 )
 
-__all__ = ["validate_catalogue"]
+__all__ = ["validate_catalogue", "validate_create"]
 
 Path = tuple[str | int, ...]
 _JSON_TYPES = {
@@ -237,3 +240,16 @@ def validate_catalogue(
         media_refs=checker.media,
         catalogue=True,
     )
+
+
+def validate_create(
+    endpoint: str, body: Any, resolver: UploadResolver
+) -> CreateRequest | list[Issue]:
+    """Validate a create body for ``endpoint``: the original five models by their hand-written
+    rules, every other model by ``catalogue.json``."""
+    model = body.get("model") if isinstance(body, dict) else None
+    if endpoint == "character_performance":
+        return validate_character_performance(body, resolver)
+    if endpoint == "image_to_video" and model in IMAGE_TO_VIDEO_MODELS:
+        return validate_image_to_video(body, resolver)
+    return validate_catalogue(endpoint, body, resolver)
