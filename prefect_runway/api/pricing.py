@@ -67,6 +67,7 @@ _AUDIO_RATES: dict[str, tuple[float, float]] = {
 """Veo rates: (without audio, with audio)."""
 _SEEDANCE2 = 36.0
 # "`auto` is billed at the variant maximum up front"; seedance2's durations are 4-15 s.
+_SEEDANCE2_MIN_SECONDS = 4
 _SEEDANCE2_MAX_SECONDS = 15
 _RUBY_RATES = (20.0, 40.0)
 
@@ -177,7 +178,8 @@ def _per_image(request: GenerationRequestBase) -> tuple[float, float, str] | Non
     model = request.model
     if model in _PER_IMAGE:
         rate = _PER_IMAGE[model]
-        return rate, rate, f"{rate:g} credits per image"
+        unit = "credit" if rate == 1 else "credits"
+        return rate, rate, f"{rate:g} {unit} per image"
     if model == "gen4_image":
         ratio = getattr(request, "ratio", None)
         rate = 5.0 if _short_side(ratio) <= 720 else 8.0
@@ -283,15 +285,18 @@ def estimate(
         return PriceUnknown(model, endpoint, f"no published price for {model} on {endpoint}")
 
     seconds: float | None = fixed if fixed is not None else output_seconds
-    basis_extra = ""
     if seconds is None and model == "seedance2":
-        seconds = float(_SEEDANCE2_MAX_SECONDS)
-        duration = getattr(typed, "duration", None)
-        basis_extra = (
-            " (duration 'auto' is billed at its maximum up front)"
-            if duration == "auto"
-            else " (no duration: priced at its maximum)"
+        most = float(rate * _SEEDANCE2_MAX_SECONDS)
+        if getattr(typed, "duration", None) == "auto":
+            basis = f"{rate:g} credits/s x {_SEEDANCE2_MAX_SECONDS} s (billed at its maximum)"
+            return CreditEstimate(model, endpoint, most, most, basis)
+        # No duration: Runway's default is unpublished, somewhere in the 4-15 s range.
+        least = float(rate * _SEEDANCE2_MIN_SECONDS)
+        basis = (
+            f"{rate:g} credits/s x {_SEEDANCE2_MIN_SECONDS}-{_SEEDANCE2_MAX_SECONDS} s "
+            "(no duration given; Runway's default is unpublished)"
         )
+        return CreditEstimate(model, endpoint, most, least, basis)
     if seconds is None:
         what = (
             "the reference clip's length (probe it and pass output_seconds)"
@@ -301,9 +306,7 @@ def estimate(
         raise ValueError(f"cannot price this {model} request without {what}")
     whole = _whole(seconds)
     credits = float(rate * whole)
-    return CreditEstimate(
-        model, endpoint, credits, credits, f"{rate:g} credits/s x {whole} s{basis_extra}"
-    )
+    return CreditEstimate(model, endpoint, credits, credits, f"{rate:g} credits/s x {whole} s")
 
 
 def estimate_credits(
