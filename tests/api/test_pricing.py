@@ -1,4 +1,5 @@
-"""Credit estimates: the published rates, the Act-Two rule, and agreement with the emulator."""
+"""Credit estimates: the published rates, the Act-Two rule, price unknown for every model without
+a published price, and agreement with the emulator."""
 
 from __future__ import annotations
 
@@ -7,9 +8,21 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from prefect_runway.api import RunwayClient, parse_generation_request
-from prefect_runway.api.pricing import credits_per_second, estimate_credits
+from prefect_runway.api import (
+    CreditEstimate,
+    PriceUnknown,
+    RunwayClient,
+    estimate,
+    parse_generation_request,
+)
+from prefect_runway.api.pricing import (
+    PRICE_UNKNOWN,
+    PriceUnknownError,
+    credits_per_second,
+    estimate_credits,
+)
 from prefect_runway.testing.emulator import RunwayEmulator
+from tests.catalogue_samples import VARIANTS, minimal_body
 from tests.testing.emulator.support import data_uri, mp4_bytes
 
 IMAGE = "https://example.com/still.png"
@@ -119,3 +132,177 @@ async def test_act_two_estimate_equals_the_emulators_for_a_probed_clip(
     created = await client.create(parse_generation_request(body))
     assert created.estimated_cost is not None
     assert estimate_credits(body, output_seconds=seconds) == created.estimated_cost.credits == 25
+
+
+# ------------------------------------------------------------------ the whole catalogue
+
+
+PUBLISHED = {
+    "gen4_turbo",
+    "gen4.5",
+    "veo3.1",
+    "veo3.1_fast",
+    "seedance2",
+    "act_two",
+    "ruby",
+    "gen4_image",
+    "gen4_image_turbo",
+    "gemini_2.5_flash",
+    "muse_image",
+    "ideogram_4_0",
+    "ideogram_4_5",
+    "bria_fibo_1_5",
+}
+
+
+@pytest.mark.parametrize(("endpoint", "model"), VARIANTS)
+def test_every_model_is_priced_or_says_price_unknown(endpoint: str, model: str) -> None:
+    request = parse_generation_request(minimal_body(endpoint, model), endpoint=endpoint)
+    seconds = 5.0 if model in ("act_two", "ruby") else None
+    price = estimate(request, output_seconds=seconds)
+    if model in PUBLISHED:
+        assert isinstance(price, CreditEstimate)
+        assert 0 < price.at_least <= price.credits
+        assert price.basis and str(price).endswith(f"({price.basis})")
+        assert estimate_credits(request, output_seconds=seconds) == price.credits
+    else:
+        # A value of its own, never a number: a budget can never be passed by it.
+        assert isinstance(price, PriceUnknown)
+        assert str(price).startswith(PRICE_UNKNOWN) and model in str(price)
+        with pytest.raises(PriceUnknownError, match="price unknown"):
+            estimate_credits(request)
+        with pytest.raises(ValueError, match="price unknown"):  # still a ValueError
+            estimate_credits(request)
+
+
+@pytest.mark.parametrize(
+    ("body", "endpoint", "low", "high"),
+    [
+        ({"model": "gen4.5", "promptText": "x", "ratio": "720:1280", "duration": 3}, None, 36, 36),
+        (
+            {
+                "model": "gen4.5",
+                "promptText": "x",
+                "ratio": "1280:720",
+                "duration": 2,
+                "outputFormat": "hdr10",
+            },
+            None,
+            64,
+            64,
+        ),
+        ({"model": "veo3.1", "promptText": "x", "ratio": "1280:720"}, None, 320, 320),
+        (
+            {
+                "model": "veo3.1_fast",
+                "promptText": "x",
+                "ratio": "1280:720",
+                "duration": 4,
+                "audio": False,
+            },
+            None,
+            40,
+            40,
+        ),
+        ({"model": "seedance2", "promptText": "x", "duration": 10}, None, 360, 360),
+        ({"model": "seedance2", "promptText": "x", "duration": "auto"}, None, 540, 540),
+        ({"model": "seedance2", "promptText": "x"}, None, 144, 540),
+        ({"model": "seedance2", "promptVideo": VIDEO, "duration": 4}, None, 144, 144),
+        ({"model": "gen4_image", "promptText": "x", "ratio": "1280:720"}, None, 5, 5),
+        ({"model": "gen4_image", "promptText": "x", "ratio": "1920:1080"}, None, 8, 8),
+        ({"model": "gen4_image", "promptText": "x", "ratio": "1680:720"}, None, 5, 5),
+        (
+            {
+                "model": "gen4_image_turbo",
+                "promptText": "x",
+                "ratio": "1024:1024",
+                "referenceImages": [{"uri": IMAGE}],
+            },
+            None,
+            2,
+            2,
+        ),
+        ({"model": "gemini_2.5_flash", "promptText": "x", "ratio": "1024:1024"}, None, 5, 5),
+        ({"model": "muse_image", "promptText": "x", "ratio": "auto", "outputCount": 3}, None, 3, 3),
+        (
+            {"model": "ideogram_4_0", "promptText": "x", "quality": "medium", "outputCount": 2},
+            None,
+            14,
+            14,
+        ),
+        ({"model": "ideogram_4_0", "promptText": "x"}, None, 4, 11),
+        ({"model": "ideogram_4_5", "promptText": "x"}, None, 25, 25),
+        (
+            {"model": "ideogram_4_5", "promptText": "x", "referenceImages": [{"uri": IMAGE}]},
+            None,
+            8,
+            8,
+        ),
+        (
+            {
+                "model": "ideogram_4_5",
+                "promptText": "x",
+                "referenceImages": [{"uri": IMAGE}],
+                "preciseEdit": True,
+            },
+            None,
+            25,
+            25,
+        ),
+        (
+            {"model": "ideogram_4_5", "promptText": "x", "quality": "low", "outputCount": 3},
+            None,
+            12,
+            12,
+        ),
+        ({"model": "bria_fibo_1_5", "promptText": "x", "ratio": "1024:1024"}, None, 5, 5),
+        ({"model": "bria_fibo_1_5", "promptText": "x", "ratio": "2048:2048"}, None, 10, 10),
+    ],
+)
+def test_published_rates_of_the_newer_models(
+    body: dict[str, Any], endpoint: str | None, low: float, high: float
+) -> None:
+    price = estimate(body)
+    assert isinstance(price, CreditEstimate)
+    assert (price.at_least, price.credits) == (low, high), price.basis
+
+
+def test_ruby_is_priced_over_its_source() -> None:
+    body = {"model": "ruby", "videoUri": VIDEO}
+    with pytest.raises(ValueError, match="without the source video's length"):
+        estimate(body)
+    unknown_size = estimate(body, output_seconds=4.2)
+    assert isinstance(unknown_size, CreditEstimate)
+    assert (unknown_size.at_least, unknown_size.credits) == (100, 200)  # 20 or 40 credits/s
+    small = estimate(body, output_seconds=4.2, source_pixels=1920 * 1080)
+    large = estimate(body, output_seconds=4.2, source_pixels=3840 * 2160)
+    assert isinstance(small, CreditEstimate) and isinstance(large, CreditEstimate)
+    assert (small.credits, large.credits) == (100, 200)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"model": "veo3.1", "promptText": "x", "ratio": "1920:1080", "duration": 6, "audio": False},
+        {
+            "model": "gen4.5",
+            "promptText": "x",
+            "ratio": "720:1280",
+            "duration": 4,
+            "outputFormat": "prores",
+        },
+        {"model": "seedance2", "promptText": "x", "duration": "auto"},
+        {"model": "ideogram_4_5", "promptText": "x", "outputCount": 2},
+        {"model": "muse_image", "promptText": "x", "ratio": "auto", "outputCount": 4},
+        {"model": "gen4_image", "promptText": "x", "ratio": "720:960"},
+    ],
+    ids=["veo3.1-t2v", "gen4.5-t2v-prores", "seedance2-auto", "ideogram_4_5", "muse", "gen4_image"],
+)
+async def test_newer_estimates_equal_the_emulators_estimated_cost(
+    body: dict[str, Any], client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    request = parse_generation_request(body)
+    created = await client.create(request)
+    price = estimate(request)
+    assert isinstance(price, CreditEstimate) and created.estimated_cost is not None
+    assert price.at_least == price.credits == created.estimated_cost.credits
