@@ -39,7 +39,7 @@ from scripts.catalogue.ir import (
     Variant,
 )
 
-__all__ = ["ENDPOINTS", "OUT_OF_SCOPE", "load_variants", "sdk_endpoints", "sdk_version"]
+__all__ = ["ENDPOINTS", "OUT_OF_SCOPE", "load_variants", "sdk_version"]
 
 ENDPOINTS: tuple[str, ...] = (
     "image_to_video",
@@ -95,23 +95,6 @@ def sdk_version() -> str:
 
 def _module(endpoint: str) -> ModuleType:
     return importlib.import_module(f"runwayml.types.{endpoint}_create_params")
-
-
-def sdk_endpoints() -> list[str]:
-    """Every ``*_create_params`` module of the installed SDK, as endpoint names.
-
-    ``generate/…`` modules come back as ``generate/video`` and so on.
-    """
-    import pkgutil
-
-    import runwayml.types as types
-
-    found: list[str] = []
-    for info in pkgutil.walk_packages(types.__path__, ""):
-        name = info.name
-        if name.endswith("_create_params"):
-            found.append(name.removesuffix("_create_params").replace(".", "/"))
-    return sorted(found)
 
 
 def _field_docs(cls: type) -> dict[str, str]:

@@ -1,9 +1,11 @@
 """A local Runway-API-compatible server for tests, the offline demo and benchmarks.
 
-It implements what prefect-runway uses (image_to_video, character_performance, tasks GET and
-DELETE, uploads, organization) with Runway's auth, validation, task states, concurrency,
-daily limits, credits and expiring output links, plus a fault plan for the client's failure
-matrix. Outputs are real, playable MP4s.
+It implements every task-based generation endpoint and model of Runway's API (the catalogue:
+image_to_video, text_to_video, video_to_video, character_performance, text_to_image,
+image_upscale, video_upscale, video_to_hdr, and the audio endpoints), tasks GET and DELETE,
+uploads and organization, with Runway's auth, validation, task states, concurrency, daily
+limits, credits and expiring output links, plus a fault plan for the client's failure matrix.
+Outputs are real media: playable MP4s and ProRes movies, images, audio.
 
     from prefect_runway.testing.emulator import RunwayEmulator, EmulatorConfig
 
