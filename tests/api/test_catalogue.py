@@ -610,3 +610,57 @@ async def test_a_provider_without_the_endpoint_refuses_before_sending() -> None:
         stats = comet.stats()
     assert stats["creates_total"] == 1 and stats["rejected_creates"] == 0
     assert stats["creates"]["text_to_image"] == 1
+
+
+# ------------------------------------------------------------------------- hostile media
+
+HOSTILE_URIS = [
+    "http://example.com/voice.mp3",
+    "https://127.0.0.1/voice.mp3",
+    "https://[::1]/voice.mp3",
+    "https://2130706433/voice.mp3",
+    "javascript:alert(1)",
+    "file:///etc/passwd",
+    "",
+    "https://example.com/" + "a" * 2040,
+    "runway://" + "u" * 5000,
+    "data:image/png;base64,AAAA",  # an image where audio is asked
+    "data:audio/mpeg,not-base64",
+    "data:audio/mpeg;base64,!!!!",
+    "data:audio/mpeg;base64," + "A" * (5 * 1024 * 1024),
+]
+
+
+def with_uri(endpoint: str, model: str, uri: str) -> dict[str, Any]:
+    bodies: dict[tuple[str, str], dict[str, Any]] = {
+        ("voice_isolation", "eleven_voice_isolation"): {"audioUri": uri},
+        ("text_to_speech", "seed_audio"): {
+            "promptText": "x",
+            "voice": {"type": "reference-audio", "audioUri": uri},
+        },
+        ("sound_effect", "seed_audio"): {"promptText": "x", "referenceAudios": [uri]},
+        ("speech_to_speech", "eleven_multilingual_sts_v2"): {
+            "media": {"type": "audio", "uri": uri},
+            "voice": {"type": "runway-preset", "presetId": "Maya"},
+        },
+    }
+    return {"model": model, **bodies[(endpoint, model)]}
+
+
+@pytest.mark.parametrize("uri", HOSTILE_URIS, ids=range(len(HOSTILE_URIS)))
+@pytest.mark.parametrize(
+    ("endpoint", "model"),
+    [
+        ("voice_isolation", "eleven_voice_isolation"),
+        ("text_to_speech", "seed_audio"),
+        ("sound_effect", "seed_audio"),
+        ("speech_to_speech", "eleven_multilingual_sts_v2"),
+    ],
+)
+def test_hostile_audio_uris_are_refused_by_both_sides(endpoint: str, model: str, uri: str) -> None:
+    body = with_uri(endpoint, model, uri)
+    assert not client_accepts(endpoint, body)
+    assert not emulator_accepts(endpoint, body)
+    # ... and a good one in the same place passes both.
+    good = with_uri(endpoint, model, "data:audio/mpeg;base64,AAAA")
+    assert client_accepts(endpoint, good) and emulator_accepts(endpoint, good)

@@ -417,7 +417,9 @@ class _Checker:
         else:
             self.add("invalid_format", path, "URLs must be hosted on a domain.")
             return None
-        if not _HOSTNAME.match(host):
+        # "2130706433" or "127.1" name an IPv4 address to a resolver, not a domain: no top-level
+        # domain is all digits.
+        if not _HOSTNAME.match(host) or host.rsplit(".", 1)[-1].isdigit():
             self.add("invalid_format", path, "URLs must be hosted on a domain.")
             return None
         return MediaRef("https", value)
