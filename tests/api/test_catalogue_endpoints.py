@@ -196,3 +196,29 @@ async def test_an_input_outside_a_media_limit_fails_the_task_with_its_charge(
     assert task.status.value == "FAILED" and task.failure_code == "ASSET.INVALID"
     assert "300" in (task.failure or "")
     assert task.cost is not None and task.cost.credits > 0
+
+
+@pytest.mark.parametrize(
+    ("output_format", "extension"),
+    [("prores", "mov"), ("hdr_prores", "mov"), ("png_sequence", "zip"), ("hdr10", "mp4")],
+)
+async def test_gen45_image_to_video_delivers_the_format_it_was_asked_for(
+    output_format: str, extension: str, client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    body = {
+        "model": "gen4.5",
+        "promptImage": "https://example.com/still.png",
+        "promptText": "x",
+        "ratio": "960:960",
+        "duration": 2,
+        "outputFormat": output_format,
+    }
+    request, charged, (url,) = await run_one(client, "image_to_video", "gen4.5", body)
+    kind = output_kind(request)
+    assert kind.extension == extension
+    stream = client.output_stream(url)
+    data = b"".join([chunk async for chunk in stream])
+    assert stream.content_type == kind.content_type
+    check_media(data, extension)
+    price = estimate(request)
+    assert isinstance(price, CreditEstimate) and price.credits == charged

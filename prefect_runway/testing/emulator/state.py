@@ -617,6 +617,9 @@ class EmulatorState:
                 _, _, error = await self._probe(source)
                 if error is not None and fail_code is None:
                     fail_code, fail_text = "ASSET.INVALID", "Unsupported asset type."
+            if request.output_format != "mp4":
+                # gen4.5's ProRes and frame-sequence formats: a .mov or a .zip, as documented.
+                plan = plan_output(request.endpoint, request.model, request.body)
         else:
             assert request.character is not None and request.reference is not None
             kind, ref = request.character

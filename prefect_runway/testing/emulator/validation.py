@@ -23,8 +23,8 @@ Choices where Runway is silent (all UNCONFIRMED upstream):
   Ogg, Matroska, 3GPP. Anything else is "Unsupported asset type.".
 * A ``runway://`` URI must name a completed upload of the right family (image or video) at
   create time; whether it is still valid is checked when the task starts (see ``state``).
-* gen4.5 accepts every ``outputFormat`` of SDK 5.24.0 and prices its surcharge, but the
-  emulator always delivers an H.264 MP4 (Content-Type ``video/mp4``).
+* gen4.5 accepts every ``outputFormat`` of SDK 5.24.0 and prices its surcharge; the output
+  follows it (``products.plan_output``: a ProRes .mov, a .zip of PNG frames, else an MP4).
 """
 
 from __future__ import annotations
