@@ -13,6 +13,7 @@ from prefect_runway.api import (
     ENDPOINTS,
     KNOWN_MODELS,
     ProviderCapabilityMissing,
+    ProviderLimitExceeded,
     RunwayClient,
     endpoints_of,
     output_kind,
@@ -610,6 +611,31 @@ async def test_a_provider_without_the_endpoint_refuses_before_sending() -> None:
         stats = comet.stats()
     assert stats["creates_total"] == 1 and stats["rejected_creates"] == 0
     assert stats["creates"]["text_to_image"] == 1
+
+
+async def test_cometapi_keeps_runways_limits_beyond_image_to_video() -> None:
+    """Its 512-character prompt limit is documented for image_to_video only: a 600-character
+    video-to-video prompt goes through on both sides, a 600-character image-to-video one on
+    neither."""
+    long_prompt = "x" * 600
+    with RunwayEmulator(EmulatorConfig(mode="cometapi")) as comet:
+        async with RunwayClient(
+            comet.api_key, provider=COMETAPI, base_url=comet.base_url
+        ) as client:
+            edit = parse_request({"model": "aleph2", "videoUri": VIDEO, "promptText": long_prompt})
+            assert (await client.create(edit)).id
+            scene = parse_request(
+                {
+                    "model": "gen4_turbo",
+                    "promptImage": IMAGE,
+                    "ratio": "960:960",
+                    "promptText": long_prompt,
+                }
+            )
+            with pytest.raises(ProviderLimitExceeded, match="cometapi allows at most 512"):
+                await client.create(scene)
+        stats = comet.stats()
+    assert stats["creates_total"] == 1 and stats["rejected_creates"] == 0
 
 
 # ------------------------------------------------------------------------- hostile media

@@ -76,6 +76,10 @@ COMETAPI_ENDPOINTS = (
     "video_upscale",
 )
 
+#: Where CometAPI documents limits tighter than Runway's (seed, 512-character prompts): its
+#: image-to-video page; the emulator applies the seed limit to character_performance too.
+COMETAPI_TIGHTER_LIMITS = ("image_to_video", "character_performance")
+
 UPLOAD_MIN_BYTES = 512
 UPLOAD_MAX_BYTES = 200 * 1024 * 1024
 
@@ -316,7 +320,7 @@ def create_app(state: EmulatorState) -> FastAPI:
                 if body is None:
                     raise ApiError(400, "The request body is not valid JSON.")
                 checked = validate(body, state.resolve_upload)
-                if comet:
+                if comet and endpoint in COMETAPI_TIGHTER_LIMITS:
                     issues = checked if isinstance(checked, list) else []
                     issues = issues + cometapi_limit_issues(body, issues)
                     if issues:
