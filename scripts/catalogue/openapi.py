@@ -18,7 +18,6 @@ from typing import Any
 
 from scripts.catalogue.ir import (
     AnyObject,
-    Bounds,
     FieldSpec,
     ListOf,
     Lit,
@@ -227,10 +226,3 @@ def _same_object(spec: ObjectSpec, schema: dict[str, Any]) -> bool:
 
 def _kind(spec: TypeSpec) -> str:
     return type(spec).__name__.lower()
-
-
-def bounds_of(spec: TypeSpec) -> Bounds | None:
-    """The bounds a type carries, if any."""
-    if isinstance(spec, Scalar | ListOf):
-        return spec.bounds
-    return None

@@ -39,8 +39,6 @@ def class_name(endpoint: str, model: str) -> str:
 
 
 def _number(value: float | int) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return repr(value)
     return repr(value)
 
 
@@ -137,7 +135,7 @@ class _Writer:
             return f'Annotated[{inner}, Field(discriminator="type")]'
         return " | ".join(self.type_of(o, wire) for o in options)
 
-    def field_line(self, spec: FieldSpec, *, request: bool, indent: int = 4) -> str:
+    def field_line(self, spec: FieldSpec, indent: int = 4) -> str:
         annotation = self.type_of(spec.type, spec.wire)
         single = (
             spec.type.values[0]
@@ -169,7 +167,7 @@ class _Writer:
         base = "OpenCatalogueObject" if spec.extra_allowed else "CatalogueObject"
         doc = spec.doc or f"Part of a request ({spec.sdk_name} in the SDK)."
         lines = [f"class {self.object_name(spec)}({base}):", _docstring([doc], 4), ""]
-        lines.extend(self.field_line(f, request=False) for f in spec.fields)
+        lines.extend(self.field_line(f) for f in spec.fields)
         return "\n".join(lines)
 
     def request_class(self, variant: Variant) -> str:
@@ -192,7 +190,7 @@ class _Writer:
             "",
         ]
         fields = sorted(variant.body.fields, key=lambda f: (f.name != "model", not f.required))
-        lines.extend(self.field_line(f, request=True) for f in fields)
+        lines.extend(self.field_line(f) for f in fields)
         return "\n".join(lines)
 
 
