@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -215,4 +216,7 @@ def ends_cleanly(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
             failed: Any = Failed(message=line, data=error)
             return cast(R, failed)
 
+    # The signature with its annotations evaluated where the flow is defined: Prefect builds
+    # the form and validates parameters from it, resolving names in the *wrapper's* module.
+    run.__signature__ = inspect.signature(fn, eval_str=True)  # type: ignore[attr-defined]
     return run
