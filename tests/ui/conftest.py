@@ -1,0 +1,95 @@
+"""The local stack (``python3 dev.py up``) for the UI and worker tests, and a browser.
+
+Pointed at a running stack with ``RUNWAY_UI_STACK=<its folder>`` (for example
+``.runway-stack`` after ``python3 dev.py up``), the tests use it and leave it running;
+otherwise they start one in a temporary folder on free ports and stop it at the end, checking
+that ``down`` left no process behind.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from prefect_runway.testing.stack import BUCKET, DEFAULT_PORTS, Stack, _alive, down, up
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "ui"
+CHROMIUM = os.environ.get("RUNWAY_CHROMIUM", "/usr/bin/chromium")
+# Chromium as root in a container, with nothing reaching for the network it does not have.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    pointed = os.environ.get("RUNWAY_UI_STACK")
+    if pointed:
+        stack = Stack.load(Path(pointed).resolve())
+        assert stack is not None, f"no running stack in {pointed} (python3 dev.py up)"
+        yield stack
+        return
+    folder = tmp_path_factory.mktemp("stack")
+    stack = up(folder, {name: _free_port() for name in DEFAULT_PORTS})
+    try:
+        yield stack
+    finally:
+        stopped = down(folder)
+        assert stopped, "down stopped nothing"
+        assert not [pid for pid in stopped if _alive(pid)], "down left processes running"
+
+
+@pytest.fixture(scope="session")
+def api(ui_stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=ui_stack.api_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def s3(ui_stack: Stack) -> Any:
+    return boto3.client(
+        "s3", endpoint_url=ui_stack.s3_url, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+
+
+def deployment_ids(api: httpx.Client) -> dict[str, str]:
+    """``flow-name/deployment-name`` -> deployment id, for every deployment of the stack."""
+    flows = {f["id"]: f["name"] for f in api.post("/flows/filter", json={}).json()}
+    return {
+        f"{flows[d['flow_id']]}/{d['name']}": d["id"]
+        for d in api.post("/deployments/filter", json={}).json()
+    }
+
+
+def wait_for_run(api: httpx.Client, flow_run_id: str, patience: float = 300) -> dict[str, Any]:
+    deadline = time.monotonic() + patience
+    while True:
+        run: dict[str, Any] = api.get(f"/flow_runs/{flow_run_id}").json()
+        if run.get("state") and run["state"]["type"] in TERMINAL:
+            return run
+        assert time.monotonic() < deadline, f"flow run {flow_run_id} is {run.get('state')}"
+        time.sleep(1)
+
+
+def stored_keys(s3: Any, prefix: str) -> list[str]:
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
+    return sorted(item["Key"] for item in listed)
