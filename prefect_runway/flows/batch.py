@@ -59,6 +59,7 @@ from prefect_runway.flows._common import (
 )
 from prefect_runway.flows.manifest import ManifestRow, parse_manifest
 from prefect_runway.flows.parameters import (
+    NOT_SET,
     ConcurrencyPerModel,
     CredentialsBlockName,
     DestinationBlock,
@@ -423,10 +424,10 @@ async def batch(
     concurrency_per_model: ConcurrencyPerModel = 4,
     max_attempts: MaxAttempts = 3,
     poll_interval: PollInterval = 5.0,
-    max_queue_minutes: MaxQueueMinutes = None,
-    max_run_minutes: MaxRunMinutes = None,
+    max_queue_minutes: MaxQueueMinutes = NOT_SET,
+    max_run_minutes: MaxRunMinutes = NOT_SET,
     dry_run: DryRun = False,
-    max_credits: MaxCredits = None,
+    max_credits: MaxCredits = NOT_SET,
     detach: Annotated[
         bool,
         described(

@@ -35,6 +35,7 @@ from prefect_runway.api.uploads import MEDIA_TYPES_BY_EXTENSION
 from prefect_runway.flows._common import FlowOutcome, RunSettings, run_generation
 from prefect_runway.flows.parameters import (
     MEDIA_MAX_LENGTH,
+    NOT_SET,
     AllowResubmit,
     CredentialsBlockName,
     DestinationBlock,
@@ -119,19 +120,19 @@ class CharacterPerformanceParams(BaseModel):
         "Off: not sent (Runway's default).",
     )
     expression_intensity: ExpressionIntensity = 3
-    ratio: OptionalActTwoRatio = None
-    seed: Seed = None
-    name: OutputName = None
+    ratio: OptionalActTwoRatio = NOT_SET
+    seed: Seed = NOT_SET
+    name: OutputName = NOT_SET
     variant: Variant = ""
     destination_block: DestinationBlock = "renders"
     prefix: KeyPrefix = ""
     credentials_block: CredentialsBlockName = "runway"
     dry_run: DryRun = False
-    max_credits: MaxCredits = None
+    max_credits: MaxCredits = NOT_SET
     max_attempts: MaxAttempts = 3
     poll_interval: PollInterval = 5.0
-    max_queue_minutes: MaxQueueMinutes = None
-    max_run_minutes: MaxRunMinutes = None
+    max_queue_minutes: MaxQueueMinutes = NOT_SET
+    max_run_minutes: MaxRunMinutes = NOT_SET
     allow_resubmit: AllowResubmit = False
 
     def request(self) -> dict[str, Any]:

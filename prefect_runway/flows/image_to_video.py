@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from prefect_runway.flows._common import FlowOutcome, RunSettings, run_generation
 from prefect_runway.flows.parameters import (
     MEDIA_MAX_LENGTH,
+    NOT_SET,
     AllowResubmit,
     CredentialsBlockName,
     DestinationBlock,
@@ -104,16 +105,16 @@ class ImageToVideoParams(BaseModel):
         description="The first frame: an s3://bucket/key object, an https URL, or a path on "
         "the machine that runs the flow.",
     )
-    prompt_text: Prompt = None
+    prompt_text: Prompt = NOT_SET
     ratio: ImageToVideoRatio = Field(
         default="1280:720",
         title="Ratio",
         description="Output size. gen4 models: 1280:720, 720:1280, 1104:832, 832:1104, "
         "960:960, 1584:672. Veo: 1280:720, 720:1280, 1080:1920, 1920:1080.",
     )
-    duration: OptionalDuration = None
+    duration: OptionalDuration = NOT_SET
     last_frame: OptionalMedia = Field(
-        default=None,
+        default=NOT_SET,
         title="Last frame",
         description="Veo only: an image the clip should end on (s3://, https or a path).",
     )
@@ -123,20 +124,20 @@ class ImageToVideoParams(BaseModel):
         description="Veo only: generate sound (Runway's default; off is cheaper). Other models "
         "ignore it.",
     )
-    negative_prompt: NegativePrompt = None
-    output_format: OptionalOutputFormat = None
-    seed: Seed = None
-    name: OutputName = None
+    negative_prompt: NegativePrompt = NOT_SET
+    output_format: OptionalOutputFormat = NOT_SET
+    seed: Seed = NOT_SET
+    name: OutputName = NOT_SET
     variant: Variant = ""
     destination_block: DestinationBlock = "renders"
     prefix: KeyPrefix = ""
     credentials_block: CredentialsBlockName = "runway"
     dry_run: DryRun = False
-    max_credits: MaxCredits = None
+    max_credits: MaxCredits = NOT_SET
     max_attempts: MaxAttempts = 3
     poll_interval: PollInterval = 5.0
-    max_queue_minutes: MaxQueueMinutes = None
-    max_run_minutes: MaxRunMinutes = None
+    max_queue_minutes: MaxQueueMinutes = NOT_SET
+    max_run_minutes: MaxRunMinutes = NOT_SET
     allow_resubmit: AllowResubmit = False
 
     def request(self) -> dict[str, Any]:

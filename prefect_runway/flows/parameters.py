@@ -30,9 +30,11 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic.json_schema import PydanticJsonSchemaWarning
 
 from prefect_runway.api.character_performance import ActTwoRatio
 from prefect_runway.api.fields import MAX_SEED
@@ -40,6 +42,8 @@ from prefect_runway.api.image_to_video import Gen45OutputFormat
 
 __all__ = [
     "MEDIA_MAX_LENGTH",
+    "NOT_SET",
+    "OPTIONAL",
     "PROMPT_MAX_LENGTH",
     "AdditionalDetails",
     "AllowResubmit",
@@ -94,9 +98,42 @@ def described(title: str, description: str, **schema: Any) -> Any:
     )
 
 
-def _plain(schema: dict[str, Any]) -> WithJsonSchema:
-    """The schema of an optional field without its ``null`` branch (no type toggle)."""
+class NotSet:
+    """The default of an optional field, read as ``None``; unlike ``None``, not in the form.
+
+    A schema that says ``"type": "number"`` with ``"default": null`` makes both UIs fill the
+    field with null and then refuse it ("None is not of type 'number'"). pydantic leaves a
+    default out of the schema when it cannot write it as JSON, which is the case of this
+    object, and the field's validator turns it into ``None`` before the flow sees it.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_SET"
+
+
+NOT_SET: Any = NotSet()
+"""The default of every optional field of a form (``param: MaxCredits = NOT_SET``)."""
+
+# Leaving it out of the schema is the point; pydantic says so each time a form is made.
+warnings.filterwarnings(
+    "ignore", message="Default value NOT_SET is not JSON serializable",
+    category=PydanticJsonSchemaWarning,
+)  # fmt: skip
+
+
+def _not_set_is_none(value: object) -> object:
+    return None if isinstance(value, NotSet) else value
+
+
+def _plain(schema: dict[str, Any]) -> Any:
+    """An optional field's schema without its ``null`` branch (no type toggle) or default."""
     return WithJsonSchema(schema)
+
+
+# Every optional field carries these: NOT_SET (or None) becomes None, also as a model's default.
+OPTIONAL = (BeforeValidator(_not_set_is_none), Field(validate_default=True))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,6 +192,7 @@ OutputName = Annotated[
         pattern=r"^[\w.\-/]+$",
     ),
     _plain({"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[\w.\-/]+$"}),
+    *OPTIONAL,
 ]
 Variant = Annotated[
     str,
@@ -174,6 +212,7 @@ Seed = Annotated[
         le=MAX_SEED,
     ),
     _plain({"type": "integer", "minimum": 0, "maximum": MAX_SEED}),
+    *OPTIONAL,
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -208,10 +247,11 @@ Prompt = Annotated[
         max_length=PROMPT_MAX_LENGTH,
     ),
     _plain({"type": "string", "minLength": 1, "maxLength": PROMPT_MAX_LENGTH}),
+    *OPTIONAL,
 ]
 
 
-def _text(max_length: int) -> WithJsonSchema:
+def _text(max_length: int) -> Any:
     return _plain({"type": "string", "minLength": 1, "maxLength": max_length})
 
 
@@ -222,6 +262,7 @@ OptionalMedia = Annotated[
     str | None,
     Field(min_length=1, max_length=MEDIA_MAX_LENGTH),
     _text(MEDIA_MAX_LENGTH),
+    *OPTIONAL,
 ]
 """An optional media reference; each use gives its own title and description."""
 
@@ -234,6 +275,7 @@ NegativePrompt = Annotated[
         max_length=PROMPT_MAX_LENGTH,
     ),
     _text(PROMPT_MAX_LENGTH),
+    *OPTIONAL,
 ]
 CameraMovement = Annotated[
     str | None,
@@ -244,6 +286,7 @@ CameraMovement = Annotated[
         max_length=200,
     ),
     _text(200),
+    *OPTIONAL,
 ]
 EstablishingScene = Annotated[
     str | None,
@@ -254,6 +297,7 @@ EstablishingScene = Annotated[
         max_length=500,
     ),
     _text(500),
+    *OPTIONAL,
 ]
 AdditionalDetails = Annotated[
     str | None,
@@ -264,6 +308,7 @@ AdditionalDetails = Annotated[
         max_length=500,
     ),
     _text(500),
+    *OPTIONAL,
 ]
 
 
@@ -279,6 +324,7 @@ OptionalDuration = Annotated[
         "Veo 8 (gen4.5 needs one).",
     ),
     _plain(_enum_of(ImageToVideoDuration, "integer")),
+    *OPTIONAL,
 ]
 OptionalOutputFormat = Annotated[
     Gen45OutputFormat | None,
@@ -288,11 +334,13 @@ OptionalOutputFormat = Annotated[
         "format (+20 credits/s). The S3 extension follows the file's type.",
     ),
     _plain(_enum_of(Gen45OutputFormat, "string")),
+    *OPTIONAL,
 ]
 OptionalActTwoRatio = Annotated[
     ActTwoRatio | None,
     described("Ratio", "Output size. Empty: Runway's choice from the character."),
     _plain(_enum_of(ActTwoRatio, "string")),
+    *OPTIONAL,
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -315,6 +363,7 @@ MaxCredits = Annotated[
         ge=0,
     ),
     _plain({"type": "number", "minimum": 0}),
+    *OPTIONAL,
 ]
 AllowResubmit = Annotated[
     bool,
@@ -356,6 +405,7 @@ MaxQueueMinutes = Annotated[
         gt=0,
     ),
     _plain({"type": "number", "exclusiveMinimum": 0}),
+    *OPTIONAL,
 ]
 MaxRunMinutes = Annotated[
     float | None,
@@ -366,6 +416,7 @@ MaxRunMinutes = Annotated[
         gt=0,
     ),
     _plain({"type": "number", "exclusiveMinimum": 0}),
+    *OPTIONAL,
 ]
 ConcurrencyPerModel = Annotated[
     int,

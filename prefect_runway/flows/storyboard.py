@@ -60,6 +60,8 @@ from prefect_runway.flows.character_performance import character_kind
 from prefect_runway.flows.cut import first_frame_png, join_clips, parse_frame_size
 from prefect_runway.flows.manifest import ManifestRow
 from prefect_runway.flows.parameters import (
+    NOT_SET,
+    OPTIONAL,
     AdditionalDetails,
     CameraMovement,
     ConcurrencyPerModel,
@@ -112,6 +114,7 @@ ShotName = Annotated[
         max_length=100,
     ),
     WithJsonSchema({"type": "string", "pattern": r"^[\w.\-]+$", "maxLength": 100}),
+    *OPTIONAL,
 ]
 
 ShotKind = Literal["scene", "close_up"]
@@ -156,15 +159,15 @@ class Shot(BaseModel):
         "character driven by a performance clip, made with Act-Two.",
     )
     image: OptionalMedia = Field(
-        default=None,
+        default=NOT_SET,
         title="Image",
         description="Scenes: the first frame (s3://, https or a path on the machine that runs "
         "the flow).",
     )
-    prompt_text: Prompt = None
-    camera_movement: CameraMovement = None
-    establishing_scene: EstablishingScene = None
-    additional_details: AdditionalDetails = None
+    prompt_text: Prompt = NOT_SET
+    camera_movement: CameraMovement = NOT_SET
+    establishing_scene: EstablishingScene = NOT_SET
+    additional_details: AdditionalDetails = NOT_SET
     model: ImageToVideoModel = Field(
         default="gen4_turbo", title="Model", description="Scenes: the image-to-video model."
     )
@@ -172,13 +175,13 @@ class Shot(BaseModel):
         default=5, title="Duration", description="Scenes: seconds of video."
     )
     character: OptionalMedia = Field(
-        default=None,
+        default=NOT_SET,
         title="Character",
         description="Close-ups: the character with a visible face, an image or a video "
         "(s3://, https or a path).",
     )
     reference: OptionalMedia = Field(
-        default=None,
+        default=NOT_SET,
         title="Performance clip",
         description="Close-ups: a 3-30 s performance clip; the close-up lasts as long.",
     )
@@ -194,8 +197,8 @@ class Shot(BaseModel):
         description="The clip's size. Close-ups take 1280:720, 720:1280, 960:960, 1104:832, "
         "832:1104 or 1584:672; Veo scenes 1280:720, 720:1280, 1080:1920 or 1920:1080.",
     )
-    seed: Seed = None
-    name: ShotName = None
+    seed: Seed = NOT_SET
+    name: ShotName = NOT_SET
 
     @model_validator(mode="after")
     def _fields_of_its_kind(self) -> Shot:
@@ -317,11 +320,11 @@ class StoryboardParams(BaseModel):
     prefix: KeyPrefix = ""
     credentials_block: CredentialsBlockName = "runway"
     dry_run: DryRun = False
-    max_credits: MaxCredits = None
+    max_credits: MaxCredits = NOT_SET
     concurrency_per_model: ConcurrencyPerModel = 4
     max_attempts: MaxAttempts = 3
     poll_interval: PollInterval = 5.0
-    max_queue_minutes: MaxQueueMinutes = None
+    max_queue_minutes: MaxQueueMinutes = NOT_SET
 
     def folder(self) -> str:
         """The key prefix of everything this storyboard stores."""

@@ -77,9 +77,7 @@ def one_line(error: BaseException) -> str:
 async def _block_names(slug: str) -> list[str]:
     try:
         async with get_client() as prefect:
-            documents = await prefect.read_block_documents_by_type(
-                slug, include_secrets=False
-            )
+            documents = await prefect.read_block_documents_by_type(slug, include_secrets=False)
     except Exception:  # the names are a help; the error stands without them
         return []
     return sorted(d.name for d in documents if d.name and not d.is_anonymous)

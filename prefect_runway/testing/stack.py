@@ -44,7 +44,7 @@ __all__ = ["DEFAULT_PORTS", "Stack", "StackError", "down", "main", "up"]
 DEFAULT_PORTS = {"prefect": 4280, "emulator": 4281, "s3": 4282}
 """Ports ``up`` uses unless told otherwise (4200, Prefect's default, is left to your own)."""
 
-API_KEY = "key_local_stack_0123456789"  # noqa: S105 - the local emulator's own key, not a secret
+API_KEY = "key_local_stack_0123456789"
 BUCKET = "renders"
 BUCKET_FOLDER = "runway"
 CREDENTIALS_BLOCK = "runway"
@@ -319,7 +319,7 @@ def _start_services(stack: Stack, *, worker: bool) -> None:
     _wait_until("the Prefect server", _answers(f"{stack.api_url}/health"), stack,
                 "prefect-server")  # fmt: skip
     _say(f"[4/6] Blocks '{CREDENTIALS_BLOCK}' (Runway, the emulator) and '{DESTINATION_BLOCK}' "
-         f"(S3Bucket, bucket '{BUCKET}' on moto); sample inputs in s3://{BUCKET}/samples/")  # fmt: skip
+         f"(S3Bucket, bucket '{BUCKET}' on moto); samples in s3://{BUCKET}/samples/")  # fmt: skip
     asyncio.run(_save_blocks(stack))
     _say(f"[5/6] Work pool '{WORK_POOL}' and every deployment of the packaged prefect.yaml")
     _prefect(stack, "work-pool", "create", WORK_POOL, "--type", "process", "--overwrite")

@@ -1,4 +1,4 @@
-"""The Prefect UI in a real browser: every deployment's form, filled and submitted as a person would.
+"""The Prefect UI in a real browser: every deployment's form, filled and submitted by a person.
 
 Against a real Prefect server (the local stack: ``python3 dev.py up``, or one started here) with
 every deployment of the packaged prefect.yaml and a worker, in both of Prefect 3.8.8's UIs: the
@@ -125,7 +125,11 @@ class Form:
 
     def submit(self) -> str:
         self.page.get_by_role("button", name="Submit").click()
-        self.page.wait_for_url(RUN_URL)
+        try:
+            self.page.wait_for_url(RUN_URL, timeout=15_000)
+        except Exception:
+            self.shot(f"submit-{self.ui}-failed")
+            raise AssertionError(f"no run page after Submit: {self.page.url}") from None
         found = RUN_URL.search(self.page.url)
         assert found is not None
         return found.group(1)
