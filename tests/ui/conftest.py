@@ -8,10 +8,11 @@ that ``down`` left no process behind.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+async def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     pointed = os.environ.get("RUNWAY_UI_STACK")
     if pointed:
         stack = Stack.load(Path(pointed).resolve())
@@ -48,18 +49,20 @@ def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
         return
     folder = tmp_path_factory.mktemp("stack")
-    stack = up(folder, {name: _free_port() for name in DEFAULT_PORTS})
+    ports = {name: _free_port() for name in DEFAULT_PORTS}
+    # In a thread: `up` runs commands and an event loop of its own.
+    stack = await asyncio.to_thread(up, folder, ports)
     try:
         yield stack
     finally:
-        stopped = down(folder)
+        stopped = await asyncio.to_thread(down, folder)
         assert stopped, "down stopped nothing"
         assert not [pid for pid in stopped if _alive(pid)], "down left processes running"
 
 
 @pytest.fixture(scope="session")
-def api(ui_stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=ui_stack.api_url, timeout=30) as client:
+async def api(ui_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=ui_stack.api_url, timeout=30) as client:
         yield client
 
 
@@ -71,23 +74,25 @@ def s3(ui_stack: Stack) -> Any:
     )  # fmt: skip
 
 
-def deployment_ids(api: httpx.Client) -> dict[str, str]:
+async def deployment_ids(api: httpx.AsyncClient) -> dict[str, str]:
     """``flow-name/deployment-name`` -> deployment id, for every deployment of the stack."""
-    flows = {f["id"]: f["name"] for f in api.post("/flows/filter", json={}).json()}
+    flows = {f["id"]: f["name"] for f in (await api.post("/flows/filter", json={})).json()}
     return {
         f"{flows[d['flow_id']]}/{d['name']}": d["id"]
-        for d in api.post("/deployments/filter", json={}).json()
+        for d in (await api.post("/deployments/filter", json={})).json()
     }
 
 
-def wait_for_run(api: httpx.Client, flow_run_id: str, patience: float = 300) -> dict[str, Any]:
+async def wait_for_run(
+    api: httpx.AsyncClient, flow_run_id: str, patience: float = 300
+) -> dict[str, Any]:
     deadline = time.monotonic() + patience
     while True:
-        run: dict[str, Any] = api.get(f"/flow_runs/{flow_run_id}").json()
+        run: dict[str, Any] = (await api.get(f"/flow_runs/{flow_run_id}")).json()
         if run.get("state") and run["state"]["type"] in TERMINAL:
             return run
         assert time.monotonic() < deadline, f"flow run {flow_run_id} is {run.get('state')}"
-        time.sleep(1)
+        await asyncio.sleep(1)
 
 
 def stored_keys(s3: Any, prefix: str) -> list[str]:

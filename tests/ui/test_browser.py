@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -40,27 +40,27 @@ RUN_URL = re.compile(r"/runs/flow-run/([0-9a-f-]{36})")
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+async def browser() -> AsyncIterator[Any]:
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.async_api import async_playwright
     except ImportError:
         pytest.skip("no browser test: playwright is not installed (pip install playwright)")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no browser test: no Chromium at {CHROMIUM} (apt-get install chromium)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
-        launched.close()
+        await launched.close()
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1100})
-    opened = context.new_page()
+async def page(browser: Any) -> AsyncIterator[Any]:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1100})
+    opened = await context.new_page()
     opened.set_default_timeout(60_000)
     yield opened
-    context.close()
+    await context.close()
 
 
 class Form:
@@ -69,10 +69,12 @@ class Form:
     def __init__(self, page: Any, ui: str) -> None:
         self.page, self.ui = page, ui
 
-    def open(self, stack: Stack, deployment_id: str) -> Form:
-        self.page.goto(f"{stack.ui_url}{UIS[self.ui]}/deployments/deployment/{deployment_id}/run")
-        self.page.get_by_text("Parameters", exact=True).first.wait_for()
-        self.page.get_by_role("button", name="Submit").wait_for()
+    async def open(self, stack: Stack, deployment_id: str) -> Form:
+        await self.page.goto(
+            f"{stack.ui_url}{UIS[self.ui]}/deployments/deployment/{deployment_id}/run"
+        )
+        await self.page.get_by_text("Parameters", exact=True).first.wait_for()
+        await self.page.get_by_role("button", name="Submit").wait_for()
         return self
 
     def field(self, label: str, nth: int = 0) -> Any:
@@ -90,124 +92,126 @@ class Form:
             )
         return self.page.locator(f"xpath={xpath}").nth(nth)
 
-    def type(self, label: str, value: str, nth: int = 0) -> None:
+    async def type(self, label: str, value: str, nth: int = 0) -> None:
         box = self.field(label, nth).locator("textarea, input:not([type=checkbox])").first
-        box.click()
-        box.fill(value)
+        await box.click()
+        await box.fill(value)
 
-    def choose(self, label: str, value: str, nth: int = 0) -> None:
+    async def choose(self, label: str, value: str, nth: int = 0) -> None:
         field = self.field(label, nth)
         if self.ui == "classic":
             # The classic select opens from the keyboard, as a person tabbing through would.
-            field.locator(".p-select-button__control").focus()
-            self.page.keyboard.press("ArrowDown")
+            await field.locator(".p-select-button__control").focus()
+            await self.page.keyboard.press("ArrowDown")
         else:
-            field.locator("button[aria-haspopup=listbox]").click()
-        self.page.get_by_role("option", name=value, exact=True).click()
+            await field.locator("button[aria-haspopup=listbox]").click()
+        await self.page.get_by_role("option", name=value, exact=True).click()
         shown = field.locator(
             ".p-select-button__value" if self.ui == "classic" else "button[aria-haspopup=listbox]"
         )
-        assert shown.inner_text().strip() == value
+        assert (await shown.inner_text()).strip() == value
 
-    def add_item(self) -> None:
-        self.page.get_by_role("button", name=re.compile("^add item$", re.I)).first.click()
+    async def add_item(self) -> None:
+        await self.page.get_by_role("button", name=re.compile("^add item$", re.I)).first.click()
 
-    def check_plain(self) -> None:
+    async def check_plain(self) -> None:
         """No JSON code editor and no type toggle: every field is a plain input or a choice."""
         editors = self.page.locator(".cm-editor:visible, .p-code-input:visible, .monaco-editor")
-        assert editors.count() == 0, "a parameter is a JSON code editor"
-        text = self.page.locator("body").inner_text()
+        assert await editors.count() == 0, "a parameter is a JSON code editor"
+        text = await self.page.locator("body").inner_text()
         assert "Property is type" not in text, "a parameter has a type toggle"
-        assert self.page.locator(".schema-form-property-any-of").count() == 0
+        assert await self.page.locator(".schema-form-property-any-of").count() == 0
 
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    async def shot(self, name: str) -> None:
+        await self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
-    def submit(self) -> str:
-        self.page.get_by_role("button", name="Submit").click()
+    async def submit(self) -> str:
+        await self.page.get_by_role("button", name="Submit").click()
         try:
-            self.page.wait_for_url(RUN_URL, timeout=15_000)
+            await self.page.wait_for_url(RUN_URL, timeout=15_000)
         except Exception:
-            self.shot(f"submit-{self.ui}-failed")
+            await self.shot(f"submit-{self.ui}-failed")
             raise AssertionError(f"no run page after Submit: {self.page.url}") from None
         found = RUN_URL.search(self.page.url)
         assert found is not None
         return found.group(1)
 
 
-def artifacts_screenshot(page: Any, stack: Stack, ui: str, run_id: str, name: str) -> None:
+async def artifacts_screenshot(page: Any, stack: Stack, ui: str, run_id: str, name: str) -> None:
     """The finished run's page, on its Artifacts tab, as a person would look at it."""
-    page.goto(f"{stack.ui_url}{UIS[ui]}/runs/flow-run/{run_id}")
-    page.get_by_role("tab", name=re.compile("artifacts", re.I)).first.click()
-    page.get_by_text(re.compile("runway-", re.I)).first.wait_for()
-    page.wait_for_timeout(1500)  # the thumbnails' images, loaded from S3's presigned links
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    await page.goto(f"{stack.ui_url}{UIS[ui]}/runs/flow-run/{run_id}")
+    await page.get_by_role("tab", name=re.compile("artifacts", re.I)).first.click()
+    await page.get_by_text(re.compile("runway-", re.I)).first.wait_for()
+    await page.wait_for_load_state("networkidle")  # thumbnails load from S3's presigned links
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("ui", list(UIS))
-def test_every_deployment_form_is_plain_inputs_and_choices(
-    page: Any, ui_stack: Stack, api: httpx.Client, ui: str
+async def test_every_deployment_form_is_plain_inputs_and_choices(
+    page: Any, ui_stack: Stack, api: httpx.AsyncClient, ui: str
 ) -> None:
-    deployments = deployment_ids(api)
+    deployments = await deployment_ids(api)
     assert len(deployments) == 8, deployments
     for name, deployment_id in sorted(deployments.items()):
-        form = Form(page, ui).open(ui_stack, deployment_id)
+        form = await Form(page, ui).open(ui_stack, deployment_id)
         if name.startswith(("runway-storyboard", "runway-recover")):
-            form.add_item()  # a list's item shows its own form (a shot, a task id)
-        form.check_plain()
-        form.shot(f"form-{ui}-{name.replace('/', '-')}")
+            await form.add_item()  # a list's item shows its own form (a shot, a task id)
+        await form.check_plain()
+        await form.shot(f"form-{ui}-{name.replace('/', '-')}")
 
 
 @pytest.mark.parametrize("ui", list(UIS))
-def test_an_image_to_video_typed_into_the_form_lands_in_s3(
-    page: Any, ui_stack: Stack, api: httpx.Client, s3: Any, ui: str
+async def test_an_image_to_video_typed_into_the_form_lands_in_s3(
+    page: Any, ui_stack: Stack, api: httpx.AsyncClient, s3: Any, ui: str
 ) -> None:
     prefix = f"browser/{ui}-{uuid.uuid4().hex[:8]}"
-    form = Form(page, ui).open(ui_stack, deployment_ids(api)["runway-image-to-video/ui"])
-    form.type("Image", f"s3://{BUCKET}/samples/coast.png")
-    form.type("Prompt", "Slow aerial push in: a lighthouse on a cliff at dusk.")
-    form.choose("Ratio", "960:960")
-    form.choose("Duration", "2")
-    form.type("Output name", "lighthouse")
-    form.type("Key prefix", prefix)
-    form.check_plain()
-    form.shot(f"filled-{ui}-image-to-video")
-    run_id = form.submit()
-    run = wait_for_run(api, run_id)
+    ids = await deployment_ids(api)
+    form = await Form(page, ui).open(ui_stack, ids["runway-image-to-video/ui"])
+    await form.type("Image", f"s3://{BUCKET}/samples/coast.png")
+    await form.type("Prompt", "Slow aerial push in: a lighthouse on a cliff at dusk.")
+    await form.choose("Ratio", "960:960")
+    await form.choose("Duration", "2")
+    await form.type("Output name", "lighthouse")
+    await form.type("Key prefix", prefix)
+    await form.check_plain()
+    await form.shot(f"filled-{ui}-image-to-video")
+    run_id = await form.submit()
+    run = await wait_for_run(api, run_id)
     assert run["state"]["type"] == "COMPLETED", run["state"]
     assert run["parameters"]["params"]["ratio"] == "960:960"
     assert run["parameters"]["params"]["duration"] == 2
     folder = f"{BUCKET_FOLDER}/{prefix}/"
     assert stored_keys(s3, folder) == [f"{folder}lighthouse.json", f"{folder}lighthouse.mp4"]
-    artifacts_screenshot(page, ui_stack, ui, run_id, f"run-{ui}-image-to-video")
+    await artifacts_screenshot(page, ui_stack, ui, run_id, f"run-{ui}-image-to-video")
 
 
 @pytest.mark.parametrize("ui", list(UIS))
-def test_a_two_shot_storyboard_typed_into_the_form_is_cut_in_s3(
-    page: Any, ui_stack: Stack, api: httpx.Client, s3: Any, ui: str
+async def test_a_two_shot_storyboard_typed_into_the_form_is_cut_in_s3(
+    page: Any, ui_stack: Stack, api: httpx.AsyncClient, s3: Any, ui: str
 ) -> None:
     prefix = f"browser/{ui}-{uuid.uuid4().hex[:8]}"
-    form = Form(page, ui).open(ui_stack, deployment_ids(api)["runway-storyboard/ui"])
-    form.type("Title", "harbour")
-    form.add_item()
-    form.add_item()
+    ids = await deployment_ids(api)
+    form = await Form(page, ui).open(ui_stack, ids["runway-storyboard/ui"])
+    await form.type("Title", "harbour")
+    await form.add_item()
+    await form.add_item()
     # Shot 1, a scene: its prompt in Runway's three parts.
-    form.type("Image", f"s3://{BUCKET}/samples/harbour.png", nth=0)
-    form.type("Camera movement", "Static wide shot", nth=0)
-    form.type("Establishing scene", "the harbour at first light", nth=0)
-    form.type("Additional details", "boats rock gently", nth=0)
-    form.choose("Duration", "2", nth=0)
+    await form.type("Image", f"s3://{BUCKET}/samples/harbour.png", nth=0)
+    await form.type("Camera movement", "Static wide shot", nth=0)
+    await form.type("Establishing scene", "the harbour at first light", nth=0)
+    await form.type("Additional details", "boats rock gently", nth=0)
+    await form.choose("Duration", "2", nth=0)
     # Shot 2, a close-up of the keeper driven by a performance clip.
-    form.choose("Kind", "close_up", nth=1)
-    form.type("Character", f"s3://{BUCKET}/samples/keeper.png", nth=1)
-    form.type("Performance clip", f"s3://{BUCKET}/samples/keeper-take.mp4", nth=1)
-    form.choose("Ratio", "960:960", nth=1)
-    form.choose("Expression intensity", "4", nth=1)
-    form.type("Key prefix", prefix)
-    form.check_plain()
-    form.shot(f"filled-{ui}-storyboard")
-    run_id = form.submit()
-    run = wait_for_run(api, run_id)
+    await form.choose("Kind", "close_up", nth=1)
+    await form.type("Character", f"s3://{BUCKET}/samples/keeper.png", nth=1)
+    await form.type("Performance clip", f"s3://{BUCKET}/samples/keeper-take.mp4", nth=1)
+    await form.choose("Ratio", "960:960", nth=1)
+    await form.choose("Expression intensity", "4", nth=1)
+    await form.type("Key prefix", prefix)
+    await form.check_plain()
+    await form.shot(f"filled-{ui}-storyboard")
+    run_id = await form.submit()
+    run = await wait_for_run(api, run_id)
     assert run["state"]["type"] == "COMPLETED", run["state"]
     shots = run["parameters"]["params"]["shots"]
     assert [shot["kind"] for shot in shots] == ["scene", "close_up"]
@@ -216,4 +220,4 @@ def test_a_two_shot_storyboard_typed_into_the_form_is_cut_in_s3(
     for stem in ("01-scene", "02-close-up"):
         assert f"{folder}{stem}.mp4" in keys and f"{folder}thumbnails/{stem}.png" in keys, keys
     assert f"{folder}harbour-cut.mp4" in keys and f"{folder}storyboard.json" in keys, keys
-    artifacts_screenshot(page, ui_stack, ui, run_id, f"run-{ui}-storyboard")
+    await artifacts_screenshot(page, ui_stack, ui, run_id, f"run-{ui}-storyboard")
