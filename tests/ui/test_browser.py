@@ -63,6 +63,12 @@ async def page(browser: Any) -> AsyncIterator[Any]:
     await context.close()
 
 
+def expect(locator: Any) -> Any:
+    from playwright.async_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 class Form:
     """A deployment's custom-run form in one of the two UIs, used by its labels."""
 
@@ -109,7 +115,7 @@ class Form:
         shown = field.locator(
             ".p-select-button__value" if self.ui == "classic" else "button[aria-haspopup=listbox]"
         )
-        assert (await shown.inner_text()).strip() == value
+        await expect(shown).to_have_text(value)
 
     async def add_item(self) -> None:
         await self.page.get_by_role("button", name=re.compile("^add item$", re.I)).first.click()
