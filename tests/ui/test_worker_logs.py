@@ -94,7 +94,8 @@ async def test_a_worker_runs_logs_hold_the_task_id_the_reattach_and_already_stor
     assert reattached and all(task_id in line for line in reattached), reattached
     assert await ours(api, third, "already stored"), await run_logs(api, third)
     folder = f"{BUCKET_FOLDER}/{prefix}/"
-    assert stored_keys(s3, folder) == [f"{folder}harbour.json", f"{folder}harbour.mp4"]
+    keys = stored_keys(s3, folder)
+    assert f"{folder}harbour.mp4" in keys and f"{folder}harbour.json" in keys, keys
 
 
 async def test_the_api_leaves_empty_fields_out_and_an_explicit_null_is_refused(
@@ -114,4 +115,5 @@ async def test_the_api_leaves_empty_fields_out_and_an_explicit_null_is_refused(
     run = await wait_for_run(api, run_id)
     assert run["state"]["type"] == "COMPLETED", run["state"]
     folder = f"{BUCKET_FOLDER}/{prefix}/"
-    assert stored_keys(s3, folder) == [f"{folder}coast.json", f"{folder}coast.mp4"]
+    keys = stored_keys(s3, folder)
+    assert f"{folder}coast.mp4" in keys and f"{folder}coast.json" in keys, keys
