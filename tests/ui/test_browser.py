@@ -154,9 +154,9 @@ class Form:
 
 async def artifacts_screenshot(page: Any, stack: Stack, ui: str, run_id: str, name: str) -> None:
     """The finished run's page, on its Artifacts tab, as a person would look at it."""
-    await page.goto(f"{stack.ui_url}{UIS[ui]}/runs/flow-run/{run_id}")
-    await page.get_by_role("tab", name=re.compile("artifacts", re.I)).first.click()
-    await page.get_by_text(re.compile("runway-", re.I)).first.wait_for()
+    await page.goto(f"{stack.ui_url}{UIS[ui]}/runs/flow-run/{run_id}?tab=Artifacts")
+    await page.get_by_text(re.compile("^artifacts$", re.I)).first.click()
+    await page.get_by_text(re.compile("runway-[a-z-]+-(results|thumbnails)")).first.wait_for()
     await page.wait_for_load_state("networkidle")  # thumbnails load from S3's presigned links
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
