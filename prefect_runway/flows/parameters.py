@@ -422,8 +422,8 @@ ConcurrencyPerModel = Annotated[
     int,
     described(
         "Concurrency per model",
-        "Generations of one model at once in this run (a runway-<model> global concurrency "
-        "limit, when one exists, bounds them across runs too).",
+        "Generations of one model at once in this run (a global concurrency limit named after "
+        "the model, such as runway-gen4_turbo, bounds them across runs too when it exists).",
         ge=1,
         le=100,
     ),

@@ -60,9 +60,31 @@ async def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[St
         assert not [pid for pid in stopped if _alive(pid)], "down left processes running"
 
 
+class _RetryBusy(httpx.AsyncBaseTransport):
+    """Asks again when the Prefect server is busy (503 on SQLite under load), as Prefect's own
+    client does; each call here either changes nothing or is checked by its caller."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        for attempt in range(6):
+            response = await self._inner.handle_async_request(request)
+            if response.status_code not in (429, 502, 503) or attempt == 5:
+                return response
+            await response.aclose()
+            await asyncio.sleep(1 + attempt)
+        raise AssertionError("unreachable")
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 @pytest.fixture(scope="session")
 async def api(ui_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=ui_stack.api_url, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=ui_stack.api_url, timeout=30, transport=_RetryBusy()
+    ) as client:
         yield client
 
 

@@ -57,7 +57,7 @@ async def browser() -> AsyncIterator[Any]:
 
 @pytest.fixture
 async def page(browser: Any) -> AsyncIterator[Any]:
-    context = await browser.new_context(viewport={"width": 1400, "height": 1100})
+    context = await browser.new_context(viewport={"width": 1400, "height": 2400})
     opened = await context.new_page()
     opened.set_default_timeout(60_000)
     yield opened
@@ -237,3 +237,12 @@ async def test_a_two_shot_storyboard_typed_into_the_form_is_cut_in_s3(
         assert f"{folder}{stem}.mp4" in keys and f"{folder}thumbnails/{stem}.png" in keys, keys
     assert f"{folder}harbour-cut.mp4" in keys and f"{folder}storyboard.json" in keys, keys
     await artifacts_screenshot(page, ui_stack, ui, run_id, f"run-{ui}-storyboard")
+    # The thumbnails artifact: each clip's first frame and the cut's, through presigned links.
+    await page.get_by_text("runway-storyboard-thumbnails").first.click()
+    await page.get_by_text("Storyboard harbour").first.wait_for()
+    await page.wait_for_load_state("networkidle")
+    loaded = await page.eval_on_selector_all(
+        "img", "images => images.filter(i => i.complete && i.naturalWidth > 0).length"
+    )
+    assert loaded >= 3, f"{loaded} thumbnails shown"  # two shots and the cut
+    await page.screenshot(path=str(ARTIFACTS / f"artifact-{ui}-storyboard.png"), full_page=True)
