@@ -11,11 +11,12 @@ classic UI at ``/deployments/...`` and its new one at ``/v2/``):
   and drops the description of an ``Annotated`` field. Each declaration therefore repeats its
   title and description in ``json_schema_extra``, which pydantic applies last.
 - ``X | None`` becomes ``anyOf: [X, null]``, which both UIs render as a type toggle ("Property
-  is type None"). The optional fields here publish the plain schema of ``X`` instead
-  (``WithJsonSchema``): the form shows a plain input, a dropdown or a number box, and leaves the
-  key out when it is empty. The Prefect server validates a deployment run's parameters against
-  that schema, so an explicit ``null`` is refused there: callers of the API leave the key out
-  (a script calling the flow itself may still pass ``None``).
+  is type None"); a ``type`` list (``["number", "null"]``) is no field at all in the classic UI
+  and a toggle in the new one. The optional fields here publish the plain schema of ``X``
+  (``WithJsonSchema``) and no default (``NOT_SET``, below): the form shows a plain input, a
+  dropdown or a number box, and leaves the key out when it is empty. The Prefect server lets a
+  field that is neither required nor defaulted be ``null``, so the API may send ``null`` or
+  leave the key out; the flow reads both as ``None``, as it reads a script's ``None``.
 
 Example:
     ```python

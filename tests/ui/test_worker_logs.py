@@ -5,8 +5,8 @@ no logging variable): run A submits and waits; run B of the same request, starte
 waits, reattaches to A's Runway task; run C, after both, finds the output stored. Each run's
 logs, read back from the Prefect API, hold the line of ``prefect_runway``'s own loggers that
 says so: the Runway task id at submit, "reattaching", "already stored". Then the API path of a
-form: an empty optional field is left out and the run completes; an explicit ``null`` is
-refused by the server, naming the field.
+form: an empty optional field may be left out or sent as ``null``; a value outside the form's
+choices is refused by the server, naming the field.
 """
 
 from __future__ import annotations
@@ -101,22 +101,30 @@ async def test_a_worker_runs_logs_hold_the_task_id_the_reattach_and_already_stor
     assert f"{folder}harbour.mp4" in keys and f"{folder}harbour.json" in keys, keys
 
 
-async def test_the_api_leaves_empty_fields_out_and_an_explicit_null_is_refused(
+async def test_the_api_may_leave_an_empty_field_out_or_send_null(
     ui_stack: Stack, api: httpx.AsyncClient, s3: Any
 ) -> None:
+    # The form's optional fields have no default in the schema, so the server's check lets a
+    # null through (Prefect allows null for a field that is neither required nor defaulted),
+    # and the flow reads null as empty, as it reads a missing key.
     i2v = (await deployment_ids(api))["runway-image-to-video/ui"]
     prefix = f"api-{uuid.uuid4().hex[:8]}"
-    params = {"image": f"s3://{BUCKET}/samples/coast.png", "ratio": "960:960", "duration": 2,
-              "name": "coast", "prefix": prefix, "poll_interval": 1}  # fmt: skip
-    refused = await api.post(
-        f"/deployments/{i2v}/create_flow_run",
-        json={"parameters": {"params": {**params, "seed": None}}},
-    )
-    assert refused.status_code == 409, refused.text
-    assert "seed" in refused.text
-    run_id = await start(api, i2v, params)
-    run = await wait_for_run(api, run_id)
-    assert run["state"]["type"] == "COMPLETED", run["state"]
+    left_out = {"image": f"s3://{BUCKET}/samples/coast.png", "ratio": "960:960",
+                "duration": 2, "name": "coast", "prefix": prefix, "poll_interval": 1}  # fmt: skip
+    nulls = {**left_out, "name": "coast-nulls", "seed": None, "max_credits": None,
+             "prompt_text": None, "output_format": None, "max_queue_minutes": None}  # fmt: skip
+    runs = [await start(api, i2v, params) for params in (left_out, nulls)]
+    for run_id in runs:
+        run = await wait_for_run(api, run_id)
+        assert run["state"]["type"] == "COMPLETED", run["state"]
     folder = f"{BUCKET_FOLDER}/{prefix}/"
     keys = stored_keys(s3, folder)
-    assert f"{folder}coast.mp4" in keys and f"{folder}coast.json" in keys, keys
+    for stem in ("coast", "coast-nulls"):
+        assert f"{folder}{stem}.mp4" in keys and f"{folder}{stem}.json" in keys, keys
+    # A value the form would not allow is still refused by the server, naming the field.
+    refused = await api.post(
+        f"/deployments/{i2v}/create_flow_run",
+        json={"parameters": {"params": {**left_out, "ratio": "4:3"}}},
+    )
+    assert refused.status_code == 409, refused.text
+    assert "ratio" in refused.text
