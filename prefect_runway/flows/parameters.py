@@ -15,8 +15,9 @@ classic UI at ``/deployments/...`` and its new one at ``/v2/``):
   and a toggle in the new one. The optional fields here publish the plain schema of ``X``
   (``WithJsonSchema``) and no default (``NOT_SET``, below): the form shows a plain input, a
   dropdown or a number box, and leaves the key out when it is empty. The Prefect server lets a
-  field that is neither required nor defaulted be ``null``, so the API may send ``null`` or
-  leave the key out; the flow reads both as ``None``, as it reads a script's ``None``.
+  text or number field that is neither required nor defaulted be ``null`` (not a choice:
+  ``null`` is not among its values), so API callers leave empty fields out; the flow reads a
+  missing key, a ``null`` and a script's ``None`` alike.
 
 Example:
     ```python

@@ -241,8 +241,8 @@ async def test_a_two_shot_storyboard_typed_into_the_form_is_cut_in_s3(
     await page.get_by_text("runway-storyboard-thumbnails").first.click()
     await page.get_by_text("Storyboard harbour").first.wait_for()
     await page.wait_for_load_state("networkidle")
+    await page.screenshot(path=str(ARTIFACTS / f"artifact-{ui}-storyboard.png"), full_page=True)
     loaded = await page.eval_on_selector_all(
         "img", "images => images.filter(i => i.complete && i.naturalWidth > 0).length"
     )
     assert loaded >= 3, f"{loaded} thumbnails shown"  # two shots and the cut
-    await page.screenshot(path=str(ARTIFACTS / f"artifact-{ui}-storyboard.png"), full_page=True)
