@@ -238,7 +238,13 @@ async def test_a_two_shot_storyboard_typed_into_the_form_is_cut_in_s3(
     assert f"{folder}harbour-cut.mp4" in keys and f"{folder}storyboard.json" in keys, keys
     await artifacts_screenshot(page, ui_stack, ui, run_id, f"run-{ui}-storyboard")
     # The thumbnails artifact: each clip's first frame and the cut's, through presigned links.
-    await page.get_by_text("runway-storyboard-thumbnails").first.click()
+    found = await api.post(
+        "/artifacts/filter",
+        json={"artifacts": {"flow_run_id": {"any_": [run_id]},
+                            "key": {"any_": ["runway-storyboard-thumbnails"]}}},
+    )  # fmt: skip
+    (artifact,) = found.json()
+    await page.goto(f"{ui_stack.ui_url}{UIS[ui]}/artifacts/artifact/{artifact['id']}")
     await page.get_by_text("Storyboard harbour").first.wait_for()
     await page.wait_for_load_state("networkidle")
     await page.screenshot(path=str(ARTIFACTS / f"artifact-{ui}-storyboard.png"), full_page=True)
