@@ -111,9 +111,16 @@ class Form:
             # The classic select opens from the keyboard, as a person tabbing through would.
             await field.locator(".p-select-button__control").focus()
             await self.page.keyboard.press("ArrowDown")
+            await self.page.get_by_role("option", name=value, exact=True).click()
         else:
             await field.locator("button[aria-haspopup=listbox]").click()
-        await self.page.get_by_role("option", name=value, exact=True).click()
+            # The options of the list that just opened (one list open at a time).
+            await (
+                self.page.get_by_role("listbox")
+                .get_by_role("option", name=value, exact=True)
+                .click()
+            )
+            await expect(self.page.get_by_role("listbox")).to_have_count(0)
         shown = field.locator(
             ".p-select-button__value" if self.ui == "classic" else "button[aria-haspopup=listbox]"
         )
