@@ -58,7 +58,7 @@ def test_every_field_has_a_title_a_description_and_text_a_limit(flow: Flow[Any, 
     for where, name, prop in fields(flow):
         assert prop.get("description"), f"{where}.{name} has no description"
         title = prop.get("title", "")
-        assert title and title != name or name == "params", f"{where}.{name}: title {title!r}"
+        assert (title and title != name) or name == "params", f"{where}.{name}: title {title!r}"
         if prop.get("type") == "string" and "enum" not in prop:
             assert "maxLength" in prop, f"{where}.{name} is text without a limit"
 
