@@ -4,6 +4,8 @@ Needs only Python 3.11+ and pip. Everything else (uv, then the pinned stack in `
 installed on the first run and re-installed only when ``pyproject.toml`` or the lock changes.
 
     python3 dev.py demo      # set up, then run the offline demo
+    python3 dev.py up        # a local stack to try the Prefect UI (emulator, S3, server, worker)
+    python3 dev.py down      # stop what `up` started
     python3 dev.py test      # set up, then run the test suite
     python3 dev.py lint      # ruff and mypy
     python3 dev.py lock      # re-pin requirements/lock.txt from pyproject.toml
@@ -68,14 +70,28 @@ def _wanted_stamp() -> str:
     return digest.hexdigest()
 
 
+def _step(message: str) -> None:
+    print(f"dev.py: {message}", flush=True)
+
+
 def setup() -> None:
     """Create .venv and install the pinned stack, bytecode compiled, unless already current."""
     wanted = _wanted_stamp()
     if VENV_PYTHON.exists() and STAMP.exists() and STAMP.read_text() == wanted:
         return
+    first = not VENV_PYTHON.exists()
+    _step(
+        "installing the pinned stack into .venv"
+        + (" (the first time takes a few minutes; later runs reuse it)" if first else "")
+    )
+    if shutil.which("uv") is None:
+        _step("installing uv with pip")
     uv = _uv()
-    if not VENV_PYTHON.exists():
+    if first:
+        _step("creating .venv")
         _run(uv, "venv", "--quiet", "--python", sys.executable, VENV)
+    _step(f"installing {sum(1 for line in LOCK.read_text().splitlines() if '==' in line)} "
+          "pinned packages and this project, bytecode compiled")  # fmt: skip
     # --compile-bytecode: PYTHONDONTWRITEBYTECODE=1 is set on our machines, and without .pyc
     # files importing prefect takes twice as long.
     _run(
@@ -92,6 +108,7 @@ def setup() -> None:
         ".",
     )
     STAMP.write_text(wanted)
+    _step("the stack is installed")
 
 
 def demo() -> None:
@@ -105,6 +122,25 @@ def demo() -> None:
         _run(
             VENV_PYTHON, "-m", "prefect_runway.demo", *sys.argv[2:], env=isolated, own_prefect=True
         )
+
+
+STACK_DIR = ROOT / ".runway-stack"
+
+
+def up() -> None:
+    """The local stack for the Prefect UI (prefect_runway.testing.stack); ``down`` stops it."""
+    setup()
+    # The stack's Prefect home is its own (.runway-stack/home): the user's profile is not used.
+    home = {"PREFECT_HOME": str(STACK_DIR / "home"),
+            "PREFECT_PROFILES_PATH": str(STACK_DIR / "home" / "profiles.toml")}  # fmt: skip
+    _run(VENV_PYTHON, "-m", "prefect_runway.testing.stack", "up", "--dir", STACK_DIR,
+         *sys.argv[2:], env=home, own_prefect=True)  # fmt: skip
+
+
+def down() -> None:
+    setup()
+    _run(VENV_PYTHON, "-m", "prefect_runway.testing.stack", "down", "--dir", STACK_DIR,
+         *sys.argv[2:], own_prefect=True)  # fmt: skip
 
 
 def test() -> None:
@@ -167,6 +203,8 @@ def catalogue() -> None:
 COMMANDS = {
     "setup": setup,
     "demo": demo,
+    "up": up,
+    "down": down,
     "test": test,
     "lint": lint,
     "lock": lock,

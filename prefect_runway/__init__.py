@@ -52,7 +52,7 @@ if TYPE_CHECKING:
         WaitPolicy,
     )
     from prefect_runway.blocks import RunwayCredentials
-    from prefect_runway.flows.batch import BatchReport, batch
+    from prefect_runway.flows.batch import BatchIncomplete, BatchReport, batch
     from prefect_runway.flows.character_performance import (
         CharacterPerformanceParams,
         character_performance,
@@ -63,11 +63,13 @@ if TYPE_CHECKING:
     from prefect_runway.flows.storyboard import (
         CloseUp,
         Scene,
+        Shot,
         StoryboardIncomplete,
         StoryboardParams,
         storyboard,
     )
     from prefect_runway.flows.sweep import sweep
+    from prefect_runway.flows.user_errors import BlockNotFound, BucketNotReachable, ParameterError
     from prefect_runway.tasks import GenerationFailed, GenerationResult, GenerationSpec, generate
     from prefect_runway.tasks.cancellation import cancel_runway_tasks
     from prefect_runway.tasks.cost import (
@@ -97,6 +99,7 @@ _WHERE = {
     "StoryboardParams": "prefect_runway.flows.storyboard",
     "Scene": "prefect_runway.flows.storyboard",
     "CloseUp": "prefect_runway.flows.storyboard",
+    "Shot": "prefect_runway.flows.storyboard",
     "batch": "prefect_runway.flows.batch",
     "BatchReport": "prefect_runway.flows.batch",
     "recover": "prefect_runway.flows.recover",
@@ -119,11 +122,18 @@ _WHERE = {
     "InsufficientCredits": "prefect_runway.tasks.cost",
     "DailyLimitWouldBeCrossed": "prefect_runway.tasks.cost",
     "StoryboardIncomplete": "prefect_runway.flows.storyboard",
+    "BatchIncomplete": "prefect_runway.flows.batch",
+    "ParameterError": "prefect_runway.flows.user_errors",
+    "BlockNotFound": "prefect_runway.flows.user_errors",
+    "BucketNotReachable": "prefect_runway.flows.user_errors",
 }
 
 __all__ = [
     "AmbiguousSubmission",
+    "BatchIncomplete",
     "BatchReport",
+    "BlockNotFound",
+    "BucketNotReachable",
     "CharacterPerformanceParams",
     "CloseUp",
     "DailyLimitReached",
@@ -135,6 +145,7 @@ __all__ = [
     "InputError",
     "InsufficientCredits",
     "OverBudget",
+    "ParameterError",
     "PrefectRunwayError",
     "QueueTimeout",
     "RefusedBeforeSubmit",
@@ -143,6 +154,7 @@ __all__ = [
     "RunwayCredentials",
     "RunwayError",
     "Scene",
+    "Shot",
     "StoryboardIncomplete",
     "StoryboardParams",
     "TaskFailed",

@@ -47,7 +47,9 @@ class RunwayCredentials(CredentialsBlock):
 
     _block_type_name: ClassVar[str] = "Runway Credentials"
     _block_type_slug: ClassVar[str] = "runway-credentials"
-    _logo_url: ClassVar[HttpUrl | None] = HttpUrl("https://logo.clearbit.com/runwayml.com")
+    # No logo: a link to someone else's server breaks when they move it (the UI shows
+    # Prefect's default block icon instead).
+    _logo_url: ClassVar[HttpUrl | None] = None
     _documentation_url: ClassVar[HttpUrl | None] = HttpUrl("https://docs.dev.runwayml.com/api/")
     _description: ClassVar[str] = (
         "Credentials for Runway's generation API (or the CometAPI proxy), used by "

@@ -20,16 +20,29 @@ scrubbed of query strings too).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, cast
+from typing import Any, Literal
 
 from prefect import get_run_logger
 from prefect.artifacts import acreate_table_artifact
 from prefect_aws import S3Bucket
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from prefect_runway.api import RunwayClient, WaitPolicy
-from prefect_runway.api.fields import MAX_SEED
-from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.flows.parameters import (
+    AllowResubmit,
+    CredentialsBlockName,
+    DestinationBlock,
+    DryRun,
+    KeyPrefix,
+    MaxAttempts,
+    MaxCredits,
+    MaxQueueMinutes,
+    MaxRunMinutes,
+    OutputName,
+    PollInterval,
+    Seed,
+    Variant,
+)
 from prefect_runway.flows.reporting import (
     ProgressReporter,
     cell,
@@ -38,6 +51,7 @@ from prefect_runway.flows.reporting import (
     results_row,
     scrub,
 )
+from prefect_runway.flows.user_errors import load_credentials, load_destination
 from prefect_runway.tasks.cost import (
     CostEstimate,
     RefusedBeforeSubmit,
@@ -54,108 +68,30 @@ from prefect_runway.tasks.spec import GenerationSpec
 from prefect_runway.tasks.store import read_sidecar
 
 __all__ = [
+    "AllowResubmit",
+    "CredentialsBlockName",
+    "DestinationBlock",
+    "DryRun",
     "FlowOutcome",
+    "KeyPrefix",
+    "MaxAttempts",
+    "MaxCredits",
+    "MaxQueueMinutes",
+    "MaxRunMinutes",
+    "OutputName",
+    "PollInterval",
     "PriorState",
     "RunSettings",
+    "Seed",
+    "Variant",
     "estimate_row",
     "prior_state",
     "refuse_if_unaffordable",
     "run_generation",
 ]
 
-# ---------------------------------------------------------------------------------------------
-# Parameters shared by the flows (each flow's model declares them, in the order its form shows)
-
-DestinationBlock = Annotated[
-    str,
-    Field(
-        min_length=1,
-        description="Name of the prefect-aws S3Bucket block that receives the output, its "
-        "sidecar JSON and the submission ledger.",
-    ),
-]
-KeyPrefix = Annotated[
-    str, Field(description="Key prefix under the bucket folder, for example 'campaign/scenes'.")
-]
-CredentialsBlockName = Annotated[
-    str, Field(min_length=1, description="Name of the RunwayCredentials block.")
-]
-OutputName = Annotated[
-    str | None,
-    Field(
-        min_length=1,
-        max_length=200,
-        pattern=r"^[\w.\-/]+$",
-        description="Stem of the output's S3 key (letters, digits, '_', '-', '.', '/'). Empty: "
-        "the generation key, a hash of the request.",
-    ),
-]
-Variant = Annotated[
-    str,
-    Field(
-        description="Change it to ask on purpose for a new (paid) generation of an identical "
-        "request; re-runs with the same variant reuse the stored output."
-    ),
-]
-Seed = Annotated[
-    int | None,
-    Field(
-        ge=0,
-        le=MAX_SEED,
-        description="Seed for a repeatable generation (0 to 4294967295). Empty: random.",
-    ),
-]
-MaxAttempts = Annotated[
-    int,
-    Field(
-        ge=1,
-        le=10,
-        description="Attempts when Runway fails for a retryable reason (each is a new "
-        "generation; such failures are refunded).",
-    ),
-]
-PollInterval = Annotated[
-    float,
-    Field(gt=0, description="Seconds between polls of the Runway task (Runway asks for >= 5)."),
-]
-MaxQueueMinutes = Annotated[
-    float | None,
-    Field(
-        gt=0,
-        description="Cancel the task if still queued (PENDING/THROTTLED) after this many "
-        "minutes; queued tasks are refunded. Empty: wait.",
-    ),
-]
-MaxRunMinutes = Annotated[
-    float | None,
-    Field(
-        gt=0,
-        description="Stop waiting once the task has RUN this many minutes. It is not "
-        "cancelled (that refunds nothing): recover its output later by its id. Empty: wait.",
-    ),
-]
-DryRun = Annotated[
-    bool,
-    Field(
-        description="Validate and price the request, show the estimate as a table artifact, "
-        "and submit nothing."
-    ),
-]
-MaxCredits = Annotated[
-    float | None,
-    Field(
-        ge=0,
-        description="Refuse, before anything is submitted, a generation estimated above this "
-        "many credits (1 credit = US$0.01). Empty: no budget.",
-    ),
-]
-AllowResubmit = Annotated[
-    bool,
-    Field(
-        description="Resubmit when an earlier submit may have been billed with its task id "
-        "lost (AmbiguousSubmission). This may pay twice."
-    ),
-]
+# The parameters every flow shares are declared once, in ``prefect_runway.flows.parameters``
+# (re-exported here for the flows that import them from this module).
 
 
 class RunSettings(BaseModel):
@@ -304,8 +240,8 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
     """
     run_logger = get_run_logger()
     request = spec.validate_request()  # each model's rules, before any file is read
-    destination = cast(S3Bucket, await S3Bucket.aload(settings.destination_block))
-    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(settings.credentials_block))
+    destination = await load_destination(settings.destination_block)
+    credentials = await load_credentials(settings.credentials_block)
     results_key = f"runway-{kind}-results"
     async with credentials.get_client() as client:
         client.provider.check(request)

@@ -26,14 +26,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections import defaultdict
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import anyio
+from botocore.exceptions import ClientError
 from prefect import flow, get_run_logger
 from prefect.artifacts import (
     acreate_progress_artifact,
@@ -43,11 +45,12 @@ from prefect.artifacts import (
 from prefect.client.orchestration import get_client
 from prefect.concurrency.asyncio import concurrency
 from prefect.exceptions import ObjectNotFound
+from prefect.states import Completed
 from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prefect_runway.api import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
-from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.flows._common import (
     PriorState,
     estimate_row,
@@ -55,11 +58,33 @@ from prefect_runway.flows._common import (
     refuse_if_unaffordable,
 )
 from prefect_runway.flows.manifest import ManifestRow, parse_manifest
+from prefect_runway.flows.parameters import (
+    NOT_SET,
+    ConcurrencyPerModel,
+    CredentialsBlockName,
+    DestinationBlock,
+    DryRun,
+    KeyPrefix,
+    Manifest,
+    MaxAttempts,
+    MaxCredits,
+    MaxQueueMinutes,
+    MaxRunMinutes,
+    PollInterval,
+    Strict,
+    described,
+)
 from prefect_runway.flows.reporting import (
     create_results_table,
     emit_generation_event,
     results_row,
     scrub,
+)
+from prefect_runway.flows.user_errors import (
+    ParameterError,
+    ends_cleanly,
+    load_credentials,
+    load_destination,
 )
 from prefect_runway.tasks._retry import retry_storage
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
@@ -75,12 +100,14 @@ from prefect_runway.tasks.keys import generation_key
 from prefect_runway.tasks.spec import GenerationSpec
 
 __all__ = [
+    "BatchIncomplete",
     "BatchProgress",
     "BatchReport",
     "DailyLimitWouldBeCrossed",
     "PlannedGeneration",
     "RowResult",
     "batch",
+    "finish_batch",
     "models_with_global_limits",
     "plan_rows",
     "price_planned",
@@ -143,6 +170,26 @@ class BatchReport(BaseModel):
     results: list[RowResult]
     results_manifest_uri: str | None = None
 
+    def incomplete_message(self, *, shown: int = 3) -> str | None:
+        """One line counting the rows not stored, with the first reasons; None if all were.
+
+        Example:
+            ``"2 of 10 rows not stored: 1 failed, 1 malformed. line 3: ...; line 7 (harbour):
+            SAFETY.INPUT.TEXT: ..."``
+        """
+        missing = [r for r in self.results if r.status in ("failed", "ambiguous", "malformed")]
+        if not missing:
+            return None
+        counts = f"{self.failed} failed, {self.malformed} malformed"
+        reasons = "; ".join(
+            f"line {r.line}{f' ({r.name})' if r.name else ''}: {r.status}: {r.reason}"
+            for r in missing[:shown]
+        )
+        more = f"; and {len(missing) - shown} more" if len(missing) > shown else ""
+        return " ".join(
+            f"{len(missing)} of {self.rows} rows not stored: {counts}. {reasons}{more}".split()
+        )
+
     @classmethod
     def tally(cls, results: list[RowResult], **extra: Any) -> BatchReport:
         """The report of ``results`` (one per manifest row, in order): every count derived."""
@@ -163,6 +210,21 @@ class BatchReport(BaseModel):
         )
 
 
+class BatchIncomplete(PrefectRunwayError, RuntimeError):
+    """A ``strict`` batch had rows that were not stored (malformed or failed).
+
+    The rows that could be stored are stored. Attributes:
+        report: The batch's report, every row with its status and reason.
+    """
+
+    def __init__(self, message: str, report: BatchReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.report))
+
+
 @dataclass
 class PlannedGeneration:
     """A distinct generation of the batch: its first row, its twins, its price and history."""
@@ -175,24 +237,53 @@ class PlannedGeneration:
     twins: list[ManifestRow] = field(default_factory=list)
 
 
-async def read_manifest(manifest: str, destination: S3Bucket) -> str:
+async def read_manifest(manifest: str, destination: S3Bucket, field: str = "manifest") -> str:
+    """The manifest's text, from S3 (with the destination's credentials) or this machine.
+
+    Raises:
+        ParameterError: the manifest is not there (the message says where it was looked for).
+    """
     if manifest.startswith("s3://"):
         reader = S3Reader(destination.credentials.get_s3_client())
         bucket, key = reader.split(manifest)
         s3 = destination.credentials.get_s3_client()
-        response = await asyncio.to_thread(s3.get_object, Bucket=bucket, Key=key)
+        try:
+            response = await asyncio.to_thread(s3.get_object, Bucket=bucket, Key=key)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            raise ParameterError(
+                field,
+                f"{field} {manifest!r}: cannot read it with the credentials of the "
+                f"destination block (S3 answered {code or 'an error'}: no such bucket or key, "
+                "or access denied).",
+            ) from None
         body: bytes = await asyncio.to_thread(response["Body"].read)
         return body.decode("utf-8-sig")
-    return await asyncio.to_thread(Path(manifest).expanduser().read_text, encoding="utf-8-sig")
+    path = Path(manifest).expanduser()
+    try:
+        return await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        where = path.resolve()
+        raise ParameterError(
+            field,
+            f"{field} {manifest!r}: cannot read {where} on {socket.gethostname()}, the machine "
+            f"that runs the flow ({type(error).__name__}). Give an s3:// URI, or a path on that "
+            "machine.",
+        ) from None
 
 
-def manifest_kind(manifest: str) -> str:
+def manifest_kind(manifest: str, field: str = "manifest") -> str:
+    """``jsonl`` or ``csv``, from the manifest's extension.
+
+    Raises:
+        ParameterError: another extension.
+    """
     suffix = Path(manifest.split("?", 1)[0]).suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
     if suffix == ".csv":
         return "csv"
-    raise ValueError(f"manifest {manifest!r}: use a .jsonl or .csv file")
+    raise ParameterError(field, f"{field} {manifest!r}: use a .jsonl, .ndjson or .csv file")
 
 
 def _failed(row: ManifestRow, reason: str) -> RowResult:
@@ -324,54 +415,43 @@ class BatchProgress:
 
 
 @flow(name="runway-batch", on_cancellation=[cancel_runway_tasks])
+@ends_cleanly
 async def batch(
-    manifest: str = Field(description="A .jsonl or .csv manifest: a local path or s3:// URI."),
-    destination_block: str = Field(description="Name of the prefect-aws S3Bucket block."),
-    prefix: str = Field(default="batch", description="Key prefix under the bucket folder."),
-    credentials_block: str = Field(
-        default="runway", description="Name of the RunwayCredentials block."
-    ),
-    concurrency_per_model: int = Field(
-        default=4, ge=1, le=100, description="Generations of one model at once in this run."
-    ),
-    max_attempts: int = Field(
-        default=3, ge=1, le=10, description="Attempts per row for retryable failures."
-    ),
-    poll_interval: float = Field(default=5.0, gt=0, description="Seconds between polls."),
-    max_queue_minutes: float | None = Field(
-        default=None, gt=0, description="Cancel a generation still queued after this long."
-    ),
-    max_run_minutes: float | None = Field(
-        default=None,
-        gt=0,
-        description="Stop waiting for a generation still running after this long. It is NOT "
-        "cancelled (a running task is not refunded): the row names its task id for recover.",
-    ),
-    dry_run: bool = Field(
-        default=False,
-        description="Validate and price every row, show the estimates as a table artifact, and "
-        "submit nothing.",
-    ),
-    max_credits: float | None = Field(
-        default=None,
-        ge=0,
-        description="Refuse, before anything is submitted, a batch whose new generations are "
-        "estimated above this many credits (1 credit = US$0.01). Empty: no budget.",
-    ),
-    detach: bool = Field(
-        default=False,
-        description="Submit and end without waiting: rows not finished at their first look are "
-        "reported 'waiting' (task ids in the ledger) and the sweep flow stores them later.",
-    ),
+    manifest: Manifest,
+    destination_block: DestinationBlock = "renders",
+    prefix: KeyPrefix = "batch",
+    credentials_block: CredentialsBlockName = "runway",
+    concurrency_per_model: ConcurrencyPerModel = 4,
+    max_attempts: MaxAttempts = 3,
+    poll_interval: PollInterval = 5.0,
+    max_queue_minutes: MaxQueueMinutes = NOT_SET,
+    max_run_minutes: MaxRunMinutes = NOT_SET,
+    dry_run: DryRun = False,
+    max_credits: MaxCredits = NOT_SET,
+    detach: Annotated[
+        bool,
+        described(
+            "Detach",
+            "Submit and end without waiting: rows not finished at their first look are "
+            "reported 'waiting' (task ids in the ledger) and the sweep flow stores them later.",
+        ),
+    ] = False,
+    strict: Strict = False,
 ) -> BatchReport:
     """Generate every row of a manifest into S3, once each; report every row.
 
+    A batch goes on past a malformed row or a failed generation. Its run then ends Completed,
+    with a state message that counts the rows not stored (for example "2 of 10 rows not
+    stored: 1 failed, 1 malformed"); with ``strict`` on it ends Failed with that message
+    (``BatchIncomplete``, which carries the report), so an automation can react to it.
+
     Raises:
         OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: before any POST.
+        BatchIncomplete: ``strict`` is on and a row was malformed, failed or ambiguous.
     """
     run_logger = get_run_logger()
-    destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
-    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(credentials_block))
+    destination = await load_destination(destination_block)
+    credentials = await load_credentials(credentials_block)
     rows = parse_manifest(await read_manifest(manifest, destination), kind=manifest_kind(manifest))
     policy = WaitPolicy(
         poll_interval=poll_interval,
@@ -425,7 +505,24 @@ async def batch(
             "(AmbiguousSubmission; a re-run stops on them until allowed to resubmit): %s",
             report.ambiguous, ", ".join(report.ambiguous_names),
         )  # fmt: skip
-    return report
+    return finish_batch(report, strict)
+
+
+def finish_batch(report: BatchReport, strict: bool) -> BatchReport:
+    """The batch's end: Completed with a message counting the rows not stored, or Failed.
+
+    Raises:
+        BatchIncomplete: ``strict`` is on and a row was not stored (malformed or failed).
+    """
+    message = report.incomplete_message()
+    if message is None:
+        return report
+    if strict:
+        raise BatchIncomplete(message, report)
+    # A returned state ends the run as it is: Completed, its message saying what was not
+    # stored, its result the report (which a script calling the flow receives).
+    completed: Any = Completed(message=message, data=report)
+    return cast(BatchReport, completed)
 
 
 async def price_planned(

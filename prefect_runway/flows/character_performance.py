@@ -26,32 +26,35 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from prefect import flow
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from prefect_runway.api.character_performance import ActTwoRatio
 from prefect_runway.api.uploads import MEDIA_TYPES_BY_EXTENSION
-from prefect_runway.flows._common import (
+from prefect_runway.flows._common import FlowOutcome, RunSettings, run_generation
+from prefect_runway.flows.parameters import (
+    MEDIA_MAX_LENGTH,
+    NOT_SET,
     AllowResubmit,
     CredentialsBlockName,
     DestinationBlock,
     DryRun,
-    FlowOutcome,
+    ExpressionIntensity,
     KeyPrefix,
     MaxAttempts,
     MaxCredits,
     MaxQueueMinutes,
     MaxRunMinutes,
+    OptionalActTwoRatio,
     OutputName,
     PollInterval,
-    RunSettings,
     Seed,
     Variant,
-    run_generation,
 )
+from prefect_runway.flows.user_errors import ends_cleanly, form_words, from_validation_error
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
+from prefect_runway.tasks.inputs import InputError
 from prefect_runway.tasks.spec import GenerationSpec
 
 __all__ = [
@@ -80,44 +83,56 @@ class CharacterPerformanceParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # Runway's request fields -> this form's, for messages in the words of the form.
+    FORM_FIELDS: ClassVar[dict[str, str]] = {
+        "character": "character",
+        "reference": "reference",
+        "bodyControl": "body_control",
+        "expressionIntensity": "expression_intensity",
+        "ratio": "ratio",
+        "seed": "seed",
+    }
+
     character: str = Field(
         min_length=1,
-        description="The character, with a visible face: an image or a video, as a local path, "
-        "an s3://bucket/key object or an https URL.",
+        max_length=MEDIA_MAX_LENGTH,
+        title="Character",
+        description="The character, with a visible face: an image or a video, as an "
+        "s3://bucket/key object, an https URL or a path on the machine that runs the flow.",
     )
     character_type: Literal["auto", "image", "video"] = Field(
         default="auto",
+        title="Character type",
         description="image: it performs in its still setting; video: in its moving one. auto: "
         "from the file's extension.",
     )
     reference: str = Field(
         min_length=1,
-        description="A 3-30 s video of a person performing (local path, s3:// or https). The "
+        max_length=MEDIA_MAX_LENGTH,
+        title="Performance clip",
+        description="A 3-30 s video of a person performing (s3://, https or a path). The "
         "output lasts as long, at 5 credits per second.",
     )
-    body_control: bool | None = Field(
-        default=None,
-        description="Apply body movements and gestures too, not only facial expressions. "
-        "Empty: Runway's default.",
+    body_control: bool = Field(
+        default=False,
+        title="Body control",
+        description="Carry body movements and gestures over too, not only facial expressions. "
+        "Off: not sent (Runway's default).",
     )
-    expression_intensity: Literal[1, 2, 3, 4, 5] = Field(
-        default=3, description="How strongly the expressions carry over, 1 (subtle) to 5."
-    )
-    ratio: ActTwoRatio | None = Field(
-        default=None, description="Output size. Empty: Runway's choice from the character."
-    )
-    seed: Seed = None
-    name: OutputName = None
+    expression_intensity: ExpressionIntensity = 3
+    ratio: OptionalActTwoRatio = NOT_SET
+    seed: Seed = NOT_SET
+    name: OutputName = NOT_SET
     variant: Variant = ""
-    destination_block: DestinationBlock
+    destination_block: DestinationBlock = "renders"
     prefix: KeyPrefix = ""
     credentials_block: CredentialsBlockName = "runway"
     dry_run: DryRun = False
-    max_credits: MaxCredits = None
+    max_credits: MaxCredits = NOT_SET
     max_attempts: MaxAttempts = 3
     poll_interval: PollInterval = 5.0
-    max_queue_minutes: MaxQueueMinutes = None
-    max_run_minutes: MaxRunMinutes = None
+    max_queue_minutes: MaxQueueMinutes = NOT_SET
+    max_run_minutes: MaxRunMinutes = NOT_SET
     allow_resubmit: AllowResubmit = False
 
     def request(self) -> dict[str, Any]:
@@ -131,15 +146,31 @@ class CharacterPerformanceParams(BaseModel):
             "reference": {"type": "video", "uri": self.reference},
             "expressionIntensity": self.expression_intensity,
         }
-        optional = {"bodyControl": self.body_control, "ratio": self.ratio, "seed": self.seed}
+        optional = {
+            # Sent only when on: off leaves Runway's default, as before the switch existed.
+            "bodyControl": True if self.body_control else None,
+            "ratio": self.ratio,
+            "seed": self.seed,
+        }
         body.update({field: value for field, value in optional.items() if value is not None})
         return body
 
     def spec(self) -> GenerationSpec:
-        return GenerationSpec(request=self.request(), name=self.name, variant=self.variant)
+        """The generation, its request checked against Act-Two's rules in the form's words.
+
+        Raises:
+            ParameterError: a field breaks a rule (named as in the form).
+        """
+        spec = GenerationSpec(request=self.request(), name=self.name, variant=self.variant)
+        try:
+            spec.validate_request()
+        except ValidationError as error:
+            raise from_validation_error(error, self.FORM_FIELDS) from None
+        return spec
 
 
 @flow(name="runway-character-performance", log_prints=False, on_cancellation=[cancel_runway_tasks])
+@ends_cleanly
 async def character_performance(params: CharacterPerformanceParams) -> FlowOutcome:
     """Drive a character with a performance clip (Act-Two) and store the result in S3, once.
 
@@ -148,4 +179,7 @@ async def character_performance(params: CharacterPerformanceParams) -> FlowOutco
     """
     spec = params.spec()
     settings = RunSettings.model_validate(params)
-    return await run_generation(spec, settings, kind="character-performance")
+    try:
+        return await run_generation(spec, settings, kind="character-performance")
+    except InputError as error:
+        raise form_words(error, params.FORM_FIELDS) from None

@@ -22,16 +22,24 @@ import asyncio
 import csv
 import io
 from pathlib import Path
-from typing import cast
+from typing import Annotated
 
 from prefect import flow, get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.deployments import arun_deployment
 from prefect.runtime import flow_run
 from prefect_aws import S3Bucket
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from prefect_runway.flows.batch import manifest_kind, read_manifest
+from prefect_runway.flows.parameters import (
+    CredentialsBlockName,
+    DestinationBlock,
+    KeyPrefix,
+    PollInterval,
+    described,
+)
+from prefect_runway.flows.user_errors import ends_cleanly, load_destination
 from prefect_runway.tasks.inputs import S3Reader
 
 __all__ = ["ChunkRun", "FanOutReport", "fan_out", "split_manifest"]
@@ -99,23 +107,41 @@ async def _manifests(source: str, destination: S3Bucket) -> list[str]:
 
 
 @flow(name="runway-fan-out")
+@ends_cleanly
 async def fan_out(
-    source: str = Field(
-        description="A manifest, or a folder of them ending in '/' (s3:// or local)."
-    ),
-    destination_block: str = Field(description="Name of the prefect-aws S3Bucket block."),
-    prefix: str = Field(default="batch", description="Key prefix of the outputs and the chunks."),
-    credentials_block: str = Field(default="runway", description="The RunwayCredentials block."),
-    chunk_rows: int = Field(default=200, ge=1, description="Rows per chunk run."),
-    deployment: str = Field(
-        default="runway-batch/batch", description="The batch deployment the chunks run on."
-    ),
-    wait: bool = Field(default=True, description="Wait for the chunk runs and report them."),
-    poll_interval: float = Field(default=5.0, gt=0, description="Seconds between polls."),
+    source: Annotated[
+        str,
+        described(
+            "Source",
+            "A manifest, or a folder of them ending in '/': s3://bucket/prefix/ or a folder on "
+            "the machine that runs the flow.",
+            min_length=1,
+            max_length=2048,
+        ),
+    ],
+    destination_block: DestinationBlock = "renders",
+    prefix: KeyPrefix = "batch",
+    credentials_block: CredentialsBlockName = "runway",
+    chunk_rows: Annotated[
+        int, described("Rows per chunk", "Rows per chunk run of the batch deployment.", ge=1)
+    ] = 200,
+    deployment: Annotated[
+        str,
+        described(
+            "Batch deployment",
+            "The batch deployment the chunks run on, as flow-name/deployment-name.",
+            min_length=3,
+            max_length=255,
+        ),
+    ] = "runway-batch/batch",
+    wait: Annotated[
+        bool, described("Wait", "Wait for the chunk runs and report how they ended.")
+    ] = True,
+    poll_interval: PollInterval = 5.0,
 ) -> FanOutReport:
     """Split manifests into chunk runs of the batch deployment; wait for them if asked."""
     run_logger = get_run_logger()
-    destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
+    destination = await load_destination(destination_block)
     run_id = flow_run.get_id() or "local"
     manifests = await _manifests(source, destination)
     runs: list[ChunkRun] = []

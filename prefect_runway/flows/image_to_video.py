@@ -27,31 +27,40 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar
 
 from prefect import flow
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from prefect_runway.api.image_to_video import Gen45OutputFormat
-from prefect_runway.flows._common import (
+from prefect_runway.flows._common import FlowOutcome, RunSettings, run_generation
+from prefect_runway.flows.parameters import (
+    MEDIA_MAX_LENGTH,
+    NOT_SET,
     AllowResubmit,
     CredentialsBlockName,
     DestinationBlock,
     DryRun,
-    FlowOutcome,
+    ImageToVideoDuration,
+    ImageToVideoModel,
+    ImageToVideoRatio,
     KeyPrefix,
     MaxAttempts,
     MaxCredits,
     MaxQueueMinutes,
     MaxRunMinutes,
+    NegativePrompt,
+    OptionalDuration,
+    OptionalMedia,
+    OptionalOutputFormat,
     OutputName,
     PollInterval,
-    RunSettings,
+    Prompt,
     Seed,
     Variant,
-    run_generation,
 )
+from prefect_runway.flows.user_errors import ends_cleanly, form_words, from_validation_error
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
+from prefect_runway.tasks.inputs import InputError
 from prefect_runway.tasks.spec import GenerationSpec
 
 __all__ = [
@@ -62,16 +71,7 @@ __all__ = [
     "image_to_video",
 ]
 
-ImageToVideoModel = Literal["gen4_turbo", "gen4.5", "veo3.1", "veo3.1_fast"]
-"""The image-to-video models (``prefect_runway.api.image_to_video``)."""
-
-ImageToVideoRatio = Literal[
-    "1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672", "1080:1920", "1920:1080"
-]
-"""Every ratio of any image-to-video model; each model accepts its own subset."""
-
-ImageToVideoDuration = Literal[2, 3, 4, 5, 6, 7, 8, 9, 10]
-"""Every duration of any image-to-video model; Veo accepts 4, 6 and 8."""
+_VEO = ("veo3.1", "veo3.1_fast")
 
 
 class ImageToVideoParams(BaseModel):
@@ -79,59 +79,65 @@ class ImageToVideoParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # Runway's request fields -> this form's, for messages in the words of the form.
+    FORM_FIELDS: ClassVar[dict[str, str]] = {
+        "model": "model",
+        "promptImage": "image",
+        "promptText": "prompt_text",
+        "ratio": "ratio",
+        "duration": "duration",
+        "audio": "audio",
+        "negativePrompt": "negative_prompt",
+        "outputFormat": "output_format",
+        "seed": "seed",
+    }
+
     model: ImageToVideoModel = Field(
         default="gen4_turbo",
+        title="Model",
         description="gen4_turbo (5 credits/s), gen4.5 (12/s, needs a prompt), veo3.1 (20/s, "
         "40/s with audio) or veo3.1_fast (10/s, 15/s with audio).",
     )
     image: str = Field(
         min_length=1,
-        description="The first frame: a local path, an s3://bucket/key object or an https URL.",
+        max_length=MEDIA_MAX_LENGTH,
+        title="Image",
+        description="The first frame: an s3://bucket/key object, an https URL, or a path on "
+        "the machine that runs the flow.",
     )
-    prompt_text: str | None = Field(
-        default=None,
-        min_length=1,
-        description="What should happen (up to 1000 UTF-16 code units). Required by gen4.5.",
-    )
+    prompt_text: Prompt = NOT_SET
     ratio: ImageToVideoRatio = Field(
         default="1280:720",
-        description="Output size. gen4 models: 1280:720, 720:1280, 1104:832, 832:1104, 960:960, "
-        "1584:672. Veo: 1280:720, 720:1280, 1080:1920, 1920:1080.",
+        title="Ratio",
+        description="Output size. gen4 models: 1280:720, 720:1280, 1104:832, 832:1104, "
+        "960:960, 1584:672. Veo: 1280:720, 720:1280, 1080:1920, 1920:1080.",
     )
-    duration: ImageToVideoDuration | None = Field(
-        default=None,
-        description="Seconds of video: 2-10 for gen4 models, 4, 6 or 8 for Veo. Empty: "
-        "gen4_turbo 10, Veo 8 (gen4.5 needs one).",
+    duration: OptionalDuration = NOT_SET
+    last_frame: OptionalMedia = Field(
+        default=NOT_SET,
+        title="Last frame",
+        description="Veo only: an image the clip should end on (s3://, https or a path).",
     )
-    last_frame: str | None = Field(
-        default=None,
-        min_length=1,
-        description="Veo only: an image the clip should end on (path, s3:// or https).",
+    audio: bool = Field(
+        default=True,
+        title="Audio",
+        description="Veo only: generate sound (Runway's default; off is cheaper). Other models "
+        "ignore it.",
     )
-    audio: bool | None = Field(
-        default=None,
-        description="Veo only: generate sound (on by default; it raises the price).",
-    )
-    negative_prompt: str | None = Field(
-        default=None, min_length=1, description="Veo only: what the clip should avoid."
-    )
-    output_format: Gen45OutputFormat | None = Field(
-        default=None,
-        description="gen4.5 only: mp4 (default), prores or png_sequence (+5 credits/s), or a "
-        "10-bit/HDR format (+20 credits/s). The S3 extension follows the file's type.",
-    )
-    seed: Seed = None
-    name: OutputName = None
+    negative_prompt: NegativePrompt = NOT_SET
+    output_format: OptionalOutputFormat = NOT_SET
+    seed: Seed = NOT_SET
+    name: OutputName = NOT_SET
     variant: Variant = ""
-    destination_block: DestinationBlock
+    destination_block: DestinationBlock = "renders"
     prefix: KeyPrefix = ""
     credentials_block: CredentialsBlockName = "runway"
     dry_run: DryRun = False
-    max_credits: MaxCredits = None
+    max_credits: MaxCredits = NOT_SET
     max_attempts: MaxAttempts = 3
     poll_interval: PollInterval = 5.0
-    max_queue_minutes: MaxQueueMinutes = None
-    max_run_minutes: MaxRunMinutes = None
+    max_queue_minutes: MaxQueueMinutes = NOT_SET
+    max_run_minutes: MaxRunMinutes = NOT_SET
     allow_resubmit: AllowResubmit = False
 
     def request(self) -> dict[str, Any]:
@@ -150,7 +156,9 @@ class ImageToVideoParams(BaseModel):
         optional = {
             "promptText": self.prompt_text,
             "duration": self.duration,
-            "audio": self.audio,
+            # Sent only when it changes Runway's default (sound on), and only to Veo: the
+            # request of a run that leaves it on is the same as before the switch existed.
+            "audio": False if self.model in _VEO and not self.audio else None,
             "negativePrompt": self.negative_prompt,
             "outputFormat": self.output_format,
             "seed": self.seed,
@@ -159,10 +167,21 @@ class ImageToVideoParams(BaseModel):
         return body
 
     def spec(self) -> GenerationSpec:
-        return GenerationSpec(request=self.request(), name=self.name, variant=self.variant)
+        """The generation, its request checked against the model's rules in the form's words.
+
+        Raises:
+            ParameterError: a field breaks a rule of the chosen model (named as in the form).
+        """
+        spec = GenerationSpec(request=self.request(), name=self.name, variant=self.variant)
+        try:
+            spec.validate_request()
+        except ValidationError as error:
+            raise from_validation_error(error, self.FORM_FIELDS) from None
+        return spec
 
 
 @flow(name="runway-image-to-video", log_prints=False, on_cancellation=[cancel_runway_tasks])
+@ends_cleanly
 async def image_to_video(params: ImageToVideoParams) -> FlowOutcome:
     """Generate a clip from an image with Runway and store it in S3, once.
 
@@ -172,4 +191,7 @@ async def image_to_video(params: ImageToVideoParams) -> FlowOutcome:
     """
     spec = params.spec()
     settings = RunSettings.model_validate(params)
-    return await run_generation(spec, settings, kind="image-to-video")
+    try:
+        return await run_generation(spec, settings, kind="image-to-video")
+    except InputError as error:
+        raise form_words(error, params.FORM_FIELDS) from None

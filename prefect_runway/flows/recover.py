@@ -11,30 +11,45 @@ Example:
 from __future__ import annotations
 
 import asyncio
-from typing import cast
+from typing import Annotated
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
-from prefect_aws import S3Bucket
 from pydantic import Field
 
-from prefect_runway.blocks import RunwayCredentials
+from prefect_runway.flows.parameters import (
+    CredentialsBlockName,
+    DestinationBlock,
+    KeyPrefix,
+    described,
+)
+from prefect_runway.flows.user_errors import ends_cleanly, load_credentials, load_destination
 from prefect_runway.tasks.recover import RecoveryResult, recover_task
 
 __all__ = ["recover"]
 
 
+TaskIds = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=100)]],
+    described(
+        "Runway task ids",
+        "The Runway tasks whose outputs should be stored in S3, one per item.",
+        min_length=1,
+        max_length=1000,
+    ),
+]
+
+
 @flow(name="runway-recover", log_prints=False)
+@ends_cleanly
 async def recover(
-    task_ids: list[str] = Field(  # noqa: B008 - pydantic Field is how Prefect reads descriptions
-        description="Runway task ids whose outputs should be stored in S3.", min_length=1
-    ),
-    destination_block: str = Field(description="Name of the prefect-aws S3Bucket block."),
-    prefix: str = Field(default="recovered", description="Key prefix under the bucket folder."),
-    credentials_block: str = Field(
-        default="runway", description="Name of the RunwayCredentials block."
-    ),
-    concurrency: int = Field(default=4, ge=1, le=32, description="Outputs stored at once."),
+    task_ids: TaskIds,
+    destination_block: DestinationBlock = "renders",
+    prefix: KeyPrefix = "recovered",
+    credentials_block: CredentialsBlockName = "runway",
+    concurrency: Annotated[
+        int, described("Outputs stored at once", "Tasks recovered at the same time.", ge=1, le=32)
+    ] = 4,
 ) -> list[RecoveryResult]:
     """Store each task's outputs and sidecar exactly as a generation would; submit nothing.
 
@@ -42,8 +57,8 @@ async def recover(
     reported with Runway's reason. Already recovered tasks are skipped.
     """
     logger = get_run_logger()
-    destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
-    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(credentials_block))
+    destination = await load_destination(destination_block)
+    credentials = await load_credentials(credentials_block)
     limit = asyncio.Semaphore(concurrency)
     async with credentials.get_client() as client:
 

@@ -44,34 +44,46 @@ import json
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from prefect_aws import S3Bucket
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from prefect_runway.api import WaitPolicy
-from prefect_runway.api.character_performance import ActTwoRatio
+from prefect_runway.api.character_performance import ACT_TWO_RATIOS
 from prefect_runway.api.errors import PrefectRunwayError
-from prefect_runway.blocks import RunwayCredentials
-from prefect_runway.flows._common import (
-    CredentialsBlockName,
-    DestinationBlock,
-    KeyPrefix,
-    MaxCredits,
-    Seed,
-    refuse_if_unaffordable,
-)
+from prefect_runway.flows._common import refuse_if_unaffordable
 from prefect_runway.flows.batch import RowResult, plan_rows, price_planned, run_planned
 from prefect_runway.flows.character_performance import character_kind
 from prefect_runway.flows.cut import first_frame_png, join_clips, parse_frame_size
-from prefect_runway.flows.image_to_video import (
+from prefect_runway.flows.manifest import ManifestRow
+from prefect_runway.flows.parameters import (
+    NOT_SET,
+    OPTIONAL,
+    AdditionalDetails,
+    CameraMovement,
+    ConcurrencyPerModel,
+    CredentialsBlockName,
+    DestinationBlock,
+    DryRun,
+    EstablishingScene,
+    ExpressionIntensity,
     ImageToVideoDuration,
     ImageToVideoModel,
     ImageToVideoRatio,
+    KeyPrefix,
+    MaxAttempts,
+    MaxCredits,
+    MaxQueueMinutes,
+    OptionalMedia,
+    PollInterval,
+    Prompt,
+    Seed,
+    described,
 )
-from prefect_runway.flows.manifest import ManifestRow
+from prefect_runway.flows.user_errors import ends_cleanly, load_credentials, load_destination
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.cost import RefusedBeforeSubmit
 from prefect_runway.tasks.spec import GenerationSpec
@@ -80,6 +92,7 @@ from prefect_runway.tasks.store import resolve_key
 __all__ = [
     "CloseUp",
     "Scene",
+    "Shot",
     "ShotRefused",
     "ShotResult",
     "StoryboardIncomplete",
@@ -93,54 +106,126 @@ THUMBNAIL_LINK_SECONDS = 7 * 24 * 3600
 
 ShotName = Annotated[
     str | None,
-    Field(
-        default=None,
+    described(
+        "Clip name",
+        "The clip's file stem (letters, digits, '_', '-', '.'). Empty: its number and kind, "
+        "e.g. 01-scene.",
         pattern=r"^[\w.\-]+$",
         max_length=100,
-        description="The clip's file stem (letters, digits, '_', '-', '.'). Empty: its number "
-        "and kind, e.g. 01-scene.",
     ),
+    WithJsonSchema({"type": "string", "pattern": r"^[\w.\-]+$", "maxLength": 100}),
+    *OPTIONAL,
 ]
 
+ShotKind = Literal["scene", "close_up"]
 
-class Scene(BaseModel):
-    """An establishing scene: an image and a prompt, made with image-to-video.
+_SCENE_ONLY = (
+    "image",
+    "prompt_text",
+    "camera_movement",
+    "establishing_scene",
+    "additional_details",
+)
+_CLOSE_UP_ONLY = ("character", "reference")
 
-    Give the prompt whole (``prompt_text``) or as Runway's recommended parts, composed as
-    ``[camera movement]: [establishing scene]. [additional details].``
+
+class Shot(BaseModel):
+    """One shot of a storyboard: a *scene* (image-to-video) or a *close-up* (Act-Two).
+
+    One flat model, so the Prefect UI shows every shot as a form with ``kind`` as a dropdown
+    (a list of a union of models is a JSON editor per item in Prefect's classic UI). Each kind
+    uses its own fields; the other kind's inputs must be left empty, and its settings (model,
+    duration for a close-up; intensity and body control for a scene) are ignored.
+
+    A scene's prompt is given whole (``prompt_text``) or as Runway's recommended parts,
+    composed as ``[camera movement]: [establishing scene]. [additional details].``
+
+    Example:
+        ```python
+        from prefect_runway import Shot
+
+        scene = Shot(kind="scene", image="s3://stills/coast.png", prompt_text="Dusk falls.")
+        close_up = Shot(kind="close_up", character="s3://cast/keeper.png",
+                        reference="s3://takes/keeper.mp4")
+        ```
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["scene"] = "scene"
-    image: str = Field(min_length=1, description="The first frame: local path, s3:// or https.")
-    prompt_text: str | None = Field(
-        default=None, min_length=1, description="The whole prompt (or use the three parts)."
+    kind: ShotKind = Field(
+        default="scene",
+        title="Kind",
+        description="scene: an image and a prompt, made with image-to-video. close_up: a "
+        "character driven by a performance clip, made with Act-Two.",
     )
-    camera_movement: str | None = Field(
-        default=None, min_length=1, description="e.g. 'Slow dolly in' or 'Static wide shot'."
+    image: OptionalMedia = Field(
+        default=NOT_SET,
+        title="Image",
+        description="Scenes: the first frame (s3://, https or a path on the machine that runs "
+        "the flow).",
     )
-    establishing_scene: str | None = Field(
-        default=None, min_length=1, description="What the scene is, e.g. 'a harbour at dawn'."
+    prompt_text: Prompt = NOT_SET
+    camera_movement: CameraMovement = NOT_SET
+    establishing_scene: EstablishingScene = NOT_SET
+    additional_details: AdditionalDetails = NOT_SET
+    model: ImageToVideoModel = Field(
+        default="gen4_turbo", title="Model", description="Scenes: the image-to-video model."
     )
-    additional_details: str | None = Field(
-        default=None, min_length=1, description="Motion, light, mood, e.g. 'gulls circle'."
+    duration: ImageToVideoDuration = Field(
+        default=5, title="Duration", description="Scenes: seconds of video."
     )
-    model: ImageToVideoModel = Field(default="gen4_turbo", description="The model.")
-    ratio: ImageToVideoRatio = Field(default="1280:720", description="The clip's size.")
-    duration: ImageToVideoDuration = Field(default=5, description="Seconds of video.")
-    seed: Seed = None
-    name: ShotName = None
+    character: OptionalMedia = Field(
+        default=NOT_SET,
+        title="Character",
+        description="Close-ups: the character with a visible face, an image or a video "
+        "(s3://, https or a path).",
+    )
+    reference: OptionalMedia = Field(
+        default=NOT_SET,
+        title="Performance clip",
+        description="Close-ups: a 3-30 s performance clip; the close-up lasts as long.",
+    )
+    expression_intensity: ExpressionIntensity = 3
+    body_control: bool = Field(
+        default=False,
+        title="Body control",
+        description="Close-ups: carry body movement over too. Off: not sent (Runway's default).",
+    )
+    ratio: ImageToVideoRatio = Field(
+        default="1280:720",
+        title="Ratio",
+        description="The clip's size. Close-ups take 1280:720, 720:1280, 960:960, 1104:832, "
+        "832:1104 or 1584:672; Veo scenes 1280:720, 720:1280, 1080:1920 or 1920:1080.",
+    )
+    seed: Seed = NOT_SET
+    name: ShotName = NOT_SET
 
     @model_validator(mode="after")
-    def _one_prompt(self) -> Scene:
-        parts = (self.camera_movement, self.establishing_scene, self.additional_details)
-        if self.prompt_text is not None and any(parts):
-            raise ValueError("give prompt_text or the prompt's parts, not both")
+    def _fields_of_its_kind(self) -> Shot:
+        if self.kind == "scene":
+            if self.image is None:
+                raise ValueError("a scene needs an image (its first frame)")
+            stray = [field for field in _CLOSE_UP_ONLY if getattr(self, field) is not None]
+            if stray:
+                raise ValueError(f"a scene takes no {' or '.join(stray)} (those are close-ups')")
+            parts = (self.camera_movement, self.establishing_scene, self.additional_details)
+            if self.prompt_text is not None and any(parts):
+                raise ValueError("give prompt_text or the prompt's parts, not both")
+            return self
+        missing = [field for field in _CLOSE_UP_ONLY if getattr(self, field) is None]
+        if missing:
+            raise ValueError(f"a close_up needs a {' and a '.join(missing)}")
+        stray = [field for field in _SCENE_ONLY if getattr(self, field) is not None]
+        if stray:
+            raise ValueError(f"a close_up takes no {', '.join(stray)} (those are scenes')")
+        if self.ratio not in ACT_TWO_RATIOS:
+            raise ValueError(
+                f"ratio {self.ratio!r}: a close_up takes one of {', '.join(ACT_TWO_RATIOS)}"
+            )
         return self
 
     def prompt(self) -> str | None:
-        """The prompt: ``prompt_text``, or the parts composed as Runway recommends.
+        """A scene's prompt: ``prompt_text``, or the parts composed as Runway recommends.
 
         Example:
             >>> Scene(image="a.png", camera_movement="Slow dolly in",
@@ -148,6 +233,8 @@ class Scene(BaseModel):
             ...       additional_details="gulls circle").prompt()
             'Slow dolly in: a harbour at dawn. gulls circle.'
         """
+        if self.kind != "scene":
+            return None
         if self.prompt_text is not None:
             return self.prompt_text
         text = ""
@@ -160,61 +247,44 @@ class Scene(BaseModel):
         return text.strip() or None
 
     def request(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "model": self.model,
-            "promptImage": self.image,
-            "ratio": self.ratio,
-            "duration": self.duration,
-        }
-        prompt = self.prompt()
-        if prompt is not None:
-            body["promptText"] = prompt
+        """Runway's request body for this shot."""
+        body: dict[str, Any]
+        if self.kind == "scene":
+            body = {
+                "model": self.model,
+                "promptImage": self.image,
+                "ratio": self.ratio,
+                "duration": self.duration,
+            }
+            prompt = self.prompt()
+            if prompt is not None:
+                body["promptText"] = prompt
+        else:
+            character = self.character or ""
+            body = {
+                "model": "act_two",
+                "character": {"type": character_kind(character), "uri": character},
+                "reference": {"type": "video", "uri": self.reference},
+                "expressionIntensity": self.expression_intensity,
+                "ratio": self.ratio,
+            }
+            if self.body_control:
+                body["bodyControl"] = True
         if self.seed is not None:
             body["seed"] = self.seed
         return body
 
 
-class CloseUp(BaseModel):
-    """A close-up: a character (image or video) driven by a performance clip, with Act-Two."""
+class Scene(Shot):
+    """A scene shot: ``Shot`` with ``kind="scene"``, for code that builds storyboards."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["close_up"] = "close_up"
-    character: str = Field(
-        min_length=1, description="The character with a visible face: image or video."
-    )
-    reference: str = Field(
-        min_length=1, description="A 3-30 s performance clip; the close-up lasts as long."
-    )
-    expression_intensity: Literal[1, 2, 3, 4, 5] = Field(
-        default=3, description="How strongly expressions carry over, 1 to 5."
-    )
-    body_control: bool | None = Field(default=None, description="Carry body movement over too.")
-    ratio: ActTwoRatio = Field(default="1280:720", description="The clip's size.")
-    seed: Seed = None
-    name: ShotName = None
-
-    def prompt(self) -> str | None:
-        return None
-
-    def request(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "model": "act_two",
-            "character": {"type": character_kind(self.character), "uri": self.character},
-            "reference": {"type": "video", "uri": self.reference},
-            "expressionIntensity": self.expression_intensity,
-            "ratio": self.ratio,
-        }
-        if self.body_control is not None:
-            body["bodyControl"] = self.body_control
-        if self.seed is not None:
-            body["seed"] = self.seed
-        return body
+    kind: ShotKind = "scene"
 
 
-# A plain union, told apart by ``kind`` (each side accepts only its own): a discriminated one
-# is rendered as JSON Schema ``oneOf``, which the Prefect UI's form drops (it reads ``anyOf``).
-Shot = Scene | CloseUp
+class CloseUp(Shot):
+    """A close-up shot: ``Shot`` with ``kind="close_up"``, for code that builds storyboards."""
+
+    kind: ShotKind = "close_up"
 
 
 class StoryboardParams(BaseModel):
@@ -224,37 +294,37 @@ class StoryboardParams(BaseModel):
 
     title: str = Field(
         pattern=r"^[\w.\-]+$",
+        min_length=1,
         max_length=100,
+        title="Title",
         description="Names the folder and the cut (letters, digits, '_', '-', '.').",
     )
-    shots: list[Shot] = Field(min_length=1, max_length=100, description="The shots, in order.")
+    shots: list[Shot] = Field(
+        min_length=1, max_length=100, title="Shots", description="The shots, in order."
+    )
     frame_size: Literal["1280:720", "1920:1080", "720:1280", "1080:1920", "960:960"] = Field(
         default="1280:720",
+        title="Frame size",
         description="The cut's frame: each clip is scaled to fit and padded with black.",
     )
-    fps: Literal[24, 25, 30] = Field(default=24, description="The cut's frame rate.")
+    fps: Literal[24, 25, 30] = Field(
+        default=24, title="Frame rate", description="The cut's frames per second."
+    )
     allow_partial_cut: bool = Field(
         default=False,
+        title="Allow partial cut",
         description="When a shot fails, still make the cut from the others (the failed shot is "
         "named in the result). Off: the run fails after storing the good clips.",
     )
-    destination_block: DestinationBlock
+    destination_block: DestinationBlock = "renders"
     prefix: KeyPrefix = ""
     credentials_block: CredentialsBlockName = "runway"
-    dry_run: bool = Field(
-        default=False, description="Price every shot as a table artifact; submit nothing."
-    )
-    max_credits: MaxCredits = None
-    concurrency_per_model: int = Field(
-        default=4, ge=1, le=100, description="Generations of one model at once in this run."
-    )
-    max_attempts: int = Field(
-        default=3, ge=1, le=10, description="Attempts per shot for retryable failures."
-    )
-    poll_interval: float = Field(default=5.0, gt=0, description="Seconds between polls.")
-    max_queue_minutes: float | None = Field(
-        default=None, gt=0, description="Cancel a generation still queued after this long."
-    )
+    dry_run: DryRun = False
+    max_credits: MaxCredits = NOT_SET
+    concurrency_per_model: ConcurrencyPerModel = 4
+    max_attempts: MaxAttempts = 3
+    poll_interval: PollInterval = 5.0
+    max_queue_minutes: MaxQueueMinutes = NOT_SET
 
     def folder(self) -> str:
         """The key prefix of everything this storyboard stores."""
@@ -341,6 +411,7 @@ def _shot_result(params: StoryboardParams, index: int, row: RowResult) -> ShotRe
 
 
 @flow(name="runway-storyboard", on_cancellation=[cancel_runway_tasks])
+@ends_cleanly
 async def storyboard(params: StoryboardParams) -> StoryboardResult:
     """Generate every shot at once, store them in order, join them into one cut in S3.
 
@@ -352,8 +423,8 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
             are stored), or every shot failed.
     """
     run_logger = get_run_logger()
-    destination = cast(S3Bucket, await S3Bucket.aload(params.destination_block))
-    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(params.credentials_block))
+    destination = await load_destination(params.destination_block)
+    credentials = await load_credentials(params.credentials_block)
     folder = params.folder()
     rows = params.rows()
     results: dict[int, RowResult] = {}

@@ -23,14 +23,9 @@ Example:
 
 from __future__ import annotations
 
-from typing import cast
-
 from prefect import flow, get_run_logger
-from prefect_aws import S3Bucket
-from pydantic import Field
 
 from prefect_runway.api import WaitPolicy
-from prefect_runway.blocks import RunwayCredentials
 from prefect_runway.flows.batch import (
     BatchReport,
     RowResult,
@@ -40,30 +35,38 @@ from prefect_runway.flows.batch import (
     run_planned,
 )
 from prefect_runway.flows.manifest import parse_manifest
+from prefect_runway.flows.parameters import (
+    ConcurrencyPerModel,
+    CredentialsBlockName,
+    DestinationBlock,
+    KeyPrefix,
+    Manifest,
+    MaxAttempts,
+)
 from prefect_runway.flows.reporting import create_results_table, results_row
+from prefect_runway.flows.user_errors import ends_cleanly, load_credentials, load_destination
 
 __all__ = ["sweep"]
 
 
 @flow(name="runway-sweep")
+@ends_cleanly
 async def sweep(
-    manifest: str = Field(description="The manifest a detached batch ran: local path or s3://."),
-    destination_block: str = Field(description="Name of the prefect-aws S3Bucket block."),
-    prefix: str = Field(default="batch", description="The batch's key prefix."),
-    credentials_block: str = Field(
-        default="runway", description="Name of the RunwayCredentials block."
-    ),
-    concurrency_per_model: int = Field(
-        default=8, ge=1, le=100, description="Rows of one model looked at at once."
-    ),
-    max_attempts: int = Field(
-        default=3, ge=1, le=10, description="The batch's attempts per row (retryable failures)."
-    ),
+    manifest: Manifest,
+    destination_block: DestinationBlock = "renders",
+    prefix: KeyPrefix = "batch",
+    credentials_block: CredentialsBlockName = "runway",
+    concurrency_per_model: ConcurrencyPerModel = 8,
+    max_attempts: MaxAttempts = 3,
 ) -> BatchReport:
-    """Store every finished generation of a detached batch; report the ones still waiting."""
+    """Store every finished generation of a detached batch; report the ones still waiting.
+
+    The manifest, prefix and attempts are the batch's: the sweep finds its rows by the same
+    keys. A row never submitted is reported "not submitted" and left alone.
+    """
     run_logger = get_run_logger()
-    destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
-    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(credentials_block))
+    destination = await load_destination(destination_block)
+    credentials = await load_credentials(credentials_block)
     rows = parse_manifest(await read_manifest(manifest, destination), kind=manifest_kind(manifest))
     results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:

@@ -47,6 +47,7 @@ from prefect_runway.tasks._crash import crash_point
 from prefect_runway.tasks.inputs import S3Reader, identify_inputs, needs_preparation, prepare_inputs
 from prefect_runway.tasks.keys import attempt_key, generation_key
 from prefect_runway.tasks.ledger import SubmissionLedger
+from prefect_runway.tasks.run_logs import send_package_logs_to_runs
 from prefect_runway.tasks.spec import GenerationSpec
 from prefect_runway.tasks.store import (
     StoredObject,
@@ -250,6 +251,7 @@ async def generate(
             return result.raise_for_status().output_uri
         ```
     """
+    send_package_logs_to_runs()  # task ids, "reattaching", "already stored" in the run's logs
     started = time.monotonic()
     spec = spec if isinstance(spec, GenerationSpec) else GenerationSpec.model_validate(spec)
     if max_attempts < 1:

@@ -6,6 +6,9 @@
   prefect-aws ``S3Bucket`` blocks on it.
 - the ``runway_emulator`` pytest fixture (``prefect_runway.testing.pytest_plugin``, registered
   on install).
+- ``python -m prefect_runway.testing.stack up`` / ``down`` (``prefect_runway.testing.stack``):
+  the emulator, moto's S3, a Prefect server with its UI, the blocks, every deployment and a
+  worker, to try the flows in the Prefect UI (``python3 dev.py up`` in a checkout).
 
 Install with ``pip install prefect-runway[testing]`` (moto and its server). Importing this
 package is cheap: each name loads its module on first use.

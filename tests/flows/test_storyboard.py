@@ -202,15 +202,14 @@ def test_the_ui_form_offers_both_kinds_of_shot_with_their_choices() -> None:
     schema = storyboard.parameters.model_dump()
     definitions = schema["definitions"]
     shots = definitions["StoryboardParams"]["properties"]["shots"]
-    # The Prefect UI's form reads anyOf (a oneOf would be dropped and the shots left formless).
-    assert shots["items"] == {
-        "anyOf": [{"$ref": "#/definitions/Scene"}, {"$ref": "#/definitions/CloseUp"}]
-    }
-    scene, close_up = definitions["Scene"]["properties"], definitions["CloseUp"]["properties"]
-    assert "gen4_turbo" in scene["model"]["enum"] and "1280:720" in scene["ratio"]["enum"]
-    assert close_up["expression_intensity"]["enum"] == [1, 2, 3, 4, 5]
-    for fields in (scene, close_up, definitions["StoryboardParams"]["properties"]):
-        undescribed = [n for n, f in fields.items() if n != "kind" and not f.get("description")]
+    # One flat model: the classic UI renders a union of models as a JSON editor per item.
+    assert shots["items"] == {"$ref": "#/definitions/Shot"}
+    shot = definitions["Shot"]["properties"]
+    assert shot["kind"]["enum"] == ["scene", "close_up"]
+    assert "gen4_turbo" in shot["model"]["enum"] and "1280:720" in shot["ratio"]["enum"]
+    assert shot["expression_intensity"]["enum"] == [1, 2, 3, 4, 5]
+    for fields in (shot, definitions["StoryboardParams"]["properties"]):
+        undescribed = [n for n, f in fields.items() if not f.get("description")]
         assert undescribed == []
 
     # What the form submits: the server's schema check passes, and each shot becomes its kind.
@@ -224,4 +223,5 @@ def test_the_ui_form_offers_both_kinds_of_shot_with_their_choices() -> None:
     }
     assert validate({"params": submitted}, schema) == []
     parsed = StoryboardParams.model_validate(submitted)
-    assert [type(shot) for shot in parsed.shots] == [CloseUp, Scene]
+    assert [shot.kind for shot in parsed.shots] == ["close_up", "scene"]
+    assert parsed.shots[0].request()["model"] == "act_two"

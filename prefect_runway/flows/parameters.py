@@ -1,0 +1,440 @@
+"""Every parameter the flows share, declared once: the same title and words in every form.
+
+The single flows (image-to-video, Act-Two), the storyboard, the batch, recover, fan-out and the
+sweep all take their common parameters from here, so the Prefect UI shows "Destination block"
+with the same description whichever flow a person opens.
+
+Two things about Prefect's forms decide the shapes below (both checked in Prefect 3.8.8's
+classic UI at ``/deployments/...`` and its new one at ``/v2/``):
+
+- For a flow *function's* parameters, Prefect sets each field's title to the parameter's name
+  and drops the description of an ``Annotated`` field. Each declaration therefore repeats its
+  title and description in ``json_schema_extra``, which pydantic applies last.
+- ``X | None`` becomes ``anyOf: [X, null]``, which both UIs render as a type toggle ("Property
+  is type None"); a ``type`` list (``["number", "null"]``) is no field at all in the classic UI
+  and a toggle in the new one. The optional fields here publish the plain schema of ``X``
+  (``WithJsonSchema``) and no default (``NOT_SET``, below): the form shows a plain input, a
+  dropdown or a number box, and leaves the key out when it is empty. The Prefect server lets a
+  text or number field that is neither required nor defaulted be ``null`` (not a choice:
+  ``null`` is not among its values), so API callers leave empty fields out; the flow reads a
+  missing key, a ``null`` and a script's ``None`` alike.
+
+Example:
+    ```python
+    from prefect import flow
+    from prefect_runway.flows.parameters import CredentialsBlockName, DestinationBlock
+
+    @flow
+    async def my_flow(destination_block: DestinationBlock = "renders",
+                      credentials_block: CredentialsBlockName = "runway") -> None: ...
+    ```
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic.json_schema import PydanticJsonSchemaWarning
+
+from prefect_runway.api.character_performance import ActTwoRatio
+from prefect_runway.api.fields import MAX_SEED
+from prefect_runway.api.image_to_video import Gen45OutputFormat
+
+__all__ = [
+    "MEDIA_MAX_LENGTH",
+    "NOT_SET",
+    "OPTIONAL",
+    "PROMPT_MAX_LENGTH",
+    "AdditionalDetails",
+    "AllowResubmit",
+    "CameraMovement",
+    "ConcurrencyPerModel",
+    "CredentialsBlockName",
+    "DestinationBlock",
+    "DryRun",
+    "EstablishingScene",
+    "ExpressionIntensity",
+    "ImageToVideoDuration",
+    "ImageToVideoModel",
+    "ImageToVideoRatio",
+    "KeyPrefix",
+    "Manifest",
+    "MaxAttempts",
+    "MaxCredits",
+    "MaxQueueMinutes",
+    "MaxRunMinutes",
+    "NegativePrompt",
+    "OptionalActTwoRatio",
+    "OptionalDuration",
+    "OptionalMedia",
+    "OptionalOutputFormat",
+    "OutputName",
+    "PollInterval",
+    "Prompt",
+    "Seed",
+    "Strict",
+    "Variant",
+    "described",
+]
+
+PROMPT_MAX_LENGTH = 1000
+"""Runway's prompt limit. The form carries it as a plain length (a browser counts UTF-16 code
+units, as Runway does); the request models check it in UTF-16 units before any POST."""
+
+
+def described(title: str, description: str, **schema: Any) -> Any:
+    """A pydantic ``Field`` whose title and description survive in a flow function's form.
+
+    Args:
+        title: What the form calls the field.
+        description: The help under it.
+        **schema: Constraints for pydantic (``ge``, ``max_length``...) and the schema.
+    """
+    return Field(
+        title=title,
+        description=description,
+        json_schema_extra={"title": title, "description": description},
+        **schema,
+    )
+
+
+class NotSet:
+    """The default of an optional field, read as ``None``; unlike ``None``, not in the form.
+
+    A schema that says ``"type": "number"`` with ``"default": null`` makes both UIs fill the
+    field with null and then refuse it ("None is not of type 'number'"). pydantic leaves a
+    default out of the schema when it cannot write it as JSON, which is the case of this
+    object, and the field's validator turns it into ``None`` before the flow sees it.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_SET"
+
+
+NOT_SET: Any = NotSet()
+"""The default of every optional field of a form (``param: MaxCredits = NOT_SET``)."""
+
+# Leaving it out of the schema is the point; pydantic says so each time a form is made.
+warnings.filterwarnings(
+    "ignore", message="Default value NOT_SET is not JSON serializable",
+    category=PydanticJsonSchemaWarning,
+)  # fmt: skip
+
+
+def _not_set_is_none(value: object) -> object:
+    return None if isinstance(value, NotSet) else value
+
+
+def _plain(schema: dict[str, Any]) -> Any:
+    """An optional field's schema without its ``null`` branch (no type toggle) or default."""
+    return WithJsonSchema(schema)
+
+
+# Every optional field carries these: NOT_SET (or None) becomes None, also as a model's default.
+OPTIONAL = (BeforeValidator(_not_set_is_none), Field(validate_default=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Where outputs go, and with which credentials
+
+DestinationBlock = Annotated[
+    str,
+    described(
+        "Destination block",
+        "Name of the prefect-aws S3Bucket block that receives the outputs, their sidecar JSON "
+        "and the submission ledger.",
+        min_length=1,
+        max_length=255,
+    ),
+]
+KeyPrefix = Annotated[
+    str,
+    described(
+        "Key prefix",
+        "Folder under the bucket's folder, for example 'campaign/scenes'. Empty: the bucket "
+        "folder itself.",
+        max_length=500,
+    ),
+]
+CredentialsBlockName = Annotated[
+    str,
+    described(
+        "Runway credentials block",
+        "Name of the RunwayCredentials block holding the API key.",
+        min_length=1,
+        max_length=255,
+    ),
+]
+Manifest = Annotated[
+    str,
+    described(
+        "Manifest",
+        "A .jsonl or .csv file of rows to generate: an s3://bucket/key object, or a path on the "
+        "machine that runs the flow.",
+        min_length=1,
+        max_length=2048,
+    ),
+]
+
+# ---------------------------------------------------------------------------------------------
+# What the output is called
+
+OutputName = Annotated[
+    str | None,
+    described(
+        "Output name",
+        "Stem of the output's S3 key (letters, digits, '_', '-', '.', '/'). Empty: the "
+        "generation key, a hash of the request.",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\w.\-/]+$",
+    ),
+    _plain({"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[\w.\-/]+$"}),
+    *OPTIONAL,
+]
+Variant = Annotated[
+    str,
+    described(
+        "Variant",
+        "Change it to ask on purpose for a new (paid) generation of an identical request; "
+        "re-runs with the same variant reuse the stored output.",
+        max_length=100,
+    ),
+]
+Seed = Annotated[
+    int | None,
+    described(
+        "Seed",
+        f"Seed for a repeatable generation (0 to {MAX_SEED}). Empty: random.",
+        ge=0,
+        le=MAX_SEED,
+    ),
+    _plain({"type": "integer", "minimum": 0, "maximum": MAX_SEED}),
+    *OPTIONAL,
+]
+
+# ---------------------------------------------------------------------------------------------
+# Requests
+
+ImageToVideoModel = Literal["gen4_turbo", "gen4.5", "veo3.1", "veo3.1_fast"]
+"""The image-to-video models (``prefect_runway.api.image_to_video``)."""
+
+ImageToVideoRatio = Literal[
+    "1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672", "1080:1920", "1920:1080"
+]
+"""Every ratio of any image-to-video model; each model accepts its own subset."""
+
+ImageToVideoDuration = Literal[2, 3, 4, 5, 6, 7, 8, 9, 10]
+"""Every duration of any image-to-video model; Veo accepts 4, 6 and 8."""
+
+ExpressionIntensity = Annotated[
+    Literal[1, 2, 3, 4, 5],
+    described(
+        "Expression intensity",
+        "How strongly the performer's expressions carry over, 1 (subtle) to 5.",
+    ),
+]
+
+Prompt = Annotated[
+    str | None,
+    described(
+        "Prompt",
+        f"What should happen, up to {PROMPT_MAX_LENGTH} characters (an emoji counts 2, as "
+        "Runway counts).",
+        min_length=1,
+        max_length=PROMPT_MAX_LENGTH,
+    ),
+    _plain({"type": "string", "minLength": 1, "maxLength": PROMPT_MAX_LENGTH}),
+    *OPTIONAL,
+]
+
+
+def _text(max_length: int) -> Any:
+    return _plain({"type": "string", "minLength": 1, "maxLength": max_length})
+
+
+# Media are paths on the worker, s3:// objects or https URLs (Runway caps URLs at 2048).
+MEDIA_MAX_LENGTH = 2048
+
+OptionalMedia = Annotated[
+    str | None,
+    Field(min_length=1, max_length=MEDIA_MAX_LENGTH),
+    _text(MEDIA_MAX_LENGTH),
+    *OPTIONAL,
+]
+"""An optional media reference; each use gives its own title and description."""
+
+NegativePrompt = Annotated[
+    str | None,
+    described(
+        "Negative prompt",
+        "Veo only: what the clip should avoid.",
+        min_length=1,
+        max_length=PROMPT_MAX_LENGTH,
+    ),
+    _text(PROMPT_MAX_LENGTH),
+    *OPTIONAL,
+]
+CameraMovement = Annotated[
+    str | None,
+    described(
+        "Camera movement",
+        "Scenes: the first part of the prompt, e.g. 'Slow dolly in' or 'Static wide shot'.",
+        min_length=1,
+        max_length=200,
+    ),
+    _text(200),
+    *OPTIONAL,
+]
+EstablishingScene = Annotated[
+    str | None,
+    described(
+        "Establishing scene",
+        "Scenes: what the scene is, e.g. 'a harbour at dawn'.",
+        min_length=1,
+        max_length=500,
+    ),
+    _text(500),
+    *OPTIONAL,
+]
+AdditionalDetails = Annotated[
+    str | None,
+    described(
+        "Additional details",
+        "Scenes: motion, light, mood, e.g. 'gulls circle'.",
+        min_length=1,
+        max_length=500,
+    ),
+    _text(500),
+    *OPTIONAL,
+]
+
+
+def _enum_of(literal: Any, json_type: str) -> dict[str, Any]:
+    return {"type": json_type, "enum": list(get_args(literal))}
+
+
+OptionalDuration = Annotated[
+    ImageToVideoDuration | None,
+    described(
+        "Duration",
+        "Seconds of video: 2-10 for gen4 models, 4, 6 or 8 for Veo. Empty: gen4_turbo 10, "
+        "Veo 8 (gen4.5 needs one).",
+    ),
+    _plain(_enum_of(ImageToVideoDuration, "integer")),
+    *OPTIONAL,
+]
+OptionalOutputFormat = Annotated[
+    Gen45OutputFormat | None,
+    described(
+        "Output format",
+        "gen4.5 only: mp4 (the default), prores or png_sequence (+5 credits/s), or a 10-bit/HDR "
+        "format (+20 credits/s). The S3 extension follows the file's type.",
+    ),
+    _plain(_enum_of(Gen45OutputFormat, "string")),
+    *OPTIONAL,
+]
+OptionalActTwoRatio = Annotated[
+    ActTwoRatio | None,
+    described("Ratio", "Output size. Empty: Runway's choice from the character."),
+    _plain(_enum_of(ActTwoRatio, "string")),
+    *OPTIONAL,
+]
+
+# ---------------------------------------------------------------------------------------------
+# Cost control
+
+DryRun = Annotated[
+    bool,
+    described(
+        "Dry run",
+        "Validate and price every generation, show the estimates as a table artifact, and "
+        "submit nothing.",
+    ),
+]
+MaxCredits = Annotated[
+    float | None,
+    described(
+        "Max credits",
+        "Refuse, before anything is submitted, a run whose new generations are estimated above "
+        "this many credits (1 credit = US$0.01). Empty: no budget.",
+        ge=0,
+    ),
+    _plain({"type": "number", "minimum": 0}),
+    *OPTIONAL,
+]
+AllowResubmit = Annotated[
+    bool,
+    described(
+        "Allow resubmit",
+        "Resubmit when an earlier submit may have been billed with its task id lost "
+        "(AmbiguousSubmission). This may pay twice.",
+    ),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Attempts, waiting and concurrency
+
+MaxAttempts = Annotated[
+    int,
+    described(
+        "Max attempts",
+        "Attempts per generation when Runway fails for a retryable reason (each is a new "
+        "generation; such failures are refunded).",
+        ge=1,
+        le=10,
+    ),
+]
+PollInterval = Annotated[
+    float,
+    described(
+        "Poll interval",
+        "Seconds between polls of a Runway task (Runway asks for 5 or more).",
+        gt=0,
+        le=3600,
+    ),
+]
+MaxQueueMinutes = Annotated[
+    float | None,
+    described(
+        "Max queue minutes",
+        "Cancel a generation still queued (PENDING or THROTTLED) after this many minutes; "
+        "queued tasks are refunded. Empty: wait.",
+        gt=0,
+    ),
+    _plain({"type": "number", "exclusiveMinimum": 0}),
+    *OPTIONAL,
+]
+MaxRunMinutes = Annotated[
+    float | None,
+    described(
+        "Max run minutes",
+        "Stop waiting for a generation that has RUN this many minutes. It is not cancelled "
+        "(that refunds nothing): recover its output later by its task id. Empty: wait.",
+        gt=0,
+    ),
+    _plain({"type": "number", "exclusiveMinimum": 0}),
+    *OPTIONAL,
+]
+ConcurrencyPerModel = Annotated[
+    int,
+    described(
+        "Concurrency per model",
+        "Generations of one model at once in this run (a global concurrency limit named after "
+        "the model, such as runway-gen4_turbo, bounds them across runs too when it exists).",
+        ge=1,
+        le=100,
+    ),
+]
+Strict = Annotated[
+    bool,
+    described(
+        "Strict",
+        "Fail the run when any row is malformed or failed. Off: the run is Completed and its "
+        "state message counts the rows that were not stored.",
+    ),
+]
