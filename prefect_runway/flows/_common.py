@@ -25,10 +25,11 @@ from typing import Annotated, Any, Literal, cast
 from prefect import get_run_logger
 from prefect.artifacts import acreate_table_artifact
 from prefect_aws import S3Bucket
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from prefect_runway.api import RunwayClient, WaitPolicy
 from prefect_runway.api.fields import MAX_SEED
+from prefect_runway.api.waiting import MAX_POLL_INTERVAL
 from prefect_runway.blocks import RunwayCredentials
 from prefect_runway.flows.reporting import (
     ProgressReporter,
@@ -38,6 +39,7 @@ from prefect_runway.flows.reporting import (
     results_row,
     scrub,
 )
+from prefect_runway.tasks.allowed_inputs import InputPolicy
 from prefect_runway.tasks.cost import (
     CostEstimate,
     RefusedBeforeSubmit,
@@ -55,6 +57,8 @@ from prefect_runway.tasks.store import read_sidecar
 
 __all__ = [
     "FlowOutcome",
+    "MediaParameter",
+    "PollInterval",
     "PriorState",
     "RunSettings",
     "estimate_row",
@@ -62,6 +66,43 @@ __all__ = [
     "refuse_if_unaffordable",
     "run_generation",
 ]
+
+# ---------------------------------------------------------------------------------------------
+# Media given as flow parameters
+
+# What else a run's parameters may hold beside one data URI (names, prompts, settings).
+_PARAMETER_HEADROOM = 16 * 1024
+
+
+def _max_parameter_bytes() -> int:
+    from prefect.settings import get_current_settings
+
+    return int(get_current_settings().server.api.max_parameter_size)
+
+
+def _fits_a_flow_parameter(value: str) -> str:
+    """Refuse, with our words, a data URI the Prefect server would refuse with a bare 422.
+
+    A flow run's parameters travel to the Prefect server, which refuses runs whose parameters
+    are over ``server.api.max_parameter_size`` (512 KiB by default) before any of our code
+    runs. Built in Python, a params model is checked here first; the UI's form and the API are
+    checked by the server.
+    """
+    limit = _max_parameter_bytes()
+    if value[:5].lower() == "data:" and limit > 0 and len(value) > limit - _PARAMETER_HEADROOM:
+        raise ValueError(
+            f"a data URI of {len(value)} characters cannot travel as a flow parameter: the "
+            f"Prefect server keeps at most {limit} bytes of a run's parameters "
+            "(PREFECT_SERVER_API_MAX_PARAMETER_SIZE), and Runway takes data URIs of at most "
+            "5 MB. Put the file in an allowed folder (RUNWAY_INPUT_ROOTS) or bucket and pass "
+            "its path or s3:// URI"
+        )
+    return value
+
+
+MediaParameter = Annotated[str, AfterValidator(_fits_a_flow_parameter)]
+"""A media reference given as a flow parameter: a path, ``s3://``, https, ``runway://`` or a
+data URI small enough to be a flow run's parameter."""
 
 # ---------------------------------------------------------------------------------------------
 # Parameters shared by the flows (each flow's model declares them, in the order its form shows)
@@ -116,12 +157,19 @@ MaxAttempts = Annotated[
 ]
 PollInterval = Annotated[
     float,
-    Field(gt=0, description="Seconds between polls of the Runway task (Runway asks for >= 5)."),
+    Field(
+        gt=0,
+        le=MAX_POLL_INTERVAL,
+        allow_inf_nan=False,
+        description="Seconds between polls of the Runway task, above 0 and at most 3600 "
+        "(Runway asks for >= 5).",
+    ),
 ]
 MaxQueueMinutes = Annotated[
     float | None,
     Field(
         gt=0,
+        allow_inf_nan=False,
         description="Cancel the task if still queued (PENDING/THROTTLED) after this many "
         "minutes; queued tasks are refunded. Empty: wait.",
     ),
@@ -130,6 +178,7 @@ MaxRunMinutes = Annotated[
     float | None,
     Field(
         gt=0,
+        allow_inf_nan=False,
         description="Stop waiting once the task has RUN this many minutes. It is not "
         "cancelled (that refunds nothing): recover its output later by its id. Empty: wait.",
     ),
@@ -145,6 +194,7 @@ MaxCredits = Annotated[
     float | None,
     Field(
         ge=0,
+        allow_inf_nan=False,
         description="Refuse, before anything is submitted, a generation estimated above this "
         "many credits (1 credit = US$0.01). Empty: no budget.",
     ),
@@ -304,13 +354,15 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
     """
     run_logger = get_run_logger()
     request = spec.validate_request()  # each model's rules, before any file is read
+    wait_policy = settings.wait_policy()  # poll interval and budgets, before anything is paid
     destination = cast(S3Bucket, await S3Bucket.aload(settings.destination_block))
     credentials = cast(RunwayCredentials, await RunwayCredentials.aload(settings.credentials_block))
     results_key = f"runway-{kind}-results"
+    policy = InputPolicy.for_blocks(destination, credentials)
     async with credentials.get_client() as client:
         client.provider.check(request)
         s3 = S3Reader(destination.credentials.get_s3_client())
-        content_ids = await identify_inputs(spec, s3)
+        content_ids = await identify_inputs(spec, s3, policy=policy)
         key = generation_key(spec, base_url=client.base_url, content_ids=content_ids)
         name = spec.name or key
         estimate = await estimate_spec(spec, request, s3)
@@ -333,8 +385,8 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
         try:
             result = await generate(
                 spec, destination=destination, prefix=settings.prefix, client=client,
-                wait_policy=settings.wait_policy(), max_attempts=settings.max_attempts,
-                allow_resubmit=settings.allow_resubmit, on_update=reporter,
+                wait_policy=wait_policy, max_attempts=settings.max_attempts,
+                allow_resubmit=settings.allow_resubmit, on_update=reporter, input_policy=policy,
             )  # fmt: skip
         except Exception as error:
             why = f"{type(error).__name__}: {error}"

@@ -49,12 +49,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from prefect_runway.api import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
 from prefect_runway.blocks import RunwayCredentials
 from prefect_runway.flows._common import (
+    MaxQueueMinutes,
+    MaxRunMinutes,
+    PollInterval,
     PriorState,
     estimate_row,
     prior_state,
     refuse_if_unaffordable,
 )
-from prefect_runway.flows.manifest import ManifestRow, parse_manifest
+from prefect_runway.flows.manifest import MAX_MANIFEST_BYTES, ManifestRow, parse_manifest
 from prefect_runway.flows.reporting import (
     create_results_table,
     emit_generation_event,
@@ -62,6 +65,7 @@ from prefect_runway.flows.reporting import (
     scrub,
 )
 from prefect_runway.tasks._retry import retry_storage
+from prefect_runway.tasks.allowed_inputs import InputPolicy, open_checked
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.cost import (
     CostEstimate,
@@ -175,15 +179,48 @@ class PlannedGeneration:
     twins: list[ManifestRow] = field(default_factory=list)
 
 
-async def read_manifest(manifest: str, destination: S3Bucket) -> str:
-    if manifest.startswith("s3://"):
-        reader = S3Reader(destination.credentials.get_s3_client())
-        bucket, key = reader.split(manifest)
+async def read_manifest(
+    manifest: str, destination: S3Bucket, policy: InputPolicy | None = None
+) -> bytes:
+    """A manifest's bytes, read only where inputs may be read, and at most 64 MB.
+
+    Args:
+        manifest: A local path (inside the allowed roots) or an ``s3://`` URI (in an allowed
+            bucket).
+        destination: Its S3 credentials read ``s3://`` manifests.
+        policy: Where it may be read from; by default this machine's with the destination.
+
+    Raises:
+        InputError: outside what may be read, missing, not a regular file, or over 64 MB.
+    """
+    policy = policy or InputPolicy.for_run(destination_bucket=destination.bucket_name)
+    limit = MAX_MANIFEST_BYTES
+    if manifest[:5].lower() == "s3://":
+        bucket, key = policy.s3_object("manifest", manifest)
         s3 = destination.credentials.get_s3_client()
-        response = await asyncio.to_thread(s3.get_object, Bucket=bucket, Key=key)
+        try:
+            head = await asyncio.to_thread(s3.head_object, Bucket=bucket, Key=key)
+        except Exception as error:
+            code = str(getattr(error, "response", {}).get("Error", {}).get("Code", "")) or "error"
+            raise InputError("manifest", f"cannot read it ({code})", value=manifest) from None
+        if int(head.get("ContentLength", 0)) > limit:
+            raise InputError(
+                "manifest", f"it is {head['ContentLength']} bytes; at most {limit} are read",
+                value=manifest,
+            )  # fmt: skip
+        response = await asyncio.to_thread(
+            s3.get_object, Bucket=bucket, Key=key, Range=f"bytes=0-{limit}"
+        )
         body: bytes = await asyncio.to_thread(response["Body"].read)
-        return body.decode("utf-8-sig")
-    return await asyncio.to_thread(Path(manifest).expanduser().read_text, encoding="utf-8-sig")
+        return body[: limit + 1]
+    path = policy.local_file("manifest", manifest)
+
+    def read() -> bytes:
+        file, _ = open_checked(path, "manifest", manifest, limit)
+        with file:
+            return file.read(limit + 1)
+
+    return await asyncio.to_thread(read)
 
 
 def manifest_kind(manifest: str) -> str:
@@ -232,9 +269,15 @@ async def plan_rows(
     destination: S3Bucket,
     prefix: str,
     results: dict[int, RowResult],
+    policy: InputPolicy | None = None,
 ) -> list[PlannedGeneration]:
-    """Validate, identify, deduplicate and price the rows; record the ones that cannot run."""
+    """Validate, identify, deduplicate and price the rows; record the ones that cannot run.
+
+    Each row's inputs are checked where ``policy`` allows them to be read (by default this
+    machine's, with the destination bucket); a refused row is recorded and the others go on.
+    """
     reader = S3Reader(destination.credentials.get_s3_client())
+    policy = policy or InputPolicy.for_run(destination_bucket=destination.bucket_name)
     by_key: dict[str, PlannedGeneration] = {}
     for row in rows:
         if row.spec is None:
@@ -242,7 +285,7 @@ async def plan_rows(
             continue
         try:
             client.provider.check(row.spec.validate_request())
-            ids = await identify_inputs(row.spec, reader)
+            ids = await identify_inputs(row.spec, reader, policy=policy)
         except (InputError, ValidationError, ValueError) as error:
             results[row.line] = _failed(row, str(error))
             continue
@@ -337,16 +380,9 @@ async def batch(
     max_attempts: int = Field(
         default=3, ge=1, le=10, description="Attempts per row for retryable failures."
     ),
-    poll_interval: float = Field(default=5.0, gt=0, description="Seconds between polls."),
-    max_queue_minutes: float | None = Field(
-        default=None, gt=0, description="Cancel a generation still queued after this long."
-    ),
-    max_run_minutes: float | None = Field(
-        default=None,
-        gt=0,
-        description="Stop waiting for a generation still running after this long. It is NOT "
-        "cancelled (a running task is not refunded): the row names its task id for recover.",
-    ),
+    poll_interval: PollInterval = 5.0,
+    max_queue_minutes: MaxQueueMinutes = None,
+    max_run_minutes: MaxRunMinutes = None,
     dry_run: bool = Field(
         default=False,
         description="Validate and price every row, show the estimates as a table artifact, and "
@@ -370,17 +406,19 @@ async def batch(
         OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: before any POST.
     """
     run_logger = get_run_logger()
-    destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
-    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(credentials_block))
-    rows = parse_manifest(await read_manifest(manifest, destination), kind=manifest_kind(manifest))
     policy = WaitPolicy(
         poll_interval=poll_interval,
         max_queue_seconds=max_queue_minutes * 60 if max_queue_minutes else None,
         max_run_seconds=max_run_minutes * 60 if max_run_minutes else None,
     )
+    destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
+    credentials = cast(RunwayCredentials, await RunwayCredentials.aload(credentials_block))
+    inputs = InputPolicy.for_blocks(destination, credentials)
+    kind = manifest_kind(manifest)
+    rows = parse_manifest(await read_manifest(manifest, destination, inputs), kind=kind)
     results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:
-        generations = await plan_rows(rows, client, destination, prefix, results)
+        generations = await plan_rows(rows, client, destination, prefix, results, inputs)
         paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
         estimated = sum(estimate.at_most for estimate in paid)
         if dry_run:
@@ -393,7 +431,8 @@ async def batch(
             len(generations), len(paid), estimated,
         )  # fmt: skip
         await run_planned(generations, results, client, destination, prefix, policy,
-                   concurrency_per_model, max_attempts, detach=detach)  # fmt: skip
+                   concurrency_per_model, max_attempts, detach=detach,
+                   input_policy=inputs)  # fmt: skip
     ordered = [results[row.line] for row in rows]
     report = BatchReport.tally(ordered, estimated_credits=estimated)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -515,10 +554,12 @@ async def run_planned(
     *,
     flow_label: str = "batch",
     detach: bool = False,
+    input_policy: InputPolicy | None = None,
 ) -> None:
     """Generate the planned generations, bounded per model; fill ``results`` for every row.
 
-    With ``detach``, a generation not finished at its first look is left ``waiting``.
+    With ``detach``, a generation not finished at its first look is left ``waiting``. Inputs
+    are read where ``input_policy`` allows (by default this machine's, with the destination).
     """
     limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_model))
     progress = BatchProgress(len(generations), key=f"runway-{flow_label}-progress")
@@ -538,6 +579,7 @@ async def run_planned(
                 result = await generate(
                     spec, destination=destination, prefix=prefix, client=client,
                     wait_policy=policy, max_attempts=max_attempts, detach=detach,
+                    input_policy=input_policy,
                 )  # fmt: skip
             except Exception as error:
                 # One row's trouble (a refused create, S3 down for a moment, an ambiguous

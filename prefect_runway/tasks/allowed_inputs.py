@@ -234,6 +234,25 @@ class InputPolicy:
             )
         return resolved
 
+    def local_folder(self, field_name: str, value: str) -> Path:
+        """A folder to list (the fan-out's source), resolved and inside the allowed roots.
+
+        Raises:
+            InputNotAllowed: outside the roots.
+            InputError: missing, or not a directory.
+        """
+        given = Path(value).expanduser()
+        resolved = Path(os.path.realpath(given))
+        if not self._inside(resolved):
+            raise InputNotAllowed(
+                field_name,
+                f"the folder is outside the allowed folders; {self._how_to_allow()}",
+                value=value,
+            )
+        if not resolved.is_dir():
+            raise InputError(field_name, f"no such folder: {resolved}", value=value)
+        return resolved
+
     def _inside(self, path: Path) -> bool:
         return any(path == root or path.is_relative_to(root) for root in self.roots)
 
