@@ -44,6 +44,7 @@ from prefect_runway.flows._common import (
     MaxCredits,
     MaxQueueMinutes,
     MaxRunMinutes,
+    MediaParameter,
     OutputName,
     PollInterval,
     RunSettings,
@@ -80,7 +81,7 @@ class CharacterPerformanceParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    character: str = Field(
+    character: MediaParameter = Field(
         min_length=1,
         description="The character, with a visible face: an image or a video, as a local path, "
         "an s3://bucket/key object or an https URL.",
@@ -90,7 +91,7 @@ class CharacterPerformanceParams(BaseModel):
         description="image: it performs in its still setting; video: in its moving one. auto: "
         "from the file's extension.",
     )
-    reference: str = Field(
+    reference: MediaParameter = Field(
         min_length=1,
         description="A 3-30 s video of a person performing (local path, s3:// or https). The "
         "output lasts as long, at 5 credits per second.",

@@ -44,6 +44,7 @@ from prefect_runway.flows._common import (
     MaxCredits,
     MaxQueueMinutes,
     MaxRunMinutes,
+    MediaParameter,
     OutputName,
     PollInterval,
     RunSettings,
@@ -84,7 +85,7 @@ class ImageToVideoParams(BaseModel):
         description="gen4_turbo (5 credits/s), gen4.5 (12/s, needs a prompt), veo3.1 (20/s, "
         "40/s with audio) or veo3.1_fast (10/s, 15/s with audio).",
     )
-    image: str = Field(
+    image: MediaParameter = Field(
         min_length=1,
         description="The first frame: a local path, an s3://bucket/key object or an https URL.",
     )
@@ -103,7 +104,7 @@ class ImageToVideoParams(BaseModel):
         description="Seconds of video: 2-10 for gen4 models, 4, 6 or 8 for Veo. Empty: "
         "gen4_turbo 10, Veo 8 (gen4.5 needs one).",
     )
-    last_frame: str | None = Field(
+    last_frame: MediaParameter | None = Field(
         default=None,
         min_length=1,
         description="Veo only: an image the clip should end on (path, s3:// or https).",

@@ -60,6 +60,9 @@ from prefect_runway.flows._common import (
     DestinationBlock,
     KeyPrefix,
     MaxCredits,
+    MaxQueueMinutes,
+    MediaParameter,
+    PollInterval,
     Seed,
     refuse_if_unaffordable,
 )
@@ -72,6 +75,7 @@ from prefect_runway.flows.image_to_video import (
     ImageToVideoRatio,
 )
 from prefect_runway.flows.manifest import ManifestRow
+from prefect_runway.tasks.allowed_inputs import InputPolicy
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.cost import RefusedBeforeSubmit
 from prefect_runway.tasks.spec import GenerationSpec
@@ -113,7 +117,9 @@ class Scene(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["scene"] = "scene"
-    image: str = Field(min_length=1, description="The first frame: local path, s3:// or https.")
+    image: MediaParameter = Field(
+        min_length=1, description="The first frame: local path, s3:// or https."
+    )
     prompt_text: str | None = Field(
         default=None, min_length=1, description="The whole prompt (or use the three parts)."
     )
@@ -180,10 +186,10 @@ class CloseUp(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["close_up"] = "close_up"
-    character: str = Field(
+    character: MediaParameter = Field(
         min_length=1, description="The character with a visible face: image or video."
     )
-    reference: str = Field(
+    reference: MediaParameter = Field(
         min_length=1, description="A 3-30 s performance clip; the close-up lasts as long."
     )
     expression_intensity: Literal[1, 2, 3, 4, 5] = Field(
@@ -251,10 +257,8 @@ class StoryboardParams(BaseModel):
     max_attempts: int = Field(
         default=3, ge=1, le=10, description="Attempts per shot for retryable failures."
     )
-    poll_interval: float = Field(default=5.0, gt=0, description="Seconds between polls.")
-    max_queue_minutes: float | None = Field(
-        default=None, gt=0, description="Cancel a generation still queued after this long."
-    )
+    poll_interval: PollInterval = 5.0
+    max_queue_minutes: MaxQueueMinutes = None
 
     def folder(self) -> str:
         """The key prefix of everything this storyboard stores."""
@@ -361,8 +365,9 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
         poll_interval=params.poll_interval,
         max_queue_seconds=params.max_queue_minutes * 60 if params.max_queue_minutes else None,
     )
+    inputs = InputPolicy.for_blocks(destination, credentials)
     async with credentials.get_client() as client:
-        generations = await plan_rows(rows, client, destination, folder, results)
+        generations = await plan_rows(rows, client, destination, folder, results, inputs)
         if results and not params.dry_run and not params.allow_partial_cut:
             # Without the refused shot there is no cut: spend nothing until it is fixed.
             raise ShotRefused(_refused(params, results))
@@ -382,6 +387,7 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
         await run_planned(
             generations, results, client, destination, folder, policy,
             params.concurrency_per_model, params.max_attempts, flow_label="storyboard",
+            input_policy=inputs,
         )  # fmt: skip
     ordered = [results[row.line] for row in rows]
     shots = [_shot_result(params, index, row) for index, row in enumerate(ordered)]

@@ -41,6 +41,7 @@ from prefect_runway.flows.batch import (
 )
 from prefect_runway.flows.manifest import parse_manifest
 from prefect_runway.flows.reporting import create_results_table, results_row
+from prefect_runway.tasks.allowed_inputs import InputPolicy
 
 __all__ = ["sweep"]
 
@@ -64,10 +65,12 @@ async def sweep(
     run_logger = get_run_logger()
     destination = cast(S3Bucket, await S3Bucket.aload(destination_block))
     credentials = cast(RunwayCredentials, await RunwayCredentials.aload(credentials_block))
-    rows = parse_manifest(await read_manifest(manifest, destination), kind=manifest_kind(manifest))
+    inputs = InputPolicy.for_blocks(destination, credentials)
+    raw = await read_manifest(manifest, destination, inputs)
+    rows = parse_manifest(raw, kind=manifest_kind(manifest))
     results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:
-        planned = await plan_rows(rows, client, destination, prefix, results)
+        planned = await plan_rows(rows, client, destination, prefix, results, inputs)
         submitted = [g for g in planned if g.prior is not None and not g.prior.pays]
         submitted_keys = {g.key for g in submitted}
         for generation in planned:
@@ -81,6 +84,7 @@ async def sweep(
         await run_planned(
             submitted, results, client, destination, prefix, WaitPolicy(),
             concurrency_per_model, max_attempts, flow_label="sweep", detach=True,
+            input_policy=inputs,
         )  # fmt: skip
     ordered = [results[row.line] for row in rows]
     report = BatchReport.tally(ordered)
