@@ -55,7 +55,11 @@ def clean_api_key(key: SecretStr | str, provider: ProviderProfile) -> SecretStr:
     value = raw.strip()
     if not value:
         raise InvalidApiKey("api_key is empty; paste the key from your provider's dashboard")
-    if len(value) > _MAX_KEY_CHARS or not _VISIBLE_ASCII.match(value):
+    if len(value) > _MAX_KEY_CHARS:
+        raise InvalidApiKey(
+            f"api_key is {len(value)} characters long; keys are at most {_MAX_KEY_CHARS}"
+        )
+    if not _VISIBLE_ASCII.match(value):
         raise InvalidApiKey(
             f"api_key ({len(value)} characters) contains spaces, control characters or "
             "non-ASCII characters inside it; an HTTP header cannot carry it. Copy the key again "

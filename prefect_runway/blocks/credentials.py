@@ -85,7 +85,7 @@ class RunwayCredentials(CredentialsBlock):
 
     create_timeout_seconds: float = Field(
         default=120.0,
-        ge=5.0,
+        ge=1.0,
         le=900.0,
         allow_inf_nan=False,
         title="Create timeout (seconds)",

@@ -216,7 +216,7 @@ async def read_manifest(
     path = policy.local_file("manifest", manifest)
 
     def read() -> bytes:
-        file, _ = open_checked(path, "manifest", manifest, limit)
+        file, _ = open_checked(path, "manifest", manifest, limit, what="a manifest may be")
         with file:
             return file.read(limit + 1)
 

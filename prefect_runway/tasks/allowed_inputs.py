@@ -37,6 +37,7 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -211,7 +212,7 @@ class InputPolicy:
         except (OSError, RuntimeError) as error:
             # ELOOP (a link loop), ENAMETOOLONG, EACCES...: nothing can be read there.
             resolved = Path(os.path.realpath(given))
-            loop = "loop" in str(error).lower()
+            loop = isinstance(error, RuntimeError) or getattr(error, "errno", None) == errno.ELOOP
             problem = "a symbolic link loop" if loop else f"it cannot be resolved ({error})"
         # Outside first, and worded alike whether the file exists or not: a parameter must not
         # learn what lies outside the roots.
@@ -308,7 +309,7 @@ def _file_kind(mode: int) -> str:
 
 
 def open_checked(
-    path: Path, field_name: str, value: str, max_bytes: int
+    path: Path, field_name: str, value: str, max_bytes: int, *, what: str = "Runway takes"
 ) -> tuple[io.BufferedReader, int]:
     """Open a checked file for reading, and its size, refusing it if it grew too large.
 
@@ -334,8 +335,8 @@ def open_checked(
         if info.st_size > max_bytes:
             raise InputError(
                 field_name,
-                f"the file is {info.st_size} bytes ({info.st_size / 2**20:.1f} MiB); Runway "
-                f"takes at most {max_bytes // 2**20} MB",
+                f"the file is {info.st_size} bytes ({info.st_size / 2**20:.1f} MiB); {what} "
+                f"at most {max_bytes // 2**20} MB",
                 value=value,
             )
         file = os.fdopen(descriptor, "rb")

@@ -14,11 +14,12 @@ Before anything is sent, every input this package can read is checked
 
 * **local files**: inside the allowed roots, a regular file, at most 200 MB by ``fstat`` before a
   byte is read (a 4 GB sparse file is refused at once, never hashed), then probed whole: type
-  by content, the field's kind, image header and size, completeness, a decode;
+  by content, the field's kind, image header and size, completeness, a decode (an Act-Two
+  reference: its duration too);
 * **``s3://`` objects**: in an allowed bucket, at most 200 MB by a HEAD, and their header by one
   ranged GET when the generation is identified; probed whole once downloaded, before upload;
 * **data URIs**: at most 5 MB (checked with the request), then their payload probed whole, and
-  the type they declare must be the type they hold;
+  the type they declare must be the type they hold (an Act-Two reference: its duration too);
 * **https URLs**: https on a domain name, at most 2048 characters (checked with the request).
   Their content is not fetched here (Runway fetches it; a worker fetching URLs named by
   parameters would be a way into its network), so their type and size are Runway's to check;
@@ -248,7 +249,9 @@ async def identify_inputs(
         kind = ref.ref_kind
         if kind is RefKind.LOCAL:
             path = policy.local_file(ref.field, ref.value)
-            ids[ref.path], _ = await asyncio.to_thread(_check_local, ref, path)
+            ids[ref.path], facts = await asyncio.to_thread(_check_local, ref, path)
+            if ref.path[0] == "reference":
+                _reference_length(ref, facts)
         elif kind is RefKind.S3:
             policy.s3_object(ref.field, ref.value)
             if s3 is None:
@@ -262,7 +265,9 @@ async def identify_inputs(
             await asyncio.to_thread(_check_s3_head, ref, s3, ref.value)
             ids[ref.path] = f"s3-etag:{head.get('ETag', '').strip(chr(34))}:{size}"
         elif kind is RefKind.DATA:
-            await asyncio.to_thread(_check_data_uri, ref)
+            facts = await asyncio.to_thread(_check_data_uri, ref)
+            if ref.path[0] == "reference":
+                _reference_length(ref, facts)
             ids[ref.path] = "sha256:" + hashlib.sha256(ref.value.encode()).hexdigest()
         else:
             ids[ref.path] = ref.value
