@@ -9,7 +9,7 @@ import sys
 import httpx
 import pytest
 from prefect.testing.standard_test_suites import BlockStandardTestSuite
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from prefect_runway.api import COMETAPI, RUNWAY, Gen4TurboImageToVideo
 from prefect_runway.api.errors import InvalidApiKey
