@@ -198,10 +198,10 @@ async def refused(world: World, spec: dict[str, Any], field: str, **kwargs: Any)
 async def test_media_content_local_file(
     world: World, name: str, content: bytes, kind: str, record_property: Callable[..., None]
 ) -> None:
+    record_property("hostile", "media content: local file")
     path = world.root / f"{name}{SUFFIX[kind]}"
     path.write_bytes(content)
     await refused(world, _spec_for(kind, str(path)), FIELD[kind])
-    record_property("hostile", "media content: local file")
 
 
 DATA_CASES = [c for c in CONTENTS if c[1]][:30]
@@ -211,11 +211,11 @@ DATA_CASES = [c for c in CONTENTS if c[1]][:30]
 async def test_media_content_data_uri(
     world: World, name: str, content: bytes, kind: str, record_property: Callable[..., None]
 ) -> None:
+    record_property("hostile", "media content: data URI")
     declared = "image/png" if kind == "image" else "video/mp4"
     uri = f"data:{declared};base64," + base64.b64encode(content).decode()
     message = await refused(world, _spec_for(kind, uri), FIELD[kind])
     assert base64.b64encode(content).decode()[:40] not in message or len(content) < 30
-    record_property("hostile", "media content: data URI")
 
 
 DATA_URI_FORMS: list[tuple[str, str]] = [
@@ -238,9 +238,9 @@ DATA_URI_FORMS: list[tuple[str, str]] = [
 async def test_data_uri_forms(
     world: World, name: str, uri: str, record_property: Callable[..., None]
 ) -> None:
+    record_property("hostile", "data URIs: form and declared type")
     message = await refused(world, _spec_for("image", uri), "promptImage")
     assert len(message) < 2000  # never the data URI's body
-    record_property("hostile", "data URIs: form and declared type")
 
 
 S3_CONTENTS = [c for c in CONTENTS if c[1] and c[2] == "image"][:14]
@@ -250,9 +250,9 @@ S3_CONTENTS = [c for c in CONTENTS if c[1] and c[2] == "image"][:14]
 async def test_media_content_s3_object(
     world: World, name: str, content: bytes, kind: str, record_property: Callable[..., None]
 ) -> None:
+    record_property("hostile", "media content: S3 object")
     uri = world.put(f"inputs/{name}.png", content)
     await refused(world, _spec_for(kind, uri), FIELD[kind])
-    record_property("hostile", "media content: S3 object")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,12 +294,12 @@ OUTSIDE_IDS = [
 async def test_paths_outside_the_allowed_roots(
     world: World, case: str, record_property: Callable[..., None]
 ) -> None:
+    record_property("hostile", "file paths: outside the roots")
     (world.root.parent / "outside.png").write_bytes(PNG)
     Path("/tmp/hostile-outside-roots.png").write_bytes(PNG)
     value = dict(_outside_paths(world))[case]
     message = await refused(world, _spec_for("image", value), "promptImage")
     assert "outside the allowed folders" in message and "RUNWAY_INPUT_ROOTS" in message
-    record_property("hostile", "file paths: outside the roots")
 
 
 def _inside_traps(world: World) -> dict[str, tuple[str, str]]:
@@ -358,6 +358,7 @@ TRAP_IDS = [
 async def test_paths_inside_a_root_that_are_traps(
     world: World, case: str, record_property: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    record_property("hostile", "file paths: traps inside a root")
     # A 4 GB file is refused by its size, before a byte is read: hashing it would mean reading
     # it all. Reading is made to fail loudly, so a hash attempt cannot pass unnoticed.
     import prefect_runway.tasks.inputs as inputs_module
@@ -369,7 +370,6 @@ async def test_paths_inside_a_root_that_are_traps(
     path, says = _inside_traps(world)[case]
     message = await refused(world, _spec_for("image", path), "promptImage")
     assert says in message, message
-    record_property("hostile", "file paths: traps inside a root")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,10 +425,10 @@ S3_IDS = [
 
 @pytest.mark.parametrize("case", S3_IDS)
 async def test_s3_uris(world: World, case: str, record_property: Callable[..., None]) -> None:
+    record_property("hostile", "S3 URIs")
     uri, says = _s3_cases(world)[case]
     message = await refused(world, _spec_for("image", uri), "promptImage")
     assert says in message, message
-    record_property("hostile", "S3 URIs")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -456,8 +456,8 @@ URLS: list[tuple[str, str]] = [
 async def test_urls(
     world: World, name: str, url: str, record_property: Callable[..., None]
 ) -> None:
-    await refused(world, _spec_for("image", url), "promptImage")
     record_property("hostile", "URLs")
+    await refused(world, _spec_for("image", url), "promptImage")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -512,6 +512,7 @@ PARAM_IDS = [case[0] for case in _param_cases()]
 async def test_flow_parameters(
     world: World, case: str, record_property: Callable[..., None]
 ) -> None:
+    record_property("hostile", "flow parameters")
     _, build, field = next(c for c in _param_cases() if c[0] == case)
     with pytest.raises((ValidationError, ValueError)) as info:
         build()
@@ -520,13 +521,13 @@ async def test_flow_parameters(
     if "data-uri" in case:
         assert "cannot travel as a flow parameter" in message
     assert_nothing_sent(world)
-    record_property("hostile", "flow parameters")
 
 
 @pytest.mark.parametrize("value", [1e308, float("nan"), float("inf"), 0.0, -2.0])
 async def test_batch_poll_interval_refused_before_any_post(
     world: World, saved_blocks: SavedBlocks, value: float, record_property: Callable[..., None]
 ) -> None:
+    record_property("hostile", "flow parameters")
     manifest = world.root / "one.jsonl"
     image = world.root / "still.png"
     image.write_bytes(PNG)
@@ -537,7 +538,6 @@ async def test_batch_poll_interval_refused_before_any_post(
             credentials_block=saved_blocks.credentials, poll_interval=value,
         )  # fmt: skip
     assert_nothing_sent(world)
-    record_property("hostile", "flow parameters")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -562,6 +562,7 @@ KEY_CASES: list[tuple[str, str, str]] = [
 async def test_keys(
     world: World, name: str, key: str, says: str, record_property: Callable[..., None]
 ) -> None:
+    record_property("hostile", "keys")
     # Saved by another client (the UI), so the block's own check was not on the way in.
     credentials = RunwayCredentials.model_construct(
         api_key=SecretStr(key), provider="runway", base_url=world.emulator.base_url,
@@ -580,7 +581,6 @@ async def test_keys(
     with pytest.raises(PrefectRunwayError):  # and at save
         RunwayCredentials(api_key=SecretStr(key))
     assert_nothing_sent(world)
-    record_property("hostile", "keys")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -635,6 +635,7 @@ async def test_jsonl_manifest_rows(
     world: World, saved_blocks: SavedBlocks, record_property: Callable[..., None]
 ) -> None:
     rows = _jsonl_rows(world)
+    record_property("hostile_count", ("manifests: JSONL rows", len(rows)))
     image = world.root / "good.png"
     image.write_bytes(png_bytes(rgb=(9, 9, 9)))
     good = json.dumps({"name": "good", "model": "gen4_turbo", "promptImage": str(image),
@@ -654,7 +655,6 @@ async def test_jsonl_manifest_rows(
     stats = world.emulator.stats()
     assert stats["creates_total"] == 1 and stats["rejected_creates"] == 0
     assert stats["uploads"] == 0
-    record_property("hostile_count", ("manifests: JSONL rows", len(rows)))
 
 
 def _csv_rows(world: World) -> list[tuple[str, bytes, str]]:
@@ -679,6 +679,7 @@ async def test_csv_manifest_rows(
     world: World, saved_blocks: SavedBlocks, record_property: Callable[..., None]
 ) -> None:
     rows = _csv_rows(world)
+    record_property("hostile_count", ("manifests: CSV rows", len(rows)))
     image = world.root / "good.png"
     image.write_bytes(png_bytes(rgb=(7, 7, 7)))
     manifest = world.root / "hostile.csv"
@@ -697,7 +698,6 @@ async def test_csv_manifest_rows(
     assert results[-1].status == "succeeded"
     assert world.emulator.stats()["creates_total"] == 1
     assert world.emulator.stats()["uploads"] == 0
-    record_property("hostile_count", ("manifests: CSV rows", len(rows)))
 
 
 MANIFEST_FILES = [
@@ -710,6 +710,7 @@ MANIFEST_FILES = [
 async def test_manifest_files(
     world: World, saved_blocks: SavedBlocks, case: str, record_property: Callable[..., None]
 ) -> None:
+    record_property("hostile", "manifests: files")
     root = world.root
     if case == "duplicate-header":
         path = root / "dup.csv"
@@ -739,16 +740,15 @@ async def test_manifest_files(
             await batch(value, destination_block=saved_blocks.destination,
                         credentials_block=saved_blocks.credentials)  # fmt: skip
     assert_nothing_sent(world)
-    record_property("hostile", "manifests: files")
 
 
 async def test_unix_socket_path_is_refused(
     world: World, record_property: Callable[..., None]
 ) -> None:
+    record_property("hostile", "file paths: traps inside a root")
     with socket.socket(socket.AF_UNIX) as server:
         server.bind(str(world.root / "socket.png"))
         message = await refused(
             world, _spec_for("image", str(world.root / "socket.png")), "promptImage"
         )
     assert "a socket" in message
-    record_property("hostile", "file paths: traps inside a root")
