@@ -92,7 +92,8 @@ def split_manifest(text: str, kind: str, chunk_rows: int) -> list[str]:
         header, body = records[0], records[1:]
         return ["".join([header, *body[start : start + chunk_rows]])
                 for start in range(0, len(body), chunk_rows)]  # fmt: skip
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    lines = [line for line in lines if line.strip()]
     return ["".join(f"{line}\n" for line in lines[i:i + chunk_rows])
             for i in range(0, len(lines), chunk_rows)]  # fmt: skip
 

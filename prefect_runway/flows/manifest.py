@@ -138,7 +138,10 @@ def parse_manifest(content: str | bytes, *, kind: str) -> list[ManifestRow]:
 
 def _parse_jsonl(text: str) -> list[ManifestRow]:
     rows: list[ManifestRow] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only (JSONL's rule; "\r\n" too): str.splitlines would also split at
+    # a vertical tab or U+2028 inside a row, and the line numbers would not be the file's.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.removesuffix("\r")
         if not line.strip():
             continue
         problem = _not_utf8(line, number)

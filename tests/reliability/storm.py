@@ -516,11 +516,14 @@ async def run_storm(
     config = EmulatorConfig(queue_seconds=0.05, run_seconds=0.3, default_max_concurrent=6)
     faults = S3Faults(seed, S3_STICKY_RATES, S3_TRANSIENT_RATES)
     started = time.monotonic()
+    workdir = Path(os.environ.get("STORM_WORKDIR", "/tmp")) / f"storm-{suffix}"
     with RunwayEmulator(config) as emulator:
         await bucket.asave(f"storm-dest-{suffix}", overwrite=True)
+        # The manifests are written to the work folder: the block allows it as an input root.
         await RunwayCredentials(
-            api_key=SecretStr(emulator.api_key), base_url=emulator.base_url
-        ).asave(f"storm-runway-{suffix}", overwrite=True)
+            api_key=SecretStr(emulator.api_key), base_url=emulator.base_url,
+            input_roots=[str(workdir)],
+        ).asave(f"storm-runway-{suffix}", overwrite=True)  # fmt: skip
         plan = FaultPlan(
             rules=[
                 # 429 on create with Retry-After: nothing was created, so it is retried (after
@@ -540,7 +543,6 @@ async def run_storm(
         reports = []
         records: dict[str, dict[str, Any]] = {}
         try:
-            workdir = Path(os.environ.get("STORM_WORKDIR", "/tmp")) / f"storm-{suffix}"
             workdir.mkdir(parents=True, exist_ok=True)
             for cohort in ("mp4", "multipart"):
                 names = [(n, int(n[1:])) for n, c in cohorts.items() if c == cohort]
