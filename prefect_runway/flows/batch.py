@@ -47,11 +47,9 @@ from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prefect_runway.api import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
+from prefect_runway.api.waiting import MAX_POLL_INTERVAL
 from prefect_runway.blocks import RunwayCredentials
 from prefect_runway.flows._common import (
-    MaxQueueMinutes,
-    MaxRunMinutes,
-    PollInterval,
     PriorState,
     estimate_row,
     prior_state,
@@ -380,9 +378,29 @@ async def batch(
     max_attempts: int = Field(
         default=3, ge=1, le=10, description="Attempts per row for retryable failures."
     ),
-    poll_interval: PollInterval = 5.0,
-    max_queue_minutes: MaxQueueMinutes = None,
-    max_run_minutes: MaxRunMinutes = None,
+    # Builtin types with Field defaults, not the shared Annotated aliases: `serve` hands the
+    # flow to its run process cloudpickled, and the parameters model Prefect builds from this
+    # signature then fails to resolve names imported here ("define `PollInterval`").
+    poll_interval: float = Field(
+        default=5.0,
+        gt=0,
+        le=MAX_POLL_INTERVAL,
+        allow_inf_nan=False,
+        description="Seconds between polls, above 0 and at most 3600.",
+    ),
+    max_queue_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Cancel a generation still queued after this long.",
+    ),
+    max_run_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Stop waiting for a generation still running after this long. It is NOT "
+        "cancelled (a running task is not refunded): the row names its task id for recover.",
+    ),
     dry_run: bool = Field(
         default=False,
         description="Validate and price every row, show the estimates as a table artifact, and "

@@ -30,8 +30,8 @@ from prefect.runtime import flow_run
 from prefect_aws import S3Bucket
 from pydantic import BaseModel, Field
 
+from prefect_runway.api.waiting import MAX_POLL_INTERVAL
 from prefect_runway.blocks import RunwayCredentials
-from prefect_runway.flows._common import PollInterval
 from prefect_runway.flows.batch import manifest_kind, read_manifest
 from prefect_runway.tasks.allowed_inputs import InputPolicy
 from prefect_runway.tasks.inputs import S3Reader
@@ -129,7 +129,13 @@ async def fan_out(
         default="runway-batch/batch", description="The batch deployment the chunks run on."
     ),
     wait: bool = Field(default=True, description="Wait for the chunk runs and report them."),
-    poll_interval: PollInterval = 5.0,
+    poll_interval: float = Field(
+        default=5.0,
+        gt=0,
+        le=MAX_POLL_INTERVAL,
+        allow_inf_nan=False,
+        description="Seconds between polls of the chunk runs, above 0 and at most 3600.",
+    ),
 ) -> FanOutReport:
     """Split manifests into chunk runs of the batch deployment; wait for them if asked.
 
