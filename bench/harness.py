@@ -174,8 +174,11 @@ class Harness:
 
         from prefect_runway.blocks import RunwayCredentials
 
+        # The runs' manifests live in the work folder: the block allows it as an input root.
         RunwayCredentials(
-            api_key=SecretStr(self.emulator.api_key), base_url=self.emulator.base_url
+            api_key=SecretStr(self.emulator.api_key),
+            base_url=self.emulator.base_url,
+            input_roots=[str(self.workdir)],
         ).save("bench-runway", overwrite=True)
 
     # --------------------------------------------------------------------------- buckets

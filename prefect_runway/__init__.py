@@ -41,7 +41,9 @@ __version__ = "0.2.0"
 if TYPE_CHECKING:
     from prefect_runway.api import (
         AmbiguousSubmission,
+        CreateRateLimited,
         DailyLimitReached,
+        InvalidApiKey,
         PrefectRunwayError,
         QueueTimeout,
         RunTimeout,
@@ -71,6 +73,7 @@ if TYPE_CHECKING:
     from prefect_runway.flows.sweep import sweep
     from prefect_runway.flows.user_errors import BlockNotFound, BucketNotReachable, ParameterError
     from prefect_runway.tasks import GenerationFailed, GenerationResult, GenerationSpec, generate
+    from prefect_runway.tasks.allowed_inputs import InputNotAllowed, InputPolicy
     from prefect_runway.tasks.cancellation import cancel_runway_tasks
     from prefect_runway.tasks.cost import (
         DailyLimitWouldBeCrossed,
@@ -90,6 +93,7 @@ _WHERE = {
     "GenerationResult": "prefect_runway.tasks",
     "WaitPolicy": "prefect_runway.api",
     "cancel_runway_tasks": "prefect_runway.tasks.cancellation",
+    "InputPolicy": "prefect_runway.tasks.allowed_inputs",
     # flows and their parameters
     "image_to_video": "prefect_runway.flows.image_to_video",
     "ImageToVideoParams": "prefect_runway.flows.image_to_video",
@@ -111,11 +115,14 @@ _WHERE = {
     "RunwayAPIError": "prefect_runway.api",
     "AmbiguousSubmission": "prefect_runway.api",
     "DailyLimitReached": "prefect_runway.api",
+    "CreateRateLimited": "prefect_runway.api",
+    "InvalidApiKey": "prefect_runway.api",
     "TaskFailed": "prefect_runway.api",
     "TaskVanished": "prefect_runway.api",
     "QueueTimeout": "prefect_runway.api",
     "RunTimeout": "prefect_runway.api",
     "InputError": "prefect_runway.tasks.inputs",
+    "InputNotAllowed": "prefect_runway.tasks.allowed_inputs",
     "GenerationFailed": "prefect_runway.tasks",
     "RefusedBeforeSubmit": "prefect_runway.tasks.cost",
     "OverBudget": "prefect_runway.tasks.cost",
@@ -136,6 +143,7 @@ __all__ = [
     "BucketNotReachable",
     "CharacterPerformanceParams",
     "CloseUp",
+    "CreateRateLimited",
     "DailyLimitReached",
     "DailyLimitWouldBeCrossed",
     "GenerationFailed",
@@ -143,7 +151,10 @@ __all__ = [
     "GenerationSpec",
     "ImageToVideoParams",
     "InputError",
+    "InputNotAllowed",
+    "InputPolicy",
     "InsufficientCredits",
+    "InvalidApiKey",
     "OverBudget",
     "ParameterError",
     "PrefectRunwayError",

@@ -1,9 +1,11 @@
 """The offline demo: a storyboard made end to end with no network and no configuration.
 
 It starts the Runway emulator on loopback, moto's S3 server in a child process and a temporary
-Prefect server, saves the two blocks, writes the sample inputs (two establishing scenes and an
-Act-Two close-up, made on the fly by ``prefect_runway.testing.samples``) into the output
-folder's ``inputs/``, then runs the storyboard flow over them. It prints where the clips, the
+Prefect server, saves the two blocks (the RunwayCredentials block allows the samples' folder as
+an input root: flows read local inputs only inside allowed folders), writes the sample inputs
+(two establishing scenes and an Act-Two close-up, made on the fly by
+``prefect_runway.testing.samples``) into the output folder's ``inputs/``, then runs the
+storyboard flow over them. It prints where the clips, the
 cut and ``storyboard.json`` are in S3 and copies them, with the thumbnails, to a local folder.
 
     python3 dev.py demo [--out DIR]
@@ -111,10 +113,13 @@ async def run_demo(
         logger.info("Runway emulator at %s, S3 (moto) at %s", emulator.base_url, s3.endpoint_url)
         bucket = s3.new_bucket(folder="renders", stem="demo")
         await bucket.asave("demo-renders", overwrite=True)
-        await RunwayCredentials(
-            api_key=SecretStr(emulator.api_key), base_url=emulator.base_url
-        ).asave("demo-runway", overwrite=True)
         samples = output_dir.resolve() / "inputs"
+        # Runs read local inputs only inside allowed folders: the block allows the samples'.
+        await RunwayCredentials(
+            api_key=SecretStr(emulator.api_key),
+            base_url=emulator.base_url,
+            input_roots=[str(samples)],
+        ).asave("demo-runway", overwrite=True)
         await asyncio.to_thread(write_samples, samples)
         result = await storyboard(demo_storyboard("demo-renders", "demo-runway", samples))
     paths = await asyncio.to_thread(_download_all, s3, result, output_dir)

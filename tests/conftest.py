@@ -11,16 +11,36 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("RUNWAY_CLAIM_WAIT_SECONDS", "1")
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from prefect_runway.api import RetryPolicy, RunwayClient
+from prefect_runway.tasks.allowed_inputs import ROOTS_ENV
 from prefect_runway.testing.emulator import EmulatorConfig, RunwayEmulator
 
 FAST_CONFIG = EmulatorConfig(queue_seconds=0.05, run_seconds=0.2)
 
 # Quick retries keep fault tests short; the shape of the backoff is tested on its own.
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.02, max_delay=0.1, max_retry_after=0.5)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def input_roots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The suite runs its flows as a worker whose operator allows pytest's temporary folders.
+
+    Inputs are read only under allowed roots (``prefect_runway.tasks.allowed_inputs``); the
+    tests' inputs live in ``tmp_path``, outside the working directory. Subprocesses started by
+    tests inherit the setting. Tests of the rule itself set their own.
+    """
+    base = tmp_path_factory.getbasetemp()
+    before = os.environ.get(ROOTS_ENV)
+    os.environ[ROOTS_ENV] = os.pathsep.join(filter(None, [str(base), before]))
+    yield base
+    if before is None:
+        os.environ.pop(ROOTS_ENV, None)
+    else:
+        os.environ[ROOTS_ENV] = before
 
 
 @pytest.fixture(scope="session")

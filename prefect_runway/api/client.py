@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -25,11 +26,13 @@ from typing import Any, Self, TypeVar
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from prefect_runway.api.api_key import clean_api_key
 from prefect_runway.api.download import OutputStream
 from prefect_runway.api.errors import (
     AmbiguousSubmission,
     AuthenticationFailed,
     BadRequest,
+    CreateRateLimited,
     DailyLimitReached,
     PermissionDenied,
     ProviderCapabilityMissing,
@@ -61,14 +64,21 @@ from prefect_runway.api.providers import (
 from prefect_runway.api.task import CreatedTask, Task
 from prefect_runway.api.uploads import UploadedFile, UploadForm, check_upload, form_body
 
-__all__ = ["DEFAULT_TIMEOUT", "RunwayClient"]
+__all__ = ["DEFAULT_CREATE_TIMEOUT", "DEFAULT_TIMEOUT", "RunwayClient"]
 
 logger = logging.getLogger(__name__)
 
 _M = TypeVar("_M", CreatedTask, Task, Organization, UploadForm, CreditUsage)
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
-"""60 s per request, 5 s to connect (as the official SDK); a slow create answer still counts."""
+"""60 s per request, 5 s to connect (as the official SDK)."""
+
+DEFAULT_CREATE_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
+"""A create waits 120 s for its answer: one that times out may have been billed with its task id
+never known (``AmbiguousSubmission``), so it waits well beyond a create's usual second or two."""
+
+# Anything that looks like an Authorization header's value, wherever an error quotes it.
+_BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\"\\,;]+")
 
 # Below the common 5 s server keep-alive, so a pooled connection is rarely reused just as the
 # server closes it (which would look like a reset).
@@ -87,9 +97,14 @@ class RunwayClient:
         provider: Where the API is served and what it offers.
         base_url: Overrides the provider's URL, for example an emulator's.
         api_version: The ``X-Runway-Version`` header.
-        timeout: Per-request timeouts.
+        timeout: Per-request timeouts of polls, deletes, uploads and downloads.
+        create_timeout: Timeouts of a create; its read timeout is how long an answer is awaited
+            before the create counts as ambiguous.
         retry: Retry budget and backoff.
         max_connections: Connection pool size shared by polls, deletes and downloads.
+
+    Raises:
+        InvalidApiKey: the key is empty, not the provider's shape, or unfit for a header.
     """
 
     def __init__(
@@ -100,12 +115,12 @@ class RunwayClient:
         base_url: str | None = None,
         api_version: str = API_VERSION,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        create_timeout: httpx.Timeout = DEFAULT_CREATE_TIMEOUT,
         retry: RetryPolicy | None = None,
         max_connections: int = 100,
     ) -> None:
-        secret = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
-        if not secret.get_secret_value().strip():
-            raise ValueError("api_key is empty; pass the Runway API key (it starts with 'key_')")
+        secret = clean_api_key(api_key, provider)
+        self._secret = secret.get_secret_value()
         self.provider = provider
         self.base_url = (base_url or provider.base_url).rstrip("/")
         self.retry = retry or RetryPolicy()
@@ -127,7 +142,7 @@ class RunwayClient:
         self._creates = httpx.AsyncClient(
             base_url=self.base_url,
             headers=headers,
-            timeout=timeout,
+            timeout=create_timeout,
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=0),
         )
         # Output links are signed URLs on a CDN: they must never receive the API key.
@@ -158,13 +173,18 @@ class RunwayClient:
 
         The request is sent at most once unless it provably never reached Runway.
 
+        A 429 proves nothing was created, so it is retried within the retry budget (honouring
+        ``Retry-After``) unless ``GET /v1/organization`` shows the model's daily quota used up.
+
         Returns:
             The task id and the estimated cost.
 
         Raises:
             AmbiguousSubmission: the request may have been accepted (and billed) but no
                 answer came back; it was not sent again.
-            DailyLimitReached: 429, the model's daily quota is used up.
+            DailyLimitReached: 429, and the organization shows the model's daily quota used up.
+            CreateRateLimited: 429 on every attempt of the retry budget, the quota not shown
+                used up (or, on a provider without the organization endpoint, unknown).
             BadRequest: Runway refused the request (its ``error`` and ``issues`` attached).
             RunwayConnectionError: Runway could not be reached at all.
             ProviderLimitExceeded: the provider's own limits refuse the request (nothing sent).
@@ -178,12 +198,9 @@ class RunwayClient:
             )
         self.provider.check(request)
         path = self.provider.path(request.endpoint)
-        try:
-            response = await self._call(
-                Operation.CREATE, operation, "POST", path, json=request.to_api()
-            )
-        except DailyLimitReached as limit:
-            raise await self._explain_daily_limit(limit, request.model) from None
+        response = await self._call(
+            Operation.CREATE, operation, "POST", path, json=request.to_api(), model=request.model
+        )
         return self._parse(CreatedTask, response, operation)
 
     async def get_task(self, task_id: str) -> Task:
@@ -273,7 +290,7 @@ class RunwayClient:
                         files={"file": (name, file, media_type)},
                     )
             except httpx.TransportError as error:
-                cause = _describe_transport_error(error)
+                cause = self._describe(error)
             else:
                 if stored.status_code < 300:
                     return UploadedFile(
@@ -283,7 +300,7 @@ class RunwayClient:
                     raise RunwayAPIError(
                         status_code=stored.status_code,
                         operation=f"{operation} (storage POST)",
-                        error=_error_text(stored),
+                        error=self._scrub(_error_text(stored)),
                     )
                 cause = f"storage answered HTTP {stored.status_code}"
             if attempt >= self.retry.max_attempts:
@@ -352,9 +369,11 @@ class RunwayClient:
         path: str,
         *,
         json: dict[str, Any] | None = None,
+        model: str | None = None,
     ) -> httpx.Response:
         http = self._creates if kind is Operation.CREATE else self._api
         attempt = 0
+        quota: tuple[int | None, int | None, bool] = (None, None, False)
         while True:
             attempt += 1
             retry_after: float | None = None
@@ -362,9 +381,11 @@ class RunwayClient:
                 response = await http.request(method, path, json=json)
             except httpx.TransportError as error:
                 action = judge_exception(kind, error)
-                cause = _describe_transport_error(error)
+                cause = self._describe(error)
                 if action is Action.AMBIGUOUS:
                     raise AmbiguousSubmission(operation=operation, cause=cause) from None
+                if action is Action.FAIL:
+                    raise RunwayConnectionError(operation=operation, cause=cause) from None
                 if attempt >= self.retry.max_attempts:
                     raise RunwayConnectionError(
                         operation=operation, cause=f"{cause} (after {attempt} attempts)"
@@ -375,11 +396,35 @@ class RunwayClient:
                 if action_or_ok is None:
                     return response
                 if action_or_ok is Action.AMBIGUOUS:
+                    text = self._scrub(_error_text(response)) or ""
                     raise AmbiguousSubmission(
-                        operation=operation,
-                        cause=f"HTTP {response.status_code}: {_error_text(response) or ''}".strip(),
+                        operation=operation, cause=f"HTTP {response.status_code}: {text}".strip()
                     )
-                if action_or_ok is not Action.RETRY:
+                if action_or_ok is Action.CHECK_QUOTA:
+                    # Nothing was created; pay for a retry only if the quota is not used up.
+                    quota = await self._daily_quota(model)
+                    limit, used, known = quota
+                    if known and limit is not None and used is not None and used >= limit:
+                        raise DailyLimitReached(
+                            status_code=response.status_code,
+                            operation=operation,
+                            error=self._scrub(_error_text(response)),
+                            model=model,
+                            daily_limit=limit,
+                            daily_usage=used,
+                        )
+                    if attempt >= self.retry.max_attempts:
+                        raise CreateRateLimited(
+                            operation=operation,
+                            error=self._scrub(_error_text(response)),
+                            model=model,
+                            attempts=attempt,
+                            daily_limit=limit,
+                            daily_usage=used,
+                            quota_known=known,
+                            provider=self.provider.name,
+                        )
+                elif action_or_ok is not Action.RETRY:
                     if _error_body(response).get("code") in self.provider.not_found_codes:
                         # A proxy's "not readable yet" for a task just created.
                         raise TaskNotFound(
@@ -387,9 +432,9 @@ class RunwayClient:
                             operation=operation,
                             error=str(_error_body(response).get("code")),
                         )
-                    raise _status_error(action_or_ok, response, operation)
-                if attempt >= self.retry.max_attempts:
-                    raise _status_error(action_or_ok, response, operation, retryable=True)
+                    raise self._status_error(action_or_ok, response, operation)
+                elif attempt >= self.retry.max_attempts:
+                    raise self._status_error(action_or_ok, response, operation, retryable=True)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 last = f"HTTP {response.status_code}"
             delay = self.retry.delay(attempt, retry_after)
@@ -403,25 +448,62 @@ class RunwayClient:
             )
             await asyncio.sleep(delay)
 
-    async def _explain_daily_limit(self, limit: DailyLimitReached, model: str) -> DailyLimitReached:
-        daily_limit: int | None = None
-        daily_usage: int | None = None
-        if Capability.ORGANIZATION in self.provider.capabilities:
-            try:
-                organization = await self.get_organization()
-            except RunwayError:
-                pass  # The 429 is the news; the numbers are a courtesy.
-            else:
-                daily_limit = organization.daily_limit(model)
-                daily_usage = organization.daily_usage(model)
-        return DailyLimitReached(
-            status_code=limit.status_code,
-            operation=limit.operation,
-            error=limit.error,
-            model=model,
-            daily_limit=daily_limit,
-            daily_usage=daily_usage,
-        )
+    async def _daily_quota(self, model: str | None) -> tuple[int | None, int | None, bool]:
+        """The model's daily limit and today's usage, and whether the provider could say."""
+        if model is None or Capability.ORGANIZATION not in self.provider.capabilities:
+            return None, None, False
+        try:
+            organization = await self.get_organization()
+        except RunwayError as error:
+            logger.info("429 on a create; the organization could not be read (%s)", error)
+            return None, None, False
+        return organization.daily_limit(model), organization.daily_usage(model), True
+
+    def _scrub(self, text: str | None) -> str | None:
+        """``text`` without the key or anything shaped like an Authorization header's value."""
+        if text is None:
+            return None
+        if self._secret:
+            text = text.replace(self._secret, "***")
+        return _BEARER.sub(r"\1***", text)
+
+    def _describe(self, error: httpx.TransportError) -> str:
+        # The class name says what happened; the message rarely adds more and may quote a URL
+        # or, for a header h11 refuses to send, the header's value (the key).
+        if isinstance(error, httpx.LocalProtocolError):
+            return (
+                f"{type(error).__name__}: the request could not be written (a header or the "
+                "body is not valid HTTP); nothing was sent"
+            )
+        text = str(error).split("\n", 1)[0][:200]
+        described = f"{type(error).__name__}: {text}" if text else type(error).__name__
+        return self._scrub(described) or described
+
+    def _status_error(
+        self,
+        action: Action,
+        response: httpx.Response,
+        operation: str,
+        *,
+        retryable: bool = False,
+    ) -> RunwayAPIError:
+        status = response.status_code
+        error = self._scrub(_error_text(response))
+        issues = _error_body(response).get("issues")
+        issues = issues if isinstance(issues, list) else None
+        if action is Action.NOT_FOUND or status == 404:
+            return TaskNotFound(status_code=status, operation=operation, error=error)
+        if status in (400, 422):
+            return BadRequest(status_code=status, operation=operation, error=error, issues=issues)
+        if status == 401:
+            return AuthenticationFailed(status_code=status, operation=operation, error=error)
+        if status == 403:
+            return PermissionDenied(status_code=status, operation=operation, error=error)
+        if status >= 500 or status in (408, 429):
+            return RunwayServerError(
+                status_code=status, operation=operation, error=error, retryable=retryable
+            )
+        return RunwayAPIError(status_code=status, operation=operation, error=error, issues=issues)
 
     @staticmethod
     def _parse(model: type[_M], response: httpx.Response, operation: str) -> _M:
@@ -433,12 +515,6 @@ class RunwayClient:
                 detail=f"HTTP {response.status_code}, {error.error_count()} problem(s): "
                 f"{error.errors(include_url=False, include_input=False)}",
             ) from None
-
-
-def _describe_transport_error(error: httpx.TransportError) -> str:
-    # The class name says what happened; the message rarely adds more and may quote a URL.
-    text = str(error).split("\n", 1)[0][:200]
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _error_body(response: httpx.Response) -> dict[str, Any]:
@@ -456,27 +532,3 @@ def _error_text(response: httpx.Response) -> str | None:
         return error
     text = response.text.strip()
     return text[:300] or None
-
-
-def _status_error(
-    action: Action, response: httpx.Response, operation: str, *, retryable: bool = False
-) -> RunwayAPIError:
-    status = response.status_code
-    error = _error_text(response)
-    issues = _error_body(response).get("issues")
-    issues = issues if isinstance(issues, list) else None
-    if action is Action.DAILY_LIMIT:
-        return DailyLimitReached(status_code=status, operation=operation, error=error)
-    if action is Action.NOT_FOUND or status == 404:
-        return TaskNotFound(status_code=status, operation=operation, error=error)
-    if status in (400, 422):
-        return BadRequest(status_code=status, operation=operation, error=error, issues=issues)
-    if status == 401:
-        return AuthenticationFailed(status_code=status, operation=operation, error=error)
-    if status == 403:
-        return PermissionDenied(status_code=status, operation=operation, error=error)
-    if status >= 500 or status in (408, 429):
-        return RunwayServerError(
-            status_code=status, operation=operation, error=error, retryable=retryable
-        )
-    return RunwayAPIError(status_code=status, operation=operation, error=error, issues=issues)

@@ -14,7 +14,9 @@ __all__ = [
     "AmbiguousSubmission",
     "AuthenticationFailed",
     "BadRequest",
+    "CreateRateLimited",
     "DailyLimitReached",
+    "InvalidApiKey",
     "OutputDownloadFailed",
     "OutputLinkRejected",
     "PermissionDenied",
@@ -55,6 +57,19 @@ def _rebuild(cls: type[RunwayError], state: dict[str, Any], args: tuple[Any, ...
     Exception.__init__(error, *args)
     error.__dict__.update(state)
     return error
+
+
+class InvalidApiKey(RunwayError):
+    """The API key cannot be used: empty, not the provider's shape, or unfit for a header.
+
+    The message never quotes the key. It is not a ``ValueError`` on purpose: pydantic turns a
+    ``ValueError`` raised while validating a block into a ``ValidationError`` whose text quotes
+    the raw input, the key included.
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
 
 
 class RunwayAPIError(RunwayError):
@@ -110,9 +125,10 @@ class TaskNotFound(RunwayAPIError):
 
 
 class DailyLimitReached(RunwayAPIError):
-    """429 on a create: the organization's daily generation limit for the model is used up.
+    """429 on a create, and ``/v1/organization`` shows the model's daily quota used up.
 
-    Runway has no per-minute limit, so this is not transient within minutes and is not retried.
+    The quota is a rolling 24-hour window, so retrying within minutes cannot help: the create is
+    not retried.
 
     Attributes:
         model: The model asked for.
@@ -144,6 +160,60 @@ class DailyLimitReached(RunwayAPIError):
             if self.daily_usage is not None:
                 text += f", used today {self.daily_usage}"
         return text + "\n  The limit is a rolling 24-hour window; retrying now cannot succeed."
+
+
+class CreateRateLimited(RunwayAPIError):
+    """429 on every attempt of a create within the retry budget; nothing was created.
+
+    A 429 proves the create was not accepted, so it was retried with backoff (honouring
+    ``Retry-After``) while the organization did not show the daily quota used up. On a provider
+    without the organization endpoint (CometAPI) whether the quota is the cause is unknown.
+
+    Attributes:
+        model: The model asked for.
+        attempts: Creates sent, all answered 429.
+        daily_limit: The tier's ``maxDailyGenerations`` for the model, when known.
+        daily_usage: ``dailyGenerations`` so far, when known.
+        quota_known: Whether the organization endpoint could be read.
+        provider: The provider's name.
+    """
+
+    retryable = True
+
+    def __init__(
+        self,
+        *,
+        operation: str,
+        error: str | None = None,
+        model: str | None = None,
+        attempts: int = 1,
+        daily_limit: int | None = None,
+        daily_usage: int | None = None,
+        quota_known: bool = False,
+        provider: str = "runway",
+    ) -> None:
+        self.model = model
+        self.attempts = attempts
+        self.daily_limit = daily_limit
+        self.daily_usage = daily_usage
+        self.quota_known = quota_known
+        self.provider = provider
+        super().__init__(status_code=429, operation=operation, error=error, retryable=True)
+
+    def _message(self) -> str:
+        text = super()._message() + f"\n  {self.attempts} creates in a row were answered 429"
+        if self.quota_known:
+            limit = "no daily limit" if self.daily_limit is None else f"limit {self.daily_limit}"
+            text += (
+                f"; model {self.model}: {limit}, used today {self.daily_usage}, so the daily "
+                "quota is not the cause"
+            )
+        else:
+            text += (
+                f"; provider {self.provider!r} cannot say whether model {self.model}'s daily "
+                "quota is used up (it has no organization endpoint, or it could not be read)"
+            )
+        return text + ". Nothing was created or paid for; run it again later."
 
 
 class RunwayServerError(RunwayAPIError):

@@ -2,18 +2,28 @@
 
 This is the only HTTP retry layer in the project. Creates are special: Runway has no idempotency
 key, so a create is repeated only when it provably never reached Runway (the connection was
-never made, or the request was never fully written), or when Runway said it shed the load (503)
-or never read it (408). Anything after the request was sent is an ``AMBIGUOUS`` submission.
+never made, or the request was never fully written), or when Runway said it did not act on it
+(503: load shed; 408: never read; 429: not accepted). Anything after the request was sent is an
+``AMBIGUOUS`` submission.
 
 | what happened                              | create       | poll, delete  | download      |
 |--------------------------------------------|--------------|---------------|---------------|
 | connect error, or request not fully sent   | retry        | retry         | retry         |
+| request refused locally (invalid header)   | fail         | fail          | fail          |
 | read timeout or reset after sending        | ambiguous    | retry         | retry         |
 | 500, 502, 504 and other 5xx                | ambiguous    | retry         | retry         |
 | 503, 408                                   | retry        | retry         | retry         |
-| 429                                        | daily limit  | retry         | retry         |
+| 429                                        | check quota  | retry         | retry         |
 | 400, 401, 403, 422, other 4xx              | fail         | fail          | refresh links |
 | 404                                        | fail         | not found     | refresh links |
+
+*check quota*: a 429 on a create proves nothing was created, so a retry cannot pay twice. The
+client reads ``GET /v1/organization``: when the model's ``dailyGenerations`` has reached its
+``maxDailyGenerations`` it fails at once (``DailyLimitReached``, naming model, limit and
+usage); otherwise it retries with backoff, honouring ``Retry-After``, within the same bounded
+budget as every retry, then fails (``CreateRateLimited``). A provider without the organization
+endpoint (CometAPI) is retried within the same bound, and the failure says the quota could not
+be read.
 
 Uploads and organization reads follow the poll column: they start nothing billable.
 """
@@ -55,7 +65,7 @@ class Action(StrEnum):
     RETRY = "retry"
     AMBIGUOUS = "ambiguous"
     FAIL = "fail"
-    DAILY_LIMIT = "daily_limit"
+    CHECK_QUOTA = "check_quota"
     NOT_FOUND = "not_found"
     REFRESH_LINKS = "refresh_links"
 
@@ -81,6 +91,10 @@ def judge_exception(operation: Operation, error: httpx.TransportError) -> Action
         >>> judge_exception(Operation.CREATE, httpx.ConnectError("refused"))
         <Action.RETRY: 'retry'>
     """
+    if isinstance(error, httpx.LocalProtocolError):
+        # h11 refused to write the request (an invalid header value, for one): nothing was
+        # sent, and sending it again would be refused the same way.
+        return Action.FAIL
     if isinstance(error, _NOT_SENT):
         return Action.RETRY
     if operation is Operation.CREATE:
@@ -102,8 +116,8 @@ def judge_status(operation: Operation, status: int) -> Action | None:
     if status in (503, 408):
         return Action.RETRY
     if status == 429:
-        # Runway has no per-minute limit; a 429 on a create is the daily quota.
-        return Action.DAILY_LIMIT if operation is Operation.CREATE else Action.RETRY
+        # Not accepted, so nothing was created: retry, unless the daily quota is used up.
+        return Action.CHECK_QUOTA if operation is Operation.CREATE else Action.RETRY
     if status >= 500:
         return Action.AMBIGUOUS if operation is Operation.CREATE else Action.RETRY
     if operation is Operation.DOWNLOAD:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,7 @@ from prefect_runway.api.errors import (
 from prefect_runway.api.task import Task, TaskStatus
 
 __all__ = [
+    "MAX_POLL_INTERVAL",
     "QueueTimeout",
     "RunTimeout",
     "TaskVanished",
@@ -40,13 +42,27 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
+MAX_POLL_INTERVAL = 3600.0
+"""The longest wait between polls: an hour (output links expire 24-48 h after success)."""
+
+
+def _check_seconds(name: str, value: float | None, *, upper: float | None = None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number of seconds; got {value!r}")
+    if not math.isfinite(value) or value <= 0 or (upper is not None and value > upper):
+        bound = f" and at most {upper:g}" if upper is not None else " (None for no limit)"
+        raise ValueError(f"{name} must be a finite number of seconds above 0{bound}; got {value!r}")
+
+
 @dataclass(frozen=True)
 class WaitPolicy:
     """How to wait for one task.
 
     Attributes:
-        poll_interval: Seconds between polls. Runway asks for 5 s or more; lower it only for
-            the emulator.
+        poll_interval: Seconds between polls, above 0 and at most an hour. Runway asks for 5 s
+            or more; lower it only for the emulator.
         jitter: Each interval is stretched or shrunk by up to this fraction, at random.
         max_queue_seconds: Budget for PENDING and THROTTLED time, None for no limit.
         max_run_seconds: Budget for RUNNING time, None for no limit.
@@ -60,6 +76,17 @@ class WaitPolicy:
     max_run_seconds: float | None = None
     not_found_tolerance: int = 3
     poll_error_tolerance: int = 3
+
+    def __post_init__(self) -> None:
+        # A poll interval of 1e308 would pay for the task and then sleep for ever; NaN or 0
+        # would poll without pause. Refused here, before anything is sent.
+        _check_seconds("poll_interval", self.poll_interval, upper=MAX_POLL_INTERVAL)
+        _check_seconds("max_queue_seconds", self.max_queue_seconds)
+        _check_seconds("max_run_seconds", self.max_run_seconds)
+        if not 0 <= self.jitter < 1:
+            raise ValueError(f"jitter must be from 0 to below 1; got {self.jitter!r}")
+        if self.not_found_tolerance < 0 or self.poll_error_tolerance < 0:
+            raise ValueError("not_found_tolerance and poll_error_tolerance must be 0 or more")
 
     def next_delay(self) -> float:
         return self.poll_interval * (1 + self.jitter * (2 * random.random() - 1))

@@ -52,6 +52,7 @@ from prefect_runway.flows.reporting import (
     scrub,
 )
 from prefect_runway.flows.user_errors import load_credentials, load_destination
+from prefect_runway.tasks.allowed_inputs import InputPolicy
 from prefect_runway.tasks.cost import (
     CostEstimate,
     RefusedBeforeSubmit,
@@ -240,13 +241,15 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
     """
     run_logger = get_run_logger()
     request = spec.validate_request()  # each model's rules, before any file is read
+    wait_policy = settings.wait_policy()  # poll interval and budgets, before anything is paid
     destination = await load_destination(settings.destination_block)
     credentials = await load_credentials(settings.credentials_block)
+    policy = InputPolicy.for_blocks(destination, credentials)
     results_key = f"runway-{kind}-results"
     async with credentials.get_client() as client:
         client.provider.check(request)
         s3 = S3Reader(destination.credentials.get_s3_client())
-        content_ids = await identify_inputs(spec, s3)
+        content_ids = await identify_inputs(spec, s3, policy=policy)
         key = generation_key(spec, base_url=client.base_url, content_ids=content_ids)
         name = spec.name or key
         estimate = await estimate_spec(spec, request, s3)
@@ -269,8 +272,8 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
         try:
             result = await generate(
                 spec, destination=destination, prefix=settings.prefix, client=client,
-                wait_policy=settings.wait_policy(), max_attempts=settings.max_attempts,
-                allow_resubmit=settings.allow_resubmit, on_update=reporter,
+                wait_policy=wait_policy, max_attempts=settings.max_attempts,
+                allow_resubmit=settings.allow_resubmit, on_update=reporter, input_policy=policy,
             )  # fmt: skip
         except Exception as error:
             why = f"{type(error).__name__}: {error}"

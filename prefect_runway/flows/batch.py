@@ -57,7 +57,7 @@ from prefect_runway.flows._common import (
     prior_state,
     refuse_if_unaffordable,
 )
-from prefect_runway.flows.manifest import ManifestRow, parse_manifest
+from prefect_runway.flows.manifest import MAX_MANIFEST_BYTES, ManifestRow, parse_manifest
 from prefect_runway.flows.parameters import (
     NOT_SET,
     ConcurrencyPerModel,
@@ -87,6 +87,7 @@ from prefect_runway.flows.user_errors import (
     load_destination,
 )
 from prefect_runway.tasks._retry import retry_storage
+from prefect_runway.tasks.allowed_inputs import InputNotAllowed, InputPolicy, open_checked
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.cost import (
     CostEstimate,
@@ -237,18 +238,32 @@ class PlannedGeneration:
     twins: list[ManifestRow] = field(default_factory=list)
 
 
-async def read_manifest(manifest: str, destination: S3Bucket, field: str = "manifest") -> str:
-    """The manifest's text, from S3 (with the destination's credentials) or this machine.
+async def read_manifest(
+    manifest: str,
+    destination: S3Bucket,
+    policy: InputPolicy | None = None,
+    field: str = "manifest",
+) -> bytes:
+    """A manifest's bytes, read only where inputs may be read, and at most 64 MB.
+
+    Args:
+        manifest: A local path (inside the allowed roots) or an ``s3://`` URI (in an allowed
+            bucket), read with the destination block's credentials.
+        destination: Its S3 credentials read ``s3://`` manifests.
+        policy: Where it may be read from; by default this machine's with the destination.
+        field: The parameter that named it, for messages.
 
     Raises:
         ParameterError: the manifest is not there (the message says where it was looked for).
+        InputError: outside what may be read, not a regular file, or over 64 MB.
     """
-    if manifest.startswith("s3://"):
-        reader = S3Reader(destination.credentials.get_s3_client())
-        bucket, key = reader.split(manifest)
+    policy = policy or InputPolicy.for_run(destination_bucket=destination.bucket_name)
+    limit = MAX_MANIFEST_BYTES
+    if manifest[:5].lower() == "s3://":
+        bucket, key = policy.s3_object(field, manifest)
         s3 = destination.credentials.get_s3_client()
         try:
-            response = await asyncio.to_thread(s3.get_object, Bucket=bucket, Key=key)
+            head = await asyncio.to_thread(s3.head_object, Bucket=bucket, Key=key)
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             raise ParameterError(
@@ -257,19 +272,36 @@ async def read_manifest(manifest: str, destination: S3Bucket, field: str = "mani
                 f"destination block (S3 answered {code or 'an error'}: no such bucket or key, "
                 "or access denied).",
             ) from None
+        if int(head.get("ContentLength", 0)) > limit:
+            raise InputError(
+                field, f"it is {head['ContentLength']} bytes; at most {limit} are read",
+                value=manifest,
+            )  # fmt: skip
+        response = await asyncio.to_thread(
+            s3.get_object, Bucket=bucket, Key=key, Range=f"bytes=0-{limit}"
+        )
         body: bytes = await asyncio.to_thread(response["Body"].read)
-        return body.decode("utf-8-sig")
-    path = Path(manifest).expanduser()
+        return body[: limit + 1]
     try:
-        return await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
-        where = path.resolve()
+        path = policy.local_file(field, manifest)
+    except InputNotAllowed:
+        raise
+    except InputError as error:
+        if "no such file" not in str(error) and not Path(manifest).expanduser().is_dir():
+            raise
+        where = Path(manifest).expanduser().resolve()
         raise ParameterError(
             field,
             f"{field} {manifest!r}: cannot read {where} on {socket.gethostname()}, the machine "
-            f"that runs the flow ({type(error).__name__}). Give an s3:// URI, or a path on that "
-            "machine.",
+            "that runs the flow (no such file). Give an s3:// URI, or a path on that machine.",
         ) from None
+
+    def read() -> bytes:
+        file, _ = open_checked(path, field, manifest, limit, what="a manifest may be")
+        with file:
+            return file.read(limit + 1)
+
+    return await asyncio.to_thread(read)
 
 
 def manifest_kind(manifest: str, field: str = "manifest") -> str:
@@ -323,9 +355,15 @@ async def plan_rows(
     destination: S3Bucket,
     prefix: str,
     results: dict[int, RowResult],
+    policy: InputPolicy | None = None,
 ) -> list[PlannedGeneration]:
-    """Validate, identify, deduplicate and price the rows; record the ones that cannot run."""
+    """Validate, identify, deduplicate and price the rows; record the ones that cannot run.
+
+    Each row's inputs are checked where ``policy`` allows them to be read (by default this
+    machine's, with the destination bucket); a refused row is recorded and the others go on.
+    """
     reader = S3Reader(destination.credentials.get_s3_client())
+    policy = policy or InputPolicy.for_run(destination_bucket=destination.bucket_name)
     by_key: dict[str, PlannedGeneration] = {}
     for row in rows:
         if row.spec is None:
@@ -333,7 +371,7 @@ async def plan_rows(
             continue
         try:
             client.provider.check(row.spec.validate_request())
-            ids = await identify_inputs(row.spec, reader)
+            ids = await identify_inputs(row.spec, reader, policy=policy)
         except (InputError, ValidationError, ValueError) as error:
             results[row.line] = _failed(row, str(error))
             continue
@@ -450,17 +488,19 @@ async def batch(
         BatchIncomplete: ``strict`` is on and a row was malformed, failed or ambiguous.
     """
     run_logger = get_run_logger()
-    destination = await load_destination(destination_block)
-    credentials = await load_credentials(credentials_block)
-    rows = parse_manifest(await read_manifest(manifest, destination), kind=manifest_kind(manifest))
     policy = WaitPolicy(
         poll_interval=poll_interval,
         max_queue_seconds=max_queue_minutes * 60 if max_queue_minutes else None,
         max_run_seconds=max_run_minutes * 60 if max_run_minutes else None,
     )
+    destination = await load_destination(destination_block)
+    credentials = await load_credentials(credentials_block)
+    inputs = InputPolicy.for_blocks(destination, credentials)
+    kind = manifest_kind(manifest)
+    rows = parse_manifest(await read_manifest(manifest, destination, inputs), kind=kind)
     results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:
-        generations = await plan_rows(rows, client, destination, prefix, results)
+        generations = await plan_rows(rows, client, destination, prefix, results, inputs)
         paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
         estimated = sum(estimate.at_most for estimate in paid)
         if dry_run:
@@ -473,7 +513,8 @@ async def batch(
             len(generations), len(paid), estimated,
         )  # fmt: skip
         await run_planned(generations, results, client, destination, prefix, policy,
-                   concurrency_per_model, max_attempts, detach=detach)  # fmt: skip
+                   concurrency_per_model, max_attempts, detach=detach,
+                   input_policy=inputs)  # fmt: skip
     ordered = [results[row.line] for row in rows]
     report = BatchReport.tally(ordered, estimated_credits=estimated)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -612,10 +653,12 @@ async def run_planned(
     *,
     flow_label: str = "batch",
     detach: bool = False,
+    input_policy: InputPolicy | None = None,
 ) -> None:
     """Generate the planned generations, bounded per model; fill ``results`` for every row.
 
-    With ``detach``, a generation not finished at its first look is left ``waiting``.
+    With ``detach``, a generation not finished at its first look is left ``waiting``. Inputs
+    are read where ``input_policy`` allows (by default this machine's, with the destination).
     """
     limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_model))
     progress = BatchProgress(len(generations), key=f"runway-{flow_label}-progress")
@@ -635,6 +678,7 @@ async def run_planned(
                 result = await generate(
                     spec, destination=destination, prefix=prefix, client=client,
                     wait_policy=policy, max_attempts=max_attempts, detach=detach,
+                    input_policy=input_policy,
                 )  # fmt: skip
             except Exception as error:
                 # One row's trouble (a refused create, S3 down for a moment, an ambiguous

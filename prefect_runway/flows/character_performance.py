@@ -34,7 +34,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from prefect_runway.api.uploads import MEDIA_TYPES_BY_EXTENSION
 from prefect_runway.flows._common import FlowOutcome, RunSettings, run_generation
 from prefect_runway.flows.parameters import (
-    MEDIA_MAX_LENGTH,
     NOT_SET,
     AllowResubmit,
     CredentialsBlockName,
@@ -46,6 +45,7 @@ from prefect_runway.flows.parameters import (
     MaxCredits,
     MaxQueueMinutes,
     MaxRunMinutes,
+    MediaReference,
     OptionalActTwoRatio,
     OutputName,
     PollInterval,
@@ -93,9 +93,7 @@ class CharacterPerformanceParams(BaseModel):
         "seed": "seed",
     }
 
-    character: str = Field(
-        min_length=1,
-        max_length=MEDIA_MAX_LENGTH,
+    character: MediaReference = Field(
         title="Character",
         description="The character, with a visible face: an image or a video, as an "
         "s3://bucket/key object, an https URL or a path on the machine that runs the flow.",
@@ -106,9 +104,7 @@ class CharacterPerformanceParams(BaseModel):
         description="image: it performs in its still setting; video: in its moving one. auto: "
         "from the file's extension.",
     )
-    reference: str = Field(
-        min_length=1,
-        max_length=MEDIA_MAX_LENGTH,
+    reference: MediaReference = Field(
         title="Performance clip",
         description="A 3-30 s video of a person performing (s3://, https or a path). The "
         "output lasts as long, at 5 credits per second.",

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from pathlib import Path
 from typing import Annotated
 
 from prefect import flow, get_run_logger
@@ -39,7 +38,8 @@ from prefect_runway.flows.parameters import (
     PollInterval,
     described,
 )
-from prefect_runway.flows.user_errors import ends_cleanly, load_destination
+from prefect_runway.flows.user_errors import ends_cleanly, load_credentials, load_destination
+from prefect_runway.tasks.allowed_inputs import InputPolicy
 from prefect_runway.tasks.inputs import S3Reader
 
 __all__ = ["ChunkRun", "FanOutReport", "fan_out", "split_manifest"]
@@ -68,40 +68,56 @@ class FanOutReport(BaseModel):
 def split_manifest(text: str, kind: str, chunk_rows: int) -> list[str]:
     """Cut a manifest into chunks of at most ``chunk_rows`` rows (CSV chunks keep the header).
 
-    Blank lines are dropped; a malformed line stays in its chunk, where the batch reports it.
+    Blank lines are dropped; a malformed line stays, as written, in its chunk, where the batch
+    reports it (a CSV row Python's csv cannot read, a cell over its field limit, included).
 
     Example:
         >>> split_manifest('{"a": 1}\\n{"a": 2}\\n{"a": 3}\\n', "jsonl", 2)
         ['{"a": 1}\\n{"a": 2}\\n', '{"a": 3}\\n']
     """
     if kind == "csv":
-        rows = list(csv.reader(io.StringIO(text)))
-        header, body = rows[0], [row for row in rows[1:] if any(cell.strip() for cell in row)]
-        chunks = []
-        for start in range(0, len(body), chunk_rows):
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows(
-                [header, *body[start : start + chunk_rows]]
-            )
-            chunks.append(buffer.getvalue())
-        return chunks
-    lines = [line for line in text.splitlines() if line.strip()]
+        # Rows are cut from the text as written (a quoted cell may span lines): the reader
+        # says where each row ends, and the lines up to there are copied untouched.
+        lines = list(io.StringIO(text, newline=""))
+        reader = csv.reader(iter(lines))
+        records: list[str] = []
+        taken = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                cells = ["unreadable"]
+            raw = "".join(lines[taken : reader.line_num])
+            taken = reader.line_num
+            if any(cell.strip() for cell in cells):
+                records.append(raw if raw.endswith(("\n", "\r")) else raw + "\n")
+        if not records:
+            return []
+        header, body = records[0], records[1:]
+        return ["".join([header, *body[start : start + chunk_rows]])
+                for start in range(0, len(body), chunk_rows)]  # fmt: skip
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    lines = [line for line in lines if line.strip()]
     return ["".join(f"{line}\n" for line in lines[i:i + chunk_rows])
             for i in range(0, len(lines), chunk_rows)]  # fmt: skip
 
 
-async def _manifests(source: str, destination: S3Bucket) -> list[str]:
+async def _manifests(source: str, destination: S3Bucket, policy: InputPolicy) -> list[str]:
     if not source.endswith("/"):
         return [source]
     if source.startswith("s3://"):
         s3 = destination.credentials.get_s3_client()
         bucket, prefix = S3Reader.split(source)
+        policy.s3_object("source", f"s3://{bucket}/{prefix}listing")  # only allowed buckets
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         keys = [item["Key"] for page in await asyncio.to_thread(list, pages)
                 for item in page.get("Contents", [])]  # fmt: skip
         return [f"s3://{bucket}/{key}" for key in sorted(keys)
                 if key.endswith((".jsonl", ".ndjson", ".csv"))]  # fmt: skip
-    folder = Path(source).expanduser()
+    # A folder is listed only inside the allowed roots; each manifest is checked when read.
+    folder = policy.local_folder("source", source)
     return [str(path) for path in sorted(folder.iterdir())
             if path.suffix in (".jsonl", ".ndjson", ".csv")]  # fmt: skip
 
@@ -139,19 +155,27 @@ async def fan_out(
     ] = True,
     poll_interval: PollInterval = 5.0,
 ) -> FanOutReport:
-    """Split manifests into chunk runs of the batch deployment; wait for them if asked."""
+    """Split manifests into chunk runs of the batch deployment; wait for them if asked.
+
+    Manifests are read only inside the allowed folders and buckets (as the batch's inputs).
+    """
     run_logger = get_run_logger()
     destination = await load_destination(destination_block)
+    credentials = await load_credentials(credentials_block)
+    policy = InputPolicy.for_blocks(destination, credentials)
     run_id = flow_run.get_id() or "local"
-    manifests = await _manifests(source, destination)
+    manifests = await _manifests(source, destination, policy)
     runs: list[ChunkRun] = []
     for number, manifest in enumerate(manifests):
         kind = manifest_kind(manifest)
-        chunks = split_manifest(await read_manifest(manifest, destination), kind, chunk_rows)
+        raw = await read_manifest(manifest, destination, policy, field="source")
+        # Bytes that are not UTF-8 are carried through unchanged; the batch refuses their rows.
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "surrogateescape")
+        chunks = split_manifest(text, kind, chunk_rows)
         for index, chunk in enumerate(chunks):
             key = "/".join(p for p in (prefix.strip("/"), "_chunks", str(run_id),
                                        f"{number:03d}-{index:04d}.{kind}") if p)  # fmt: skip
-            full_key = await destination.awrite_path(key, chunk.encode())
+            full_key = await destination.awrite_path(key, chunk.encode("utf-8", "surrogateescape"))
             chunk_uri = f"s3://{destination.bucket_name}/{full_key}"
             started = await arun_deployment(
                 deployment,

@@ -34,7 +34,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prefect_runway.flows._common import FlowOutcome, RunSettings, run_generation
 from prefect_runway.flows.parameters import (
-    MEDIA_MAX_LENGTH,
     NOT_SET,
     AllowResubmit,
     CredentialsBlockName,
@@ -48,6 +47,7 @@ from prefect_runway.flows.parameters import (
     MaxCredits,
     MaxQueueMinutes,
     MaxRunMinutes,
+    MediaReference,
     NegativePrompt,
     OptionalDuration,
     OptionalMedia,
@@ -98,9 +98,7 @@ class ImageToVideoParams(BaseModel):
         description="gen4_turbo (5 credits/s), gen4.5 (12/s, needs a prompt), veo3.1 (20/s, "
         "40/s with audio) or veo3.1_fast (10/s, 15/s with audio).",
     )
-    image: str = Field(
-        min_length=1,
-        max_length=MEDIA_MAX_LENGTH,
+    image: MediaReference = Field(
         title="Image",
         description="The first frame: an s3://bucket/key object, an https URL, or a path on "
         "the machine that runs the flow.",

@@ -35,12 +35,14 @@ from __future__ import annotations
 import warnings
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
-from pydantic.json_schema import PydanticJsonSchemaWarning
+from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue, PydanticJsonSchemaWarning
+from pydantic_core import core_schema as cs
 
 from prefect_runway.api.character_performance import ActTwoRatio
 from prefect_runway.api.fields import MAX_SEED
 from prefect_runway.api.image_to_video import Gen45OutputFormat
+from prefect_runway.api.waiting import MAX_POLL_INTERVAL
 
 __all__ = [
     "MEDIA_MAX_LENGTH",
@@ -65,6 +67,7 @@ __all__ = [
     "MaxCredits",
     "MaxQueueMinutes",
     "MaxRunMinutes",
+    "MediaReference",
     "NegativePrompt",
     "OptionalActTwoRatio",
     "OptionalDuration",
@@ -260,9 +263,69 @@ def _text(max_length: int) -> Any:
 # Media are paths on the worker, s3:// objects or https URLs (Runway caps URLs at 2048).
 MEDIA_MAX_LENGTH = 2048
 
+# What else a run's parameters may hold beside one data URI (names, prompts, settings).
+_PARAMETER_HEADROOM = 16 * 1024
+
+
+def _max_parameter_bytes() -> int:
+    from prefect.settings import get_current_settings
+
+    return int(get_current_settings().server.api.max_parameter_size)
+
+
+def _media_reference(value: str | None) -> str | None:
+    """A path, ``s3://`` or https reference of at most 2048 characters, or a data URI that fits
+    in a flow run's parameters.
+
+    A run's parameters travel to the Prefect server, which refuses runs whose parameters are
+    over ``server.api.max_parameter_size`` (512 KiB by default) with a bare 422 before any of
+    our code runs. Built in Python, a params model is checked here first, in our words; the
+    form (which says 2048 characters) and the API are checked by the server.
+    """
+    if value is None:
+        return None
+    if value[:5].lower() == "data:":
+        limit = _max_parameter_bytes()
+        if limit > 0 and len(value) > limit - _PARAMETER_HEADROOM:
+            raise ValueError(
+                f"a data URI of {len(value)} characters cannot travel as a flow parameter: the "
+                f"Prefect server keeps at most {limit} bytes of a run's parameters "
+                "(PREFECT_SERVER_API_MAX_PARAMETER_SIZE), and Runway takes data URIs of at most "
+                "5 MB. Put the file in an allowed folder (RUNWAY_INPUT_ROOTS) or bucket and "
+                "pass its path or s3:// URI"
+            )
+        return value
+    if len(value) > MEDIA_MAX_LENGTH:
+        raise ValueError(
+            f"{len(value)} characters; a path, s3:// or https reference is at most "
+            f"{MEDIA_MAX_LENGTH} (Runway's limit for URLs)"
+        )
+    return value
+
+
+class _FormMaxLength:
+    """Puts ``maxLength`` in the form's schema only: data URIs in Python may be longer."""
+
+    def __init__(self, max_length: int) -> None:
+        self.max_length = max_length
+
+    def __get_pydantic_json_schema__(
+        self, schema: cs.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        found = handler(schema)
+        found["maxLength"] = self.max_length
+        return found
+
+
+MediaReference = Annotated[
+    str, Field(min_length=1), AfterValidator(_media_reference), _FormMaxLength(MEDIA_MAX_LENGTH)
+]
+"""A required media reference; each use gives its own title and description."""
+
 OptionalMedia = Annotated[
     str | None,
-    Field(min_length=1, max_length=MEDIA_MAX_LENGTH),
+    Field(min_length=1),
+    AfterValidator(_media_reference),
     _text(MEDIA_MAX_LENGTH),
     *OPTIONAL,
 ]
@@ -363,6 +426,7 @@ MaxCredits = Annotated[
         "Refuse, before anything is submitted, a run whose new generations are estimated above "
         "this many credits (1 credit = US$0.01). Empty: no budget.",
         ge=0,
+        allow_inf_nan=False,
     ),
     _plain({"type": "number", "minimum": 0}),
     *OPTIONAL,
@@ -393,9 +457,11 @@ PollInterval = Annotated[
     float,
     described(
         "Poll interval",
-        "Seconds between polls of a Runway task (Runway asks for 5 or more).",
+        "Seconds between polls of a Runway task, above 0 and at most 3600 (Runway asks for 5 "
+        "or more).",
         gt=0,
-        le=3600,
+        le=MAX_POLL_INTERVAL,
+        allow_inf_nan=False,
     ),
 ]
 MaxQueueMinutes = Annotated[
@@ -405,6 +471,7 @@ MaxQueueMinutes = Annotated[
         "Cancel a generation still queued (PENDING or THROTTLED) after this many minutes; "
         "queued tasks are refunded. Empty: wait.",
         gt=0,
+        allow_inf_nan=False,
     ),
     _plain({"type": "number", "exclusiveMinimum": 0}),
     *OPTIONAL,
@@ -416,6 +483,7 @@ MaxRunMinutes = Annotated[
         "Stop waiting for a generation that has RUN this many minutes. It is not cancelled "
         "(that refunds nothing): recover its output later by its task id. Empty: wait.",
         gt=0,
+        allow_inf_nan=False,
     ),
     _plain({"type": "number", "exclusiveMinimum": 0}),
     *OPTIONAL,

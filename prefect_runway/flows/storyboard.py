@@ -84,6 +84,7 @@ from prefect_runway.flows.parameters import (
     described,
 )
 from prefect_runway.flows.user_errors import ends_cleanly, load_credentials, load_destination
+from prefect_runway.tasks.allowed_inputs import InputPolicy
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.cost import RefusedBeforeSubmit
 from prefect_runway.tasks.spec import GenerationSpec
@@ -432,8 +433,9 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
         poll_interval=params.poll_interval,
         max_queue_seconds=params.max_queue_minutes * 60 if params.max_queue_minutes else None,
     )
+    inputs = InputPolicy.for_blocks(destination, credentials)
     async with credentials.get_client() as client:
-        generations = await plan_rows(rows, client, destination, folder, results)
+        generations = await plan_rows(rows, client, destination, folder, results, inputs)
         if results and not params.dry_run and not params.allow_partial_cut:
             # Without the refused shot there is no cut: spend nothing until it is fixed.
             raise ShotRefused(_refused(params, results))
@@ -453,6 +455,7 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
         await run_planned(
             generations, results, client, destination, folder, policy,
             params.concurrency_per_model, params.max_attempts, flow_label="storyboard",
+            input_policy=inputs,
         )  # fmt: skip
     ordered = [results[row.line] for row in rows]
     shots = [_shot_result(params, index, row) for index, row in enumerate(ordered)]

@@ -45,6 +45,7 @@ from prefect_runway.flows.parameters import (
 )
 from prefect_runway.flows.reporting import create_results_table, results_row
 from prefect_runway.flows.user_errors import ends_cleanly, load_credentials, load_destination
+from prefect_runway.tasks.allowed_inputs import InputPolicy
 
 __all__ = ["sweep"]
 
@@ -67,10 +68,12 @@ async def sweep(
     run_logger = get_run_logger()
     destination = await load_destination(destination_block)
     credentials = await load_credentials(credentials_block)
-    rows = parse_manifest(await read_manifest(manifest, destination), kind=manifest_kind(manifest))
+    inputs = InputPolicy.for_blocks(destination, credentials)
+    raw = await read_manifest(manifest, destination, inputs)
+    rows = parse_manifest(raw, kind=manifest_kind(manifest))
     results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:
-        planned = await plan_rows(rows, client, destination, prefix, results)
+        planned = await plan_rows(rows, client, destination, prefix, results, inputs)
         submitted = [g for g in planned if g.prior is not None and not g.prior.pays]
         submitted_keys = {g.key for g in submitted}
         for generation in planned:
@@ -84,6 +87,7 @@ async def sweep(
         await run_planned(
             submitted, results, client, destination, prefix, WaitPolicy(),
             concurrency_per_model, max_attempts, flow_label="sweep", detach=True,
+            input_policy=inputs,
         )  # fmt: skip
     ordered = [results[row.line] for row in rows]
     report = BatchReport.tally(ordered)

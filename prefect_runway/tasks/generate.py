@@ -44,6 +44,7 @@ from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.api.media import redact_url
 from prefect_runway.blocks import RunwayCredentials
 from prefect_runway.tasks._crash import crash_point
+from prefect_runway.tasks.allowed_inputs import InputPolicy
 from prefect_runway.tasks.inputs import S3Reader, identify_inputs, needs_preparation, prepare_inputs
 from prefect_runway.tasks.keys import attempt_key, generation_key
 from prefect_runway.tasks.ledger import SubmissionLedger
@@ -164,9 +165,12 @@ async def prepare_generation_inputs(
     content_ids: dict[tuple[str | int, ...], str],
     s3: S3Reader | None,
     ledger: SubmissionLedger,
+    policy: InputPolicy | None = None,
 ) -> dict[tuple[str | int, ...], str]:
     """Local and S3 inputs as data URIs or uploads (a Prefect task; uploads are idempotent)."""
-    prepared = await prepare_inputs(spec, client, content_ids=content_ids, s3=s3, ledger=ledger)
+    prepared = await prepare_inputs(
+        spec, client, content_ids=content_ids, s3=s3, ledger=ledger, policy=policy
+    )
     return prepared.uris
 
 
@@ -202,6 +206,7 @@ async def generate(
     extra_args: Mapping[str, Any] | None = None,
     on_update: Callable[[Task], Awaitable[None]] | None = None,
     detach: bool = False,
+    input_policy: InputPolicy | None = None,
 ) -> GenerationResult:
     """Run one generation to its end: output and sidecar in S3, or a failed result.
 
@@ -224,12 +229,18 @@ async def generate(
         detach: Do not wait: submit (or reattach), read the task once, and return ``waiting``
             unless it has finished. Calling again later stores it (the sweep flow
             does), with no new create.
+        input_policy: Where local and ``s3://`` inputs may be read from. By default the
+            worker's ``RUNWAY_INPUT_ROOTS`` and ``RUNWAY_INPUT_BUCKETS``, the ``input_roots``
+            and ``input_buckets`` of ``credentials``, the destination bucket, and, in a script
+            run (not a deployment's), the working directory
+            (``prefect_runway.tasks.allowed_inputs``).
 
     Returns:
         The result; a failed generation is returned, not raised (``raise_for_status()``).
 
     Raises:
-        pydantic.ValidationError, InputError: bad request or input; nothing spent.
+        pydantic.ValidationError, InputError: bad request or input (``InputNotAllowed``: outside
+            the allowed folders and buckets); nothing spent.
         runway.AmbiguousSubmission: see ``allow_resubmit``.
         runway.RunTimeout: the task ran too long; it was left running, its id is in the ledger.
 
@@ -257,17 +268,18 @@ async def generate(
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     spec.validate_request()  # every rule that needs no file: before anything is read or sent
+    policy = input_policy or InputPolicy.for_blocks(destination, credentials)
     if client is None:
         if credentials is None:
             raise ValueError("generate needs credentials or a client")
         async with credentials.get_client() as own_client:
             return await _generate(
                 spec, own_client, destination, prefix, wait_policy, max_attempts,
-                allow_resubmit, extra_args, on_update, started, detach,
+                allow_resubmit, extra_args, on_update, started, detach, policy,
             )  # fmt: skip
     return await _generate(
         spec, client, destination, prefix, wait_policy, max_attempts,
-        allow_resubmit, extra_args, on_update, started, detach,
+        allow_resubmit, extra_args, on_update, started, detach, policy,
     )  # fmt: skip
 
 
@@ -283,9 +295,10 @@ async def _generate(
     on_update: Callable[[Task], Awaitable[None]] | None,
     started: float,
     detach: bool = False,
+    input_policy: InputPolicy | None = None,
 ) -> GenerationResult:
     s3 = S3Reader(destination.credentials.get_s3_client())
-    content_ids = await identify_inputs(spec, s3)
+    content_ids = await identify_inputs(spec, s3, policy=input_policy)
     key = generation_key(spec, base_url=client.base_url, content_ids=content_ids)
     name = spec.name or key
     sidecar_key = _join(prefix, f"{name}.json")
@@ -313,10 +326,14 @@ async def _generate(
                 # Ambiguous already: say so before uploading inputs that would not be used.
                 raise unresolved_intent(entry, spec.model)
             if needs_preparation(spec):
-                uris = await prepare_generation_inputs(spec, client, content_ids, s3, ledger)
+                uris = await prepare_generation_inputs(
+                    spec, client, content_ids, s3, ledger, input_policy
+                )
             else:
                 # Only URIs, nothing to read or retry: no task run for the server to record.
-                prepared = await prepare_inputs(spec, client, content_ids=content_ids)
+                prepared = await prepare_inputs(
+                    spec, client, content_ids=content_ids, policy=input_policy
+                )
                 uris = prepared.uris
             request = parse_generation_request(spec.with_media(uris))
             submitted = await submit_generation(

@@ -8,20 +8,39 @@
   support and a media Content-Type, which presigned GET URLs do not give.
 * https URLs, data URIs and ``runway://`` URIs are passed through as given.
 
-Before anything is sent: a missing file, an unsupported media type, a file over 200 MB and an
-Act-Two reference clip outside 3-30 seconds (probed with PyAV) are refused, naming the field.
+Before anything is sent, every input this package can read is checked
+(``prefect_runway.tasks.allowed_inputs`` says which may be read at all;
+``prefect_runway.api.probe`` what they hold):
+
+* **local files**: inside the allowed roots, a regular file, at most 200 MB by ``fstat`` before a
+  byte is read (a 4 GB sparse file is refused at once, never hashed), then probed whole: type
+  by content, the field's kind, image header and size, completeness, a decode (an Act-Two
+  reference: its duration too);
+* **``s3://`` objects**: in an allowed bucket, at most 200 MB by a HEAD, and their header by one
+  ranged GET when the generation is identified; probed whole once downloaded, before upload;
+* **data URIs**: at most 5 MB (checked with the request), then their payload probed whole, and
+  the type they declare must be the type they hold (an Act-Two reference: its duration too);
+* **https URLs**: https on a domain name, at most 2048 characters (checked with the request).
+  Their content is not fetched here (Runway fetches it; a worker fetching URLs named by
+  parameters would be a way into its network), so their type and size are Runway's to check;
+* **``runway://`` uploads**: their length only; Runway checked them when they were uploaded.
+
+An Act-Two reference clip must last 3-30 s (its duration read with PyAV).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import contextlib
 import hashlib
 import logging
 import os
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,16 +50,20 @@ import av
 
 from prefect_runway.api import RunwayClient
 from prefect_runway.api.character_performance import REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS
-from prefect_runway.api.errors import PrefectRunwayError
-from prefect_runway.api.media import MAX_DATA_URI_CHARS
-from prefect_runway.api.providers import Capability
-from prefect_runway.api.uploads import (
-    MAX_UPLOAD_BYTES,
-    MEDIA_TYPES_BY_EXTENSION,
-    UPLOAD_LIFETIME_SECONDS,
+from prefect_runway.api.media import MAX_DATA_URI_CHARS, data_uri_media_type
+from prefect_runway.api.probe import (
+    MediaFacts,
+    MediaRejected,
+    probe_bytes,
+    probe_file,
+    probe_head,
+    same_media_type,
 )
+from prefect_runway.api.providers import Capability
+from prefect_runway.api.uploads import MAX_UPLOAD_BYTES, UPLOAD_LIFETIME_SECONDS
+from prefect_runway.tasks.allowed_inputs import InputPolicy, open_checked
 from prefect_runway.tasks.ledger import SubmissionLedger, UploadRecord
-from prefect_runway.tasks.spec import GenerationSpec, MediaRef, RefKind
+from prefect_runway.tasks.spec import GenerationSpec, InputError, MediaRef, RefKind
 
 __all__ = [
     "DEFAULT_UPLOAD_REUSE_SECONDS",
@@ -56,15 +79,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_UPLOAD_REUSE_SECONDS = 3600.0
-
-
-class InputError(PrefectRunwayError, ValueError):
-    """An input cannot be sent to Runway; nothing was spent."""
-
-    def __init__(self, ref: MediaRef, problem: str) -> None:
-        self.field = ref.field
-        self.value = ref.value
-        super().__init__(f"{ref.field} ({ref.value!r}): {problem}")
 
 
 class S3Reader:
@@ -84,6 +98,22 @@ class S3Reader:
             self._s3.head_object, Bucket=bucket, Key=key
         )
         return result
+
+    def read_range(self, uri: str, offset: int, size: int) -> bytes:
+        """Up to ``size`` bytes from ``offset`` (one ranged GET; blocking: call in a thread)."""
+        if size <= 0:
+            return b""
+        bucket, key = self.split(uri)
+        try:
+            response = self._s3.get_object(
+                Bucket=bucket, Key=key, Range=f"bytes={offset}-{offset + size - 1}"
+            )
+        except Exception as error:  # 416: the range starts past the end
+            if "InvalidRange" in str(error) or "416" in str(error):
+                return b""
+            raise
+        body: bytes = response["Body"].read()
+        return body
 
     async def download(self, uri: str, path: Path) -> None:
         bucket, key = self.split(uri)
@@ -105,26 +135,6 @@ class PreparedInputs:
     reference_seconds: float | None = None
 
 
-def _media_type(ref: MediaRef, name: str, declared: str | None = None) -> str:
-    media_type = declared or MEDIA_TYPES_BY_EXTENSION.get(Path(name).suffix.lower())
-    allowed = sorted(ref.kind.media_types)
-    if media_type is None or media_type not in ref.kind.media_types:
-        raise InputError(
-            ref,
-            f"unsupported media type {media_type or Path(name).suffix or '(unknown)'!r}; this "
-            f"field takes {ref.kind.value} files of type {allowed}",
-        )
-    return media_type
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _probe_seconds(path: Path) -> float | None:
     try:
         with av.open(str(path)) as container:
@@ -138,55 +148,159 @@ def _probe_seconds(path: Path) -> float | None:
     return None
 
 
+# -- local files: checked, probed and hashed once per version of a file ----------------------
+
+_CACHE_SIZE = 1024
+_checked: OrderedDict[tuple[Any, ...], tuple[str, MediaFacts]] = OrderedDict()
+_checked_lock = threading.Lock()
+
+
+def _check_local(ref: MediaRef, path: Path) -> tuple[str, MediaFacts]:
+    """A local file's sha256 and what it holds (blocking: run in a thread).
+
+    Its size is read by ``fstat`` before anything else, so an over-size file is refused before
+    a byte is read. A file unchanged since it was last checked (same inode, size, times) is not
+    read again: a batch of 1000 rows on one still reads it once.
+
+    Raises:
+        InputError: over 200 MB, not media of the field's kind, damaged, or out of limits.
+    """
+    file, size = open_checked(path, ref.field, ref.value, MAX_UPLOAD_BYTES)
+    with file:
+        info = os.fstat(file.fileno())
+        version = (info.st_dev, info.st_ino, size, info.st_mtime_ns, info.st_ctime_ns, ref.kind)
+        with _checked_lock:
+            known = _checked.get(version)
+            if known is not None:
+                _checked.move_to_end(version)
+                return known
+        try:
+            facts = probe_file(file, size, ref.kind)
+        except MediaRejected as refusal:
+            raise InputError(ref, str(refusal)) from None
+        file.seek(0)
+        digest = hashlib.file_digest(file, "sha256").hexdigest()
+    checked = ("sha256:" + digest, facts)
+    with _checked_lock:
+        _checked[version] = checked
+        while len(_checked) > _CACHE_SIZE:
+            _checked.popitem(last=False)
+    return checked
+
+
+def _check_data_uri(ref: MediaRef) -> MediaFacts:
+    """A data URI's payload probed whole; it must hold the type it declares."""
+    if len(ref.value) > MAX_DATA_URI_CHARS:
+        raise InputError(
+            ref, f"the data URI is {len(ref.value)} characters; at most {MAX_DATA_URI_CHARS}"
+        )
+    header, _, payload = ref.value.partition(",")
+    declared = data_uri_media_type(ref.value)
+    if declared is None or ";base64" not in header.lower():
+        raise InputError(ref, "write a data URI as data:<type>;base64,<payload>")
+    try:
+        content = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError(ref, "the data URI's payload is not valid base64") from None
+    try:
+        facts = probe_bytes(content, ref.kind)
+    except MediaRejected as refusal:
+        raise InputError(ref, str(refusal)) from None
+    if not same_media_type(declared, facts.media_type):
+        raise InputError(
+            ref,
+            f"the data URI declares {declared} but holds a {facts.name}; declare "
+            f"{facts.media_type}",
+        )
+    return facts
+
+
+def _check_s3_head(ref: MediaRef, s3: S3Reader, uri: str) -> MediaFacts:
+    """An S3 object's type and image header, read with a ranged GET (blocking)."""
+    try:
+        return probe_head(lambda offset, length: s3.read_range(uri, offset, length), ref.kind)
+    except MediaRejected as refusal:
+        raise InputError(ref, str(refusal)) from None
+
+
 async def identify_inputs(
-    spec: GenerationSpec, s3: S3Reader | None = None
+    spec: GenerationSpec, s3: S3Reader | None = None, *, policy: InputPolicy | None = None
 ) -> dict[tuple[str | int, ...], str]:
-    """The content identity of each media field, for the generation key (cheap: no upload)."""
+    """The content identity of each media field, for the generation key; no upload.
+
+    Every input is checked on the way, so a refusal comes before anything is paid for: local
+    paths and S3 objects against ``policy``; their size before their content; their content by
+    type, kind, header and (local files, data URIs) a whole decode.
+
+    Args:
+        spec: The generation.
+        s3: Reader for ``s3://`` inputs.
+        policy: Where inputs may be read from; by default this machine's
+            (``InputPolicy.for_run()``: ``RUNWAY_INPUT_ROOTS``, ``RUNWAY_INPUT_BUCKETS``, and the
+            working directory of a script run; no bucket but those).
+
+    Raises:
+        InputError: naming the field, the value and the rule (``InputNotAllowed`` when the
+            input lies outside what may be read).
+    """
+    policy = policy if policy is not None else InputPolicy.for_run()
     ids: dict[tuple[str | int, ...], str] = {}
     for ref in spec.media():
         kind = ref.ref_kind
         if kind is RefKind.LOCAL:
-            path = Path(ref.value).expanduser()
-            if not path.is_file():
-                raise InputError(ref, f"no such file: {path.resolve()}")
-            ids[ref.path] = "sha256:" + await asyncio.to_thread(_sha256_file, path)
+            path = policy.local_file(ref.field, ref.value)
+            ids[ref.path], facts = await asyncio.to_thread(_check_local, ref, path)
+            if ref.path[0] == "reference":
+                _reference_length(ref, facts)
         elif kind is RefKind.S3:
+            policy.s3_object(ref.field, ref.value)
             if s3 is None:
                 raise InputError(ref, "s3:// inputs need S3 credentials (the destination's)")
-            try:
-                head = await s3.head(ref.value)
-            except Exception as error:
-                raise InputError(ref, f"cannot read the S3 object: {error}") from None
-            ids[ref.path] = f"s3-etag:{head.get('ETag', '').strip(chr(34))}:{head['ContentLength']}"
+            head = await _head(ref, s3)
+            size = int(head.get("ContentLength", 0))
+            if size > MAX_UPLOAD_BYTES:
+                raise InputError(ref, f"the object is {size} bytes; Runway takes at most 200 MB")
+            if size == 0:
+                raise InputError(ref, "the object is empty")
+            await asyncio.to_thread(_check_s3_head, ref, s3, ref.value)
+            ids[ref.path] = f"s3-etag:{head.get('ETag', '').strip(chr(34))}:{size}"
         elif kind is RefKind.DATA:
+            facts = await asyncio.to_thread(_check_data_uri, ref)
+            if ref.path[0] == "reference":
+                _reference_length(ref, facts)
             ids[ref.path] = "sha256:" + hashlib.sha256(ref.value.encode()).hexdigest()
         else:
             ids[ref.path] = ref.value
     return ids
 
 
+async def _head(ref: MediaRef, s3: S3Reader) -> dict[str, Any]:
+    try:
+        return await s3.head(ref.value)
+    except Exception as error:
+        code = str(getattr(error, "response", {}).get("Error", {}).get("Code", "")) or str(error)
+        raise InputError(ref, f"cannot read the S3 object ({code[:200]})") from None
+
+
 @contextlib.asynccontextmanager
 async def _local_copy(
-    ref: MediaRef, s3: S3Reader | None
-) -> AsyncIterator[tuple[Path, str, str | None]]:
-    """The input as a local file, its file name, and a media type its source declares."""
+    ref: MediaRef, s3: S3Reader | None, policy: InputPolicy
+) -> AsyncIterator[Path]:
+    """The input as a checked local file (an S3 object downloaded to a temporary one)."""
     if ref.ref_kind is RefKind.LOCAL:
-        path = Path(ref.value).expanduser()
-        yield path, path.name, None
+        yield policy.local_file(ref.field, ref.value)
         return
+    policy.s3_object(ref.field, ref.value)
     assert s3 is not None  # identify_inputs refused s3:// without a reader
-    head = await s3.head(ref.value)
-    size = int(head["ContentLength"])
+    head = await _head(ref, s3)
+    size = int(head.get("ContentLength", 0))
     if size > MAX_UPLOAD_BYTES:
         raise InputError(ref, f"the object is {size} bytes; Runway takes at most 200 MB")
-    _, key = S3Reader.split(ref.value)
-    handle, name = tempfile.mkstemp(suffix=Path(key).suffix)
+    handle, name = tempfile.mkstemp(suffix=".input")
     os.close(handle)
     try:
         await s3.download(ref.value, Path(name))
-        declared = head.get("ContentType")
-        generic = declared in (None, "", "binary/octet-stream", "application/octet-stream")
-        yield Path(name), Path(key).name, None if generic else declared
+        yield Path(name)
     finally:
         Path(name).unlink(missing_ok=True)
 
@@ -200,6 +314,12 @@ def needs_preparation(spec: GenerationSpec) -> bool:
     return any(ref.ref_kind in _READ_KINDS for ref in spec.media())
 
 
+def _read_checked(ref: MediaRef, path: Path) -> bytes:
+    file, _ = open_checked(path, ref.field, ref.value, MAX_UPLOAD_BYTES)
+    with file:
+        return file.read()
+
+
 async def prepare_inputs(
     spec: GenerationSpec,
     client: RunwayClient,
@@ -208,8 +328,12 @@ async def prepare_inputs(
     s3: S3Reader | None = None,
     ledger: SubmissionLedger | None = None,
     upload_reuse_seconds: float = DEFAULT_UPLOAD_REUSE_SECONDS,
+    policy: InputPolicy | None = None,
 ) -> PreparedInputs:
     """Turn every media reference of ``spec`` into a URI Runway accepts.
+
+    Local files and S3 objects are checked again as they are read (an S3 object is probed
+    whole once downloaded), and sent under the media type their content has.
 
     Args:
         spec: The generation.
@@ -218,40 +342,41 @@ async def prepare_inputs(
         s3: Reader for ``s3://`` inputs.
         ledger: Where reusable uploads are remembered; None disables reuse.
         upload_reuse_seconds: How old an upload may be and still be reused.
+        policy: Where inputs may be read from (as for ``identify_inputs``).
 
     Raises:
-        InputError: missing file, unsupported media type, over 200 MB, Act-Two reference
-            outside 3-30 s, or uploads needed from a provider without them.
+        InputError: an input outside what may be read, missing, not media of the field's
+            kind, damaged, over 200 MB, an Act-Two reference outside 3-30 s, or uploads needed
+            from a provider without them.
     """
     if upload_reuse_seconds >= UPLOAD_LIFETIME_SECONDS:
         raise ValueError("upload_reuse_seconds must be well under the 24 h an upload lives")
+    policy = policy if policy is not None else InputPolicy.for_run()
     prepared = PreparedInputs()
     for ref in spec.media():
         if ref.ref_kind not in _READ_KINDS:
             prepared.uris[ref.path] = ref.value
             continue
-        async with _local_copy(ref, s3) as (path, file_name, declared):
-            if not path.is_file():
-                raise InputError(ref, f"no such file: {path.resolve()}")
-            media_type = _media_type(ref, file_name, declared)
+        async with _local_copy(ref, s3, policy) as path:
+            _, facts = await asyncio.to_thread(_check_local, ref, path)
             size = path.stat().st_size
-            if size > MAX_UPLOAD_BYTES:
-                raise InputError(
-                    ref, f"the file is {size / 2**20:.1f} MiB; Runway takes at most 200 MB"
-                )
             if ref.path[0] == "reference":
-                prepared.reference_seconds = check_reference(ref, path)
+                prepared.reference_seconds = _reference_length(ref, facts)
+            media_type = facts.media_type
             encoded_chars = len(f"data:{media_type};base64,") + 4 * -(-size // 3)
             if encoded_chars <= MAX_DATA_URI_CHARS:
-                body = await asyncio.to_thread(path.read_bytes)
+                body = await asyncio.to_thread(_read_checked, ref, path)
                 prepared.uris[ref.path] = (
                     f"data:{media_type};base64,{base64.b64encode(body).decode()}"
                 )
                 continue
+            # The upload's name carries the content's type (Runway reads it from the name).
+            named = S3Reader.split(ref.value)[1] if ref.ref_kind is RefKind.S3 else str(path)
+            stem = Path(named).stem[:200] or "input"
             prepared.uris[ref.path] = await _upload(
                 ref,
                 path,
-                file_name,
+                f"{stem}{facts.extension}",
                 client,
                 content_ids[ref.path],
                 ledger,
@@ -259,6 +384,19 @@ async def prepare_inputs(
                 prepared,
             )
     return prepared
+
+
+def _reference_length(ref: MediaRef, facts: MediaFacts) -> float:
+    seconds = facts.seconds
+    if seconds is None:
+        raise InputError(ref, "cannot read the clip's duration; is it a video file?")
+    if not REFERENCE_MIN_SECONDS <= seconds <= REFERENCE_MAX_SECONDS:
+        raise InputError(
+            ref,
+            f"the reference clip lasts {seconds:.2f} s; Act-Two needs "
+            f"{REFERENCE_MIN_SECONDS:g} to {REFERENCE_MAX_SECONDS:g} s",
+        )
+    return seconds
 
 
 def check_reference(ref: MediaRef, path: Path) -> float:

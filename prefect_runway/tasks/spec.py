@@ -25,9 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from prefect_runway.api import GenerationRequest, parse_generation_request
-from prefect_runway.api.media import MediaKind
+from prefect_runway.api.errors import PrefectRunwayError
+from prefect_runway.api.media import MediaKind, redact_url
 
-__all__ = ["GenerationSpec", "MediaRef", "RefKind", "classify_ref"]
+__all__ = ["GenerationSpec", "InputError", "MediaRef", "RefKind", "classify_ref", "shown_value"]
 
 
 class RefKind(StrEnum):
@@ -76,6 +77,46 @@ class MediaRef:
     @property
     def ref_kind(self) -> RefKind:
         return classify_ref(self.value)
+
+
+def shown_value(value: str, limit: int = 120) -> str:
+    """A reference as errors show it: a data URI without its body, anything long shortened.
+
+    Example:
+        >>> shown_value("data:image/png;base64," + "A" * 1000)
+        'data:image/png;base64,... (1022 characters)'
+    """
+    if value[:5].lower() == "data:":
+        return redact_url(value)
+    return value if len(value) <= limit else f"{value[:limit]}... ({len(value)} characters)"
+
+
+class InputError(PrefectRunwayError, ValueError):
+    """An input cannot be sent to Runway; nothing was spent.
+
+    The message names the field, the value (a data URI without its body) and the rule.
+
+    Attributes:
+        field: The field, for example ``promptImage`` or ``reference.uri``.
+        value: The value as given (shortened, a data URI without its body).
+        problem: What is wrong, and what is allowed.
+    """
+
+    def __init__(self, ref: MediaRef | str, problem: str, *, value: str = "") -> None:
+        field = ref.field if isinstance(ref, MediaRef) else ref
+        raw = ref.value if isinstance(ref, MediaRef) else value
+        self.field = field
+        self.value = shown_value(raw)
+        self.problem = problem
+        super().__init__(f"{field} ({self.value!r}): {problem}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Prefect pickles exceptions into failed states; the keyword-only value must survive.
+        return (_rebuild_input_error, (type(self), self.field, self.value, self.problem))
+
+
+def _rebuild_input_error(cls: type[InputError], field: str, value: str, problem: str) -> InputError:
+    return cls(field, problem, value=value)
 
 
 def _camel_keys(value: Any) -> Any:

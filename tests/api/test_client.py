@@ -14,11 +14,13 @@ import httpx
 import pytest
 
 from prefect_runway.api import (
+    COMETAPI,
     ActTwoCharacterPerformance,
     AmbiguousSubmission,
     AuthenticationFailed,
     BadRequest,
     CharacterImage,
+    CreateRateLimited,
     DailyLimitReached,
     Gen4TurboImageToVideo,
     OutputLinkRejected,
@@ -141,7 +143,7 @@ async def test_connect_error_before_sending_is_retried_until_it_connects() -> No
 async def test_connect_error_gives_up_without_ambiguity() -> None:
     port = _free_port()
     async with RunwayClient(
-        "key_x", base_url=f"http://127.0.0.1:{port}", retry=FAST_RETRY
+        "key_" + "0" * 128, base_url=f"http://127.0.0.1:{port}", retry=FAST_RETRY
     ) as client:
         with pytest.raises(RunwayConnectionError, match="after 4 attempts"):
             await client.create(i2v())
@@ -171,7 +173,7 @@ async def test_read_timeout_on_create_is_ambiguous(emulator: RunwayEmulator) -> 
     emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=1.0)]))
     timeout = httpx.Timeout(0.3, connect=2.0)
     async with RunwayClient(
-        emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY, timeout=timeout
+        emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY, create_timeout=timeout
     ) as client:
         with pytest.raises(AmbiguousSubmission, match="ReadTimeout"):
             await client.create(i2v())
@@ -231,15 +233,77 @@ async def test_429_on_create_is_the_daily_limit_with_numbers(emulator: RunwayEmu
     assert "daily limit 1, used today 1" in str(error)
 
 
-async def test_429_fault_on_create_is_not_retried(
+async def test_429_on_create_with_quota_left_is_retried_honouring_retry_after(
+    client: RunwayClient, emulator: RunwayEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A 429 proves nothing was created, so a bounded retry cannot pay twice: the organization
+    # shows 0 of no limit used, and the third create goes through.
+    emulator.set_faults(
+        FaultPlan(
+            rules=[Fault(operation="create", kind="status", status=429, retry_after=0.2, times=2)]
+        )
+    )
+    with caplog.at_level(logging.INFO, logger="prefect_runway.api"):
+        created = await client.create(i2v())
+    assert created.id
+    stats = emulator.stats()
+    assert stats["creates_total"] == 1 and stats["rejected_creates"] == 2
+    assert stats["organization_reads"] == 2  # the quota was read before each retry
+    delays = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    assert len(delays) == 2 and all("HTTP 429" in d and "in 0.20 s" in d for d in delays)
+
+
+async def test_429_on_create_that_persists_fails_within_the_bound(
     client: RunwayClient, emulator: RunwayEmulator
 ) -> None:
     emulator.set_faults(
-        FaultPlan(rules=[Fault(operation="create", kind="status", status=429, times=5)])
+        FaultPlan(rules=[Fault(operation="create", kind="status", status=429, times=50)])
     )
-    with pytest.raises(DailyLimitReached):
+    with pytest.raises(CreateRateLimited) as info:
         await client.create(i2v())
-    assert sum(emulator.stats()["faults_injected"].values()) == 1
+    stats = emulator.stats()
+    assert stats["creates_total"] == 0 and stats["rejected_creates"] == FAST_RETRY.max_attempts
+    message = str(info.value)
+    assert (
+        "gen4_turbo" in message and "not the cause" in message and "Nothing was created" in message
+    )
+    assert info.value.quota_known and info.value.daily_usage == 0
+
+
+async def test_429_on_create_with_the_quota_used_up_fails_at_once(
+    emulator: RunwayEmulator,
+) -> None:
+    # 3 used of 3 today (the organization says so): a retry cannot succeed, so there is none,
+    # whatever the 429 looks like.
+    with RunwayEmulator(EmulatorConfig(max_daily={"gen4_turbo": 3})) as limited:
+        async with RunwayClient(limited.api_key, base_url=limited.base_url, retry=FAST_RETRY) as c:
+            for _ in range(3):
+                await c.create(i2v())
+            with pytest.raises(DailyLimitReached) as info:
+                await c.create(i2v())
+        stats = limited.stats()
+    assert stats["creates_total"] == 3 and stats["rejected_creates"] == 1
+    assert info.value.daily_limit == 3 and info.value.daily_usage == 3
+    assert "model gen4_turbo: daily limit 3, used today 3" in str(info.value)
+
+
+async def test_429_on_cometapi_create_is_retried_then_says_the_quota_is_unknown(
+    emulator: RunwayEmulator,
+) -> None:
+    with RunwayEmulator(EmulatorConfig(mode="cometapi")) as comet:
+        comet.set_faults(
+            FaultPlan(rules=[Fault(operation="create", kind="status", status=429, times=50)])
+        )
+        async with RunwayClient(
+            comet.api_key, provider=COMETAPI, base_url=comet.base_url, retry=FAST_RETRY
+        ) as c:
+            with pytest.raises(CreateRateLimited) as info:
+                await c.create(i2v())
+        stats = comet.stats()
+    assert stats["creates_total"] == 0 and stats["rejected_creates"] == FAST_RETRY.max_attempts
+    assert stats["organization_reads"] == 0
+    assert not info.value.quota_known
+    assert "'cometapi' cannot say whether model gen4_turbo's daily quota" in str(info.value)
 
 
 async def test_400_carries_runway_error_and_issues(

@@ -48,7 +48,7 @@ def test_errors_after_sending_make_a_create_ambiguous(error: httpx.TransportErro
         (404, Action.FAIL, Action.NOT_FOUND, Action.NOT_FOUND, Action.REFRESH_LINKS),
         (408, Action.RETRY, Action.RETRY, Action.RETRY, Action.RETRY),
         (422, Action.FAIL, Action.FAIL, Action.FAIL, Action.REFRESH_LINKS),
-        (429, Action.DAILY_LIMIT, Action.RETRY, Action.RETRY, Action.RETRY),
+        (429, Action.CHECK_QUOTA, Action.RETRY, Action.RETRY, Action.RETRY),
         (500, Action.AMBIGUOUS, Action.RETRY, Action.RETRY, Action.RETRY),
         (502, Action.AMBIGUOUS, Action.RETRY, Action.RETRY, Action.RETRY),
         (503, Action.RETRY, Action.RETRY, Action.RETRY, Action.RETRY),

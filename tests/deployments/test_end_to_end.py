@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from pydantic import SecretStr
 
 from prefect_runway.blocks import RunwayCredentials
 from prefect_runway.deployments.announce import post_assets_ready
+from prefect_runway.tasks.allowed_inputs import ROOTS_ENV
 from prefect_runway.testing.emulator import RunwayEmulator
 from prefect_runway.testing.s3 import MotoServer
 from tests.media_samples import png_bytes
@@ -124,6 +126,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "PREFECT_LOGGING_LEVEL": "INFO",
         # How often the server cancels the subflow runs of a cancelled run (default 20 s).
         "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_LOOP_SECONDS": "1",
+        # The workers' operator allows the tests' folders as input roots: deployment runs read
+        # local files only there (their working directory is not a root).
+        ROOTS_ENV: str(tmp_path_factory.getbasetemp()),
     }
     # Deploy and run from a folder that is not the checkout, as a user with a plain install would.
     project = tmp_path_factory.mktemp("deploy-from-here")
@@ -249,6 +254,19 @@ async def test_three_ways_to_start_a_run_on_two_workers(
     )
     assert (await _wait_for_run(ui_run.id)).state.type.value == "COMPLETED"  # type: ignore[union-attr]
     assert stored("renders/ui/clip.mp4")
+
+    # A UI run naming a file outside the worker's roots: refused, nothing sent.
+    outside = Path(tempfile.mkdtemp(prefix="e2e-not-a-root-")) / "theirs.png"
+    outside.write_bytes(png_bytes(rgb=(4, 5, 6)))
+    refused = await arun_deployment(
+        "runway-image-to-video/ui",
+        parameters={"params": {"image": str(outside), "ratio": "960:960", "duration": 2,
+                               "destination_block": "renders", "prefix": "ui", "name": "theirs"}},
+        timeout=0,
+    )  # fmt: skip
+    assert (await _wait_for_run(refused.id)).state.type.value == "FAILED"  # type: ignore[union-attr]
+    assert "outside the allowed folders" in str((await _wait_for_run(refused.id)).state.message)
+    assert emulator.stats()["creates_total"] == 1 and emulator.stats()["uploads"] == 0
 
     # (b) The upstream event, POSTed to the events API; the trigger starts the batch.
     manifest = _manifest(tmp_path / "event.jsonl", ["e1", "e2"], tmp_path)

@@ -14,8 +14,9 @@ serving 9 MiB outputs, multipart uploads.
 What must hold afterwards (``StormFigures.problems`` lists every breach):
 
 * every generation is delivered (its S3 object's sha256 equals the sidecar's and the emulator's),
-  or reported ambiguous by name, or refused before anything was created (429 on create, the
-  daily quota by DESIGN.md), or failed after ``max_attempts`` FAILED results;
+  or reported ambiguous by name, or refused before anything was created (429 on create with the
+  daily quota used up, or 429s past the retry budget; DESIGN.md), or failed after
+  ``max_attempts`` FAILED results;
 * no generation has two SUCCEEDED Runway tasks (nothing paid twice), and every task the ledger
   knows is the delivered one or a FAILED attempt;
 * creates = delivered + FAILED attempts + ambiguous creates that reached the emulator (tasks
@@ -262,7 +263,10 @@ class StormFigures:
             ("delivered, sha256 = emulator's bytes", self.delivered),
             ("reported ambiguous (by name in the results)", self.ambiguous),
             ("  of which the emulator did create (billed, id unknown)", self.ambiguous_created),
-            ("refused before creating (429 on create: daily quota)", self.refused),
+            (
+                "refused before creating (429 on create: quota used up, or past the retries)",
+                self.refused,
+            ),
             (f"failed after {MAX_ATTEMPTS} retryable FAILED results", self.exhausted),
             ("undelivered otherwise (must be 0)", self.undelivered),
             ("creates seen by the emulator", self.creates_total),
@@ -407,7 +411,7 @@ def _classify(
             outcome.status = "ambiguous"
             figures.ambiguous += 1
             figures.ambiguous_names.append(name)
-        elif row is not None and "DailyLimitReached" in reason:
+        elif row is not None and ("DailyLimitReached" in reason or "CreateRateLimited" in reason):
             outcome.status = "refused"
             figures.refused += 1
             # Earlier attempts may have been created and FAILED (retryably) before the attempt
@@ -512,14 +516,18 @@ async def run_storm(
     config = EmulatorConfig(queue_seconds=0.05, run_seconds=0.3, default_max_concurrent=6)
     faults = S3Faults(seed, S3_STICKY_RATES, S3_TRANSIENT_RATES)
     started = time.monotonic()
+    workdir = Path(os.environ.get("STORM_WORKDIR", "/tmp")) / f"storm-{suffix}"
     with RunwayEmulator(config) as emulator:
         await bucket.asave(f"storm-dest-{suffix}", overwrite=True)
+        # The manifests are written to the work folder: the block allows it as an input root.
         await RunwayCredentials(
-            api_key=SecretStr(emulator.api_key), base_url=emulator.base_url
-        ).asave(f"storm-runway-{suffix}", overwrite=True)
+            api_key=SecretStr(emulator.api_key), base_url=emulator.base_url,
+            input_roots=[str(workdir)],
+        ).asave(f"storm-runway-{suffix}", overwrite=True)  # fmt: skip
         plan = FaultPlan(
             rules=[
-                # 429 on create with Retry-After: still the daily quota (DESIGN.md), not retried.
+                # 429 on create with Retry-After: nothing was created, so it is retried (after
+                # the organization shows the daily quota not used up), honouring Retry-After.
                 Fault(operation="create", kind="status", status=429, retry_after=1,
                       skip=generations // 3),
                 Fault(operation="poll", kind="status", status=503, retry_after=0.2, skip=7,
@@ -535,7 +543,6 @@ async def run_storm(
         reports = []
         records: dict[str, dict[str, Any]] = {}
         try:
-            workdir = Path(os.environ.get("STORM_WORKDIR", "/tmp")) / f"storm-{suffix}"
             workdir.mkdir(parents=True, exist_ok=True)
             for cohort in ("mp4", "multipart"):
                 names = [(n, int(n[1:])) for n, c in cohorts.items() if c == cohort]

@@ -24,7 +24,7 @@ from prefect_runway.tasks.ledger import SubmissionLedger, UploadRecord
 from prefect_runway.tasks.spec import GenerationSpec
 from prefect_runway.testing.emulator import RunwayEmulator
 from tests.conftest import FAST_RETRY
-from tests.media_samples import png_bytes
+from tests.media_samples import png_bytes, png_data_uri
 
 
 def clip(seconds: float, size: int = 32, fps: int = 10) -> bytes:
@@ -121,11 +121,11 @@ async def test_refusals_name_the_field(
 ) -> None:
     gif = tmp_path / "still.gif"
     gif.write_bytes(b"GIF89a" + b"\0" * 100)
-    with pytest.raises(InputError, match=r"promptImage \('.*still.gif'\): unsupported media type"):
+    with pytest.raises(InputError, match=r"promptImage \('.*still.gif'\): the content is a GIF"):
         await prepare(i2v(str(gif)), client)
     movie = tmp_path / "still.mp4"
     movie.write_bytes(clip(1))
-    with pytest.raises(InputError, match="takes image files"):
+    with pytest.raises(InputError, match="this field takes a JPEG, PNG or WebP image"):
         await prepare(i2v(str(movie)), client)
     huge = tmp_path / "huge.png"
     with huge.open("wb") as file:
@@ -169,6 +169,6 @@ async def test_provider_without_uploads_refuses_a_large_file(
 
 
 async def test_uris_pass_through(client: RunwayClient) -> None:
-    for uri in ("https://example.com/a.png", "runway://abcdefghijkl", "data:image/png;base64,AAAA"):
+    for uri in ("https://example.com/a.png", "runway://abcdefghijkl", png_data_uri()):
         prepared = await prepare(i2v(uri), client)
         assert prepared.uris[("promptImage",)] == uri  # type: ignore[attr-defined]
