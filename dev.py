@@ -55,12 +55,18 @@ def _uv() -> str:
     found = shutil.which("uv")
     if found:
         return found
-    _run(sys.executable, "-m", "pip", "install", "--quiet", "uv")
+    # Run from the project's own .venv (which has no pip), install uv with the interpreter the
+    # venv was made from.
+    python = getattr(sys, "_base_executable", None) or sys.executable
+    beside = Path(python).parent / "uv"
+    if beside.exists():
+        return str(beside)
+    _run(python, "-m", "pip", "install", "--quiet", "uv")
     found = shutil.which("uv")
     if found:
         return found
     # pip may install into a user scripts directory that is not on PATH.
-    return str(Path(sys.executable).parent / "uv")
+    return str(beside)
 
 
 def _wanted_stamp() -> str:
