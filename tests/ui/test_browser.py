@@ -144,8 +144,12 @@ class Form:
         """Click Submit; the id of the run it created (the classic UI stays on the deployment,
         the new one opens the run: the API tells both the same way)."""
         before = set(await self._runs(api))
-        await self.page.get_by_role("button", name="Submit").click()
-        deadline = time.monotonic() + 60
+        # The form checks itself as fields lose focus; let that settle before the click.
+        await self.page.wait_for_load_state("networkidle")
+        submit = self.page.get_by_role("button", name="Submit")
+        await expect(submit).to_be_enabled()
+        await submit.click()
+        deadline = time.monotonic() + 120  # a loaded 2-core machine answers slowly
         while not (new := set(await self._runs(api)) - before):
             if time.monotonic() > deadline:
                 await self.shot(f"submit-{self.ui}-failed")
