@@ -12,6 +12,10 @@ generation emits its event). Then, under ``<prefix>/<title>/``:
 - ``thumbnails/``: the first frame of each clip and of the cut, shown in a markdown artifact
   through presigned links, with each shot's prompt and credits.
 
+A shot's name can never be one of these (``<title>-cut`` and ``storyboard``, compared without
+case), nor another shot's name for a different request: such a shot is refused by name before
+any POST (issue 16, item 5).
+
 A shot that fails is named in the result; the cut is made from the others only when
 ``allow_partial_cut`` is set, otherwise the run fails once the good clips are stored (a re-run
 pays only for the failed shot). A shot that cannot even be submitted (a missing input, a rule
@@ -49,7 +53,7 @@ from typing import Annotated, Any, Literal, cast
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from prefect_aws import S3Bucket
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from prefect_runway.api import WaitPolicy
 from prefect_runway.api.character_performance import ActTwoRatio
@@ -74,6 +78,8 @@ from prefect_runway.flows.image_to_video import (
 from prefect_runway.flows.manifest import ManifestRow
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.cost import RefusedBeforeSubmit
+from prefect_runway.tasks.locations import RunNames, check_name
+from prefect_runway.tasks.plan import CreditBudget
 from prefect_runway.tasks.spec import GenerationSpec
 from prefect_runway.tasks.store import resolve_key
 
@@ -91,14 +97,20 @@ __all__ = [
 # Presigned thumbnail links last as long as SigV4 allows.
 THUMBNAIL_LINK_SECONDS = 7 * 24 * 3600
 
+
+def _name(name: str | None) -> str | None:
+    return None if name is None else check_name(name)
+
+
 ShotName = Annotated[
     str | None,
+    AfterValidator(_name),
     Field(
         default=None,
-        pattern=r"^[\w.\-]+$",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
         max_length=100,
-        description="The clip's file stem (letters, digits, '_', '-', '.'). Empty: its number "
-        "and kind, e.g. 01-scene.",
+        description="The clip's file stem (letters, digits, '_', '-', '.'; starting with a "
+        "letter or a digit). Empty: its number and kind, e.g. 01-scene.",
     ),
 ]
 
@@ -222,10 +234,11 @@ class StoryboardParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(
-        pattern=r"^[\w.\-]+$",
+    title: Annotated[str, AfterValidator(check_name)] = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
         max_length=100,
-        description="Names the folder and the cut (letters, digits, '_', '-', '.').",
+        description="Names the folder and the cut (letters, digits, '_', '-', '.'; starting "
+        "with a letter or a digit).",
     )
     shots: list[Shot] = Field(min_length=1, max_length=100, description="The shots, in order.")
     frame_size: Literal["1280:720", "1920:1080", "720:1280", "1080:1920", "960:960"] = Field(
@@ -259,6 +272,15 @@ class StoryboardParams(BaseModel):
     def folder(self) -> str:
         """The key prefix of everything this storyboard stores."""
         return "/".join(part.strip("/") for part in (self.prefix, self.title) if part.strip("/"))
+
+    def own_names(self) -> RunNames:
+        """The names this flow writes itself beside the clips: no shot may take them."""
+        return RunNames(
+            reserved={
+                f"{self.title}-cut": f"the storyboard's cut ({self.title}-cut.mp4)",
+                "storyboard": "the storyboard's own storyboard.json",
+            }
+        )
 
     def shot_name(self, index: int) -> str:
         shot = self.shots[index]
@@ -362,11 +384,14 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
         max_queue_seconds=params.max_queue_minutes * 60 if params.max_queue_minutes else None,
     )
     async with credentials.get_client() as client:
-        generations = await plan_rows(rows, client, destination, folder, results)
+        generations = await plan_rows(
+            rows, client, destination, folder, results, max_attempts=params.max_attempts,
+            names=params.own_names(),
+        )  # fmt: skip
         if results and not params.dry_run and not params.allow_partial_cut:
             # Without the refused shot there is no cut: spend nothing until it is fixed.
             raise ShotRefused(_refused(params, results))
-        paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
+        paid = [g.estimate for g in generations if g.pays and g.estimate]
         estimated = sum(estimate.at_most for estimate in paid)
         if params.dry_run:
             report = await price_planned(
@@ -382,13 +407,14 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
         await run_planned(
             generations, results, client, destination, folder, policy,
             params.concurrency_per_model, params.max_attempts, flow_label="storyboard",
+            budget=CreditBudget(params.max_credits),
         )  # fmt: skip
     ordered = [results[row.line] for row in rows]
     shots = [_shot_result(params, index, row) for index, row in enumerate(ordered)]
     result = StoryboardResult(
         title=params.title, shots=shots, frame_size=params.frame_size,
         credits=sum(r.credits or 0.0 for r in ordered),
-        credits_spent=sum(r.credits or 0.0 for r in ordered if not r.reused),
+        credits_spent=sum(r.credits_spent for r in ordered),
         estimated_credits=estimated,
     )  # fmt: skip
     result = await _finish(params, destination, folder, result, run_logger)
