@@ -55,6 +55,7 @@ from prefect_runway.api.providers import (
 from prefect_runway.api.task import CreatedTask, Task, TaskStatus
 from prefect_runway.api.uploads import UploadedFile
 from prefect_runway.api.waiting import (
+    NOT_FOUND_WINDOW_SECONDS,
     QueueTimeout,
     RunTimeout,
     TaskVanished,
@@ -67,6 +68,7 @@ __all__ = [
     "API_VERSION",
     "COMETAPI",
     "KNOWN_MODELS",
+    "NOT_FOUND_WINDOW_SECONDS",
     "RUNWAY",
     "ActTwoCharacterPerformance",
     "AmbiguousSubmission",
