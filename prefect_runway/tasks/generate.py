@@ -593,7 +593,7 @@ class _Execution:
             case Action.FAILED:
                 assert entry is not None
                 return self.failed(
-                    step.attempt, f"attempt {step.attempt} failed: {entry.failure_code}",
+                    step.attempt, entry.failure or f"attempt {step.attempt} failed",
                     entry.failure_code or "FAILED", entry.task_id,
                 )  # fmt: skip
             case Action.EXHAUSTED:
@@ -746,7 +746,8 @@ class _Execution:
         error = task.to_error()
         await self.ledger.record_outcome(
             key, task_id=task_id, state="failed", run=self.run_id, credits=credits,
-            failure_code=error.failure_code or task.status.value, retryable=error.retryable,
+            failure_code=error.failure_code or task.status.value, failure=error.failure,
+            retryable=error.retryable,
         )  # fmt: skip
         if not error.retryable:
             return self.failed(

@@ -358,6 +358,7 @@ class LedgerEntry(BaseModel):
         submitted_at: When Runway accepted the create: the vanish window counts from it.
         finished_at: When the outcome was recorded.
         failure_code: Runway's code of a failed task.
+        failure: Runway's reason for it.
         retryable: Whether that failure may be retried with a new attempt.
         leases: Runs waiting on the task, each until its lease expires unless renewed.
         superseded: Task ids an earlier claim of this attempt had (cancelled, vanished).
@@ -379,6 +380,7 @@ class LedgerEntry(BaseModel):
     submitted_at: datetime | None = None
     finished_at: datetime | None = None
     failure_code: str | None = None
+    failure: str | None = None
     retryable: bool | None = None
     leases: dict[str, datetime] = Field(default_factory=dict)
     superseded: list[str] = Field(default_factory=list)
@@ -731,6 +733,7 @@ class SubmissionLedger:
         run: str | None,
         credits: float | None = None,
         failure_code: str | None = None,
+        failure: str | None = None,
         retryable: bool | None = None,
     ) -> LedgerEntry | None:
         """Record how the attempt's task ended, and detach ``run``.
@@ -752,7 +755,8 @@ class SubmissionLedger:
             entry = current.model_copy(
                 update={
                     "state": state, "credits": credits, "failure_code": failure_code,
-                    "retryable": retryable, "finished_at": now, "leases": leases,
+                    "failure": failure, "retryable": retryable, "finished_at": now,
+                    "leases": leases,
                 }
             )  # fmt: skip
             return entry, entry

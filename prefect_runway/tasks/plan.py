@@ -299,43 +299,37 @@ class GenerationPlan:
     def describe(self) -> str:
         """What a run would do, for people (the dry run's ``action``)."""
         step, entry = self.step, self.step.entry
-        later = self.attempts_payable - (1 if self.pays else 0)
-        then = (
-            f"; up to {later} more attempt(s) if Runway fails for a retryable reason, each "
-            "priced against the budget before it is sent"
-            if later > 0
-            else ""
-        )
         match step.action:
             case Action.STORED:
-                return f"already stored at {self.sidecar and self.sidecar.get('output_uri')}: " \
-                    "nothing to pay"  # fmt: skip
+                uri = self.sidecar.get("output_uri") if self.sidecar else None
+                return f"already stored at {uri}: nothing to pay"
             case Action.RESTORE:
                 return f"restore: {self.problem}; its Runway task is read again, nothing to pay"
             case Action.NAME_TAKEN:
                 return f"refuse: {self.problem}"
             case Action.SUBMIT:
-                why = ""
                 if step.resubmit:
-                    why = " (over an unresolved attempt, as allow_resubmit says: may pay twice)"
-                elif entry is not None and entry.state == "cancelled":
-                    why = f" (attempt {step.attempt}'s task was cancelled by a user)"
-                elif step.attempt > 1:
+                    return f"submit attempt {step.attempt} over an unresolved one, as " \
+                        "allow_resubmit says (may pay twice)"  # fmt: skip
+                if entry is not None and entry.state == "cancelled":
+                    return f"submit attempt {step.attempt} (its task was cancelled by a user)"
+                if step.attempt > 1:
                     earlier = self.entries[step.attempt - 2]
                     code = earlier.failure_code if earlier is not None else None
-                    why = f" (attempt {step.attempt - 1} failed: {code or 'no code'})"
-                return f"submit attempt {step.attempt}{why}{then}"
+                    return f"submit attempt {step.attempt} (attempt {step.attempt - 1} " \
+                        f"failed: {code or 'no code'})"  # fmt: skip
+                return "submit"
             case Action.WAIT_FOR_CLAIM:
-                return f"wait for attempt {step.attempt}, being submitted by another run{then}"
+                return f"wait for attempt {step.attempt}, being submitted by another run"
             case Action.REATTACH:
                 task = entry.task_id if entry else None
-                return f"reattach to Runway task {task} (attempt {step.attempt}): nothing new " \
-                    f"to pay now{then}"  # fmt: skip
+                return f"reattach to Runway task {task}: nothing new to pay"
             case Action.AMBIGUOUS:
                 return "stop: an earlier submit may have been billed (AmbiguousSubmission)"
             case Action.VANISHED:
-                return f"stop: Runway task {entry and entry.task_id} vanished (deleted " \
-                    "elsewhere); allow_resubmit pays for a new one"  # fmt: skip
+                task = entry.task_id if entry else None
+                return f"stop: Runway task {task} vanished (deleted elsewhere); " \
+                    "allow_resubmit pays for a new one"  # fmt: skip
             case Action.FAILED:
                 return f"stop: attempt {step.attempt} failed ({entry and entry.failure_code})"
             case Action.EXHAUSTED:
@@ -422,7 +416,7 @@ async def _look_up_outcome(client: RunwayClient, entry: LedgerEntry) -> LedgerEn
         return entry.model_copy(
             update={
                 "state": "failed", "credits": task.credits, "retryable": retryable,
-                "failure_code": task.failure_code or task.status.value,
+                "failure_code": task.failure_code or task.status.value, "failure": task.failure,
             }
         )  # fmt: skip
     return entry
