@@ -53,7 +53,7 @@ from prefect_runway.blocks import RunwayCredentials
 from prefect_runway.tasks._crash import crash_point
 from prefect_runway.tasks.cost import OverBudget
 from prefect_runway.tasks.inputs import S3Reader, needs_preparation, prepare_inputs
-from prefect_runway.tasks.ledger import LedgerEntry, SubmissionLedger
+from prefect_runway.tasks.ledger import LedgerEntry, NameHolder, SubmissionLedger
 from prefect_runway.tasks.locations import NameTaken, OutputLocation
 from prefect_runway.tasks.plan import (
     Action,
@@ -74,7 +74,6 @@ from prefect_runway.tasks.store import (
     write_sidecar,
 )
 from prefect_runway.tasks.submit import (
-    DEFAULT_CLAIM_WAIT_SECONDS,
     SubmittedTask,
     current_run,
     submit_generation,
@@ -446,7 +445,7 @@ async def _generate(
         extra_args=extra_args, on_update=on_update, run=run, started=started,
     )  # fmt: skip
 
-    async def replaceable(holder: str) -> bool:
+    async def replaceable(holder: NameHolder) -> bool:
         return await name_is_replaceable(ledger, destination, plan.location, holder)
 
     return await execute_plan(
@@ -466,11 +465,11 @@ async def execute_plan(
     ledger: SubmissionLedger,
     budget: CreditBudget,
     run: str,
-    replaceable: Callable[[str], Awaitable[bool]],
+    replaceable: Callable[[NameHolder], Awaitable[bool]],
     detach: bool = False,
     started: float | None = None,
     alive: Callable[[str], Awaitable[bool]] | None = None,
-    claim_wait: float = DEFAULT_CLAIM_WAIT_SECONDS,
+    claim_wait: float | None = None,
 ) -> GenerationResult:
     """Carry out a plan, deciding after every outcome with ``next_step`` on a fresh ledger read.
 
@@ -504,7 +503,7 @@ class _Execution:
         ledger: SubmissionLedger,
         budget: CreditBudget,
         run: str,
-        replaceable: Callable[[str], Awaitable[bool]],
+        replaceable: Callable[[NameHolder], Awaitable[bool]],
         started: float,
         alive: Callable[[str], Awaitable[bool]] | None,
     ) -> None:
@@ -545,7 +544,7 @@ class _Execution:
 
     # --- the loop -----------------------------------------------------------------------------
 
-    async def run(self, *, detach: bool, claim_wait: float) -> GenerationResult:
+    async def run(self, *, detach: bool, claim_wait: float | None) -> GenerationResult:
         plan = self.plan
         step = plan.step
         for _ in range(_MAX_STEPS):

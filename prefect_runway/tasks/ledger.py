@@ -812,13 +812,13 @@ class SubmissionLedger:
         *,
         name: str,
         key: str,
-        replaceable: Callable[[str], Awaitable[bool]],
+        replaceable: Callable[[NameHolder], Awaitable[bool]],
     ) -> NameHolder:
         """Claim an output name for generation ``key``; returns who holds it now.
 
         Create-only; a name held by another generation is taken over (on its ETag) only when
-        ``await replaceable(holder_key)`` says that generation has nothing there and nothing
-        in flight.
+        ``await replaceable(holder)`` says that generation has nothing there and nothing in
+        flight.
         """
         path = f"names/{normalised}.json"
         for _ in range(_MAX_ROUNDS):
@@ -826,7 +826,7 @@ class SubmissionLedger:
             holder = NameHolder.model_validate_json(found.body) if found is not None else None
             if holder is not None and holder.key == key:
                 return holder
-            if holder is not None and not await replaceable(holder.key):
+            if holder is not None and not await replaceable(holder):
                 return holder
             mine = NameHolder(
                 name=name, key=key, claimed_at=self.clock(), write_id=uuid.uuid4().hex

@@ -36,13 +36,12 @@ from prefect_runway.api.failures import FailureClass, classify_failure_code
 from prefect_runway.tasks.cost import CostEstimate, OverBudget, estimate_spec
 from prefect_runway.tasks.inputs import S3Reader, identify_inputs
 from prefect_runway.tasks.keys import generation_key
-from prefect_runway.tasks.ledger import ACTIVE_STATES, LedgerEntry, SubmissionLedger
+from prefect_runway.tasks.ledger import ACTIVE_STATES, LedgerEntry, NameHolder, SubmissionLedger
 from prefect_runway.tasks.locations import OutputLocation
 from prefect_runway.tasks.spec import GenerationSpec
 from prefect_runway.tasks.store import read_sidecar
 
 __all__ = [
-    "DEFAULT_CLAIM_WAIT_SECONDS",
     "Action",
     "CreditBudget",
     "GenerationPlan",
@@ -56,10 +55,13 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# How long a run that finds another run's fresh intent waits for its task id: longer than a
-# create normally takes with a few retries. Past it the intent counts as unresolved
-# (AmbiguousSubmission): a spurious stop at worst, never a second payment.
-DEFAULT_CLAIM_WAIT_SECONDS = 30.0
+
+
+def _claim_wait() -> float:
+    # One setting for the plan, the loop and the submit (read when used: tests change it).
+    from prefect_runway.tasks import submit
+
+    return submit.DEFAULT_CLAIM_WAIT_SECONDS
 
 #: Attempts read from the ledger at most (a generation re-run with ever larger max_attempts).
 _MAX_ATTEMPTS_READ = 100
@@ -107,18 +109,20 @@ def next_step(
     max_attempts: int,
     allow_resubmit: bool,
     now: datetime,
-    claim_wait: float = DEFAULT_CLAIM_WAIT_SECONDS,
+    claim_wait: float | None = None,
 ) -> Step:
     """Decide from a generation's ledger entries (attempt 1 first) what to do next.
 
     A pure function: the plan, ``generate`` after each outcome, and the model-based tests call
-    it on what the ledger holds.
+    it on what the ledger holds. ``claim_wait``: how long another run's intent counts as a
+    create in flight (default: ``tasks.submit.DEFAULT_CLAIM_WAIT_SECONDS``).
 
     Example:
         >>> from datetime import UTC, datetime
         >>> next_step([None], max_attempts=3, allow_resubmit=False, now=datetime.now(UTC))
         Step(action=<Action.SUBMIT: 'submit'>, attempt=1, entry=None, resubmit=False)
     """
+    claim_wait = _claim_wait() if claim_wait is None else claim_wait
     attempt = 0
     for attempt, entry in enumerate(entries, start=1):
         if entry is None:
@@ -382,17 +386,27 @@ async def _head(destination: Any, sidecar: dict[str, Any]) -> dict[str, Any] | N
 
 
 async def name_is_replaceable(
-    ledger: SubmissionLedger, destination: Any, location: OutputLocation, holder_key: str
+    ledger: SubmissionLedger,
+    destination: Any,
+    location: OutputLocation,
+    holder: NameHolder,
+    *,
+    grace: float | None = None,
 ) -> bool:
-    """Whether generation ``holder_key`` has let go of ``location``'s name.
+    """Whether the generation holding ``location``'s name has let go of it.
 
-    It holds the name while its sidecar is there, or while one of its attempts is in flight
-    (a create being sent, a task running) or SUCCEEDED and not stored yet.
+    It holds the name while its sidecar is there, while one of its attempts is in flight (a
+    create being sent, a task running) or SUCCEEDED and not stored yet, and for ``grace``
+    seconds after it claimed the name (its first attempt's claim follows at once; a run that
+    died in between frees the name after the grace).
     """
-    sidecar = await read_sidecar(destination, location.sidecar_key)
-    if sidecar is not None and sidecar.get("key") == holder_key:
+    grace = _claim_wait() if grace is None else grace
+    if (ledger.clock() - holder.claimed_at).total_seconds() < grace:
         return False
-    for entry in await ledger.read_attempts(holder_key, until=_MAX_ATTEMPTS_READ):
+    sidecar = await read_sidecar(destination, location.sidecar_key)
+    if sidecar is not None and sidecar.get("key") == holder.key:
+        return False
+    for entry in await ledger.read_attempts(holder.key, until=_MAX_ATTEMPTS_READ):
         if entry is not None and (entry.state in ACTIVE_STATES or entry.state == "succeeded"):
             return False
     return True
@@ -494,7 +508,7 @@ async def plan_generation(
 
     holder = await ledger.name_holder(location.normalised_name)
     if holder is not None and holder.key != key:
-        if not await name_is_replaceable(ledger, destination, location, holder.key):
+        if not await name_is_replaceable(ledger, destination, location, holder):
             problem = (
                 f"name {location.name!r} belongs to another generation ({holder.key}) that "
                 "is in flight or stored; storing this one there would lose it. Choose "
@@ -503,7 +517,7 @@ async def plan_generation(
             return GenerationPlan(**common, step=Step(Action.NAME_TAKEN, 1), problem=problem)
 
     entries = list(await ledger.read_attempts(key, until=_MAX_ATTEMPTS_READ))
-    wait = DEFAULT_CLAIM_WAIT_SECONDS if claim_wait is None else claim_wait
+    wait = _claim_wait() if claim_wait is None else claim_wait
 
     def decide() -> Step:
         return next_step(
