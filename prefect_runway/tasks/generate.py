@@ -64,6 +64,7 @@ from prefect_runway.tasks.plan import (
     name_is_replaceable,
     next_step,
     plan_generation,
+    sidecar_reader,
 )
 from prefect_runway.tasks.spec import GenerationSpec
 from prefect_runway.tasks.store import (
@@ -228,9 +229,15 @@ class GenerationSteps(Protocol):
         ...
 
     async def submit(
-        self, request: GenerationRequest, *, key: str, over: LedgerEntry | None
+        self,
+        request: GenerationRequest,
+        *,
+        key: str,
+        over: LedgerEntry | None,
+        before_post: Callable[[LedgerEntry], Awaitable[None]],
     ) -> SubmittedTask:
-        """Claim the attempt and POST at most once (``tasks/submit.py``)."""
+        """Claim the attempt and POST at most once (``tasks/submit.py``); ``before_post`` runs
+        once the claim is won (it holds the output name) and may refuse by raising."""
         ...
 
     async def wait(
@@ -285,11 +292,17 @@ class _PrefectSteps:
         return parse_generation_request(spec.with_media(uris))
 
     async def submit(
-        self, request: GenerationRequest, *, key: str, over: LedgerEntry | None
+        self,
+        request: GenerationRequest,
+        *,
+        key: str,
+        over: LedgerEntry | None,
+        before_post: Callable[[LedgerEntry], Awaitable[None]],
     ) -> SubmittedTask:
         return await submit_generation(
             request, key=key, client=self.client, ledger=self.ledger,
             allow_resubmit=self.allow_resubmit, run=self.run, over=over,
+            before_post=before_post,
         )  # fmt: skip
 
     async def wait(
@@ -446,7 +459,8 @@ async def _generate(
     )  # fmt: skip
 
     async def replaceable(holder: NameHolder) -> bool:
-        return await name_is_replaceable(ledger, destination, plan.location, holder)
+        reader = sidecar_reader(destination, plan.location)
+        return await name_is_replaceable(ledger, reader, holder)
 
     return await execute_plan(
         plan, steps, ledger=ledger, budget=budget, run=run, detach=detach, started=started,
@@ -516,7 +530,6 @@ class _Execution:
             if entry is not None and entry.credits is not None
         }
         self.request: GenerationRequest | None = None
-        self.name_held = False
         self.task_id: str | None = None
 
     # --- results ------------------------------------------------------------------------------
@@ -608,10 +621,12 @@ class _Execution:
                 return await self.reattach_and_wait(step, detach=detach)
         raise AssertionError(step)  # pragma: no cover
 
-    async def hold_name(self) -> None:
-        """Claim the output name before the first POST (a conditional write)."""
-        if self.name_held:
-            return
+    async def hold_name(self, _intent: LedgerEntry | None = None) -> None:
+        """Claim (renew) the output name: after the attempt's intent, before its POST.
+
+        A conditional write each time: a takeover by another generation, decided before our
+        intent existed, then fails on the record's ETag (``SubmissionLedger.claim_name``).
+        """
         plan = self.plan
         location = plan.location
         holder = await self.ledger.claim_name(
@@ -624,12 +639,10 @@ class _Execution:
                 "in flight or stored; storing this one there would lose it. Choose another "
                 "name; nothing was sent"
             )
-        self.name_held = True
 
     async def submit_and_wait(self, step: Step, *, detach: bool) -> GenerationResult | Step:
         plan = self.plan
         key = plan.location.attempt_key(step.attempt)
-        await self.hold_name()
         reservation: Reservation | None = None
         if plan.estimate is not None:
             try:
@@ -642,9 +655,10 @@ class _Execution:
             if self.request is None:
                 self.request = await self.steps.prepare(plan)
             submitted = await self.steps.submit(
-                self.request, key=key, over=step.entry if step.resubmit else None
-            )
-        except (RunwayAPIError, RunwayConnectionError):
+                self.request, key=key, over=step.entry if step.resubmit else None,
+                before_post=self.hold_name,
+            )  # fmt: skip
+        except (RunwayAPIError, RunwayConnectionError, NameTaken):
             if reservation is not None:  # refused: nothing was created
                 self.budget.release(reservation)
             raise

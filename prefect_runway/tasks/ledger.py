@@ -814,19 +814,20 @@ class SubmissionLedger:
         key: str,
         replaceable: Callable[[NameHolder], Awaitable[bool]],
     ) -> NameHolder:
-        """Claim an output name for generation ``key``; returns who holds it now.
+        """Claim (or renew) an output name for generation ``key``; returns who holds it now.
 
-        Create-only; a name held by another generation is taken over (on its ETag) only when
-        ``await replaceable(holder)`` says that generation has nothing there and nothing in
-        flight.
+        Always a conditional write, also when ``key`` holds it already: called after the
+        attempt's intent is claimed and before its POST, the write moves the record's ETag, so
+        a takeover decided on what it read before (no attempt of ``key`` in flight) fails
+        (412) and decides again, now seeing the intent. A name held by another generation is
+        taken over (on its ETag) only when ``await replaceable(holder)`` says that generation
+        has nothing there and nothing in flight.
         """
         path = f"names/{normalised}.json"
         for _ in range(_MAX_ROUNDS):
             found = await self._store.get(path)
             holder = NameHolder.model_validate_json(found.body) if found is not None else None
-            if holder is not None and holder.key == key:
-                return holder
-            if holder is not None and not await replaceable(holder):
+            if holder is not None and holder.key != key and not await replaceable(holder):
                 return holder
             mine = NameHolder(
                 name=name, key=key, claimed_at=self.clock(), write_id=uuid.uuid4().hex

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -50,11 +50,11 @@ __all__ = [
     "name_is_replaceable",
     "next_step",
     "plan_generation",
+    "sidecar_reader",
     "stored_object_problem",
 ]
 
 logger = logging.getLogger(__name__)
-
 
 
 def _claim_wait() -> float:
@@ -62,6 +62,7 @@ def _claim_wait() -> float:
     from prefect_runway.tasks import submit
 
     return submit.DEFAULT_CLAIM_WAIT_SECONDS
+
 
 #: Attempts read from the ledger at most (a generation re-run with ever larger max_attempts).
 _MAX_ATTEMPTS_READ = 100
@@ -387,29 +388,35 @@ async def _head(destination: Any, sidecar: dict[str, Any]) -> dict[str, Any] | N
 
 async def name_is_replaceable(
     ledger: SubmissionLedger,
-    destination: Any,
-    location: OutputLocation,
+    stored_sidecar: Callable[[], Awaitable[dict[str, Any] | None]],
     holder: NameHolder,
-    *,
-    grace: float | None = None,
 ) -> bool:
-    """Whether the generation holding ``location``'s name has let go of it.
+    """Whether the generation holding a name has let go of it.
 
-    It holds the name while its sidecar is there, while one of its attempts is in flight (a
-    create being sent, a task running) or SUCCEEDED and not stored yet, and for ``grace``
-    seconds after it claimed the name (its first attempt's claim follows at once; a run that
-    died in between frees the name after the grace).
+    It holds the name while its sidecar is there (``stored_sidecar`` reads the name's), and
+    while one of its attempts is in flight (a create being sent, a task running) or SUCCEEDED
+    and not stored yet. The check is on what was read: the takeover that follows is a
+    conditional write, and a holder that claimed an attempt since renewed the name's record
+    (``SubmissionLedger.claim_name``), so the takeover fails and is decided again.
     """
-    grace = _claim_wait() if grace is None else grace
-    if (ledger.clock() - holder.claimed_at).total_seconds() < grace:
-        return False
-    sidecar = await read_sidecar(destination, location.sidecar_key)
+    sidecar = await stored_sidecar()
     if sidecar is not None and sidecar.get("key") == holder.key:
         return False
     for entry in await ledger.read_attempts(holder.key, until=_MAX_ATTEMPTS_READ):
         if entry is not None and (entry.state in ACTIVE_STATES or entry.state == "succeeded"):
             return False
     return True
+
+
+def sidecar_reader(
+    destination: Any, location: OutputLocation
+) -> Callable[[], Awaitable[dict[str, Any] | None]]:
+    """A reader of ``location``'s sidecar in ``destination`` (for ``name_is_replaceable``)."""
+
+    async def read() -> dict[str, Any] | None:
+        return await read_sidecar(destination, location.sidecar_key)
+
+    return read
 
 
 async def _look_up_outcome(client: RunwayClient, entry: LedgerEntry) -> LedgerEntry:
@@ -508,7 +515,7 @@ async def plan_generation(
 
     holder = await ledger.name_holder(location.normalised_name)
     if holder is not None and holder.key != key:
-        if not await name_is_replaceable(ledger, destination, location, holder):
+        if not await name_is_replaceable(ledger, sidecar_reader(destination, location), holder):
             problem = (
                 f"name {location.name!r} belongs to another generation ({holder.key}) that "
                 "is in flight or stored; storing this one there would lose it. Choose "

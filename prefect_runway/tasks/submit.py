@@ -145,6 +145,7 @@ async def submit_once(
     run: str | None = None,
     over: LedgerEntry | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    before_post: Callable[[LedgerEntry], Awaitable[None]] | None = None,
 ) -> SubmittedTask:
     """The submit protocol without Prefect: claim in the ledger, then at most one POST.
 
@@ -160,6 +161,8 @@ async def submit_once(
         run: Who attaches to the task (default: the flow run, else this process).
         over: The unresolved entry the user allowed a resubmit over (the plan found it).
         sleep: How to wait for another run's claim (tests pass a fake clock's).
+        before_post: Awaited with our intent once the claim is won, before the POST; if it
+            raises, the intent is marked refused (nothing was sent) and the error goes on.
 
     Raises:
         AmbiguousSubmission: an earlier submit of this attempt may have been billed with its
@@ -177,6 +180,12 @@ async def submit_once(
         else:
             claim = await ledger.claim(key, model=request.model, run=run)
         if claim.won:
+            if before_post is not None:
+                try:
+                    await before_post(claim.entry)
+                except Exception:
+                    await _refused(ledger, claim.entry)
+                    raise
             return await _post(request, claim.entry, client, ledger, run)
         entry: LedgerEntry | None = claim.entry
         if entry is not None and entry.state == "intent":
@@ -194,6 +203,14 @@ async def submit_once(
     raise LedgerConflict(f"ledger entry {key}: claimed and refused too often in a row")
 
 
+async def _refused(ledger: SubmissionLedger, intent: LedgerEntry) -> None:
+    try:
+        await ledger.record_refused(intent)
+    except Exception as error:  # the refusal is the news; a later run stops, safely
+        logger.warning("%s: could not mark the refused create in the ledger (%s)",
+                       intent.key, type(error).__name__)  # fmt: skip
+
+
 async def _post(
     request: GenerationRequest,
     intent: LedgerEntry,
@@ -208,11 +225,7 @@ async def _post(
     except (RunwayAPIError, RunwayConnectionError):
         # Runway answered that it created nothing (4xx, a 503 that outlasted the retries), or
         # was never reached: the intent must not stop a later run as if it might be billed.
-        try:
-            await ledger.record_refused(intent)
-        except Exception as error:  # Runway's refusal is the news; a later run stops, safely
-            logger.warning("%s: could not mark the refused create in the ledger (%s)",
-                           key, type(error).__name__)  # fmt: skip
+        await _refused(ledger, intent)
         raise
     crash_point("after_post")
     estimate = created.estimated_cost.credits if created.estimated_cost else None
@@ -261,6 +274,7 @@ async def submit_generation(
     allow_resubmit: bool = False,
     run: str | None = None,
     over: LedgerEntry | None = None,
+    before_post: Callable[[LedgerEntry], Awaitable[None]] | None = None,
 ) -> SubmittedTask:
     """Submit one attempt of a generation (a Prefect task; the ledger makes it idempotent).
 
@@ -272,8 +286,9 @@ async def submit_generation(
         allow_resubmit: Resubmit over an intent with no task id (may pay twice).
         run: Who attaches to the task.
         over: The unresolved entry a resubmit goes over.
+        before_post: Awaited once the claim is won, before the POST (may refuse).
     """
     return await submit_once(
         request, key=key, client=client, ledger=ledger, allow_resubmit=allow_resubmit,
-        run=run, over=over,
+        run=run, over=over, before_post=before_post,
     )  # fmt: skip

@@ -38,6 +38,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 from uuid import UUID
 
 import anyio
@@ -92,6 +93,12 @@ _GONE_STATES = (
 )
 
 logger = logging.getLogger(__name__)
+
+
+class Cancellation(Protocol):
+    """Whether the run was cancelled by a user (``FlowRunCancellation`` reads Prefect's API)."""
+
+    async def is_cancelling(self, *, fresh: bool = False) -> bool: ...
 
 
 class FlowRunCancellation:
@@ -263,12 +270,22 @@ async def wait_with_cancellation(
     task_id: str,
     policy: WaitPolicy,
     *,
-    cancellation: FlowRunCancellation,
+    cancellation: Cancellation,
     on_update: Callable[[Task], Awaitable[None]] | None = None,
     attachment: Attachment | None = None,
     created_at: datetime | None = None,
+    now: Callable[[], datetime] | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> Task:
-    """``wait_for_task`` plus the cancellation handling described in the module docstring."""
+    """``wait_for_task`` plus the cancellation handling described in the module docstring.
+
+    ``now`` and ``sleep`` replace the wall clock and the pause between polls (tests).
+    """
+    clock: dict[str, Any] = {}
+    if now is not None:
+        clock["now"] = now
+    if sleep is not None:
+        clock["sleep"] = sleep
 
     async def polled_update(task: Task) -> None:
         crash_point("mid_poll")
@@ -285,6 +302,7 @@ async def wait_with_cancellation(
             may_delete=attachment.may_delete if attachment else None,
             on_poll=attachment.renew if attachment else None,
             created_at=created_at,
+            **clock,
         )
     except (WaitCancelled, QueueTimeout) as ended:
         if attachment is not None and attachment.decided_delete:
