@@ -25,6 +25,7 @@ S3 and a fake Runway (tests/reliability/test_ledger_model.py).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -96,6 +97,8 @@ logger = logging.getLogger(__name__)
 SIDECAR_VERSION = 1
 #: Steps one call takes at most: attempts, reattachments, claims lost to other runs.
 _MAX_STEPS = 200
+#: Pause before deciding again while another run's cancellation is on its way.
+_SETTLE_SECONDS = 1.0
 
 
 class GenerationResult(BaseModel):
@@ -484,6 +487,7 @@ async def execute_plan(
     started: float | None = None,
     alive: Callable[[str], Awaitable[bool]] | None = None,
     claim_wait: float | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> GenerationResult:
     """Carry out a plan, deciding after every outcome with ``next_step`` on a fresh ledger read.
 
@@ -501,9 +505,11 @@ async def execute_plan(
         started: ``time.monotonic()`` at the call's start.
         alive: Whether another attached run still lives (for cancellations).
         claim_wait: Seconds another run's fresh claim counts as in flight.
+        sleep: How to pause (tests pass a fake clock's).
     """
     started = time.monotonic() if started is None else started
     execution = _Execution(plan, steps, ledger, budget, run, replaceable, started, alive)
+    execution.sleep = sleep
     return await execution.run(detach=detach, claim_wait=claim_wait)
 
 
@@ -530,6 +536,7 @@ class _Execution:
             if entry is not None and entry.credits is not None
         }
         self.request: GenerationRequest | None = None
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self.task_id: str | None = None
 
     # --- results ------------------------------------------------------------------------------
@@ -673,8 +680,8 @@ class _Execution:
         entry = submitted.entry or await self.ledger.read(key)
         if submitted.reused:
             attached = await self.ledger.attach(key, task_id=submitted.task_id, run=self.run_id)
-            if attached is None:
-                return step  # the task was cancelled meanwhile: decide again
+            if attached is None or attached.state == "cancelling":
+                return await self.settle_down(step)  # a user's cancellation is on its way
             entry = attached
         created_at = entry.created_at if entry is not None else submitted.submitted_at
         mine = None if submitted.reused else submitted.estimated_credits
@@ -683,6 +690,12 @@ class _Execution:
             mine=not submitted.reused, estimated=mine,
         )  # fmt: skip
 
+    async def settle_down(self, step: Step) -> Step:
+        """Another run's DELETE is on its way (``cancelling``): let it land, then decide again
+        (a cancelled attempt is claimed again: the user's cancellation allowed that)."""
+        await self.sleep(_SETTLE_SECONDS)
+        return step
+
     async def reattach_and_wait(self, step: Step, *, detach: bool) -> GenerationResult | Step:
         entry = step.entry
         assert entry is not None and entry.task_id is not None
@@ -690,8 +703,8 @@ class _Execution:
         logger.info("%s: attempt %d is Runway task %s; reattaching", self.plan.name,
                     step.attempt, entry.task_id)  # fmt: skip
         attached = await self.ledger.attach(key, task_id=entry.task_id, run=self.run_id)
-        if attached is None:
-            return step  # cancelled or replaced meanwhile: decide again on what is there
+        if attached is None or attached.state == "cancelling":
+            return await self.settle_down(step)  # cancelled or replaced meanwhile
         self.task_id = entry.task_id
         return await self.wait(step, key, entry.task_id, attached.created_at, None, detach)
 

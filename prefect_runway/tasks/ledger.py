@@ -682,24 +682,36 @@ class SubmissionLedger:
         return await self._update(intent.key, decide)
 
     async def attach(
-        self, key: str, *, task_id: str, run: str, lease_seconds: float = DEFAULT_LEASE_SECONDS
+        self,
+        key: str,
+        *,
+        task_id: str,
+        run: str,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        revive_after: float = 30.0,
     ) -> LedgerEntry | None:
         """Attach ``run`` to the attempt's task (or renew its lease).
 
-        A ``cancelling`` entry whose task the caller found alive is taken back to
-        ``submitted``: the cancelling run never deleted it (it stopped before the DELETE).
+        A ``cancelling`` entry is a DELETE on its way: it is returned as it is (the caller
+        waits and decides again) unless it was marked more than ``revive_after`` seconds ago,
+        when the cancelling run evidently stopped before its DELETE and the entry is taken back
+        to ``submitted`` (the wait then finds the task alive, or gone).
 
         Returns:
-            The entry after attaching; None when the attempt holds another task now, or the
-            task was cancelled (nothing to attach to).
+            The entry after attaching (``cancelling``: not attached); None when the attempt
+            holds another task now, or the task was cancelled (nothing to attach to).
         """
-        until = self.clock() + timedelta(seconds=lease_seconds)
+        now = self.clock()
+        until = now + timedelta(seconds=lease_seconds)
 
         def decide(current: LedgerEntry | None) -> tuple[LedgerEntry | _Keep, LedgerEntry | None]:
             if current is None or current.task_id != task_id or current.state == "cancelled":
                 return _KEEP, None
             if current.state in ("failed", "vanished"):
                 return _KEEP, current
+            if current.state == "cancelling" and current.finished_at is not None:
+                if (now - current.finished_at).total_seconds() < revive_after:
+                    return _KEEP, current
             held = current.leases.get(run)
             if held is not None and held >= until - timedelta(seconds=lease_seconds / 2):
                 if current.state != "cancelling":
@@ -784,7 +796,9 @@ class SubmissionLedger:
                 changed = leases != current.leases
                 entry = current.model_copy(update={"leases": leases}) if changed else current
                 return (entry if changed else _KEEP), CancelDecision(False, others, entry)
-            entry = current.model_copy(update={"state": "cancelling", "leases": leases})
+            entry = current.model_copy(
+                update={"state": "cancelling", "leases": leases, "finished_at": now}
+            )
             return entry, CancelDecision(True, (), entry)
 
         return await self._update(key, decide)
