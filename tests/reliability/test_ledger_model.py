@@ -218,6 +218,8 @@ class LedgerModel(RuleBasedStateMachine):
     @rule(choice=st.integers(0, 99))
     def user_cancels(self, choice: int) -> None:
         runs = sorted(r.id for r in self.model.runs.values() if not r.done and not r.cancelled)
+        waiting = [r for r in runs if self.model.runs[r].waiting_on is not None]
+        runs = waiting or runs  # most cancellations reach a run while it waits
         self.model.runs[runs[choice % len(runs)]].cancelled = True
 
     @precondition(lambda self: any(k.endswith(".mp4") for k in self.objects.objects))
@@ -260,6 +262,18 @@ class LedgerModel(RuleBasedStateMachine):
     @invariant()
     def no_unexpected_error(self) -> None:
         assert self.unexpected == [], self.unexpected
+
+    @invariant()
+    def no_run_takes_its_own_claim_for_another_runs(self) -> None:
+        # Issue 16, item 8: the claim's write reached S3, its answer was lost, the retry got
+        # 412, and the run read its own intent as another run's: AmbiguousSubmission with no
+        # create, naming itself. Only a lost create answer may make a run's own claim ambiguous.
+        for run in self.model.runs.values():
+            if isinstance(run.outcome, AmbiguousSubmission) and f"(flow run {run.id})" in str(
+                run.outcome
+            ):
+                lost = any(t.answer_lost for t in self.runway.tasks.values() if t.creator == run.id)
+                assert lost, f"run {run.id} ({run.generation}): {run.outcome}"
 
     def teardown(self) -> None:
         if not hasattr(self, "loop"):
@@ -341,7 +355,7 @@ class LedgerModel(RuleBasedStateMachine):
 
 
 LedgerModel.TestCase.settings = settings(
-    max_examples=int(os.environ.get("RUNWAY_MODEL_EXAMPLES", "150")),
+    max_examples=int(os.environ.get("RUNWAY_MODEL_EXAMPLES", "200")),
     stateful_step_count=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
