@@ -311,8 +311,7 @@ class _PrefectSteps:
     async def wait(
         self, task_id: str, *, attachment: Attachment, created_at: datetime | None
     ) -> Task:
-        waiter = wait_for_generation.with_options(tags=attachment.tags)
-        return await waiter(
+        return await wait_for_generation(
             self.client, task_id, self.policy, self.on_update,
             attachment=attachment, created_at=created_at,
         )  # fmt: skip

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -81,9 +82,10 @@ __all__ = [
     "wait_with_cancellation",
 ]
 
-#: Tags of a wait's task run that name its ledger entry, for the ``on_cancellation`` hook.
-LEDGER_TAG = "runway-ledger:"
-ATTEMPT_TAG = "runway-attempt:"
+#: A wait's task run is named ``wait-<task id> (attempt <key> in <ledger folder>)``: the name
+#: tells the ``on_cancellation`` hook, from the Prefect API alone, which ledger entry to ask.
+#: (Not tags: every tag of a task run costs a concurrency-slot round trip to the API.)
+_WAIT_NAME = re.compile(r"^wait-(?P<task>\S+)(?: \(attempt (?P<key>\S+) in (?P<folder>.+)\))?$")
 _GONE_STATES = (
     StateType.COMPLETED,
     StateType.FAILED,
@@ -192,9 +194,9 @@ class Attachment:
     alive: Callable[[str], Awaitable[bool]] | None = prefect_run_alive
     decided_delete: bool = False
 
-    @property
-    def tags(self) -> list[str]:
-        return [f"{LEDGER_TAG}{self.ledger.folder}", f"{ATTEMPT_TAG}{self.key}"]
+    def run_name(self) -> str:
+        """The wait's task run name (``wait-<task id> (attempt <key> in <folder>)``)."""
+        return f"{WAIT_RUN_PREFIX}{self.task_id} (attempt {self.key} in {self.ledger.folder})"
 
     async def renew(self) -> None:
         """Renew the lease (a write only once half of it is gone). Errors are logged only."""
@@ -418,17 +420,12 @@ async def runway_waits(
             offset=offset,
         )
         for run in runs:
-            if not run.name.startswith(WAIT_RUN_PREFIX) or run.flow_run_id != flow_run_id:
+            named = _WAIT_NAME.match(run.name)
+            if named is None or run.flow_run_id != flow_run_id:
                 continue
-            task_id = run.name.removeprefix(WAIT_RUN_PREFIX)
-            tags = run.tags or []
-            folder = next((t.removeprefix(LEDGER_TAG) for t in tags if t.startswith(LEDGER_TAG)),
-                          None)  # fmt: skip
-            attempt = next(
-                (t.removeprefix(ATTEMPT_TAG) for t in tags if t.startswith(ATTEMPT_TAG)), None
-            )
+            task_id = named["task"]
             if task_id not in found or found[task_id].attempt_key is None:
-                found[task_id] = WaitRecord(task_id, folder, attempt)
+                found[task_id] = WaitRecord(task_id, named["folder"], named["key"])
         if len(runs) < page_size:
             return [found[task_id] for task_id in sorted(found)]
         offset += page_size
@@ -456,9 +453,19 @@ async def runway_tasks_waited_on(
     return [wait.task_id for wait in await runway_waits(prefect, flow_run_id, page_size=page_size)]
 
 
+def _wait_run_name() -> str:
+    from prefect.runtime import task_run
+
+    parameters = task_run.parameters
+    attachment = parameters.get("attachment")
+    if isinstance(attachment, Attachment):
+        return attachment.run_name()
+    return f"{WAIT_RUN_PREFIX}{parameters['task_id']}"
+
+
 @task(
     name="runway-wait",
-    task_run_name=WAIT_RUN_PREFIX + "{task_id}",
+    task_run_name=_wait_run_name,
     cache_policy=NO_CACHE,
     retries=0,
 )
@@ -472,8 +479,8 @@ async def wait_for_generation(
 ) -> Task:
     """Wait for a Runway task to finish (a Prefect task, never cached).
 
-    Call it ``with_options(tags=attachment.tags)``: the tags let the ``on_cancellation`` hook
-    find the ledger entry once this process is gone.
+    Its task run is named ``wait-<task id> (attempt <key> in <ledger folder>)``: the name lets
+    the ``on_cancellation`` hook find the ledger entry once this process is gone.
 
     Args:
         client: The Runway client.
