@@ -245,7 +245,7 @@ class LocalConditionalStore:
     """The ledger on a local disk (one machine): compare-and-swap under a lock file.
 
     The ETag is the sha256 of the bytes; a change holds an exclusive ``flock`` on
-    ``<entry>.lock`` while it compares and replaces (write to a temporary file, fsync,
+    ``.locks/<entry>.lock`` while it compares and replaces (write to a temporary file, fsync,
     ``os.replace``), so processes on the machine see the same one-winner semantics as S3's.
     The lock dies with its process: a crash never leaves it held.
 
@@ -285,7 +285,10 @@ class LocalConditionalStore:
 
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path.with_name(path.name + ".lock"), "a") as lock:
+        # Lock files live apart (``.locks/``), so the ledger's folders hold only entries.
+        lock_path = self._root / ".locks" / f"{key}.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as lock:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             try:
                 current = self._read(path)
