@@ -279,10 +279,14 @@ async def wait_for_task(
                 fresh = await _fresh_status(client, task_id)
                 if fresh is None or fresh.status.is_queued:
                     seconds = elapsed - queued_since
-                    if fresh is not None and may_delete is not None and not await may_delete():
-                        raise QueueTimeout(
-                            task_id=task_id, seconds=seconds, deleted=False, detached=True
-                        )
+                    if fresh is not None and may_delete is not None:
+                        if not await may_delete():
+                            raise QueueTimeout(
+                                task_id=task_id, seconds=seconds, deleted=False, detached=True
+                            )
+                        fresh = await _fresh_status(client, task_id)  # right before the DELETE
+                        if fresh is not None and not fresh.status.is_queued:
+                            raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=False)
                     deleted = await client.delete_task(task_id) if fresh is not None else False
                     raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=deleted)
                 # It started since the last poll: the next poll sees it and starts the run clock.
@@ -311,12 +315,20 @@ async def _cancel(
         status = task.status.value if task else (last.status.value if last else None)
         logger.info("task %s: run cancelled; task is %s, not deleted", task_id, status)
         return WaitCancelled(task_id=task_id, last_status=status, deleted=False)
-    if may_delete is not None and not await may_delete():
-        logger.info("task %s: run cancelled; another run waits on the task: detached, not "
-                    "deleted", task_id)  # fmt: skip
-        return WaitCancelled(
-            task_id=task_id, last_status=task.status.value, deleted=False, detached=True
-        )
+    if may_delete is not None:
+        if not await may_delete():
+            logger.info("task %s: run cancelled; another run waits on the task: detached, not "
+                        "deleted", task_id)  # fmt: skip
+            return WaitCancelled(
+                task_id=task_id, last_status=task.status.value, deleted=False, detached=True
+            )
+        # The decision took a few round trips: read the task again right before the DELETE, so
+        # one that finished meanwhile is kept (a DELETE would destroy its paid output).
+        task = await _fresh_status(client, task_id)
+        if task is None or task.is_terminal:
+            status = task.status.value if task else None
+            logger.info("task %s: run cancelled; task is now %s, not deleted", task_id, status)
+            return WaitCancelled(task_id=task_id, last_status=status, deleted=False)
     deleted = await client.delete_task(task_id)
     logger.info("task %s: run cancelled; deleted the %s task", task_id, task.status.value)
     return WaitCancelled(task_id=task_id, last_status=task.status.value, deleted=deleted)

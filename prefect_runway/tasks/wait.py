@@ -350,8 +350,20 @@ async def cancel_unless_finished(
         if attachment is not None:
             await attachment.detach()
         return False
-    if attachment is not None and not await attachment.may_delete():
-        return False
+    if attachment is not None:
+        if not await attachment.may_delete():
+            return False
+        try:  # read again right before the DELETE: the decision took a few round trips
+            task = await client.get_task(task_id)
+        except Exception as error:
+            logger.warning("run cancelled; could not read Runway task %s (%s)", task_id, error)
+            await attachment.deleted(False)
+            return False
+        if task.is_terminal:
+            logger.info("run cancelled; Runway task %s is now %s, left as is", task_id,
+                        task.status.value)  # fmt: skip
+            await attachment.deleted(False)
+            return False
     try:
         deleted = await client.delete_task(task_id)
     except Exception as error:

@@ -115,6 +115,9 @@ S3_STICKY_RATES: dict[str, float] = {
     "UploadPart": 0.05,
     "CompleteMultipartUpload": 0.05,
 }
+#: S3: the write reaches S3 and its answer is lost; botocore sends it again (a conditional
+#: write then meets itself: 412, which the ledger must read as its own, issue 16 item 8).
+S3_LOST_RATES: dict[str, float] = {"PutObject": 0.03}
 S3_TRANSIENT_RATES: dict[str, float] = {
     "PutObject": 0.05,
     "UploadPart": 0.05,
@@ -169,18 +172,31 @@ class S3Faults:
         ```
     """
 
-    def __init__(self, seed: int, sticky: dict[str, float], transient: dict[str, float]) -> None:
+    def __init__(
+        self,
+        seed: int,
+        sticky: dict[str, float],
+        transient: dict[str, float],
+        lost: dict[str, float] | None = None,
+    ) -> None:
+        from botocore.httpsession import URLLib3Session
+
         self._rng = random.Random(seed)
         self._sticky_rates = sticky
         self._transient_rates = transient
+        self._lost_rates = lost or {}
+        self._session = URLLib3Session()
         self._sticky: dict[str, bool] = {}
         self._lock = threading.Lock()
         self._client: Any = None
         self.injected: Counter[str] = Counter()
 
+    def _operations(self) -> list[str]:
+        return sorted(set(self._sticky_rates) | set(self._transient_rates) | set(self._lost_rates))
+
     def install(self, client: Any) -> None:
         self._client = client
-        for operation in sorted(set(self._sticky_rates) | set(self._transient_rates)):
+        for operation in self._operations():
             client.meta.events.register(
                 f"before-send.s3.{operation}", self._before_send, unique_id=f"storm-{operation}"
             )
@@ -188,7 +204,7 @@ class S3Faults:
     def uninstall(self) -> None:
         if self._client is None:
             return
-        for operation in sorted(set(self._sticky_rates) | set(self._transient_rates)):
+        for operation in self._operations():
             self._client.meta.events.unregister(
                 f"before-send.s3.{operation}", unique_id=f"storm-{operation}"
             )
@@ -199,11 +215,21 @@ class S3Faults:
         retries = request.context.get("retries") or {}
         invocation = str(retries.get("invocation-id") or uuid.uuid4())
         with self._lock:
+            lose = False
             if invocation not in self._sticky:
                 sticky = self._rng.random() < self._sticky_rates.get(operation, 0.0)
                 self._sticky[invocation] = sticky
                 if sticky:
                     self.injected[f"s3:{operation}:sticky"] += 1
+                elif self._rng.random() < self._lost_rates.get(operation, 0.0):
+                    lose = True
+                    self.injected[f"s3:{operation}:answer_lost"] += 1
+        if lose:
+            from botocore.exceptions import ConnectionClosedError
+
+            self._session.send(request)  # applied by S3...
+            raise ConnectionClosedError(endpoint_url=request.url)  # ...its answer lost
+        with self._lock:
             fail = self._sticky[invocation]
             if not fail and self._rng.random() < self._transient_rates.get(operation, 0.0):
                 fail = True
@@ -240,7 +266,6 @@ class StormFigures:
     creates_total: int = 0
     failed_attempts: int = 0
     user_cancelled_tasks: int = 0
-    detached_cancels: int = 0
     succeeded_then_deleted: int = 0
     paid_twice: int = 0
     paid_outputs_lost: int = 0
@@ -553,10 +578,11 @@ async def run_storm(
     """Run the storm (the Prefect API must be up: a harness or a server) and check it.
 
     Phase 1, the storm, all at once: the main batch; a duplicate batch of a quarter of its
-    rows (runs of the same generations at the same moment); a batch of a tenth of them that
-    the user cancels mid-way (it must detach from tasks the others wait on and delete only its
-    own); a batch of rows of its own under ``max_credits`` equal to its estimate; and, with
-    ``vanish``, someone deleting that many running tasks elsewhere. Phase 2: the multipart
+    rows (runs of the same generations at the same moment); a batch the user cancels mid-way,
+    half of whose rows are its own (their tasks are deleted) and half the main batch's (it must
+    detach from those, which the main batch waits on); a batch of rows of its own under
+    ``max_credits`` equal to its estimate; and, with ``vanish``, someone deleting that many
+    running tasks elsewhere. Phase 2: the multipart
     cohort. Phase 3, faults off: one batch of every row settles what can be settled (the
     cancelled rows are paid again, as the user's cancellation allowed).
 
@@ -575,16 +601,19 @@ async def run_storm(
     cohorts = {f"g{i:05d}": ("mp4" if i < small else "multipart") for i in range(generations)}
     mp4 = [(n, int(n[1:])) for n, c in cohorts.items() if c == "mp4"]
     budget_rows = mp4[: max(2, len(mp4) // 20)]
-    main_rows = mp4[len(budget_rows) :]
+    own_cancel_rows = mp4[len(budget_rows) : len(budget_rows) * 2]  # only the cancelled batch's
+    main_rows = mp4[len(budget_rows) * 2 :]
     duplicate_rows = rng.sample(main_rows, len(main_rows) // 4)
-    cancel_rows = rng.sample(main_rows, max(2, len(main_rows) // 10))
+    # Half of the cancelled batch's rows are the main batch's too: those tasks must survive.
+    cancel_rows = own_cancel_rows + rng.sample(main_rows, len(own_cancel_rows))
+    rng.shuffle(cancel_rows)
     figures.duplicate_rows, figures.cancelled_rows = len(duplicate_rows), len(cancel_rows)
     figures.budget_rows = len(budget_rows)
     bucket = s3_server.new_bucket()
     suffix = uuid.uuid4().hex[:8]
     destination, credentials = f"storm-dest-{suffix}", f"storm-runway-{suffix}"
     config = EmulatorConfig(queue_seconds=0.05, run_seconds=0.3, default_max_concurrent=6)
-    faults = S3Faults(seed, S3_STICKY_RATES, S3_TRANSIENT_RATES)
+    faults = S3Faults(seed, S3_STICKY_RATES, S3_TRANSIENT_RATES, S3_LOST_RATES)
     started = time.monotonic()
     with RunwayEmulator(config) as emulator:
         await bucket.asave(destination, overwrite=True)
@@ -628,7 +657,7 @@ async def run_storm(
                            run_name=cancel_name),
                 _run_batch(manifests["budget"], destination, credentials, concurrency,
                            max_credits=budget_credits),
-                _cancel_when_started(cancel_name, emulator, creates=len(main_rows) // 10),
+                _cancel_when_started(cancel_name, emulator, creates=len(main_rows) // 5),
             ]  # fmt: skip
             outcomes = await asyncio.gather(*batches, return_exceptions=True)
             for label, outcome in zip(("main", "duplicate", "cancelled", "budget"), outcomes,
