@@ -1,7 +1,8 @@
 """The generation key: what makes two generations "the same" for caching and resuming.
 
 The key is a hash of the canonical request (with each media field replaced by the identity of
-its content, not by the URI it will be sent as), the provider's URL and the ``variant``. It is
+its content, not by the URI it will be sent as), the provider's URL, the ``variant`` and, for
+every endpoint but the original two (image_to_video, character_performance), the endpoint. It is
 computed before inputs are prepared, so a re-upload (whose ``runway://`` URI differs every time)
 never changes it, and it never includes source code, so a new release does not pay again.
 
@@ -28,6 +29,10 @@ KEY_VERSION = 1
 """Bumped only if the canonical form changes; a bump makes every earlier result unreachable."""
 
 
+_FIRST_ENDPOINTS = frozenset({"image_to_video", "character_performance"})
+"""The endpoints whose keys predate the catalogue and carry no endpoint."""
+
+
 def generation_key(
     spec: GenerationSpec, *, base_url: str, content_ids: Mapping[tuple[str | int, ...], str]
 ) -> str:
@@ -44,7 +49,8 @@ def generation_key(
         >>> len(generation_key(spec, base_url="https://x", content_ids={("promptImage",): "h"}))
         32
     """
-    canonical_request = spec.validate_request().to_api()
+    request = spec.validate_request()
+    canonical_request = request.to_api()
     body = spec.with_media(dict(content_ids))
     for ref in spec.media():
         # Replace in the validated (defaults filled) body, so {"duration": 10} written or not
@@ -59,6 +65,11 @@ def generation_key(
         "provider": base_url.rstrip("/"),
         "variant": spec.variant,
     }
+    if request.endpoint not in _FIRST_ENDPOINTS:
+        # One body can mean two generations (seed_audio on sound_effect and text_to_speech).
+        # The original endpoints are left out of the document, so every key computed before
+        # the catalogue grew stays byte-identical (a changed key pays again).
+        document["endpoint"] = request.endpoint
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()[:32]
 

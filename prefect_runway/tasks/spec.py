@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from prefect_runway.api import GenerationRequest, parse_generation_request
+from prefect_runway.api.catalogue import ENDPOINTS, endpoint_for, request_class
 from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.api.media import MediaKind, redact_url
 from prefect_runway.tasks.locations import check_name
@@ -63,13 +64,16 @@ class MediaRef:
     Attributes:
         path: Where it sits in the camelCase body, e.g. ``("promptImage", 0, "uri")``.
         value: The reference as given.
-        kind: Whether the field takes an image or a video.
+        kind: Whether the field takes an image, a video or audio.
+        pattern: The catalogue's name for the field (``promptImage[].uri``), which media
+            limits are written against.
         field: A readable name of the field, for errors.
     """
 
     path: tuple[str | int, ...]
     value: str
     kind: MediaKind
+    pattern: str = ""
 
     @property
     def field(self) -> str:
@@ -120,9 +124,57 @@ def _rebuild_input_error(cls: type[InputError], field: str, value: str, problem:
     return cls(field, problem, value=value)
 
 
+def _walk(
+    node: Any, tokens: list[str], prefix: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str, Any]]:
+    """``(path, value, parent)`` of each string a catalogue field path names in ``node``.
+
+    A token ``name[]`` goes through each item of a list; a value of another shape than the
+    path describes (a string where a list of frames is listed) yields nothing.
+    """
+    if not tokens or not isinstance(node, dict):
+        return
+    token, rest = tokens[0], tokens[1:]
+    name = token.removesuffix("[]")
+    value = node.get(name)
+    if token.endswith("[]"):
+        if not isinstance(value, list):
+            return
+        for index, item in enumerate(value):
+            if not rest:
+                if isinstance(item, str):
+                    yield (*prefix, name, index), item, node
+            else:
+                yield from _walk(item, rest, (*prefix, name, index))
+    elif not rest:
+        if isinstance(value, str):
+            yield (*prefix, name), value, node
+    else:
+        yield from _walk(value, rest, (*prefix, name))
+
+
+def _wire_snake_names() -> frozenset[str]:
+    """Field names that are snake_case on the wire (Aleph's ``range.start_seconds``)."""
+    from prefect_runway.api.catalogue import _models
+
+    return frozenset(
+        info.alias or name
+        for cls in vars(_models).values()
+        if isinstance(cls, type) and issubclass(cls, BaseModel)
+        for name, info in cls.model_fields.items()
+        if "_" in (info.alias or name)
+    )
+
+
+_WIRE_SNAKE = _wire_snake_names()
+
+
 def _camel_keys(value: Any) -> Any:
     if isinstance(value, dict):
-        return {to_camel(str(k)) if "_" in str(k) else k: _camel_keys(v) for k, v in value.items()}
+        return {
+            to_camel(str(k)) if "_" in str(k) and k not in _WIRE_SNAKE else k: _camel_keys(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_camel_keys(item) for item in value]
     return value
@@ -133,6 +185,9 @@ class GenerationSpec(BaseModel):
 
     Attributes:
         request: Runway's request body (camelCase or snake_case keys), with media by reference.
+        endpoint: The endpoint (``text_to_video``...), needed only when the request's model
+            serves several and its fields do not tell which (``seed_audio`` with only a
+            ``promptText``).
         name: Stem of the output's S3 key (one segment: letters, digits, ``_ - .``; see
             ``tasks/locations.py``); defaults to the generation key.
         variant: Change it to ask on purpose for a new generation of an identical request.
@@ -141,8 +196,18 @@ class GenerationSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     request: dict[str, Any]
+    endpoint: str | None = None
     name: str | None = Field(default=None)
     variant: str = ""
+
+    @field_validator("endpoint")
+    @classmethod
+    def _known_endpoint(cls, endpoint: str | None) -> str | None:
+        if endpoint is not None and endpoint not in ENDPOINTS:
+            raise ValueError(
+                f"unknown endpoint {endpoint!r}; known endpoints: {', '.join(ENDPOINTS)}"
+            )
+        return endpoint
 
     @field_validator("name")
     @classmethod
@@ -160,25 +225,38 @@ class GenerationSpec(BaseModel):
     def model(self) -> str:
         return str(self.request.get("model"))
 
+    @property
+    def resolved_endpoint(self) -> str | None:
+        """The endpoint the request goes to: ``endpoint``, else the one its model and keys name.
+
+        None when the model is unknown (validation then says so).
+
+        Raises:
+            pydantic.ValidationError: the fields given fit more than one endpoint of the model.
+        """
+        return endpoint_for(self.request, endpoint=self.endpoint)
+
     def media(self) -> Iterator[MediaRef]:
-        """Every media field of the request, in a stable order."""
-        body = self.request
-        if body.get("model") == "act_two":
-            for name, default_kind in (("character", None), ("reference", MediaKind.VIDEO)):
-                part = body.get(name)
-                if isinstance(part, dict) and isinstance(part.get("uri"), str):
-                    kind = default_kind or (
-                        MediaKind.VIDEO if part.get("type") == "video" else MediaKind.IMAGE
-                    )
-                    yield MediaRef((name, "uri"), part["uri"], kind)
+        """Every media field of the request, in a stable order.
+
+        The fields come from the catalogue (``media_fields`` of the request's class), in its
+        order then by list index, so a key computed over them never changes order. A field
+        listed with several kinds (Act-Two's ``character.uri``, speech_to_speech's
+        ``media.uri``) takes the kind its object's ``type`` names.
+        """
+        endpoint = self.resolved_endpoint
+        if endpoint is None:
             return
-        image = body.get("promptImage")
-        if isinstance(image, str):
-            yield MediaRef(("promptImage",), image, MediaKind.IMAGE)
-        elif isinstance(image, list):
-            for index, frame in enumerate(image):
-                if isinstance(frame, dict) and isinstance(frame.get("uri"), str):
-                    yield MediaRef(("promptImage", index, "uri"), frame["uri"], MediaKind.IMAGE)
+        cls = request_class(endpoint, self.model)
+        kinds: dict[str, list[str]] = {}
+        for pattern, kind in cls.media_fields:
+            kinds.setdefault(pattern, []).append(kind)
+        for pattern, listed in kinds.items():
+            for path, value, parent in _walk(self.request, pattern.split("."), ()):
+                kind = listed[0]
+                if len(listed) > 1 and isinstance(parent, dict) and parent.get("type") in listed:
+                    kind = str(parent["type"])
+                yield MediaRef(path, value, MediaKind(kind), pattern)
 
     def with_media(self, uris: dict[tuple[str | int, ...], str]) -> dict[str, Any]:
         """The request body with media fields replaced, by path."""
@@ -204,4 +282,4 @@ class GenerationSpec(BaseModel):
             for index, ref in enumerate(self.media())
             if ref.ref_kind in (RefKind.LOCAL, RefKind.S3)
         }
-        return parse_generation_request(self.with_media(placeholders))
+        return parse_generation_request(self.with_media(placeholders), endpoint=self.endpoint)

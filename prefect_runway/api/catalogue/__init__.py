@@ -51,6 +51,7 @@ __all__ = [
     "OpenCatalogueObject",
     "OutputKind",
     "ReferenceVideo",
+    "endpoint_for",
     "endpoints_of",
     "extension_for",
     "output_kind",
@@ -156,6 +157,30 @@ def _pick_endpoint(model: str, data: Mapping[str, Any], candidates: tuple[str, .
                 model,
             )
     return min(candidates, key=lambda endpoint: unknown[endpoint])
+
+
+def endpoint_for(data: Mapping[str, Any], *, endpoint: str | None = None) -> str | None:
+    """The endpoint ``parse_request`` would validate ``data`` against, without validating it.
+
+    Returns None when the model is unknown, or ``endpoint`` is unknown or does not serve it
+    (``parse_request`` then says why).
+
+    Raises:
+        pydantic.ValidationError: the fields given fit more than one endpoint of the model.
+
+    Example:
+        >>> endpoint_for({"model": "gen4.5", "promptText": "Waves", "ratio": "1280:720"})
+        'text_to_video'
+    """
+    model = data.get("model")
+    if not isinstance(model, str):
+        return None
+    if endpoint is not None:
+        return endpoint if model in CATALOGUE.get(endpoint, {}) else None
+    candidates = endpoints_of(model)
+    if not candidates:
+        return None
+    return candidates[0] if len(candidates) == 1 else _pick_endpoint(model, data, candidates)
 
 
 def parse_request(data: Mapping[str, Any], *, endpoint: str | None = None) -> CatalogueRequest:
