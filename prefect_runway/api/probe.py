@@ -7,7 +7,8 @@ its docs promise no refund), so every input this package reads is probed first:
    takes), MP4, MOV, WebM or Ogg (its videos), or something else (GIF, BMP, HEIC, MKV, text...),
    which is refused with what it is.
 2. **The field's kind**: an image field takes an image, a video field (an Act-Two reference, a
-   character of ``type`` video) takes a video.
+   character of ``type`` video) takes a video, an audio field (``audioUri``, ``referenceAudio``)
+   takes MP3, WAV, M4A (AAC in MP4), raw AAC (ADTS) or FLAC.
 3. **Image headers** are read by hand (PNG's IHDR, JPEG's SOF marker, WebP's VP8/VP8L/VP8X
    chunk), not decoded: the stack's only decoder, PyAV, decodes the whole picture just to report
    its size (a 420 KB PNG claiming 12000x12000 pixels costs 460 MB and 4 s in ``av.open``), so
@@ -16,6 +17,7 @@ its docs promise no refund), so every input this package reads is probed first:
    JPEG its end-of-image marker, a WebP its RIFF size.
 4. **A decode** with PyAV, capped at :data:`MAX_SIDE` squared pixels (ffmpeg's ``max_pixels``),
    proves the picture, or the video's first frame, is readable; a video's duration comes with it.
+   Audio is decoded up to its first frame, and its duration read from the container.
 
 Limits: Runway documents no pixel limits for gen4/Veo/Act-Two inputs (runway-api.md §6, §15,
 UNCONFIRMED); the only input maximum its spec states is 8000 px a side (``image_upscale``), so
@@ -46,7 +48,12 @@ from typing import BinaryIO
 
 import av
 
-from prefect_runway.api.media import IMAGE_MEDIA_TYPES, VIDEO_MEDIA_TYPES, MediaKind
+from prefect_runway.api.media import (
+    AUDIO_MEDIA_TYPES,
+    IMAGE_MEDIA_TYPES,
+    VIDEO_MEDIA_TYPES,
+    MediaKind,
+)
 
 __all__ = [
     "EXTENSIONS",
@@ -78,6 +85,11 @@ _NAMES = {
     "video/quicktime": "MOV",
     "video/webm": "WebM",
     "video/ogg": "Ogg",
+    "audio/mpeg": "MP3",
+    "audio/wav": "WAV",
+    "audio/mp4": "M4A",
+    "audio/aac": "AAC",
+    "audio/flac": "FLAC",
 }
 # Types we recognise only to say what a refused file is.
 _OTHER_NAMES = {
@@ -92,6 +104,8 @@ _OTHER_NAMES = {
     "audio/mpeg": "an MP3 audio file",
     "audio/wav": "a WAV audio file",
     "audio/mp4": "an M4A audio file",
+    "audio/aac": "an AAC audio file",
+    "audio/flac": "a FLAC audio file",
     "application/pdf": "a PDF document",
     "application/zip": "a ZIP archive",
 }
@@ -104,10 +118,25 @@ EXTENSIONS = {
     "video/quicktime": ".mov",
     "video/webm": ".webm",
     "video/ogg": ".ogv",
+    "audio/mpeg": ".mp3",
+    "audio/wav": ".wav",
+    "audio/mp4": ".m4a",
+    "audio/aac": ".aac",
+    "audio/flac": ".flac",
 }
 """The file extension that names each accepted type (upload file names follow the content)."""
 
-_ALIASES = {"image/jpg": "image/jpeg", "video/mov": "video/quicktime"}
+_ALIASES = {
+    "image/jpg": "image/jpeg",
+    "video/mov": "video/quicktime",
+    "audio/mp3": "audio/mpeg",
+    "audio/x-wav": "audio/wav",
+    "audio/wave": "audio/wav",
+    "audio/vnd.wave": "audio/wav",
+    "audio/x-m4a": "audio/mp4",
+    "audio/m4a": "audio/mp4",
+    "audio/x-flac": "audio/flac",
+}
 _ISO_BMFF = {"video/mp4", "video/quicktime"}
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"}
 _AVIF_BRANDS = {b"avif", b"avis"}
@@ -131,7 +160,7 @@ class MediaFacts:
         media_type: Its type by content, e.g. ``image/png`` (one Runway accepts).
         width: Pixels across (a video's frame), when read.
         height: Pixels down, when read.
-        seconds: A video's duration, when read.
+        seconds: A video's or a sound's duration, when read.
         complete: Whether the whole content was checked (a header read checks only the start).
     """
 
@@ -206,6 +235,10 @@ def sniff(head: bytes) -> str | None:
         return "video/webm" if b"webm" in head[:64] else "video/x-matroska"
     if head.startswith(b"OggS"):
         return "video/ogg"
+    if head.startswith(b"fLaC"):
+        return "audio/flac"
+    if len(head) > 1 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
+        return "audio/aac"  # an ADTS frame: 12 sync bits, then layer 00 (MPEG audio's is not)
     if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
         return "audio/mpeg"
     if head.startswith(b"%PDF"):
@@ -222,6 +255,8 @@ def _kind_of(media_type: str) -> MediaKind | None:
         return MediaKind.IMAGE
     if media_type in VIDEO_MEDIA_TYPES:
         return MediaKind.VIDEO
+    if media_type in AUDIO_MEDIA_TYPES:
+        return MediaKind.AUDIO
     return None
 
 
@@ -235,23 +270,42 @@ def _accepted(head: bytes, kind: MediaKind) -> str:
     takes = _takes(kind)
     if found is None:
         raise MediaRejected(
-            "the content is not an image or video Runway takes (its first bytes are those of "
-            "no JPEG, PNG, WebP, MP4, MOV, WebM or Ogg file)"
+            f"the content is not {_WHAT_RUNWAY_TAKES[kind]} Runway takes (its first bytes are "
+            f"those of no {_FILES[kind]} file)"
         )
     found_kind = _kind_of(found)
     if found_kind is None:
         raise MediaRejected(f"the content is {_OTHER_NAMES[found]}; this field takes {takes}")
+    if found_kind is MediaKind.AUDIO and kind is not MediaKind.AUDIO:
+        raise MediaRejected(f"the content is {_OTHER_NAMES[found]}; this field takes {takes}")
     if found_kind is not kind:
+        article = "a" if found_kind is MediaKind.VIDEO else "an"
         raise MediaRejected(
-            f"the content is {'an' if found_kind is MediaKind.IMAGE else 'a'} {found_kind.value} "
-            f"({_NAMES[found]}); this field takes {takes}"
+            f"the content is {article} {found_kind.value} ({_NAMES[found]}); this field takes "
+            f"{takes}"
         )
     return found
+
+
+# What a field of each kind takes, for refusals. Image and video fields keep the wording they
+# had before audio fields existed.
+_WHAT_RUNWAY_TAKES = {
+    MediaKind.IMAGE: "an image or video",
+    MediaKind.VIDEO: "an image or video",
+    MediaKind.AUDIO: "audio",
+}
+_FILES = {
+    MediaKind.IMAGE: "JPEG, PNG, WebP, MP4, MOV, WebM or Ogg",
+    MediaKind.VIDEO: "JPEG, PNG, WebP, MP4, MOV, WebM or Ogg",
+    MediaKind.AUDIO: "MP3, WAV, M4A, AAC or FLAC",
+}
 
 
 def _takes(kind: MediaKind) -> str:
     if kind is MediaKind.IMAGE:
         return "a JPEG, PNG or WebP image"
+    if kind is MediaKind.AUDIO:
+        return "an MP3, WAV, M4A, AAC or FLAC audio file"
     return "an MP4, MOV, WebM or Ogg video"
 
 
@@ -434,6 +488,35 @@ def _decode(source: BinaryIO, media_type: str) -> tuple[int, int, float | None]:
     raise MediaRejected(f"the {_NAMES[media_type]} file holds no picture PyAV can decode")
 
 
+def _decode_audio(source: BinaryIO, media_type: str) -> float | None:
+    """Decode the first audio frame with PyAV; the duration, when the container says it.
+
+    Raises:
+        MediaRejected: PyAV cannot read a sound from it.
+    """
+    source.seek(0)
+    try:
+        with av.open(source, mode="r") as container:
+            if not container.streams.audio:
+                raise MediaRejected(f"the {_NAMES[media_type]} file holds no sound")
+            stream = container.streams.audio[0]
+            seconds: float | None = None
+            if container.duration is not None:
+                seconds = float(container.duration) / 1_000_000
+            elif stream.duration is not None and stream.time_base is not None:
+                seconds = float(stream.duration * stream.time_base)
+            for _frame in container.decode(stream):
+                return seconds
+    except MediaRejected:
+        raise
+    except (av.FFmpegError, ValueError, IndexError, OSError) as error:
+        raise MediaRejected(
+            f"the {_NAMES[media_type]} cannot be decoded ({type(error).__name__}); it is "
+            "damaged, truncated or not what it claims to be"
+        ) from None
+    raise MediaRejected(f"the {_NAMES[media_type]} file holds no sound PyAV can decode")
+
+
 # -- entry points -----------------------------------------------------------------------------
 
 
@@ -494,6 +577,8 @@ def probe_file(source: BinaryIO, size: int, kind: MediaKind) -> MediaFacts:
         width, height, _ = _IMAGE_HEADERS[media_type](read_at, size)
         _decode(source, media_type)
         return MediaFacts(media_type, width, height, complete=True)
+    if media_type in AUDIO_MEDIA_TYPES:
+        return MediaFacts(media_type, seconds=_decode_audio(source, media_type), complete=True)
     width, height, seconds = _decode(source, media_type)
     _check_size(width, height, f"{_NAMES[media_type]} video's frame")
     return MediaFacts(media_type, width, height, seconds, complete=True)

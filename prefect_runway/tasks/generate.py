@@ -48,6 +48,7 @@ from prefect_runway.api import (
     WaitPolicy,
     parse_generation_request,
 )
+from prefect_runway.api.catalogue import OutputKind, output_kind
 from prefect_runway.api.errors import PrefectRunwayError, RunwayAPIError, RunwayConnectionError
 from prefect_runway.api.media import redact_url
 from prefect_runway.blocks import RunwayCredentials
@@ -218,6 +219,7 @@ async def store_generation(
     destination: S3Bucket,
     key_without_extension: str,
     extra_args: Mapping[str, Any] | None,
+    expected: OutputKind | None = None,
 ) -> StoredObject:
     """Stream one output into S3 (a Prefect task); an expired link is refreshed once."""
 
@@ -225,7 +227,9 @@ async def store_generation(
         return (await client.get_task(task_id)).output[index]
 
     stream = client.output_stream(output_url, refresh=fresh_link)
-    return await store_output(stream, destination, key_without_extension, extra_args=extra_args)
+    return await store_output(
+        stream, destination, key_without_extension, extra_args=extra_args, expected=expected
+    )
 
 
 class GenerationSteps(Protocol):
@@ -399,7 +403,8 @@ async def generate(
         plan: The plan a flow already made for its checks (``plan_generation``); made here
             otherwise. A plan is for one call: it is a snapshot.
         budget: The run's credit budget (shared by a batch's generations): every paid
-            attempt is reserved against it before its POST.
+            attempt is reserved against it before its POST. A model without a published
+            price is refused under its ``max_credits`` unless its ``price_caps`` caps it.
 
     Returns:
         The result; a failed generation is returned, not raised (``raise_for_status()``).
@@ -471,7 +476,7 @@ async def _generate(
         plan = await plan_generation(
             spec, destination=destination, prefix=prefix, client=client, s3=s3,
             max_attempts=max_attempts, allow_resubmit=allow_resubmit, input_policy=input_policy,
-            estimate=budget.max_credits is not None,
+            estimate=budget.max_credits is not None, price_caps=budget.price_caps,
         )  # fmt: skip
     ledger = SubmissionLedger(destination, plan.location.ledger_folder)
     run = current_run()
@@ -851,6 +856,7 @@ async def store_task(
     extra_args: Mapping[str, Any] | None,
     fields: Mapping[str, Any],
     location: OutputLocation | None = None,
+    expected: OutputKind | None = None,
 ) -> tuple[dict[str, Any], StoredObject]:
     """Stream every output of a SUCCEEDED task into S3, then write its sidecar, last.
 
@@ -862,6 +868,7 @@ async def store_task(
         extra_args: boto3 ExtraArgs, for the outputs and the sidecar.
         fields: What the caller knows besides the task (key, model, request...).
         location: The generation's keys (``tasks/locations.py``); ``stem`` is its stem.
+        expected: What the request produces (``output_kind``), for links of no known type.
 
     Returns:
         The sidecar as written, and the stored sidecar object.
@@ -873,7 +880,7 @@ async def store_task(
         )  # fmt: skip
         stored.append(
             await store_generation(
-                client, task.id, url, index, destination, object_stem, extra_args
+                client, task.id, url, index, destination, object_stem, extra_args, expected
             )
         )
     crash_point("before_sidecar")
@@ -909,6 +916,7 @@ async def _store(
     started: float,
 ) -> GenerationResult:
     spec = plan.spec
+    request = spec.validate_request()
     credits = task.cost.credits if task.cost is not None else None
     sidecar, written = await store_task(
         task,
@@ -917,13 +925,15 @@ async def _store(
         stem=plan.location.stem,
         extra_args=extra_args,
         location=plan.location,
+        expected=output_kind(request),
         fields={
             "key": plan.key,
             "name": plan.name,
             "attempt": attempt,
             "model": spec.model,
+            "endpoint": request.endpoint,
             "request": _redacted_request(spec.request),
-            "seed": spec.validate_request().to_api().get("seed"),
+            "seed": request.to_api().get("seed"),
             "inputs": {".".join(map(str, path)): cid for path, cid in plan.content_ids.items()},
             "total_credits": total,
         },

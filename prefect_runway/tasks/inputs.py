@@ -25,7 +25,9 @@ Before anything is sent, every input this package can read is checked
   parameters would be a way into its network), so their type and size are Runway's to check;
 * **``runway://`` uploads**: their length only; Runway checked them when they were uploaded.
 
-An Act-Two reference clip must last 3-30 s (its duration read with PyAV).
+Media read here are held to the catalogue's per-model ``MEDIA_LIMITS`` (an Act-Two reference
+clip lasts 3-30 s, Aleph's source video at most 30 s, Seedance's reference audio at most 15 s
+together...), their durations and sizes read with PyAV.
 """
 
 from __future__ import annotations
@@ -41,15 +43,13 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import av
-
 from prefect_runway.api import RunwayClient
-from prefect_runway.api.character_performance import REFERENCE_MAX_SECONDS, REFERENCE_MIN_SECONDS
+from prefect_runway.api.catalogue import MEDIA_LIMITS, MediaLimit
 from prefect_runway.api.media import MAX_DATA_URI_CHARS, data_uri_media_type
 from prefect_runway.api.probe import (
     MediaFacts,
@@ -70,10 +70,12 @@ __all__ = [
     "InputError",
     "PreparedInputs",
     "S3Reader",
+    "check_media_limits",
     "check_reference",
     "identify_inputs",
     "needs_preparation",
     "prepare_inputs",
+    "probe_input",
 ]
 
 logger = logging.getLogger(__name__)
@@ -133,19 +135,6 @@ class PreparedInputs:
     uris: dict[tuple[str | int, ...], str] = field(default_factory=dict)
     uploads: int = 0
     reference_seconds: float | None = None
-
-
-def _probe_seconds(path: Path) -> float | None:
-    try:
-        with av.open(str(path)) as container:
-            if container.duration is not None:
-                return float(container.duration) / 1_000_000
-            stream = container.streams.video[0]
-            if stream.duration is not None and stream.time_base is not None:
-                return float(stream.duration * stream.time_base)
-    except (av.error.FFmpegError, IndexError):
-        return None
-    return None
 
 
 # -- local files: checked, probed and hashed once per version of a file ----------------------
@@ -245,13 +234,13 @@ async def identify_inputs(
     """
     policy = policy if policy is not None else InputPolicy.for_run()
     ids: dict[tuple[str | int, ...], str] = {}
+    probed: list[tuple[MediaRef, MediaFacts]] = []
     for ref in spec.media():
         kind = ref.ref_kind
         if kind is RefKind.LOCAL:
             path = policy.local_file(ref.field, ref.value)
             ids[ref.path], facts = await asyncio.to_thread(_check_local, ref, path)
-            if ref.path[0] == "reference":
-                _reference_length(ref, facts)
+            probed.append((ref, facts))
         elif kind is RefKind.S3:
             policy.s3_object(ref.field, ref.value)
             if s3 is None:
@@ -266,11 +255,11 @@ async def identify_inputs(
             ids[ref.path] = f"s3-etag:{head.get('ETag', '').strip(chr(34))}:{size}"
         elif kind is RefKind.DATA:
             facts = await asyncio.to_thread(_check_data_uri, ref)
-            if ref.path[0] == "reference":
-                _reference_length(ref, facts)
+            probed.append((ref, facts))
             ids[ref.path] = "sha256:" + hashlib.sha256(ref.value.encode()).hexdigest()
         else:
             ids[ref.path] = ref.value
+    check_media_limits(spec.model, probed)
     return ids
 
 
@@ -353,6 +342,7 @@ async def prepare_inputs(
         raise ValueError("upload_reuse_seconds must be well under the 24 h an upload lives")
     policy = policy if policy is not None else InputPolicy.for_run()
     prepared = PreparedInputs()
+    probed: list[tuple[MediaRef, MediaFacts]] = []
     for ref in spec.media():
         if ref.ref_kind not in _READ_KINDS:
             prepared.uris[ref.path] = ref.value
@@ -360,8 +350,10 @@ async def prepare_inputs(
         async with _local_copy(ref, s3, policy) as path:
             _, facts = await asyncio.to_thread(_check_local, ref, path)
             size = path.stat().st_size
-            if ref.path[0] == "reference":
-                prepared.reference_seconds = _reference_length(ref, facts)
+            check_media_limits(spec.model, [(ref, facts)])
+            probed.append((ref, facts))
+            if spec.model == "act_two" and ref.pattern == "reference.uri":
+                prepared.reference_seconds = facts.seconds
             media_type = facts.media_type
             encoded_chars = len(f"data:{media_type};base64,") + 4 * -(-size // 3)
             if encoded_chars <= MAX_DATA_URI_CHARS:
@@ -383,20 +375,117 @@ async def prepare_inputs(
                 upload_reuse_seconds,
                 prepared,
             )
+    check_media_limits(spec.model, probed)
     return prepared
 
 
-def _reference_length(ref: MediaRef, facts: MediaFacts) -> float:
-    seconds = facts.seconds
-    if seconds is None:
-        raise InputError(ref, "cannot read the clip's duration; is it a video file?")
-    if not REFERENCE_MIN_SECONDS <= seconds <= REFERENCE_MAX_SECONDS:
+def _limits(model: str, ref: MediaRef) -> list[MediaLimit]:
+    return [limit for limit in MEDIA_LIMITS if model in limit.models and limit.field == ref.pattern]
+
+
+def _who(model: str) -> str:
+    return "Act-Two" if model == "act_two" else model
+
+
+def check_media_limits(model: str, probed: Sequence[tuple[MediaRef, MediaFacts]]) -> None:
+    """Refuse media outside the catalogue's ``MEDIA_LIMITS`` for ``model``, before any upload.
+
+    Each clip's length and each picture's size and aspect are checked where they were read; a
+    list's combined length is summed over the clips probed (those Runway fetches by URL are
+    unknown here, so a sum already over the limit is refused, never one that might be).
+
+    Raises:
+        InputError: naming the field, what the media is, and the limit with its source.
+
+    Example:
+        >>> from prefect_runway.api.media import MediaKind
+        >>> ref = MediaRef(("reference", "uri"), "take.mp4", MediaKind.VIDEO, "reference.uri")
+        >>> check_media_limits("act_two", [(ref, MediaFacts("video/mp4", 64, 64, 12.0))])
+    """
+    totals: dict[str, list[tuple[MediaRef, float]]] = {}
+    for ref, facts in probed:
+        for limit in _limits(model, ref):
+            _check_one(model, ref, facts, limit)
+            if limit.max_total_seconds is not None and facts.seconds is not None:
+                totals.setdefault(limit.field, []).append((ref, facts.seconds))
+    for field_path, clips in totals.items():
+        total = sum(seconds for _, seconds in clips)
+        for limit in MEDIA_LIMITS:
+            most = limit.max_total_seconds
+            if model in limit.models and limit.field == field_path and most is not None:
+                if total > most + 1e-6:
+                    raise InputError(
+                        clips[-1][0],
+                        f"the clips of {field_path.removesuffix('[].uri').removesuffix('[]')} "
+                        f"last {total:.2f} s together; {_who(model)} takes at most {most:g} s "
+                        f"({limit.source})",
+                    )
+
+
+def _check_one(model: str, ref: MediaRef, facts: MediaFacts, limit: MediaLimit) -> None:
+    who = _who(model)
+    clip = "the reference clip" if model == "act_two" else "the clip"
+    if limit.min_seconds is not None or limit.max_seconds is not None:
+        seconds = facts.seconds
+        if seconds is None:
+            if facts.complete:
+                raise InputError(ref, "cannot read the clip's duration; is it a media file?")
+        else:
+            low = limit.min_seconds if limit.min_seconds is not None else 0.0
+            high = limit.max_seconds if limit.max_seconds is not None else float("inf")
+            if not low - 1e-6 <= seconds <= high + 1e-6:
+                allowed = (
+                    f"{low:g} to {high:g} s"
+                    if limit.min_seconds is not None and limit.max_seconds is not None
+                    else f"at most {high:g} s"
+                    if limit.max_seconds is not None
+                    else f"at least {low:g} s"
+                )
+                raise InputError(ref, f"{clip} lasts {seconds:.2f} s; {who} needs {allowed}")
+    width, height = facts.width, facts.height
+    if width is None or height is None:
+        return
+    short, long = min(width, height), max(width, height)
+    if limit.min_side is not None and short < limit.min_side:
         raise InputError(
             ref,
-            f"the reference clip lasts {seconds:.2f} s; Act-Two needs "
-            f"{REFERENCE_MIN_SECONDS:g} to {REFERENCE_MAX_SECONDS:g} s",
+            f"the picture is {width}x{height} pixels; {who} needs at least {limit.min_side} "
+            f"on each side ({limit.source})",
         )
-    return seconds
+    if limit.max_side is not None and long > limit.max_side:
+        raise InputError(
+            ref,
+            f"the picture is {width}x{height} pixels; {who} takes at most {limit.max_side} on "
+            f"each side ({limit.source})",
+        )
+    aspect = width / height
+    low_aspect = limit.min_aspect if limit.min_aspect is not None else 0.0
+    high_aspect = limit.max_aspect if limit.max_aspect is not None else float("inf")
+    if not low_aspect - 1e-9 <= aspect <= high_aspect + 1e-9:
+        raise InputError(
+            ref,
+            f"the picture is {width}x{height} pixels (width / height {aspect:.2f}); {who} takes "
+            f"{low_aspect:g} to {high_aspect:g} ({limit.source})",
+        )
+
+
+def probe_input(ref: MediaRef, path: Path, model: str | None = None) -> MediaFacts:
+    """What a local media file holds (PyAV), held to ``model``'s media limits when given.
+
+    Blocking: run it in a thread.
+
+    Raises:
+        InputError: the file is not media of the field's kind, damaged, or out of limits.
+    """
+    file, size = open_checked(path, ref.field, ref.value, MAX_UPLOAD_BYTES)
+    with file:
+        try:
+            facts = probe_file(file, size, ref.kind)
+        except MediaRejected as refusal:
+            raise InputError(ref, str(refusal)) from None
+    if model is not None:
+        check_media_limits(model, [(ref, facts)])
+    return facts
 
 
 def check_reference(ref: MediaRef, path: Path) -> float:
@@ -405,15 +494,9 @@ def check_reference(ref: MediaRef, path: Path) -> float:
     Raises:
         InputError: the clip is unreadable or outside Act-Two's 3-30 s.
     """
-    seconds = _probe_seconds(path)
+    seconds = probe_input(ref, path, "act_two").seconds
     if seconds is None:
         raise InputError(ref, "cannot read the clip's duration; is it a video file?")
-    if not REFERENCE_MIN_SECONDS <= seconds <= REFERENCE_MAX_SECONDS:
-        raise InputError(
-            ref,
-            f"the reference clip lasts {seconds:.2f} s; Act-Two needs "
-            f"{REFERENCE_MIN_SECONDS:g} to {REFERENCE_MAX_SECONDS:g} s",
-        )
     return seconds
 
 

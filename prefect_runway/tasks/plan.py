@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import math
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -183,8 +184,13 @@ class CreditBudget:
     when nothing was created. So the sum of what a run's tasks cost never exceeds the budget,
     however many retries and generations share it (one event loop: no lock needed).
 
+    A generation without a published price is counted at the run's cap for its model
+    (``price_caps``); without one it is refused under ``max_credits``, never counted as 0.
+
     Args:
         max_credits: The budget; None for none (reservations are still counted).
+        price_caps: Credits per generation the run accepts for models without a published
+            price, by model (``{"wan3": 120}``).
 
     Example:
         >>> budget = CreditBudget(max_credits=60)
@@ -195,12 +201,25 @@ class CreditBudget:
     """
 
     max_credits: float | None
+    price_caps: dict[str, float] = field(default_factory=dict)
     reserved: float = 0.0
     charged: float = 0.0
     _open: list[Reservation] = field(default_factory=list)
 
     def reserve(self, credits: float, what: str) -> Reservation:
-        """Set ``credits`` aside for ``what``; raises ``OverBudget`` if they do not fit."""
+        """Set ``credits`` aside for ``what``; raises ``OverBudget`` if they do not fit.
+
+        ``credits`` is infinite for a price that is unknown and uncapped: refused under a
+        budget, counted as nothing without one (there is no budget to hold).
+        """
+        if not math.isfinite(credits):
+            if self.max_credits is not None:
+                raise OverBudget(
+                    f"{what} has no published price and the run gives no price cap for its "
+                    f"model (price_caps), so max_credits={self.max_credits:g} cannot be held; "
+                    "nothing was submitted for it"
+                )
+            credits = 0.0
         committed = self.reserved + self.charged
         if self.max_credits is not None and committed + credits > self.max_credits + 1e-9:
             raise OverBudget(
@@ -293,9 +312,10 @@ class GenerationPlan:
     @property
     def at_most(self) -> float:
         """What this run may pay at worst: every attempt it may create charged in full."""
-        if self.estimate is None:
-            return 0.0
-        return self.estimate.at_most * self.attempts_payable
+        attempts = self.attempts_payable
+        if self.estimate is None or attempts == 0:
+            return 0.0  # (an unknown price is infinite: never multiplied by 0 into nan)
+        return self.estimate.at_most * attempts
 
     @property
     def credits_so_far(self) -> float:
@@ -458,6 +478,7 @@ async def plan_generation(
     estimate: bool = True,
     claim_wait: float | None = None,
     clock: Callable[[], datetime] | None = None,
+    price_caps: Mapping[str, float] | None = None,
 ) -> GenerationPlan:
     """Plan one generation: read S3 and the ledger once, price what this run may pay.
 
@@ -476,6 +497,8 @@ async def plan_generation(
         estimate: Price the generation (an Act-Two clip may be probed).
         claim_wait: Seconds another run's fresh intent is waited for.
         clock: The time (tests).
+        price_caps: Credits per generation the run accepts, by model, for models without a
+            published price (the estimate's ``at_most``; infinite without a cap).
 
     Raises:
         InputError, InvalidName, pydantic.ValidationError: nothing was spent.
@@ -493,7 +516,7 @@ async def plan_generation(
         content_ids = await identify_inputs(spec, s3, policy=input_policy)
     key = generation_key(spec, base_url=client.base_url, content_ids=content_ids)
     location = OutputLocation.of(prefix=prefix, name=spec.name, key=key)
-    priced = await estimate_spec(spec, request, s3) if estimate else None
+    priced = await estimate_spec(spec, request, s3, price_caps) if estimate else None
     ledger = SubmissionLedger(destination, location.ledger_folder)
     common: dict[str, Any] = {
         "spec": spec, "key": key, "location": location, "content_ids": content_ids,

@@ -46,6 +46,7 @@ from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import to_jsonable_python
 
+from prefect_runway.api.catalogue import OutputKind
 from prefect_runway.api.download import OutputStream
 from prefect_runway.api.errors import OutputDownloadFailed
 from prefect_runway.tasks._crash import crash_point
@@ -115,6 +116,7 @@ EXTENSIONS: Mapping[str, str] = {
     "image/jpeg": "jpg",
     "image/webp": "webp",
     "image/gif": "gif",
+    "image/svg+xml": "svg",
     "application/json": "json",
 }
 
@@ -540,18 +542,23 @@ async def store_output(
     key_without_extension: str,
     *,
     extra_args: Mapping[str, Any] | None = None,
+    expected: OutputKind | None = None,
 ) -> StoredObject:
     """Store one Runway output in S3 as ``{key_without_extension}.{ext}``.
 
     The Content-Type and the extension come from the download's response, so the upload
-    starts once the first chunk arrived. The size Runway's server announced is checked before
-    the upload completes: a short or long output is never stored.
+    starts once the first chunk arrived. A response that names no known type
+    (``binary/octet-stream``) is stored as ``expected`` says (the request's output kind,
+    ``prefect_runway.api.catalogue.output_kind``), else by its URL's extension. The size
+    Runway's server announced is checked before the upload completes: a short or long output
+    is never stored.
 
     Args:
         stream: The output's download (``RunwayClient.output_stream``), not yet started.
         bucket: The destination block.
         key_without_extension: The key relative to ``bucket.bucket_folder``, without extension.
         extra_args: boto3 ExtraArgs (SSE, StorageClass, Metadata...; not ContentType).
+        expected: What the request produces, for a response of no known type.
 
     Returns:
         The stored object.
@@ -578,7 +585,7 @@ async def store_output(
     _upload_args(_DEFAULT_CONTENT_TYPE, extra_args)  # refuse bad arguments before downloading
     resolve_key(bucket, key_without_extension)  # a bad key fails before the download starts
     try:
-        stored = await _store(stream, bucket, key_without_extension, extra_args)
+        stored = await _store(stream, bucket, key_without_extension, extra_args, expected)
     except Exception as error:
         # The type only: an exception's text is not ours to vouch for (it could hold a URL).
         logger.warning(
@@ -594,6 +601,7 @@ async def _store(
     bucket: S3Bucket,
     key_without_extension: str,
     extra_args: Mapping[str, Any] | None,
+    expected: OutputKind | None = None,
 ) -> StoredObject:
     iterator = aiter(stream)
     try:
@@ -606,7 +614,11 @@ async def _store(
     crash_point("mid_download")  # the download started, nothing sent to S3 yet
     # Known only now that the server answered: the type and the extension come from it.
     content_type = _media_type(stream.content_type) or _DEFAULT_CONTENT_TYPE
-    key = f"{key_without_extension}.{output_extension(stream.content_type, stream.url)}"
+    extension = output_extension(stream.content_type, stream.url)
+    if expected is not None and content_type not in EXTENSIONS:
+        # No known type in the answer: the request says what it makes (a URL's name need not).
+        content_type, extension = expected.content_type, expected.extension
+    key = f"{key_without_extension}.{extension}"
     logger.info(
         "storing %s (%s, %s bytes) as %s",
         stream.url,
