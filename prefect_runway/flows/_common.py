@@ -22,6 +22,8 @@ scrubbed of query strings too).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from prefect import get_run_logger
@@ -29,6 +31,7 @@ from prefect.artifacts import acreate_table_artifact
 from pydantic import BaseModel, ConfigDict
 
 from prefect_runway.api import RunwayClient, WaitPolicy
+from prefect_runway.api.pricing import PRICE_UNKNOWN
 from prefect_runway.flows.parameters import (
     AllowResubmit,
     CredentialsBlockName,
@@ -83,6 +86,7 @@ __all__ = [
     "RunSettings",
     "Seed",
     "Variant",
+    "credits_cell",
     "estimate_row",
     "refuse_if_unaffordable",
     "run_generation",
@@ -107,6 +111,7 @@ class RunSettings(BaseModel):
     dry_run: bool = False
     max_credits: float | None = None
     allow_resubmit: bool = False
+    price_caps: dict[str, float] | None = None
 
     def wait_policy(self) -> WaitPolicy:
         return WaitPolicy(
@@ -154,9 +159,16 @@ class FlowOutcome(BaseModel):
 
 
 async def refuse_if_unaffordable(
-    client: RunwayClient, estimates: list[CostEstimate], max_credits: float | None, run_logger: Any
+    client: RunwayClient,
+    estimates: list[CostEstimate],
+    max_credits: float | None,
+    run_logger: Any,
+    price_caps: Mapping[str, float] | None = None,
 ) -> int | None:
     """Check the budget, then the organization's balance and daily limits, for paid generations.
+
+    A generation without a published price is refused under ``max_credits`` unless
+    ``price_caps`` (or its plan) caps its model.
 
     Returns:
         The organization's credit balance, or None when the provider cannot tell it.
@@ -164,7 +176,7 @@ async def refuse_if_unaffordable(
     Raises:
         OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: before anything is submitted.
     """
-    check_budget(estimates, max_credits)
+    check_budget(estimates, max_credits, price_caps)
     organization = await read_organization(client, run_logger)
     if organization is None:
         return None
@@ -206,7 +218,7 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
         plan = await plan_generation(
             spec, destination=destination, prefix=settings.prefix, client=client, s3=s3,
             max_attempts=settings.max_attempts, allow_resubmit=settings.allow_resubmit,
-            input_policy=policy,
+            input_policy=policy, price_caps=settings.price_caps,
         )  # fmt: skip
         estimate = plan.estimate
         assert estimate is not None  # plan_generation prices by default
@@ -216,7 +228,9 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
             return await _dry_run(kind, client, spec, plan, settings)
         if plan.pays:
             try:
-                await refuse_if_unaffordable(client, [estimate], settings.max_credits, run_logger)
+                await refuse_if_unaffordable(
+                    client, [estimate], settings.max_credits, run_logger, settings.price_caps
+                )
             except RefusedBeforeSubmit as refusal:
                 row = results_row(1, spec.model, None, None, None, "refused", str(refusal))
                 await create_results_table(results_key, [row], f"Runway {kind}: refused")
@@ -229,7 +243,8 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
                 spec, destination=destination, prefix=settings.prefix, client=client,
                 wait_policy=wait_policy, max_attempts=settings.max_attempts,
                 allow_resubmit=settings.allow_resubmit, on_update=reporter, input_policy=policy,
-                plan=plan, budget=CreditBudget(settings.max_credits),
+                plan=plan,
+                budget=CreditBudget(settings.max_credits, dict(settings.price_caps or {})),
             )  # fmt: skip
         except Exception as error:
             why = f"{type(error).__name__}: {error}"
@@ -267,6 +282,11 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
     )  # fmt: skip
 
 
+def credits_cell(credits: float) -> float | str:
+    """Credits for a table: an unknown, uncapped price reads "price unknown", never a number."""
+    return credits if math.isfinite(credits) else PRICE_UNKNOWN
+
+
 def estimate_row(
     row: int, name: str, estimate: CostEstimate, action: str, balance: int | None,
     max_credits: float | None, plan: GenerationPlan | None = None,
@@ -282,10 +302,10 @@ def estimate_row(
         "model": estimate.model,
         "name": name,
         "output seconds": cell(None if estimate.seconds is None else round(estimate.seconds, 2)),
-        "credits per second": estimate.credits_per_second,
-        "estimated credits": cell(estimate.credits),
-        "pays now": plan.price if plan is not None else estimate.at_most,
-        "at most": plan.at_most if plan is not None else estimate.at_most,
+        "credits per second": cell(estimate.credits_per_second),
+        "estimated credits": cell(estimate.credits) if not estimate.unknown else estimate.shown(),
+        "pays now": credits_cell(plan.price if plan is not None else estimate.at_most),
+        "at most": credits_cell(plan.at_most if plan is not None else estimate.at_most),
         "max credits": cell(max_credits),
         "balance": cell(balance),
         "action": scrub(action),
@@ -306,7 +326,7 @@ async def _dry_run(
     if plan.pays:
         try:
             balance = await refuse_if_unaffordable(
-                client, [estimate], settings.max_credits, run_logger
+                client, [estimate], settings.max_credits, run_logger, settings.price_caps
             )
         except RefusedBeforeSubmit as refusal:
             action = f"refuse: {refusal}"

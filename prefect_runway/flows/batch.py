@@ -33,6 +33,7 @@ import asyncio
 import logging
 import socket
 from collections import defaultdict
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prefect_runway.api import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
 from prefect_runway.api.errors import PrefectRunwayError
+from prefect_runway.api.pricing import PRICE_UNKNOWN
 from prefect_runway.flows._common import estimate_row, refuse_if_unaffordable
 from prefect_runway.flows.manifest import MAX_MANIFEST_BYTES, ManifestRow, parse_manifest
 from prefect_runway.flows.parameters import (
@@ -71,6 +73,7 @@ from prefect_runway.flows.parameters import (
     MaxQueueMinutes,
     MaxRunMinutes,
     PollInterval,
+    PriceCaps,
     Strict,
     described,
 )
@@ -139,6 +142,7 @@ class RowResult(BaseModel):
     s3_uri: str | None = None
     credits: float | None = None
     estimated_credits: float | None = None
+    price_unknown: bool = False
     seconds: float | None = None
     reason: str | None = None
     action: str | None = None
@@ -153,7 +157,9 @@ class BatchReport(BaseModel):
     ``credits`` is what Runway reported for the generations of this batch, counted once per
     generation (an output an earlier run stored or submitted counts its original cost);
     ``credits_spent`` leaves those out: it is what this run paid. ``estimated_credits`` is the
-    estimate, at most, of the generations this run had to pay for. ``failed`` counts the
+    estimate, at most, of the generations this run had to pay for whose price is known or
+    capped; ``unknown_price`` counts those of no published price and no cap (never counted as
+    0 credits: their cost is learnt from Runway's answer). ``failed`` counts the
     ambiguous rows too; ``ambiguous`` and ``ambiguous_names`` name them (a re-run stops on them
     until it is allowed to resubmit).
     """
@@ -169,6 +175,7 @@ class BatchReport(BaseModel):
     ambiguous_names: list[str] = Field(default_factory=list)
     credits_spent: float = 0.0
     estimated_credits: float = 0.0
+    unknown_price: int = 0
     dry_run: bool = False
     results: list[RowResult]
     results_manifest_uri: str | None = None
@@ -378,6 +385,7 @@ async def plan_rows(
     *,
     max_attempts: int = 3,
     names: RunNames | None = None,
+    price_caps: Mapping[str, float] | None = None,
 ) -> list[PlannedGeneration]:
     """Validate, identify, deduplicate and plan the rows; record the ones that cannot run.
 
@@ -386,6 +394,8 @@ async def plan_rows(
     Each distinct generation is planned once (``tasks/plan.py``); the plan is what the price
     checks read and what ``generate`` carries out. Names are claimed in row order: a later row
     of another generation on a name already used is refused by name, before any POST.
+    ``price_caps`` (by model) prices the models without a published price; a row's own
+    ``price_cap`` overrides it for that row.
     """
     check_prefix(prefix)
     names = names or RunNames()
@@ -417,10 +427,13 @@ async def plan_rows(
     async def plan(generation: PlannedGeneration) -> None:
         async with gate:
             try:
+                caps = dict(price_caps or {})
+                if generation.row.price_cap is not None:
+                    caps[generation.spec.model] = generation.row.price_cap
                 generation.plan = await plan_generation(
                     generation.spec, destination=destination, prefix=prefix, client=client,
                     s3=reader, max_attempts=max_attempts,
-                    content_ids=generation.content_ids,
+                    content_ids=generation.content_ids, price_caps=caps,
                 )  # fmt: skip
             except (InputError, InvalidName) as error:
                 for row in (generation.row, *generation.twins):
@@ -503,6 +516,7 @@ async def batch(
     max_run_minutes: MaxRunMinutes = NOT_SET,
     dry_run: DryRun = False,
     max_credits: MaxCredits = NOT_SET,
+    price_caps: PriceCaps = NOT_SET,
     detach: Annotated[
         bool,
         described(
@@ -538,24 +552,25 @@ async def batch(
     results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:
         generations = await plan_rows(
-            rows, client, destination, prefix, results, inputs, max_attempts=max_attempts
-        )
+            rows, client, destination, prefix, results, inputs, max_attempts=max_attempts,
+            price_caps=price_caps,
+        )  # fmt: skip
         paid = [g.estimate for g in generations if g.pays and g.estimate]
-        estimated = sum(estimate.at_most for estimate in paid)
+        estimated, unknown = known_and_unknown(paid)
         if dry_run:
             return await price_planned(
                 rows, generations, results, client, max_credits, estimated, run_logger
             )
         await refuse_if_unaffordable(client, paid, max_credits, run_logger)
         run_logger.info(
-            "batch: %d generations to run, %d new, estimated at most %g credits",
-            len(generations), len(paid), estimated,
+            "batch: %d generations to run, %d new, estimated at most %s",
+            len(generations), len(paid), credits_text(estimated, unknown),
         )  # fmt: skip
         await run_planned(generations, results, client, destination, prefix, policy,
                    concurrency_per_model, max_attempts, detach=detach,
                    input_policy=inputs, budget=CreditBudget(max_credits))  # fmt: skip
     ordered = [results[row.line] for row in rows]
-    report = BatchReport.tally(ordered, estimated_credits=estimated)
+    report = BatchReport.tally(ordered, estimated_credits=estimated, unknown_price=unknown)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     results_key = "/".join(p for p in (prefix.strip("/"), f"_results/batch-{stamp}.jsonl") if p)
     lines = "".join(r.model_dump_json() + "\n" for r in ordered).encode()
@@ -616,8 +631,13 @@ async def price_planned(
     *,
     flow_label: str = "batch",
 ) -> BatchReport:
-    """A dry run: the estimate table artifact and a report of ``dry_run`` rows; no POST."""
+    """A dry run: the estimate table artifact and a report of ``dry_run`` rows; no POST.
+
+    ``estimated`` is the known (or capped) part; generations of unknown price are counted
+    apart ("N credits + K generations of unknown price"), never as 0.
+    """
     paid = [g.estimate for g in generations if g.pays and g.estimate]
+    estimated, unknown = known_and_unknown(paid)
     refusal: str | None = None
     balance: int | None = None
     try:
@@ -636,18 +656,36 @@ async def price_planned(
                 line=row.line, name=row.spec.name if row.spec else None, model=estimate.model,
                 status="dry_run", action=action,
                 estimated_credits=estimate.credits if row is generation.row else None,
+                price_unknown=estimate.unknown and row is generation.row,
                 duplicate_of=None if row is generation.row else generation.row.line,
             )  # fmt: skip
+    total = credits_text(estimated, unknown)
     await acreate_table_artifact(
         key=f"runway-{flow_label}-estimate",
         table=table,
-        description=f"Dry run of a {flow_label} of {len(rows)} rows: at most {estimated:g} "
-        f"credits for {len(paid)} new generations; nothing was submitted",
+        description=f"Dry run of a {flow_label} of {len(rows)} rows: at most {total} for "
+        f"{len(paid)} new generations; nothing was submitted",
     )
-    run_logger.info("dry run: %d new generations, at most %g credits; nothing submitted",
-                    len(paid), estimated)  # fmt: skip
+    run_logger.info("dry run: %d new generations, at most %s; nothing submitted",
+                    len(paid), total)  # fmt: skip
     ordered = [results[row.line] for row in rows]
-    return BatchReport.tally(ordered, estimated_credits=estimated, dry_run=True)
+    return BatchReport.tally(
+        ordered, estimated_credits=estimated, unknown_price=unknown, dry_run=True
+    )
+
+
+def known_and_unknown(estimates: list[CostEstimate]) -> tuple[float, int]:
+    """The most the priced (or capped) estimates add up to, and how many have no price."""
+    known = sum(estimate.at_most for estimate in estimates if estimate.priced)
+    return known, sum(1 for estimate in estimates if not estimate.priced)
+
+
+def credits_text(known: float, unknown: int) -> str:
+    """``"120 credits"``, or ``"120 credits + 2 generations of unknown price"``."""
+    text = f"{known:g} credits"
+    if unknown:
+        text += f" + {unknown} generation{'s' if unknown != 1 else ''} of {PRICE_UNKNOWN}"
+    return text
 
 
 async def models_with_global_limits(models: list[str]) -> set[str]:

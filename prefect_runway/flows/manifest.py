@@ -5,6 +5,15 @@ request's fields flat, with ``name`` and ``variant`` beside them. A CSV row is f
 ``character`` and ``reference`` columns hold URIs or paths (with ``character_type`` ``image`` or
 ``video``, default ``image``), and numbers and ``true``/``false`` are read as such.
 
+Rows may be of any endpoint of the catalogue (every media field, of any kind, may hold a local
+path, an ``s3://`` object or a URL). Two optional keys (columns) sit beside ``name``:
+
+* ``endpoint``: needed only where a model serves several endpoints and the row's fields do not
+  tell which (``seed_audio`` with only a ``promptText``: ``sound_effect`` or
+  ``text_to_speech``);
+* ``price_cap``: for a model without a published price, the most credits the row may cost;
+  with the batch's ``max_credits`` such a row is refused without one.
+
 A row that cannot be read is reported with its line number and does not stop the others: a
 line that is not UTF-8, JSON nested too deep to read, a JSON object with a key twice (refused,
 not last-wins: ``{"duration": 5, "duration": 10}`` would otherwise pay for the 10), a CSV cell
@@ -17,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -30,10 +40,16 @@ __all__ = ["MAX_MANIFEST_BYTES", "ManifestRow", "parse_manifest"]
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 """The largest manifest read (it is held in memory while it is planned)."""
 
+_FLOAT = re.compile(r"-?\d+(\.\d+)?")
+
 # Lone surrogates are where ``surrogateescape`` kept bytes that are not UTF-8.
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
-_INTEGER_FIELDS = {"duration", "seed", "expressionIntensity", "expression_intensity"}
+_INTEGER_FIELDS = {
+    "duration", "seed", "expressionIntensity", "expression_intensity", "outputCount",
+    "output_count", "numVariants", "num_variants",
+}  # fmt: skip
+_NUMBER_FIELDS = {"duration", "price_cap", "priceCap"}
 _BOOLEAN_FIELDS = {"audio", "bodyControl", "body_control"}
 
 
@@ -44,6 +60,18 @@ class ManifestRow:
     line: int
     spec: GenerationSpec | None
     error: str | None = None
+    price_cap: float | None = None
+
+
+def _price_cap(fields: dict[str, Any]) -> float | None:
+    cap = fields.pop("price_cap", fields.pop("priceCap", None))
+    if cap is None or cap == "":
+        return None
+    if isinstance(cap, bool) or not isinstance(cap, int | float) or not math.isfinite(cap):
+        raise ValueError(f"price_cap: {cap!r} is not a number of credits")
+    if cap < 0:
+        raise ValueError(f"price_cap: {cap!r}; give the most credits the row may cost, >= 0")
+    return float(cap)
 
 
 def _flat_to_spec(fields: dict[str, Any]) -> GenerationSpec:
@@ -52,12 +80,13 @@ def _flat_to_spec(fields: dict[str, Any]) -> GenerationSpec:
         return GenerationSpec.model_validate(fields)
     name = fields.pop("name", None)
     variant = fields.pop("variant", "")
+    endpoint = fields.pop("endpoint", None)
     character_type = fields.pop("character_type", fields.pop("characterType", "image"))
     if isinstance(fields.get("character"), str):
         fields["character"] = {"type": character_type, "uri": fields["character"]}
     if isinstance(fields.get("reference"), str):
         fields["reference"] = {"type": "video", "uri": fields["reference"]}
-    return GenerationSpec(request=fields, name=name, variant=variant)
+    return GenerationSpec(request=fields, name=name, variant=variant, endpoint=endpoint)
 
 
 def _typed(fields: dict[str, str]) -> dict[str, Any]:
@@ -66,6 +95,8 @@ def _typed(fields: dict[str, str]) -> dict[str, Any]:
         text = (value or "").strip()
         if key in _INTEGER_FIELDS and text.lstrip("-").isdigit():
             typed[key] = int(text)
+        elif key in _NUMBER_FIELDS and _FLOAT.fullmatch(text):
+            typed[key] = float(text)
         elif key in _BOOLEAN_FIELDS and text.lower() in ("true", "false"):
             typed[key] = text.lower() == "true"
         else:
@@ -108,11 +139,13 @@ def _not_utf8(text: str, line: int) -> str | None:
 
 def _row(number: int, fields: dict[str, Any]) -> ManifestRow:
     try:
+        fields = dict(fields)
+        cap = _price_cap(fields)
         spec = _flat_to_spec(fields)
         spec.validate_request()
     except (ValueError, TypeError, RecursionError) as error:
         return ManifestRow(number, None, _explain(error))
-    return ManifestRow(number, spec)
+    return ManifestRow(number, spec, price_cap=cap)
 
 
 def parse_manifest(content: str | bytes, *, kind: str) -> list[ManifestRow]:

@@ -76,6 +76,8 @@ __all__ = [
     "OptionalOutputFormat",
     "OutputName",
     "PollInterval",
+    "PriceCap",
+    "PriceCaps",
     "Prompt",
     "Seed",
     "Strict",
@@ -441,6 +443,30 @@ MaxCredits = Annotated[
         allow_inf_nan=False,
     ),
     _plain({"type": "number", "minimum": 0}),
+    *OPTIONAL,
+]
+PriceCap = Annotated[
+    float | None,
+    described(
+        "Price cap",
+        "For a model without a published price: the most credits you accept for one "
+        "generation (needed with Max credits, which cannot otherwise be held). Runway's own "
+        "figure is known only once the task is created. Empty: none.",
+        ge=0,
+        allow_inf_nan=False,
+    ),
+    _plain({"type": "number", "minimum": 0}),
+    *OPTIONAL,
+]
+PriceCaps = Annotated[
+    dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None,
+    described(
+        "Price caps",
+        "For models without a published price: the most credits you accept for one "
+        'generation, by model, e.g. {"wan3": 120}. Needed with Max credits for those models; '
+        "a manifest row's price_cap overrides it for its row. Empty: none.",
+    ),
+    _plain({"type": "object", "additionalProperties": {"type": "number", "minimum": 0}}),
     *OPTIONAL,
 ]
 AllowResubmit = Annotated[

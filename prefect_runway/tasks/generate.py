@@ -306,7 +306,7 @@ class _PrefectSteps:
                 spec, self.client, content_ids=plan.content_ids, policy=self.input_policy
             )
             uris = prepared.uris
-        return parse_generation_request(spec.with_media(uris))
+        return parse_generation_request(spec.with_media(uris), endpoint=spec.endpoint)
 
     async def submit(
         self,

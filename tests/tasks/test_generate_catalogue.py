@@ -63,6 +63,8 @@ CASES = [
     Case("video_to_hdr", "ruby", {}, credits=80, broken={"outputFormat": "gif"}),
     Case("sound_effect", "mirelo_sfx_2_0", {"numVariants": 2, "format": "wav"}, "audio/wav",
          "wav", count=2, broken={"format": "aiff"}),
+    Case("text_to_speech", "seed_audio", {"promptText": "Hello"}, "audio/mpeg", "mp3",
+         broken={"notAField": 1}),
     Case("text_to_speech", "eleven_v3", {}, "audio/mpeg", "mp3", broken={"notAField": 1}),
     Case("speech_to_speech", "eleven_multilingual_sts_v2", {}, "audio/mpeg", "mp3",
          broken={"notAField": 1}),
