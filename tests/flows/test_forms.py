@@ -10,6 +10,7 @@ parameter, whichever flow shows it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,9 +30,11 @@ from prefect_runway import (
     storyboard,
     sweep,
 )
+from prefect_runway.flows.endpoints import ENDPOINT_FLOWS, TextToVideoParams
 
 FLOWS: list[Flow[Any, Any]] = [
     image_to_video, character_performance, storyboard, batch, recover, fan_out, sweep,
+    *ENDPOINT_FLOWS.values(),
 ]  # fmt: skip
 
 
@@ -67,7 +70,8 @@ def test_a_shared_parameter_reads_the_same_in_every_form() -> None:
     seen: dict[str, tuple[str, str, str]] = {}
     shared = {"destination_block", "prefix", "credentials_block", "dry_run", "max_credits",
               "max_attempts", "poll_interval", "max_queue_minutes", "max_run_minutes",
-              "concurrency_per_model", "manifest", "seed", "allow_resubmit"}  # fmt: skip
+              "concurrency_per_model", "manifest", "seed", "allow_resubmit", "price_cap",
+              "price_caps"}  # fmt: skip
     for flow in FLOWS:
         for where, name, prop in fields(flow):
             if name not in shared:
@@ -100,3 +104,34 @@ def test_an_empty_optional_field_is_none_to_the_flow() -> None:
     assert (params.seed, params.max_credits, params.prompt_text, params.duration) == (None,) * 4
     assert ImageToVideoParams(image="s3://b/a.png", seed=None).seed is None  # a script's None
     assert "seed" not in params.request()
+
+
+@pytest.mark.parametrize("endpoint", list(ENDPOINT_FLOWS))
+def test_an_endpoint_form_is_a_model_dropdown_and_says_who_takes_each_field(
+    endpoint: str,
+) -> None:
+    from prefect_runway.api.catalogue import CATALOGUE
+
+    schema = parameter_schema(ENDPOINT_FLOWS[endpoint]).model_dump_for_openapi()
+    (definition,) = schema["definitions"].values()
+    props = definition["properties"]
+    assert props["model"]["enum"] == list(CATALOGUE[endpoint])
+    assert next(iter(props)) == "model"
+    models = set(CATALOGUE[endpoint])
+    for name, prop in props.items():
+        only = re.search(r"Only for: ([^.]+(?:\.[^ .][^.]*)*)\.", prop["description"])
+        if only:  # a field not every model takes names exactly those that do
+            named = set(only.group(1).split(", "))
+            assert named < models, (endpoint, name, named - models)
+
+
+def test_an_endpoint_form_refuses_a_field_the_model_does_not_take_by_its_form_name() -> None:
+    from prefect_runway.flows.user_errors import ParameterError
+
+    params = TextToVideoParams(
+        model="veo3.1", prompt_text="Waves", ratio="1280:720", cfg_scale=0.5
+    )  # cfgScale is a Kling field
+    with pytest.raises(ParameterError, match=r"cfg_scale \(0\.5\): Extra inputs"):
+        params.spec()
+    accepted = TextToVideoParams(model="veo3.1", prompt_text="Waves", ratio="1280:720")
+    assert accepted.spec().validate_request().endpoint == "text_to_video"
