@@ -319,7 +319,7 @@ def _form_field(field: _Field, all_models: list[str]) -> tuple[Any, str]:
     if choices and free <= {"integer", "number"}:
         # Numbers or words (duration: 4 to 15, or "auto"): text, read as a number when it is one.
         text = {"type": "string", "maxLength": 32}
-        return optional(str, text, Field(max_length=32)), "numeric_choice"
+        return optional(int | float | str, text), "numeric_choice"
     if choices and free <= {"string"}:
         # Fixed choices for some models, free text for others (ratio): text.
         return optional(str, {"type": "string", "maxLength": 64}, Field(max_length=64)), "plain"
