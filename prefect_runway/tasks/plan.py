@@ -383,11 +383,32 @@ def stored_object_problem(sidecar: dict[str, Any], head: dict[str, Any] | None) 
     return None
 
 
-async def _head(destination: Any, sidecar: dict[str, Any]) -> dict[str, Any] | None:
+async def _further_outputs_problem(destination: Any, sidecar: dict[str, Any]) -> str | None:
+    """Why an output after the first (images with ``outputCount``, audio with ``numVariants``)
+    is not what the sidecar lists, or None: every paid output must be in S3, not only one."""
+    outputs = [o for o in sidecar.get("outputs") or [] if isinstance(o, dict)]
+    for index, output in enumerate(outputs[1:], start=1):
+        head = await _head(destination, sidecar, index)
+        uri = output.get("uri")
+        if head is None:
+            return f"output {index} ({uri}) is missing although its sidecar vouches for it"
+        if output.get("size") is not None and int(head.get("ContentLength", -1)) != output["size"]:
+            return f"output {index} ({uri}) is not the size its sidecar says"
+        seen = str(head.get("ETag", "")).strip('"')
+        if output.get("etag") and seen and output["etag"] != seen:
+            return f"output {index} ({uri}) is not the object its sidecar describes"
+    return None
+
+
+async def _head(destination: Any, sidecar: dict[str, Any], index: int = 0) -> dict[str, Any] | None:
     outputs = sidecar.get("outputs") or []
-    full_key = outputs[0].get("key") if outputs and isinstance(outputs[0], dict) else None
+    full_key = (
+        outputs[index].get("key")
+        if len(outputs) > index and isinstance(outputs[index], dict)
+        else None
+    )
     if not full_key:
-        uri = str(sidecar.get("output_uri") or "")
+        uri = str(sidecar.get("output_uri") or "") if index == 0 else ""
         full_key = uri.removeprefix("s3://").partition("/")[2]
     if not full_key:
         return None
@@ -533,6 +554,8 @@ async def plan_generation(
         return GenerationPlan(**common, step=Step(Action.NAME_TAKEN, 1), problem=taken)
     if sidecar is not None:
         problem = stored_object_problem(sidecar, await _head(destination, sidecar))
+        if problem is None:
+            problem = await _further_outputs_problem(destination, sidecar)
         attempt = int(sidecar.get("attempt") or 1)
         if problem is None:
             return GenerationPlan(**common, step=Step(Action.STORED, attempt), sidecar=sidecar)

@@ -224,3 +224,27 @@ async def test_media_limits_refuse_before_any_post(
     with pytest.raises(InputError, match=r"200x120 pixels; h3_max needs at least 256"):
         await generate_with(tiny, s3_bucket, client, None)
     assert emulator.stats()["creates_total"] == 0
+
+
+async def test_a_lost_second_output_is_restored_without_paying_again(
+    prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    spec = {
+        "request": {"model": "muse_image", "promptText": "A fox", "ratio": "1600:1600",
+                    "outputCount": 2},
+        "name": "fox",
+    }  # fmt: skip
+    first = await generate_with(spec, s3_bucket, client, None)
+    s3 = s3_bucket.credentials.get_s3_client()
+    sidecar_key = first.sidecar_uri.split("/", 3)[3]  # type: ignore[union-attr]
+    outputs = json.loads(
+        s3.get_object(Bucket=s3_bucket.bucket_name, Key=sidecar_key)["Body"].read()
+    )["outputs"]
+    assert [o["uri"].rsplit("/", 1)[1] for o in outputs] == ["fox.png", "fox-1.png"]
+    s3.delete_object(Bucket=s3_bucket.bucket_name, Key=outputs[1]["key"])  # paid, then lost
+
+    again = await generate_with(spec, s3_bucket, client, None)
+    assert again.status == "succeeded" and not again.from_sidecar  # read from its task again
+    head = s3.head_object(Bucket=s3_bucket.bucket_name, Key=outputs[1]["key"])
+    assert head["ContentLength"] == outputs[1]["size"]
+    assert emulator.stats()["creates_total"] == 1  # restored, not paid again
