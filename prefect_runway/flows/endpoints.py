@@ -15,8 +15,9 @@ Field shapes, for the form (Prefect 3.8.8's rules: ``prefect_runway.flows.parame
 * media fields are text: a local path, an ``s3://bucket/key`` object or an https URL. A list of
   frames or references (``referenceImages``, ``referenceAudio``...) is a list of those, sent as
   ``[{"uri": ...}]``;
-* anything richer (a ``voice`` object, ``keyframes``...) is JSON, written as Runway's request
-  documents it (camelCase keys); media inside it may be paths or ``s3://`` objects too.
+* anything richer (a ``voice`` object, ``keyframes``...) is JSON text (a JSON editor is no
+  plain form field), written as Runway's request documents it (camelCase keys); media inside
+  it may be paths or ``s3://`` objects too. From Python, pass the object itself.
 
 The image-to-video and Act-Two flows keep their own hand-made forms
 (``prefect_runway.flows.image_to_video``, ``prefect_runway.flows.character_performance``).
@@ -39,12 +40,21 @@ Example:
     ```
 """
 
+import json
 import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, ClassVar, Literal, cast
 
 from prefect import Flow, flow
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
 from pydantic.alias_generators import to_snake
 
 from prefect_runway.api.catalogue import CATALOGUE, CatalogueRequest
@@ -102,6 +112,9 @@ __all__ = [
     "voice_dubbing",
     "voice_isolation",
 ]
+
+JSON_MAX_LENGTH = 20_000
+"""The form's limit on a field written as JSON."""
 
 TEXT_MAX_LENGTH = 5000
 """The form's limit on a free-text field whose models state none (Runway's prompts are shorter;
@@ -289,9 +302,7 @@ def _form_field(field: _Field, all_models: list[str]) -> tuple[Any, str]:
 
     if "nested" in field.media:
         # Media inside objects (a voice clip, keyframes): JSON as Runway documents it.
-        if {leaf.get("type") for leaf in field.leaves} <= {"array"}:
-            return optional(list[Any], {"type": "array", "items": {}}), "plain"
-        return optional(dict[str, Any], {"type": "object"}), "plain"
+        return _json_field(field, optional), "plain"
     if field.media and field.media <= {"plain", "uri_list"} and "plain" in field.media:
         text = {"type": "string", "maxLength": MEDIA_MAX_LENGTH}
         return optional(str, text, Field(min_length=1, max_length=None)), "plain"
@@ -338,9 +349,29 @@ def _form_field(field: _Field, all_models: list[str]) -> tuple[Any, str]:
         return optional(str, {"type": "string", "maxLength": limit}), "plain"
     if leaves and types == {"boolean"}:
         return optional(bool, {"type": "boolean"}), "plain"
-    if leaves and types <= {"array"}:
-        return optional(list[Any], {"type": "array", "items": {}}), "plain"
-    return optional(dict[str, Any], {"type": "object"}), "plain"
+    return _json_field(field, optional), "plain"
+
+
+def _json_field(field: _Field, optional: Callable[..., Any]) -> Any:
+    """An object or list as JSON text: both UIs render an object field as a JSON code editor,
+    which the forms avoid; Python callers may pass the object itself."""
+    is_list = {leaf.get("type") for leaf in field.leaves} <= {"array"}
+    py_type: Any = list[Any] if is_list else dict[str, Any]
+    text = {"type": "string", "maxLength": JSON_MAX_LENGTH}
+    return optional(py_type, text, BeforeValidator(_json_text))
+
+
+def _json_text(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise ValueError(
+            f"write this field as JSON, as Runway's API documents it (camelCase keys): {error}"
+        ) from None
 
 
 def _plain_schema(schema: dict[str, Any]) -> Any:

@@ -458,15 +458,34 @@ PriceCap = Annotated[
     _plain({"type": "number", "minimum": 0}),
     *OPTIONAL,
 ]
+
+
+def _price_caps(value: object) -> object:
+    """``"wan3=120, seed_audio=40"`` (the form's text) as ``{"wan3": "120", ...}`` for pydantic."""
+    if not isinstance(value, str):
+        return value
+    caps: dict[str, str] = {}
+    for part in filter(None, (piece.strip() for piece in value.split(","))):
+        model, equals, credits = part.partition("=")
+        if not equals or not model.strip():
+            raise ValueError(
+                f"price caps: {part!r} is not model=credits; write e.g. wan3=120, seed_audio=40"
+            )
+        caps[model.strip()] = credits.strip()
+    return caps
+
+
 PriceCaps = Annotated[
     dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None,
+    BeforeValidator(_price_caps),
     described(
         "Price caps",
         "For models without a published price: the most credits you accept for one "
-        'generation, by model, e.g. {"wan3": 120}. Needed with Max credits for those models; '
-        "a manifest row's price_cap overrides it for its row. Empty: none.",
+        "generation, as model=credits, e.g. wan3=120, seed_audio=40. Needed with Max credits "
+        "for those models; a manifest row's price_cap overrides it for its row. Empty: none.",
     ),
-    _plain({"type": "object", "additionalProperties": {"type": "number", "minimum": 0}}),
+    # Text, not an object: both UIs render an object parameter as a JSON code editor.
+    _plain({"type": "string", "maxLength": 2000}),
     *OPTIONAL,
 ]
 AllowResubmit = Annotated[

@@ -177,7 +177,7 @@ async def test_every_deployment_form_is_plain_inputs_and_choices(
     page: Any, ui_stack: Stack, api: httpx.AsyncClient, ui: str
 ) -> None:
     deployments = await deployment_ids(api)
-    assert len(deployments) == 8, deployments
+    assert len(deployments) == 20, deployments
     for name, deployment_id in sorted(deployments.items()):
         form = await Form(page, ui).open(ui_stack, deployment_id)
         if name.startswith(("runway-storyboard", "runway-recover")):
