@@ -169,7 +169,8 @@ def endpoint_for(data: Mapping[str, Any], *, endpoint: str | None = None) -> str
         pydantic.ValidationError: the fields given fit more than one endpoint of the model.
 
     Example:
-        >>> endpoint_for({"model": "gen4.5", "promptText": "Waves", "ratio": "1280:720"})
+        >>> endpoint_for({"model": "gen4.5", "promptText": "Waves", "ratio": "1280:720",
+        ...               "duration": 5})
         'text_to_video'
     """
     model = data.get("model")
