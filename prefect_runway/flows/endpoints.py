@@ -130,6 +130,14 @@ _SETTINGS = frozenset(
 )  # fmt: skip
 
 
+def _request_fields_first(schema: dict[str, Any]) -> None:
+    """The form reads model, the request's fields, then where it goes and what it may cost
+    (pydantic would put the inherited settings first)."""
+    properties: dict[str, Any] = schema.get("properties", {})
+    ordered = sorted(properties, key=lambda name: name != "model" and name in _SETTINGS)
+    schema["properties"] = {name: properties[name] for name in ordered}
+
+
 class EndpointParams(BaseModel):
     """One generation on an endpoint of the catalogue, where it goes, and what it may cost.
 
@@ -137,7 +145,7 @@ class EndpointParams(BaseModel):
     listed in ``FORM_FIELDS`` (Runway's name -> the form's).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_request_fields_first)
 
     ENDPOINT: ClassVar[str] = ""
     FORM_FIELDS: ClassVar[dict[str, str]] = {}
