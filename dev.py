@@ -11,7 +11,8 @@ installed on the first run and re-installed only when ``pyproject.toml`` or the 
     python3 dev.py lock      # re-pin requirements/lock.txt from pyproject.toml
     python3 dev.py bench     # benchmarks against the emulator and moto -> BENCHMARKS.md
                              #   (--quick: small N, one run each, a minute or two)
-    python3 dev.py storm     # the full fault storm and crash repetitions; figures to RELIABILITY.md
+    python3 dev.py storm     # the full fault storm, the ledger's model at 3000 examples and
+                             #   the crash repetitions; figures to RELIABILITY.md
     python3 dev.py catalogue # regenerate the request catalogue from the pinned runwayml SDK
                              #   (--check: fail if the committed files are stale; --report)
 """
@@ -186,14 +187,19 @@ def lock() -> None:
 
 
 def storm() -> None:
-    """The full reliability run: 300 generations through a fault storm, then every crash point
-    killed three times. Writes tests/reliability/last-storm.json and RELIABILITY.md's table.
+    """The full reliability run: 1000 generations through a fault storm (duplicate, cancelled
+    and budgeted batches at once, tasks deleted elsewhere), the ledger's model-based test at
+    3000 examples, then every crash point killed three times. Writes
+    tests/reliability/last-storm.json and RELIABILITY.md's table.
 
-    ``python3 dev.py storm --generations 500 --seed 7`` changes the storm's size or seed.
+    ``python3 dev.py storm --generations 500 --seed 7 --vanish 4`` changes the storm's size,
+    seed or tasks deleted elsewhere.
     """
     setup()
     _run(VENV_PYTHON, "-m", "tests.reliability.storm", *sys.argv[2:],
          env={"PREFECT_LOGGING_LEVEL": "WARNING"})  # fmt: skip
+    _run(VENV_PYTHON, "-m", "tests.reliability.test_ledger_model",
+         env={"RUNWAY_MODEL_EXAMPLES": "3000"})  # fmt: skip
     _run(
         VENV_PYTHON, "-m", "pytest", "-q", "tests/tasks/test_crash_and_cancel.py", "-k", "killed",
         env={"RUNWAY_RELIABILITY_FULL": "1"},

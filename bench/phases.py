@@ -19,10 +19,10 @@ EVENTS: list[tuple[str, float, float]] = []  # (phase, start, seconds)
 
 # (module, attribute, phase name)
 STEPS = [
-    ("prefect_runway.tasks.generate", "identify_inputs", "identify inputs"),
-    ("prefect_runway.tasks.generate", "read_sidecar", "read sidecar"),
+    ("prefect_runway.flows.batch", "identify_inputs", "identify inputs"),
+    ("prefect_runway.tasks.plan", "read_sidecar", "read sidecar"),
     ("prefect_runway.tasks.ledger", "SubmissionLedger.read", "ledger read"),
-    ("prefect_runway.tasks.ledger", "SubmissionLedger.record_intent", "ledger intent"),
+    ("prefect_runway.tasks.ledger", "SubmissionLedger.claim", "ledger claim"),
     ("prefect_runway.api.client", "RunwayClient.create", "POST create"),
     ("prefect_runway.tasks.ledger", "SubmissionLedger.record_submitted", "ledger task id"),
     ("prefect_runway.tasks.submit", "submit_once", "submit (ledger + POST)"),

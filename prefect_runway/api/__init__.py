@@ -77,6 +77,7 @@ from prefect_runway.api.providers import (
 from prefect_runway.api.task import CreatedTask, Task, TaskStatus
 from prefect_runway.api.uploads import UploadedFile
 from prefect_runway.api.waiting import (
+    NOT_FOUND_WINDOW_SECONDS,
     QueueTimeout,
     RunTimeout,
     TaskVanished,
@@ -90,6 +91,7 @@ __all__ = [
     "COMETAPI",
     "ENDPOINTS",
     "KNOWN_MODELS",
+    "NOT_FOUND_WINDOW_SECONDS",
     "PRICE_UNKNOWN",
     "RUNWAY",
     "ActTwoCharacterPerformance",

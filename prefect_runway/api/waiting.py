@@ -2,8 +2,12 @@
 
 * Poll no faster than the policy's interval, with jitter; log each status change once.
 * Separate budgets for queued time (PENDING, THROTTLED) and running time.
-* Tolerate a few 404s in a row (a task just created may not be readable yet) and a few
-  consecutive transient poll errors.
+* A task we created answering 404 (CometAPI: ``task_not_exist``) is "not visible yet" for a
+  *time* window after its create (``not_found_window``, at least 120 s), measured from the
+  create time the caller recorded, whatever the poll interval; past it, a few 404s in a row
+  mean it vanished (deleted or cancelled by someone): ``TaskVanished``, and the caller pays
+  for nothing new on its own.
+* Tolerate a few consecutive transient poll errors.
 * On a confirmed user cancellation or a queue timeout: read the task again, and DELETE it only if
   it has not succeeded (deleting a SUCCEEDED task deletes its outputs).
 * On a running timeout: never DELETE (cancelling a RUNNING task refunds nothing and can lose paid
@@ -16,9 +20,9 @@ import asyncio
 import logging
 import math
 import random
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from prefect_runway.api.client import RunwayClient
 from prefect_runway.api.errors import (
@@ -31,6 +35,7 @@ from prefect_runway.api.task import Task, TaskStatus
 
 __all__ = [
     "MAX_POLL_INTERVAL",
+    "NOT_FOUND_WINDOW_SECONDS",
     "QueueTimeout",
     "RunTimeout",
     "TaskVanished",
@@ -40,6 +45,16 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: How long after its create a task answering 404 still counts as "not visible yet". Runway
+#: documents no bound on how soon a created task can be read; a proxy (CometAPI) was seen
+#: answering ``task_not_exist`` for 20 s. Counting polls instead made the window depend on the
+#: poll interval (issue 16, item 3): 3 polls at 1 s paid a second attempt for a live task.
+NOT_FOUND_WINDOW_SECONDS = 120.0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 MAX_POLL_INTERVAL = 3600.0
@@ -66,7 +81,11 @@ class WaitPolicy:
         jitter: Each interval is stretched or shrunk by up to this fraction, at random.
         max_queue_seconds: Budget for PENDING and THROTTLED time, None for no limit.
         max_run_seconds: Budget for RUNNING time, None for no limit.
-        not_found_tolerance: 404s in a row accepted before the task counts as vanished.
+        not_found_window: Seconds after the task's create during which a 404 means "not
+            visible yet" (``NOT_FOUND_WINDOW_SECONDS``, 120). Keep it at least that: past it,
+            a 404 stops the generation.
+        not_found_tolerance: 404s in a row, past the window, before the task counts as
+            vanished (a single 404 of a task seen before may be a blip).
         poll_error_tolerance: Failed polls in a row (after the client's own retries) accepted.
     """
 
@@ -74,6 +93,7 @@ class WaitPolicy:
     jitter: float = 0.2
     max_queue_seconds: float | None = None
     max_run_seconds: float | None = None
+    not_found_window: float = NOT_FOUND_WINDOW_SECONDS
     not_found_tolerance: int = 3
     poll_error_tolerance: int = 3
 
@@ -104,10 +124,18 @@ class WaitEnded(RunwayError):
 class QueueTimeout(WaitEnded):
     """The task stayed queued longer than allowed; it was cancelled (likely refunded)."""
 
-    def __init__(self, *, task_id: str, seconds: float, deleted: bool) -> None:
+    def __init__(
+        self, *, task_id: str, seconds: float, deleted: bool, detached: bool = False
+    ) -> None:
         self.seconds = seconds
         self.deleted = deleted
-        what = "cancelled it" if deleted else "it was already gone"
+        self.detached = detached
+        if deleted:
+            what = "cancelled it"
+        elif detached:
+            what = "another run waits on it, so it was left queued for that run (detached)"
+        else:
+            what = "it was already gone"
         super().__init__(
             f"Runway task {task_id} was still queued after {seconds:.0f} s; {what} "
             "(queued tasks are usually refunded)",
@@ -131,12 +159,21 @@ class RunTimeout(WaitEnded):
 
 
 class TaskVanished(WaitEnded):
-    """The task answered 404 repeatedly: deleted, cancelled elsewhere, or never readable."""
+    """The task answered 404 past the window after its create: deleted or cancelled elsewhere.
 
-    def __init__(self, *, task_id: str, last_status: str | None, not_found: int) -> None:
+    Nothing new was paid for it: a new attempt needs the user's say (``allow_resubmit``).
+    """
+
+    def __init__(
+        self, *, task_id: str, last_status: str | None, not_found: int, since_create: float
+    ) -> None:
+        self.not_found = not_found
+        self.since_create = since_create
         super().__init__(
-            f"Runway task {task_id} answered 404 {not_found} times in a row "
-            f"(last seen {last_status or 'never'})",
+            f"Runway task {task_id} answered 404 {since_create:.0f} s after its create "
+            f"({not_found} times in a row past the window; last seen "
+            f"{last_status or 'never'}): it was deleted or cancelled elsewhere. No new attempt "
+            "was paid for; run again with allow_resubmit to pay for one",
             task_id=task_id,
             last_status=last_status,
         )
@@ -145,10 +182,15 @@ class TaskVanished(WaitEnded):
 class WaitCancelled(WaitEnded):
     """The user cancelled the run; the task was cancelled unless it had already finished."""
 
-    def __init__(self, *, task_id: str, last_status: str | None, deleted: bool) -> None:
+    def __init__(
+        self, *, task_id: str, last_status: str | None, deleted: bool, detached: bool = False
+    ) -> None:
         self.deleted = deleted
+        self.detached = detached
         if deleted:
             what = "cancelled the Runway task"
+        elif detached:
+            what = "another run still waits on the task, so it was left running (detached)"
         elif last_status == "SUCCEEDED":
             what = "the task had already SUCCEEDED and was kept: recover its output by its id"
         else:
@@ -167,6 +209,11 @@ async def wait_for_task(
     *,
     on_update: Callable[[Task], Awaitable[None]] | None = None,
     should_cancel: Callable[[], Awaitable[bool]] | None = None,
+    may_delete: Callable[[], Awaitable[bool]] | None = None,
+    on_poll: Callable[[], Awaitable[None]] | None = None,
+    created_at: datetime | None = None,
+    now: Callable[[], datetime] = _utcnow,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Task:
     """Poll ``task_id`` until it is SUCCEEDED, FAILED or CANCELLED.
 
@@ -177,35 +224,62 @@ async def wait_for_task(
         on_update: Awaited when the status or the progress changes.
         should_cancel: Awaited before each poll; True means the user cancelled the run, and
             the task is cancelled as the DELETE policy says.
+        may_delete: Awaited before a cancellation's DELETE: False leaves the task running
+            (another run waits on it).
+        on_poll: Awaited before each poll (to renew an attachment).
+        created_at: When the task was created (the ledger's record): the 404 window counts
+            from it. None: from the start of this wait.
+        now: The wall clock (tests pass a fake one).
+        sleep: How to wait between polls (tests pass a fake one).
 
     Returns:
         The terminal task (FAILED and CANCELLED are returned, not raised).
 
     Raises:
         QueueTimeout, RunTimeout, TaskVanished, WaitCancelled: see each.
+
+    Example:
+        ```python
+        created = await client.create(request)
+        task = await wait_for_task(client, created.id, WaitPolicy(poll_interval=5))
+        ```
     """
     policy = policy or WaitPolicy()
-    clock = time.monotonic
+
+    def clock() -> float:
+        return now().timestamp()
+
     queued_since = clock()
     running_since: float | None = None
+    created = created_at or now()
     last: Task | None = None
     not_found = poll_errors = 0
     first = True
     while True:
         if not first:
-            await asyncio.sleep(policy.next_delay())
+            await sleep(policy.next_delay())
         first = False
         if should_cancel is not None and await should_cancel():
-            raise await _cancel(client, task_id, last)
+            raise await _cancel(client, task_id, last, may_delete)
+        if on_poll is not None:
+            await on_poll()
         try:
             task = await client.get_task(task_id)
         except TaskNotFound:
+            since_create = (now() - created).total_seconds()
+            if since_create < policy.not_found_window:
+                # Not visible yet, or a blip: a time window, whatever the poll interval.
+                not_found = 0
+                logger.info("task %s: not visible yet (404 %.0f s after its create); waiting",
+                            task_id, since_create)  # fmt: skip
+                continue
             not_found += 1
-            if not_found > policy.not_found_tolerance:
+            if not_found >= policy.not_found_tolerance:
                 raise TaskVanished(
                     task_id=task_id,
                     last_status=last.status.value if last else None,
                     not_found=not_found,
+                    since_create=since_create,
                 ) from None
             continue
         except (RunwayConnectionError, RunwayServerError) as error:
@@ -226,18 +300,27 @@ async def wait_for_task(
         last = task
         if task.is_terminal:
             return task
-        now = clock()
+        elapsed = clock()
         if task.status.is_queued and policy.max_queue_seconds is not None:
-            if now - queued_since > policy.max_queue_seconds:
+            if elapsed - queued_since > policy.max_queue_seconds:
                 fresh = await _fresh_status(client, task_id)
                 if fresh is None or fresh.status.is_queued:
+                    seconds = elapsed - queued_since
+                    if fresh is not None and may_delete is not None:
+                        if not await may_delete():
+                            raise QueueTimeout(
+                                task_id=task_id, seconds=seconds, deleted=False, detached=True
+                            )
+                        fresh = await _fresh_status(client, task_id)  # right before the DELETE
+                        if fresh is not None and not fresh.status.is_queued:
+                            raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=False)
                     deleted = await client.delete_task(task_id) if fresh is not None else False
-                    raise QueueTimeout(task_id=task_id, seconds=now - queued_since, deleted=deleted)
+                    raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=deleted)
                 # It started since the last poll: the next poll sees it and starts the run clock.
         if running_since is not None and policy.max_run_seconds is not None:
-            if now - running_since > policy.max_run_seconds:
+            if elapsed - running_since > policy.max_run_seconds:
                 raise RunTimeout(
-                    task_id=task_id, seconds=now - running_since, last_status=task.status.value
+                    task_id=task_id, seconds=elapsed - running_since, last_status=task.status.value
                 )
 
 
@@ -248,12 +331,31 @@ async def _fresh_status(client: RunwayClient, task_id: str) -> Task | None:
         return None
 
 
-async def _cancel(client: RunwayClient, task_id: str, last: Task | None) -> WaitCancelled:
+async def _cancel(
+    client: RunwayClient,
+    task_id: str,
+    last: Task | None,
+    may_delete: Callable[[], Awaitable[bool]] | None = None,
+) -> WaitCancelled:
     task = await _fresh_status(client, task_id)
     if task is None or task.is_terminal:
         status = task.status.value if task else (last.status.value if last else None)
         logger.info("task %s: run cancelled; task is %s, not deleted", task_id, status)
         return WaitCancelled(task_id=task_id, last_status=status, deleted=False)
+    if may_delete is not None:
+        if not await may_delete():
+            logger.info("task %s: run cancelled; another run waits on the task: detached, not "
+                        "deleted", task_id)  # fmt: skip
+            return WaitCancelled(
+                task_id=task_id, last_status=task.status.value, deleted=False, detached=True
+            )
+        # The decision took a few round trips: read the task again right before the DELETE, so
+        # one that finished meanwhile is kept (a DELETE would destroy its paid output).
+        task = await _fresh_status(client, task_id)
+        if task is None or task.is_terminal:
+            status = task.status.value if task else None
+            logger.info("task %s: run cancelled; task is now %s, not deleted", task_id, status)
+            return WaitCancelled(task_id=task_id, last_status=status, deleted=False)
     deleted = await client.delete_task(task_id)
     logger.info("task %s: run cancelled; deleted the %s task", task_id, task.status.value)
     return WaitCancelled(task_id=task_id, last_status=task.status.value, deleted=deleted)

@@ -4,13 +4,15 @@
 
 ```
 validate the request (each model's rules)            -> pydantic.ValidationError, nothing spent
-identify inputs, price them (Act-Two: probe the clip) -> InputError, nothing spent
-already stored, or already submitted? (sidecar, ledger) -> then nothing new is paid: no checks
+plan it, once (tasks/plan.py): inputs identified, priced (Act-Two: probe the clip), the
+  sidecar, its object and the ledger read over every attempt -> InputError, InvalidName
+the plan pays nothing now (stored, in flight)? -> no checks; a later attempt is still priced
 dry_run?        -> an estimate table artifact, return: no POST
-max_credits     -> OverBudget when the estimate is above it
+max_credits     -> OverBudget when the attempt this run pays is above it
 organization    -> InsufficientCredits / DailyLimitWouldBeCrossed (a provider without the
                    endpoint gets a log line)
-generate(on_update=progress)  -> the task id logged, a progress artifact
+generate(plan, budget, on_update=progress) -> every paid attempt reserved against max_credits
+                   before its POST; the task id logged, a progress artifact
 results table artifact, event runway.generation.succeeded | .failed
 ```
 
@@ -24,7 +26,6 @@ from typing import Any, Literal
 
 from prefect import get_run_logger
 from prefect.artifacts import acreate_table_artifact
-from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict
 
 from prefect_runway.api import RunwayClient, WaitPolicy
@@ -57,16 +58,14 @@ from prefect_runway.tasks.cost import (
     CostEstimate,
     RefusedBeforeSubmit,
     check_budget,
-    estimate_spec,
     organization_problem,
     read_organization,
 )
 from prefect_runway.tasks.generate import GenerationFailed, GenerationResult, generate
-from prefect_runway.tasks.inputs import S3Reader, identify_inputs
-from prefect_runway.tasks.keys import attempt_key, generation_key
-from prefect_runway.tasks.ledger import LedgerEntry, SubmissionLedger
+from prefect_runway.tasks.inputs import S3Reader
+from prefect_runway.tasks.locations import check_prefix
+from prefect_runway.tasks.plan import Action, CreditBudget, GenerationPlan, plan_generation
 from prefect_runway.tasks.spec import GenerationSpec
-from prefect_runway.tasks.store import read_sidecar
 
 __all__ = [
     "AllowResubmit",
@@ -81,12 +80,10 @@ __all__ = [
     "MaxRunMinutes",
     "OutputName",
     "PollInterval",
-    "PriorState",
     "RunSettings",
     "Seed",
     "Variant",
     "estimate_row",
-    "prior_state",
     "refuse_if_unaffordable",
     "run_generation",
 ]
@@ -156,54 +153,6 @@ class FlowOutcome(BaseModel):
 # The run
 
 
-class PriorState(BaseModel):
-    """What earlier runs left for a generation, and so what this run would do.
-
-    Attributes:
-        action: For people: ``submit``, ``already stored at ...``, ``reattach to ...``, ``stop``.
-        pays: Whether this run would pay for a new generation.
-        sidecar: The stored output's sidecar, when there is one.
-        entry: The first attempt's ledger entry, when one was written.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    action: str
-    pays: bool
-    sidecar: dict[str, Any] | None = None
-    entry: LedgerEntry | None = None
-
-
-def _join(*parts: str) -> str:
-    return "/".join(part.strip("/") for part in parts if part.strip("/"))
-
-
-async def prior_state(
-    destination: S3Bucket, prefix: str, name: str, key: str, *, allow_resubmit: bool
-) -> PriorState:
-    """Read the sidecar and the ledger as ``generate`` will, to say what a run would do.
-
-    Only generations that would be paid for are priced against budgets, balances and limits:
-    a re-run of a stored or submitted generation costs nothing.
-    """
-    sidecar = await read_sidecar(destination, _join(prefix, f"{name}.json"))
-    if sidecar is not None and sidecar.get("key") == key:
-        return PriorState(
-            action=f"already stored at {sidecar.get('output_uri')}: nothing to pay",
-            pays=False,
-            sidecar=sidecar,
-        )
-    ledger = SubmissionLedger(destination, _join(prefix, "_runway"))
-    entry = await ledger.read(attempt_key(key, 1))
-    if entry is not None and entry.task_id is not None:
-        action = f"reattach to Runway task {entry.task_id}: nothing new to pay"
-        return PriorState(action=action, pays=False, entry=entry)
-    if entry is not None and not allow_resubmit:
-        action = "stop: an earlier submit may have been billed (AmbiguousSubmission)"
-        return PriorState(action=action, pays=False, entry=entry)
-    return PriorState(action="submit", pays=True, entry=entry)
-
-
 async def refuse_if_unaffordable(
     client: RunwayClient, estimates: list[CostEstimate], max_credits: float | None, run_logger: Any
 ) -> int | None:
@@ -228,13 +177,17 @@ async def refuse_if_unaffordable(
 async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: str) -> FlowOutcome:
     """One generation from a flow: checks, cost control, ``generate``, artifacts and events.
 
+    The generation is planned once (``tasks/plan.py``): the dry run, the budget and the
+    organization's checks read the same plan that ``generate`` then carries out.
+
     Args:
         spec: The generation.
         settings: Blocks, budgets and waiting.
         kind: ``image-to-video`` or ``character-performance`` (artifact keys, event payload).
 
     Raises:
-        pydantic.ValidationError, InputError: a request or input Runway would refuse.
+        pydantic.ValidationError, InputError, InvalidName, NameTaken: a request, input or
+            name that cannot be sent.
         OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: refused for its cost.
         GenerationFailed: Runway failed the generation (its reason and code).
         runway.AmbiguousSubmission, runway.RunTimeout: see ``prefect_runway.tasks.generate``.
@@ -242,6 +195,7 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
     run_logger = get_run_logger()
     request = spec.validate_request()  # each model's rules, before any file is read
     wait_policy = settings.wait_policy()  # poll interval and budgets, before anything is paid
+    check_prefix(settings.prefix)
     destination = await load_destination(settings.destination_block)
     credentials = await load_credentials(settings.credentials_block)
     policy = InputPolicy.for_blocks(destination, credentials)
@@ -249,17 +203,18 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
     async with credentials.get_client() as client:
         client.provider.check(request)
         s3 = S3Reader(destination.credentials.get_s3_client())
-        content_ids = await identify_inputs(spec, s3, policy=policy)
-        key = generation_key(spec, base_url=client.base_url, content_ids=content_ids)
-        name = spec.name or key
-        estimate = await estimate_spec(spec, request, s3)
+        plan = await plan_generation(
+            spec, destination=destination, prefix=settings.prefix, client=client, s3=s3,
+            max_attempts=settings.max_attempts, allow_resubmit=settings.allow_resubmit,
+            input_policy=policy,
+        )  # fmt: skip
+        estimate = plan.estimate
+        assert estimate is not None  # plan_generation prices by default
+        key, name = plan.key, plan.name
         run_logger.info("%s (%s): estimated %s", name, spec.model, estimate.basis)
-        prior = await prior_state(
-            destination, settings.prefix, name, key, allow_resubmit=settings.allow_resubmit
-        )
         if settings.dry_run:
-            return await _dry_run(kind, client, spec, key, name, estimate, settings, prior)
-        if prior.pays:
+            return await _dry_run(kind, client, spec, plan, settings)
+        if plan.pays:
             try:
                 await refuse_if_unaffordable(client, [estimate], settings.max_credits, run_logger)
             except RefusedBeforeSubmit as refusal:
@@ -267,13 +222,14 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
                 await create_results_table(results_key, [row], f"Runway {kind}: refused")
                 raise
         else:
-            run_logger.info("%s: %s", name, prior.action)
+            run_logger.info("%s: %s", name, plan.describe())
         reporter = ProgressReporter(name, spec.model, run_logger)
         try:
             result = await generate(
                 spec, destination=destination, prefix=settings.prefix, client=client,
                 wait_policy=wait_policy, max_attempts=settings.max_attempts,
                 allow_resubmit=settings.allow_resubmit, on_update=reporter, input_policy=policy,
+                plan=plan, budget=CreditBudget(settings.max_credits),
             )  # fmt: skip
         except Exception as error:
             why = f"{type(error).__name__}: {error}"
@@ -304,19 +260,23 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
     if not succeeded:
         raise GenerationFailed(result)
     run_logger.info("%s: stored %s (%s credits)", name, result.output_uri, result.total_credits)
-    spent = 0.0 if result.from_sidecar or not prior.pays else (result.total_credits or 0.0)
     return FlowOutcome(
         status="succeeded", model=result.model, name=name, key=key, estimate=estimate,
         output_uri=result.output_uri, sidecar_uri=result.sidecar_uri, task_id=result.task_id,
-        credits=result.total_credits, credits_spent=spent, result=result,
+        credits=result.total_credits, credits_spent=result.credits_spent, result=result,
     )  # fmt: skip
 
 
 def estimate_row(
     row: int, name: str, estimate: CostEstimate, action: str, balance: int | None,
-    max_credits: float | None,
+    max_credits: float | None, plan: GenerationPlan | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """One row of a dry run's estimate table artifact."""
+    """One row of a dry run's estimate table artifact.
+
+    ``pays now`` is what this run pays as it starts (an attempt it submits); ``at most`` what it
+    may pay at worst, every attempt it may still create charged in full (Runway refunds
+    retryable failures, as its ``cost.credits`` then says).
+    """
     return {
         "row": row,
         "model": estimate.model,
@@ -324,7 +284,8 @@ def estimate_row(
         "output seconds": cell(None if estimate.seconds is None else round(estimate.seconds, 2)),
         "credits per second": estimate.credits_per_second,
         "estimated credits": cell(estimate.credits),
-        "at most": estimate.at_most,
+        "pays now": plan.price if plan is not None else estimate.at_most,
+        "at most": plan.at_most if plan is not None else estimate.at_most,
         "max credits": cell(max_credits),
         "balance": cell(balance),
         "action": scrub(action),
@@ -335,27 +296,29 @@ async def _dry_run(
     kind: str,
     client: RunwayClient,
     spec: GenerationSpec,
-    key: str,
-    name: str,
-    estimate: CostEstimate,
+    plan: GenerationPlan,
     settings: RunSettings,
-    prior: PriorState,
 ) -> FlowOutcome:
     run_logger = get_run_logger()
-    action, balance = prior.action, None
-    if prior.pays:
+    estimate = plan.estimate
+    assert estimate is not None
+    action, balance = plan.describe(), None
+    if plan.pays:
         try:
             balance = await refuse_if_unaffordable(
                 client, [estimate], settings.max_credits, run_logger
             )
         except RefusedBeforeSubmit as refusal:
             action = f"refuse: {refusal}"
+    elif plan.step.action is Action.NAME_TAKEN:
+        action = plan.describe()
     await acreate_table_artifact(
         key=f"runway-{kind}-estimate",
-        table=[estimate_row(1, name, estimate, action, balance, settings.max_credits)],
+        table=[estimate_row(1, plan.name, estimate, action, balance, settings.max_credits, plan)],
         description=f"Dry run of a Runway {kind.replace('-', ' ')}: nothing was submitted",
     )
-    run_logger.info("dry run: %s (%s); %s; nothing submitted", name, estimate.basis, action)
+    run_logger.info("dry run: %s (%s); %s; nothing submitted", plan.name, estimate.basis, action)
     return FlowOutcome(
-        status="dry_run", model=spec.model, name=name, key=key, estimate=estimate, action=action
-    )
+        status="dry_run", model=spec.model, name=plan.name, key=plan.key, estimate=estimate,
+        action=action,
+    )  # fmt: skip

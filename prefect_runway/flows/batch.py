@@ -1,14 +1,19 @@
 """The batch flow: every row of a manifest generated once, bounded per model, nothing lost.
 
 * Malformed rows are reported with their line number; the others go on.
-* Identical rows (same generation key) are generated once and share the output.
+* Identical rows (same generation key) are generated once and share the output. Two different
+  rows with one ``name`` (compared without case) would land on one key: the later one is
+  refused by name before any POST, and reported.
 * At most ``concurrency_per_model`` generations of a model run at once in this flow run, and a
   Prefect global concurrency limit named ``runway-<model>`` (when one exists as the batch
   starts) bounds them across runs, workers and machines.
-* Before any POST: every row is validated and priced; ``dry_run`` shows the estimates as a table
-  artifact and stops; ``max_credits`` refuses a batch estimated above it; the organization's
-  balance and per-model daily limits refuse a batch that cannot be paid for. Rows already
-  stored or submitted by an earlier run are not counted: they cost nothing again.
+* Before any POST: every row is validated, planned and priced once (``tasks/plan.py``, over
+  every attempt the ledger holds); ``dry_run`` shows the plans as a table artifact and stops;
+  ``max_credits`` refuses a batch whose attempts to pay now are estimated above it; the
+  organization's balance and per-model daily limits refuse a batch that cannot be paid for.
+  Rows already stored or in flight cost nothing now; every attempt paid later (a retry, a row
+  whose earlier attempt failed) is reserved against ``max_credits`` before its POST, so the
+  budget holds for the whole run.
 * A failed generation is reported with Runway's reason; successes are kept. A results manifest
   (JSONL, one line per manifest row) is written to S3 beside the outputs, a results table and a
   progress artifact show the run, and each generation emits ``runway.generation.succeeded`` or
@@ -51,12 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from prefect_runway.api import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
 from prefect_runway.api.errors import PrefectRunwayError
-from prefect_runway.flows._common import (
-    PriorState,
-    estimate_row,
-    prior_state,
-    refuse_if_unaffordable,
-)
+from prefect_runway.flows._common import estimate_row, refuse_if_unaffordable
 from prefect_runway.flows.manifest import MAX_MANIFEST_BYTES, ManifestRow, parse_manifest
 from prefect_runway.flows.parameters import (
     NOT_SET,
@@ -93,11 +93,12 @@ from prefect_runway.tasks.cost import (
     CostEstimate,
     DailyLimitWouldBeCrossed,
     RefusedBeforeSubmit,
-    estimate_spec,
 )
 from prefect_runway.tasks.generate import GenerationResult, generate
 from prefect_runway.tasks.inputs import InputError, S3Reader, identify_inputs
 from prefect_runway.tasks.keys import generation_key
+from prefect_runway.tasks.locations import InvalidName, NameTaken, RunNames, check_prefix
+from prefect_runway.tasks.plan import Action, CreditBudget, GenerationPlan, plan_generation
 from prefect_runway.tasks.spec import GenerationSpec
 
 __all__ = [
@@ -143,6 +144,7 @@ class RowResult(BaseModel):
     action: str | None = None
     reused: bool = False
     duplicate_of: int | None = None
+    credits_spent: float = 0.0
 
 
 class BatchReport(BaseModel):
@@ -203,7 +205,7 @@ class BatchReport(BaseModel):
             waiting=sum(r.status == "waiting" for r in results),
             duplicates=sum(r.duplicate_of is not None for r in results),
             credits=sum(r.credits or 0.0 for r in results),
-            credits_spent=sum(r.credits or 0.0 for r in results if not r.reused),
+            credits_spent=sum(r.credits_spent for r in results),
             ambiguous=len(first_ambiguous),
             ambiguous_names=[r.name or f"line {r.line}" for r in first_ambiguous],
             results=results,
@@ -228,14 +230,30 @@ class BatchIncomplete(PrefectRunwayError, RuntimeError):
 
 @dataclass
 class PlannedGeneration:
-    """A distinct generation of the batch: its first row, its twins, its price and history."""
+    """A distinct generation of the batch: its first row, its twins and its plan.
+
+    Attributes:
+        key: The generation key.
+        row: The first row asking for it.
+        spec: Its spec.
+        plan: Its plan (``tasks/plan.py``): where it lands, what earlier runs left, its price.
+        twins: Later rows asking for the very same generation (they share its output).
+    """
 
     key: str
     row: ManifestRow
     spec: GenerationSpec
-    estimate: CostEstimate | None = None
-    prior: PriorState | None = None
+    plan: GenerationPlan | None = None
     twins: list[ManifestRow] = field(default_factory=list)
+    content_ids: dict[tuple[str | int, ...], str] | None = None
+
+    @property
+    def estimate(self) -> CostEstimate | None:
+        return self.plan.estimate if self.plan is not None else None
+
+    @property
+    def pays(self) -> bool:
+        return self.plan is not None and self.plan.pays
 
 
 async def read_manifest(
@@ -333,7 +351,7 @@ def _row_result(
     duplicate_of: int | None,
 ) -> RowResult:
     estimate = generation.estimate
-    paid_here = bool(generation.prior and generation.prior.pays) and not result.from_sidecar
+    paid_here = result.credits_spent > 0 or (generation.pays and not result.from_sidecar)
     return RowResult(
         line=row.line,
         name=row.spec.name if row.spec else None,
@@ -341,6 +359,7 @@ def _row_result(
         status=result.status,
         s3_uri=result.output_uri,
         credits=None if duplicate_of else result.total_credits,
+        credits_spent=0.0 if duplicate_of else result.credits_spent,
         estimated_credits=None if duplicate_of or estimate is None else estimate.credits,
         seconds=round(result.seconds, 2),
         reason=(f"{result.failure_code}: {result.failure}" if result.status == "failed" else None),
@@ -356,12 +375,20 @@ async def plan_rows(
     prefix: str,
     results: dict[int, RowResult],
     policy: InputPolicy | None = None,
+    *,
+    max_attempts: int = 3,
+    names: RunNames | None = None,
 ) -> list[PlannedGeneration]:
-    """Validate, identify, deduplicate and price the rows; record the ones that cannot run.
+    """Validate, identify, deduplicate and plan the rows; record the ones that cannot run.
 
     Each row's inputs are checked where ``policy`` allows them to be read (by default this
     machine's, with the destination bucket); a refused row is recorded and the others go on.
+    Each distinct generation is planned once (``tasks/plan.py``); the plan is what the price
+    checks read and what ``generate`` carries out. Names are claimed in row order: a later row
+    of another generation on a name already used is refused by name, before any POST.
     """
+    check_prefix(prefix)
+    names = names or RunNames()
     reader = S3Reader(destination.credentials.get_s3_client())
     policy = policy or InputPolicy.for_run(destination_bucket=destination.bucket_name)
     by_key: dict[str, PlannedGeneration] = {}
@@ -376,29 +403,39 @@ async def plan_rows(
             results[row.line] = _failed(row, str(error))
             continue
         key = generation_key(row.spec, base_url=client.base_url, content_ids=ids)
+        refusal = names.claim(row.spec.name or key, key, where=f"line {row.line}")
+        if refusal is not None:
+            results[row.line] = _failed(row, refusal)
+            continue
         if key in by_key:
             by_key[key].twins.append(row)
         else:
-            by_key[key] = PlannedGeneration(key=key, row=row, spec=row.spec)
+            by_key[key] = PlannedGeneration(key=key, row=row, spec=row.spec, content_ids=ids)
 
     gate = asyncio.Semaphore(_PLANNING_CONCURRENCY)
 
-    async def price(generation: PlannedGeneration) -> None:
+    async def plan(generation: PlannedGeneration) -> None:
         async with gate:
-            spec = generation.spec
             try:
-                generation.estimate = await estimate_spec(spec, spec.validate_request(), reader)
-            except InputError as error:
+                generation.plan = await plan_generation(
+                    generation.spec, destination=destination, prefix=prefix, client=client,
+                    s3=reader, max_attempts=max_attempts,
+                    content_ids=generation.content_ids,
+                )  # fmt: skip
+            except (InputError, InvalidName) as error:
                 for row in (generation.row, *generation.twins):
                     results[row.line] = _failed(row, str(error))
                 return
-            generation.prior = await prior_state(
-                destination, prefix, spec.name or generation.key, generation.key,
-                allow_resubmit=False,
-            )  # fmt: skip
+            if generation.plan.step.action is Action.NAME_TAKEN:
+                for row in (generation.row, *generation.twins):
+                    results[row.line] = _failed(row, f"NameTaken: {generation.plan.problem}")
 
-    await asyncio.gather(*(price(g) for g in by_key.values()))
-    return [g for g in by_key.values() if g.estimate is not None]
+    await asyncio.gather(*(plan(g) for g in by_key.values()))
+    return [
+        g
+        for g in by_key.values()
+        if g.plan is not None and g.plan.step.action is not Action.NAME_TAKEN
+    ]
 
 
 class BatchProgress:
@@ -500,8 +537,10 @@ async def batch(
     rows = parse_manifest(await read_manifest(manifest, destination, inputs), kind=kind)
     results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:
-        generations = await plan_rows(rows, client, destination, prefix, results, inputs)
-        paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
+        generations = await plan_rows(
+            rows, client, destination, prefix, results, inputs, max_attempts=max_attempts
+        )
+        paid = [g.estimate for g in generations if g.pays and g.estimate]
         estimated = sum(estimate.at_most for estimate in paid)
         if dry_run:
             return await price_planned(
@@ -514,7 +553,7 @@ async def batch(
         )  # fmt: skip
         await run_planned(generations, results, client, destination, prefix, policy,
                    concurrency_per_model, max_attempts, detach=detach,
-                   input_policy=inputs)  # fmt: skip
+                   input_policy=inputs, budget=CreditBudget(max_credits))  # fmt: skip
     ordered = [results[row.line] for row in rows]
     report = BatchReport.tally(ordered, estimated_credits=estimated)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -578,7 +617,7 @@ async def price_planned(
     flow_label: str = "batch",
 ) -> BatchReport:
     """A dry run: the estimate table artifact and a report of ``dry_run`` rows; no POST."""
-    paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
+    paid = [g.estimate for g in generations if g.pays and g.estimate]
     refusal: str | None = None
     balance: int | None = None
     try:
@@ -587,12 +626,11 @@ async def price_planned(
         refusal = f"refuse: {error}"
     table = []
     for generation in generations:
-        estimate, prior = generation.estimate, generation.prior
-        assert estimate is not None and prior is not None  # set for every planned generation
-        action = refusal if refusal and prior.pays else prior.action
-        name = generation.spec.name or generation.key
-        table.append(estimate_row(generation.row.line, name, estimate, action, balance,
-                                  max_credits))  # fmt: skip
+        plan, estimate = generation.plan, generation.estimate
+        assert plan is not None and estimate is not None  # set for every planned generation
+        action = refusal if refusal and plan.pays else plan.describe()
+        table.append(estimate_row(generation.row.line, plan.name, estimate, action, balance,
+                                  max_credits, plan))  # fmt: skip
         for row in (generation.row, *generation.twins):
             results[row.line] = RowResult(
                 line=row.line, name=row.spec.name if row.spec else None, model=estimate.model,
@@ -654,12 +692,16 @@ async def run_planned(
     flow_label: str = "batch",
     detach: bool = False,
     input_policy: InputPolicy | None = None,
+    budget: CreditBudget | None = None,
 ) -> None:
     """Generate the planned generations, bounded per model; fill ``results`` for every row.
 
-    With ``detach``, a generation not finished at its first look is left ``waiting``. Inputs
-    are read where ``input_policy`` allows (by default this machine's, with the destination).
+    Each generation carries out its plan; ``budget`` (``max_credits``) is shared by all of them:
+    every paid attempt is reserved against it before its POST. With ``detach``, a generation
+    not finished at its first look is left ``waiting``. Inputs are read where ``input_policy``
+    allows (by default this machine's, with the destination).
     """
+    budget = budget or CreditBudget(max_credits=None)
     limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_model))
     progress = BatchProgress(len(generations), key=f"runway-{flow_label}-progress")
     await progress.start()
@@ -667,7 +709,7 @@ async def run_planned(
 
     async def run(generation: PlannedGeneration) -> None:
         spec, row = generation.spec, generation.row
-        name = spec.name or generation.key
+        name = generation.plan.name if generation.plan else spec.name or generation.key
         estimated = generation.estimate.credits if generation.estimate else None
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(limits[spec.model])
@@ -679,13 +721,14 @@ async def run_planned(
                     spec, destination=destination, prefix=prefix, client=client,
                     wait_policy=policy, max_attempts=max_attempts, detach=detach,
                     input_policy=input_policy,
+                    plan=generation.plan, budget=budget,
                 )  # fmt: skip
             except Exception as error:
                 # One row's trouble (a refused create, S3 down for a moment, an ambiguous
                 # submit) ends that row only: the others go on, and a re-run picks it up.
                 reason = scrub(f"{type(error).__name__}: {error}") or ""
                 status = "ambiguous" if isinstance(error, AmbiguousSubmission) else "failed"
-                if not isinstance(error, (AmbiguousSubmission, RunTimeout, InputError)):
+                if not isinstance(error, (AmbiguousSubmission, RunTimeout, InputError, NameTaken)):
                     logger.warning("%s: %s", name, reason)
                 for each in (row, *generation.twins):
                     results[each.line] = _failed(each, reason).model_copy(

@@ -44,6 +44,7 @@ from prefect_runway.api.character_performance import ActTwoRatio
 from prefect_runway.api.fields import MAX_SEED
 from prefect_runway.api.image_to_video import Gen45OutputFormat
 from prefect_runway.api.waiting import MAX_POLL_INTERVAL
+from prefect_runway.tasks.locations import NAME_MAX_LENGTH, check_name, check_prefix
 
 __all__ = [
     "AUDIO_LEVEL_RANGE",
@@ -167,10 +168,11 @@ DestinationBlock = Annotated[
 ]
 KeyPrefix = Annotated[
     str,
+    AfterValidator(check_prefix),
     described(
         "Key prefix",
-        "Folder under the bucket's folder, for example 'campaign/scenes'. Empty: the bucket "
-        "folder itself.",
+        "Folder under the bucket's folder, for example 'campaign/scenes' (folder names "
+        "separated by '/'; none '.', '..' or '_runway'). Empty: the bucket folder itself.",
         max_length=500,
     ),
 ]
@@ -197,17 +199,27 @@ Manifest = Annotated[
 # ---------------------------------------------------------------------------------------------
 # What the output is called
 
+
+def _output_name(name: str | None) -> str | None:
+    return None if name is None else check_name(name)
+
+
+_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 OutputName = Annotated[
     str | None,
     described(
         "Output name",
-        "Stem of the output's S3 key (letters, digits, '_', '-', '.', '/'). Empty: the "
-        "generation key, a hash of the request.",
+        "Stem of the output's S3 key, one name: letters, digits, '_', '-', '.', starting with "
+        "a letter or a digit, no '..' (folders go in the key prefix). Empty: the generation "
+        "key, a hash of the request.",
         min_length=1,
-        max_length=200,
-        pattern=r"^[\w.\-/]+$",
+        max_length=NAME_MAX_LENGTH,
+        pattern=_NAME_PATTERN,
     ),
-    _plain({"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[\w.\-/]+$"}),
+    AfterValidator(_output_name),
+    _plain(
+        {"type": "string", "minLength": 1, "maxLength": NAME_MAX_LENGTH, "pattern": _NAME_PATTERN}
+    ),
     *OPTIONAL,
 ]
 Variant = Annotated[

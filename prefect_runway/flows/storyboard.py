@@ -12,6 +12,10 @@ generation emits its event). Then, under ``<prefix>/<title>/``:
 - ``thumbnails/``: the first frame of each clip and of the cut, shown in a markdown artifact
   through presigned links, with each shot's prompt and credits.
 
+A shot's name can never be one of these (``<title>-cut`` and ``storyboard``, compared without
+case), nor another shot's name for a different request: such a shot is refused by name before
+any POST (issue 16, item 5).
+
 A shot that fails is named in the result; the cut is made from the others only when
 ``allow_partial_cut`` is set, otherwise the run fails once the good clips are stored (a re-run
 pays only for the failed shot). A shot that cannot even be submitted (a missing input, a rule
@@ -49,7 +53,7 @@ from typing import Annotated, Any, Literal
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from prefect_aws import S3Bucket
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from prefect_runway.api import WaitPolicy
 from prefect_runway.api.character_performance import ACT_TWO_RATIOS
@@ -102,6 +106,8 @@ from prefect_runway.flows.user_errors import ends_cleanly, load_credentials, loa
 from prefect_runway.tasks.allowed_inputs import InputPolicy
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.cost import RefusedBeforeSubmit
+from prefect_runway.tasks.locations import RunNames, check_name
+from prefect_runway.tasks.plan import CreditBudget
 from prefect_runway.tasks.spec import GenerationSpec
 from prefect_runway.tasks.store import resolve_key
 
@@ -122,16 +128,24 @@ __all__ = [
 # Presigned thumbnail links last as long as SigV4 allows.
 THUMBNAIL_LINK_SECONDS = 7 * 24 * 3600
 
+
+def _name(name: str | None) -> str | None:
+    return None if name is None else check_name(name)
+
+
 ShotName = Annotated[
     str | None,
     described(
         "Clip name",
-        "The clip's file stem (letters, digits, '_', '-', '.'). Empty: its number and kind, "
-        "e.g. 01-scene.",
-        pattern=r"^[\w.\-]+$",
+        "The clip's file stem (letters, digits, '_', '-', '.'; starting with a letter or a "
+        "digit). Empty: its number and kind, e.g. 01-scene.",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
         max_length=100,
     ),
-    WithJsonSchema({"type": "string", "pattern": r"^[\w.\-]+$", "maxLength": 100}),
+    AfterValidator(_name),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", "maxLength": 100}
+    ),
     *OPTIONAL,
 ]
 
@@ -386,12 +400,13 @@ class StoryboardParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(
-        pattern=r"^[\w.\-]+$",
+    title: Annotated[str, AfterValidator(check_name)] = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$",
         min_length=1,
         max_length=100,
         title="Title",
-        description="Names the folder and the cut (letters, digits, '_', '-', '.').",
+        description="Names the folder and the cut (letters, digits, '_', '-', '.'; starting "
+        "with a letter or a digit).",
     )
     shots: list[Shot] = Field(
         min_length=1, max_length=100, title="Shots", description="The shots, in order."
@@ -427,6 +442,15 @@ class StoryboardParams(BaseModel):
     def folder(self) -> str:
         """The key prefix of everything this storyboard stores."""
         return "/".join(part.strip("/") for part in (self.prefix, self.title) if part.strip("/"))
+
+    def own_names(self) -> RunNames:
+        """The names this flow writes itself beside the clips: no shot may take them."""
+        return RunNames(
+            reserved={
+                f"{self.title}-cut": f"the storyboard's cut ({self.title}-cut.mp4)",
+                "storyboard": "the storyboard's own storyboard.json",
+            }
+        )
 
     def shot_name(self, index: int) -> str:
         shot = self.shots[index]
@@ -603,11 +627,14 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
     cues = params.cues()
     await check_recordings(cues, destination, inputs)  # a cut without its sound spends nothing
     async with credentials.get_client() as client:
-        generations = await plan_rows(rows, client, destination, folder, results, inputs)
+        generations = await plan_rows(
+            rows, client, destination, folder, results, inputs,
+            max_attempts=params.max_attempts, names=params.own_names(),
+        )  # fmt: skip
         if results and not params.dry_run and not params.allow_partial_cut:
             # Without the refused shot there is no cut: spend nothing until it is fixed.
             raise ShotRefused(_refused(params, results))
-        paid = [g.estimate for g in generations if g.prior and g.prior.pays and g.estimate]
+        paid = [g.estimate for g in generations if g.pays and g.estimate]
         estimated = sum(estimate.at_most for estimate in paid)
         if params.dry_run:
             report = await price_planned(
@@ -624,14 +651,14 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
         await run_planned(
             generations, results, client, destination, folder, policy,
             params.concurrency_per_model, params.max_attempts, flow_label="storyboard",
-            input_policy=inputs,
+            input_policy=inputs, budget=CreditBudget(params.max_credits),
         )  # fmt: skip
     ordered = [results[row.line] for row in rows]
     shots = [_shot_result(params, index, row) for index, row in enumerate(ordered)]
     result = StoryboardResult(
         title=params.title, shots=shots, frame_size=params.frame_size,
         credits=sum(r.credits or 0.0 for r in ordered),
-        credits_spent=sum(r.credits or 0.0 for r in ordered if not r.reused),
+        credits_spent=sum(r.credits_spent for r in ordered),
         estimated_credits=estimated,
     )  # fmt: skip
     result = await _finish(params, destination, folder, result, run_logger, inputs)

@@ -73,8 +73,16 @@ async def sweep(
     rows = parse_manifest(raw, kind=manifest_kind(manifest))
     results: dict[int, RowResult] = {}
     async with credentials.get_client() as client:
-        planned = await plan_rows(rows, client, destination, prefix, results, inputs)
-        submitted = [g for g in planned if g.prior is not None and not g.prior.pays]
+        planned = await plan_rows(
+            rows, client, destination, prefix, results, inputs, max_attempts=max_attempts
+        )
+        # Submitted: the ledger holds an attempt of it, or its output is stored (a sidecar).
+        submitted = [
+            g
+            for g in planned
+            if g.plan is not None
+            and (g.plan.sidecar is not None or any(e is not None for e in g.plan.entries))
+        ]
         submitted_keys = {g.key for g in submitted}
         for generation in planned:
             if generation.key in submitted_keys:

@@ -1,74 +1,403 @@
-"""The submission ledger: what was sent to Runway for which generation, kept durably.
+"""The books: what was sent to Runway for which generation attempt, and who waits on it.
 
 Runway has no idempotency key and no way to list tasks, so the only memory of a paid request is
-ours. Before a create is sent, an *intent* entry is written for the attempt's key; right after
-Runway answers, the entry gets the task id. Reading the ledger before submitting then tells:
+ours. One entry per generation *attempt* (``<generation key>-<n>``) holds the intent, the task
+id, the run that claimed it, the runs attached to it (leases), its state and its credits:
 
-* an entry with a task id: the generation was accepted; reattach to that task, never resubmit;
-* an intent without a task id: a create may have been sent and billed, its id lost (a crash or
-  an ambiguous answer); stop with ``AmbiguousSubmission`` unless the user allows a resubmit;
-* no entry: nothing was sent; submitting is safe.
+```
+(none) --claim--> intent --task id--> submitted --outcome--> succeeded | failed | vanished
+                    |                     |
+                    +--refused            +--cancel (nobody else attached)--> cancelling
+                         |                                                      --> cancelled
+                         +--claim again--> intent          (cancelled too: a re-run pays again)
+```
 
-The ledger lives in a Prefect ``WritableFileSystem``: by default the destination ``S3Bucket``,
-under ``_runway/ledger/``, so every worker that writes to the same place sees the same ledger.
-A read that fails for any reason other than "not found" raises: guessing "absent" could pay twice.
+Reading it before a POST tells: a task id -> reattach, never resubmit; an intent without one ->
+a create may have been sent and billed with its id lost (stop with ``AmbiguousSubmission``
+unless the user allows a resubmit); nothing, ``refused`` or ``cancelled`` -> a POST is safe.
 
-The intent is written *create-only* (S3 ``If-None-Match: *``; ``O_EXCL`` on a local disk), so
-of two runs that submit the same generation at the same moment, on one machine or many, only
-one wins the right to POST; the other waits for the winner's task id and reattaches to it.
+*Every* transition is a conditional write (DESIGN.md, "the books"): the first one create-only
+(S3 ``If-None-Match: *``), every later one on the ETag it read (``If-Match``), so two runs on
+two machines can never both win one step: the loser reads what the winner wrote and decides
+again. Verified against the locked boto3 1.43.117 and moto 5.2.5's server: a create-only PUT
+over an existing key and a PUT with a stale ETag both answer 412 ``PreconditionFailed``;
+``If-Match`` on a missing key answers 404 ``NoSuchKey``.
+
+A conditional write whose answer was lost (it reached S3, then the connection dropped, and
+botocore sent it again) comes back 412 although it won. Every write carries a fresh
+``write_id``, so the bytes we wrote are unique: when what S3 holds after a 412 is exactly what
+we sent, the write was ours (issue 16, item 8).
+
+Where the ledger lives: an ``S3Bucket`` (plain boto3 calls on the block's own client: prefect-aws
+``read_path``/``write_path`` cannot send conditions, and build a TransferManager per call) or a
+``LocalFileSystem`` (one machine; the same compare-and-swap under an ``flock`` of a lock file).
+Any other storage is refused: without conditional writes there is no lock, and two runs pay.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
-from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.tasks._retry import retry_storage
 
-__all__ = ["LedgerEntry", "LedgerStorage", "SubmissionLedger", "UploadRecord"]
+__all__ = [
+    "ACTIVE_STATES",
+    "DEFAULT_LEASE_SECONDS",
+    "CancelDecision",
+    "Claim",
+    "ConditionalStore",
+    "EntryState",
+    "LedgerConflict",
+    "LedgerEntry",
+    "LedgerStorage",
+    "LocalConditionalStore",
+    "NameHolder",
+    "S3ConditionalStore",
+    "SubmissionLedger",
+    "UploadRecord",
+    "Versioned",
+    "conditional_store",
+]
 
+EntryState = Literal[
+    "intent", "submitted", "refused", "succeeded", "failed", "vanished", "cancelling", "cancelled"
+]
 
-class LedgerStorage(Protocol):
-    """What the ledger needs of a Prefect file system block (S3Bucket, LocalFileSystem...)."""
+#: States in which the attempt's task may still be running, or its create be in flight.
+ACTIVE_STATES: frozenset[str] = frozenset({"intent", "submitted", "cancelling"})
 
-    async def aread_path(self, path: str) -> bytes: ...
+#: How long an attachment holds without renewal. A waiting run renews it at every poll once
+#: half of it is gone, so only a run that stopped (crashed, killed) lets it lapse; until then a
+#: cancellation by another run detaches instead of deleting (and the Prefect API is asked too).
+DEFAULT_LEASE_SECONDS = float(os.environ.get("RUNWAY_LEASE_SECONDS", "600"))
 
-    async def awrite_path(self, path: str, content: bytes) -> str: ...
+#: Compare-and-swap rounds before giving up: each lost round means another run wrote the same
+#: entry in between, which a handful of runs on one generation cannot do this often.
+_MAX_ROUNDS = 64
+
+_T = TypeVar("_T")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class LedgerConflict(PrefectRunwayError, RuntimeError):
+    """A ledger entry changed under us in a way that forbids the step we were taking."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditional storage
+
+
+class Versioned(NamedTuple):
+    """An object's bytes and the ETag they were read with."""
+
+    body: bytes
+    etag: str
+
+
+@runtime_checkable
+class ConditionalStore(Protocol):
+    """Object storage with compare-and-swap, as S3 offers it (keys relative to the store).
+
+    ``create`` and ``replace`` return the new ETag, or None when the condition failed (412).
+    ``replace`` of a missing key raises ``KeyError`` (S3's 404 to ``If-Match``).
+    """
+
+    @property
+    def location(self) -> str: ...
+
+    async def get(self, key: str) -> Versioned | None: ...
+
+    async def create(self, key: str, body: bytes) -> str | None: ...
+
+    async def replace(self, key: str, body: bytes, etag: str) -> str | None: ...
+
+    async def put(self, key: str, body: bytes) -> None: ...
+
+
+class LedgerStorage(Protocol):
+    """What a Prefect file system block offers; the ledger needs S3Bucket or LocalFileSystem."""
+
+    async def aread_path(self, path: str) -> bytes: ...
+
+    async def awrite_path(self, path: str, content: bytes) -> str: ...
+
+
+def _error_code(error: Exception) -> tuple[str, int | None]:
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return "", None
+    code = str(response.get("Error", {}).get("Code", ""))
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code, status if isinstance(status, int) else None
+
+
+def _is_missing(error: Exception) -> bool:
+    code, status = _error_code(error)
+    return code in ("NoSuchKey", "404", "NotFound") or status == 404
+
+
+def _is_precondition(error: Exception) -> bool:
+    # 412 PreconditionFailed: the condition does not hold. 409 ConditionalRequestConflict: a
+    # concurrent conditional write to the key was in flight; either way another writer won.
+    code, status = _error_code(error)
+    return code in ("PreconditionFailed", "ConditionalRequestConflict") or status in (409, 412)
+
+
+def _permanent(error: Exception) -> bool:
+    """Errors that repeating cannot fix: access, a missing bucket, a bad request, a 404 to
+    ``If-Match`` (raised as KeyError), an unreadable local entry."""
+    if isinstance(error, (KeyError, ValueError)):
+        return True
+    _, status = _error_code(error)
+    return status is not None and 400 <= status < 500 and status not in (408, 429)
+
+
+class S3ConditionalStore:
+    """The ledger's storage in an S3 bucket, through the ``S3Bucket`` block's boto3 client.
+
+    The block stays the one source of credentials, endpoint, bucket and folder; keys are
+    resolved under ``bucket_folder`` as the block's upload methods do.
+
+    Args:
+        bucket: The prefect-aws ``S3Bucket`` block.
+        folder: Folder of the ledger, relative to the bucket folder.
+    """
+
+    def __init__(self, bucket: Any, folder: str) -> None:
+        self._bucket = bucket
+        self._folder = folder.strip("/")
+
+    @property
+    def location(self) -> str:
+        base = "/".join(p for p in (self._bucket.bucket_folder.strip("/"), self._folder) if p)
+        return f"s3://{self._bucket.bucket_name}/{base}"
+
+    def _key(self, key: str) -> str:
+        return "/".join(p for p in (self._bucket.bucket_folder.strip("/"), self._folder, key) if p)
+
+    def _client(self) -> Any:
+        return self._bucket.credentials.get_s3_client()
+
+    async def get(self, key: str) -> Versioned | None:
+        client, full = self._client(), self._key(key)
+
+        def read() -> Versioned | None:
+            try:
+                response = client.get_object(Bucket=self._bucket.bucket_name, Key=full)
+            except Exception as error:
+                if _is_missing(error):
+                    return None
+                raise
+            return Versioned(response["Body"].read(), str(response["ETag"]))
+
+        return await retry_storage(lambda: asyncio.to_thread(read), what=full, permanent=_permanent)
+
+    async def _put(self, key: str, body: bytes, **condition: str) -> str | None:
+        client, full = self._client(), self._key(key)
+
+        def write() -> str | None:
+            try:
+                response = client.put_object(
+                    Bucket=self._bucket.bucket_name,
+                    Key=full,
+                    Body=body,
+                    ContentType="application/json",
+                    **condition,
+                )
+            except Exception as error:
+                if _is_precondition(error):
+                    return None
+                if condition.get("IfMatch") and _is_missing(error):
+                    raise KeyError(full) from None
+                raise
+            return str(response["ETag"])
+
+        return await retry_storage(
+            lambda: asyncio.to_thread(write), what=full, permanent=_permanent
+        )
+
+    async def create(self, key: str, body: bytes) -> str | None:
+        return await self._put(key, body, IfNoneMatch="*")
+
+    async def replace(self, key: str, body: bytes, etag: str) -> str | None:
+        return await self._put(key, body, IfMatch=etag)
+
+    async def put(self, key: str, body: bytes) -> None:
+        await self._put(key, body)
+
+
+class LocalConditionalStore:
+    """The ledger on a local disk (one machine): compare-and-swap under a lock file.
+
+    The ETag is the sha256 of the bytes; a change holds an exclusive ``flock`` on
+    ``.locks/<entry>.lock`` while it compares and replaces (write to a temporary file, fsync,
+    ``os.replace``), so processes on the machine see the same one-winner semantics as S3's.
+    The lock dies with its process: a crash never leaves it held.
+
+    Args:
+        basepath: The root folder (a ``LocalFileSystem`` block's ``basepath``).
+        folder: Folder of the ledger under it.
+    """
+
+    def __init__(self, basepath: str | Path, folder: str) -> None:
+        self._root = Path(basepath).expanduser() / folder.strip("/")
+
+    @property
+    def location(self) -> str:
+        return f"file://{self._root}"
+
+    def _path(self, key: str) -> Path:
+        path = (self._root / key).resolve()
+        if self._root.resolve() not in path.parents:
+            raise ValueError(f"ledger key {key!r} leaves the ledger folder")
+        return path
+
+    @staticmethod
+    def _read(path: Path) -> Versioned | None:
+        if path.is_dir():
+            raise ValueError(f"Path {path} is not a file.")
+        try:
+            body = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        return Versioned(body, hashlib.sha256(body).hexdigest())
+
+    async def get(self, key: str) -> Versioned | None:
+        return await asyncio.to_thread(self._read, self._path(key))
+
+    def _swap(self, key: str, body: bytes, expected: str | None, create: bool) -> str | None:
+        import fcntl  # POSIX only: the local ledger is for one machine and for tests
+
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Lock files live apart (``.locks/``), so the ledger's folders hold only entries.
+        lock_path = self._root / ".locks" / f"{key}.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                current = self._read(path)
+                if create and current is not None:
+                    return None
+                if not create and expected is not None:
+                    if current is None:
+                        raise KeyError(str(path))
+                    if current.etag != expected:
+                        return None
+                temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+                with open(temporary, "wb") as handle:
+                    handle.write(body)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(temporary, path)
+                return hashlib.sha256(body).hexdigest()
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    async def create(self, key: str, body: bytes) -> str | None:
+        return await asyncio.to_thread(self._swap, key, body, None, True)
+
+    async def replace(self, key: str, body: bytes, etag: str) -> str | None:
+        return await asyncio.to_thread(self._swap, key, body, etag, False)
+
+    async def put(self, key: str, body: bytes) -> None:
+        await asyncio.to_thread(self._swap, key, body, None, False)
+
+
+def conditional_store(storage: Any, folder: str) -> ConditionalStore:
+    """The conditional store for a storage block (or a store, returned as it is).
+
+    Raises:
+        TypeError: the storage offers no conditional write.
+    """
+    if isinstance(storage, ConditionalStore):
+        return storage
+    if hasattr(storage, "bucket_name") and hasattr(storage, "credentials"):
+        return S3ConditionalStore(storage, folder)
+    basepath = getattr(storage, "basepath", None)
+    if isinstance(basepath, str) and not basepath.startswith(("s3://", "gs://", "az://")):
+        return LocalConditionalStore(basepath.removeprefix("file://"), folder)
+    raise TypeError(
+        f"the ledger needs an S3Bucket (or a LocalFileSystem on one machine); "
+        f"{type(storage).__name__} offers no conditional write, so two runs could both pay"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Entries
+
+
 class LedgerEntry(BaseModel):
-    """One attempt at a generation, as far as Runway is concerned.
+    """One attempt at a generation, as far as Runway and the runs waiting on it are concerned.
 
     Attributes:
         key: The attempt's key (generation key and attempt number).
-        state: ``intent`` before the create is sent, ``submitted`` once Runway gave a task id,
-            ``refused`` when Runway's answer proved nothing was created (a 4xx, a 503 that
-            outlasted the retries, no connection): read as no entry at all.
-        task_id: Runway's task id, once known.
+        state: ``intent`` (claimed; the create may be in flight), ``submitted`` (Runway gave
+            ``task_id``), ``refused`` (Runway's answer proved nothing was created), ``succeeded``
+            / ``failed`` (the task's outcome), ``vanished`` (it answered 404 past the window),
+            ``cancelling`` / ``cancelled`` (a user's cancellation deleted it).
         model: The Runway model.
+        task_id: Runway's task id, once known.
         estimated_credits: Runway's ``estimatedCost`` at create.
-        flow_run_id: The Prefect flow run that submitted it.
+        credits: The task's final ``cost.credits``, once known.
+        flow_run_id: The run that claimed the attempt (and sent the create).
+        claim_id: Unique to one claim: tells our claim from another run's.
+        intent_at: When the claim was written.
+        submitted_at: When Runway accepted the create: the vanish window counts from it.
+        finished_at: When the outcome was recorded.
+        failure_code: Runway's code of a failed task.
+        failure: Runway's reason for it.
+        retryable: Whether that failure may be retried with a new attempt.
+        leases: Runs waiting on the task, each until its lease expires unless renewed.
+        superseded: Task ids an earlier claim of this attempt had (cancelled, vanished).
+        revision: Writes so far.
+        write_id: Unique to each write: a 412 on our own retried write shows our bytes.
     """
 
     model_config = ConfigDict(frozen=True)
 
     key: str
-    state: Literal["intent", "submitted", "refused"]
+    state: EntryState
     model: str
     task_id: str | None = None
     estimated_credits: float | None = None
+    credits: float | None = None
     flow_run_id: str | None = None
+    claim_id: str | None = None
     intent_at: datetime = Field(default_factory=_now)
     submitted_at: datetime | None = None
+    finished_at: datetime | None = None
+    failure_code: str | None = None
+    failure: str | None = None
+    retryable: bool | None = None
+    leases: dict[str, datetime] = Field(default_factory=dict)
+    superseded: list[str] = Field(default_factory=list)
+    revision: int = 0
+    write_id: str = ""
+
+    @property
+    def created_at(self) -> datetime | None:
+        """When Runway created the task, as far as we know (the create's answer)."""
+        return self.submitted_at if self.task_id is not None else None
+
+    def live_leases(self, now: datetime, dead: frozenset[str] = frozenset()) -> dict[str, datetime]:
+        """The attachments that still hold at ``now`` (not expired, not of a run known dead)."""
+        return {run: until for run, until in self.leases.items() if until > now and run not in dead}
 
 
 class UploadRecord(BaseModel):
@@ -79,184 +408,458 @@ class UploadRecord(BaseModel):
     uploaded_at: float
 
 
-def _is_missing(error: Exception) -> bool:
-    # LocalFileSystem raises ValueError("Path ... does not exist."); S3Bucket a botocore
-    # ClientError whose code is NoSuchKey or 404.
-    if isinstance(error, ValueError) and "does not exist" in str(error):
-        return True
-    response = getattr(error, "response", None)
-    if isinstance(response, dict):
-        code = str(response.get("Error", {}).get("Code", ""))
-        return code in ("NoSuchKey", "404", "NotFound")
-    return False
+class NameHolder(BaseModel):
+    """Which generation an output name belongs to (``names/<name>.json``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    key: str
+    claimed_at: datetime = Field(default_factory=_now)
+    write_id: str = ""
 
 
-def _is_conflict(error: Exception) -> bool:
-    # S3 answers 412 PreconditionFailed when the object exists, and 409
-    # ConditionalRequestConflict when a concurrent conditional write is in flight.
-    response = getattr(error, "response", None)
-    if not isinstance(response, dict):
-        return False
-    code = str(response.get("Error", {}).get("Code", ""))
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return code in ("PreconditionFailed", "ConditionalRequestConflict") or status in (409, 412)
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of claiming an attempt.
 
-
-async def _create_only(storage: Any, path: str, content: bytes) -> bool | None:
-    """Write ``content`` only if nothing is at ``path``: True if written, False if taken.
-
-    None when the storage offers no create-only write (then the caller writes plainly).
+    Attributes:
+        won: True when this caller may now send the create.
+        entry: The entry as written (won) or as found (another run's).
     """
-    resolve = getattr(storage, "_resolve_path", None)
-    if resolve is None:
-        return None
-    if hasattr(storage, "bucket_name") and hasattr(storage, "credentials"):
-        s3 = storage.credentials.get_s3_client()
-        try:
-            await asyncio.to_thread(
-                s3.put_object,
-                Bucket=storage.bucket_name,
-                Key=resolve(path),
-                Body=content,
-                IfNoneMatch="*",
-            )
-        except Exception as error:
-            if _is_conflict(error):
-                return False
-            raise
-        return True
-    if hasattr(storage, "basepath"):
-        target = resolve(path)
 
-        def create() -> bool:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            try:
-                with open(target, "xb") as handle:
-                    handle.write(content)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            except FileExistsError:
-                return False
-            return True
+    won: bool
+    entry: LedgerEntry
 
-        return await asyncio.to_thread(create)
-    return None
+
+@dataclass(frozen=True)
+class CancelDecision:
+    """What a cancelled run may do to the task of an attempt.
+
+    Attributes:
+        delete: True when nobody else waits on it: the caller DELETEs it, then records it.
+        others: The runs still attached (so the task is left running for them).
+        entry: The entry as written or found.
+    """
+
+    delete: bool
+    others: tuple[str, ...]
+    entry: LedgerEntry | None
+
+
+# ---------------------------------------------------------------------------------------------
+# The ledger
+
+
+class _Keep:
+    """A decision that writes nothing."""
+
+
+_KEEP = _Keep()
 
 
 class SubmissionLedger:
-    """The ledger of submissions (and reusable uploads) in a file system block.
+    """The ledger of a destination: attempts, names and reusable uploads, written conditionally.
 
     Args:
-        storage: Where to keep it: an ``S3Bucket`` (shared by every worker) or a
-            ``LocalFileSystem`` (one machine).
-        folder: Folder under the storage's own base path.
+        storage: An ``S3Bucket`` (shared by every worker), a ``LocalFileSystem`` (one machine)
+            or a ``ConditionalStore``.
+        folder: Folder under the storage's own base path (``<prefix>/_runway``).
+        clock: The time (tests pass a fake one).
 
     Example:
         ```python
         ledger = SubmissionLedger(s3_bucket, "renders/_runway")
-        entry = await ledger.read("3f2a...-1")
+        claim = await ledger.claim("3f2a...-1", model="gen4_turbo", run="flow-run-id")
+        if claim.won:
+            ...  # POST, then ledger.record_submitted(...)
         ```
     """
 
-    def __init__(self, storage: LedgerStorage, folder: str = "_runway") -> None:
+    def __init__(
+        self, storage: Any, folder: str = "_runway", *, clock: Callable[[], datetime] = _now
+    ) -> None:
+        self.folder = folder.strip("/")
+        self._store = conditional_store(storage, self.folder)
         self._storage = storage
-        self._folder = folder.strip("/")
+        self.clock = clock
+
+    @property
+    def store(self) -> ConditionalStore:
+        return self._store
 
     @property
     def location(self) -> str:
         """Where the ledger lives, e.g. ``s3://bucket/folder/_runway``: part of cache keys."""
-        bucket = getattr(self._storage, "bucket_name", None)
-        base = getattr(self._storage, "bucket_folder", None) or getattr(
-            self._storage, "basepath", ""
-        )
-        root = f"s3://{bucket}/{base}" if bucket else f"file://{base}"
-        return f"{root.rstrip('/')}/{self._folder}"
+        return self._store.location
 
-    def _path(self, kind: str, name: str) -> str:
-        return f"{self._folder}/{kind}/{name}.json"
+    @staticmethod
+    def _entry_path(key: str) -> str:
+        return f"ledger/{key}.json"
 
-    async def _read(self, path: str) -> bytes | None:
-        try:
-            return await self._storage.aread_path(path)
-        except Exception as error:
-            if _is_missing(error):
-                return None
-            raise
+    # --- reading -----------------------------------------------------------------------------
+
+    async def _get_entry(self, key: str) -> tuple[LedgerEntry, str] | None:
+        found = await self._store.get(self._entry_path(key))
+        if found is None:
+            return None
+        return LedgerEntry.model_validate_json(found.body), found.etag
 
     async def read(self, key: str) -> LedgerEntry | None:
-        """The entry for an attempt key, or None if nothing was ever created for it."""
-        entry = await self._read_entry(key)
-        return None if entry is None or entry.state == "refused" else entry
+        """The entry for an attempt key as it stands, or None if none was ever written."""
+        found = await self._get_entry(key)
+        return found[0] if found is not None else None
 
-    async def _read_entry(self, key: str) -> LedgerEntry | None:
-        content = await self._read(self._path("ledger", key))
-        return LedgerEntry.model_validate_json(content) if content is not None else None
+    async def read_attempts(self, key: str, *, until: int) -> list[LedgerEntry | None]:
+        """Entries of attempts 1.. of a generation, stopping after the first absent one."""
+        entries: list[LedgerEntry | None] = []
+        for attempt in range(1, until + 1):
+            entry = await self.read(f"{key}-{attempt}")
+            entries.append(entry)
+            if entry is None:
+                break
+        return entries
 
-    async def write(self, entry: LedgerEntry) -> None:
-        """Write (or replace) an entry; returns once it is durable in the storage.
+    # --- the compare-and-swap ---------------------------------------------------------------
 
-        Retried over a brief storage outage: a task id that is not recorded is a paid
-        generation a later run cannot reattach to.
+    def _encode(self, entry: BaseModel) -> bytes:
+        return entry.model_dump_json(indent=2).encode()
+
+    async def _write(self, path: str, body: bytes, etag: str | None) -> bool:
+        """Create (etag None) or replace on ``etag``; True if our bytes are what S3 holds now."""
+        if etag is None:
+            written = await self._store.create(path, body)
+        else:
+            try:
+                written = await self._store.replace(path, body, etag)
+            except KeyError:
+                return False  # deleted under us: decide again on what is there
+        if written is not None:
+            return True
+        # 412: another writer won, or it is our own write whose answer was lost and which
+        # botocore (or retry_storage) sent again. Our bytes are unique (write_id): look.
+        seen = await self._store.get(path)
+        return seen is not None and seen.body == body
+
+    async def _update(
+        self,
+        key: str,
+        decide: Callable[[LedgerEntry | None], tuple[LedgerEntry | _Keep, _T]],
+    ) -> _T:
+        """Read, decide, write conditionally; on a lost race decide again on the winner's entry.
+
+        ``decide`` must be a pure function of the entry it is given: it runs once per round.
         """
-        path = self._path("ledger", entry.key)
-        content = entry.model_dump_json(indent=2).encode()
-        await retry_storage(lambda: self._storage.awrite_path(path, content), what=path)
+        path = self._entry_path(key)
+        for _ in range(_MAX_ROUNDS):
+            found = await self._get_entry(key)
+            current, etag = found if found is not None else (None, None)
+            new, result = decide(current)
+            if isinstance(new, _Keep):
+                return result
+            new = new.model_copy(
+                update={
+                    "revision": (current.revision if current else 0) + 1,
+                    "write_id": uuid.uuid4().hex,
+                }
+            )
+            if await self._write(path, self._encode(new), etag):
+                return result
+        raise LedgerConflict(f"ledger entry {key}: too many concurrent writers; try again")
 
-    async def record_intent(self, key: str, *, model: str, flow_run_id: str | None) -> LedgerEntry:
-        """Write (or replace) the intent for ``key``: used to resubmit over an unresolved one."""
-        entry = LedgerEntry(key=key, state="intent", model=model, flow_run_id=flow_run_id)
-        await self.write(entry)
-        return entry
+    # --- transitions --------------------------------------------------------------------------
 
-    async def claim_intent(
-        self, key: str, *, model: str, flow_run_id: str | None
-    ) -> LedgerEntry | None:
-        """Write the intent for ``key`` only if there is no entry yet.
+    async def claim(
+        self,
+        key: str,
+        *,
+        model: str,
+        run: str | None,
+        reclaim: frozenset[str] = frozenset({"refused", "cancelled"}),
+    ) -> Claim:
+        """Claim the right to send the create of an attempt.
 
-        Returns:
-            The intent, when this caller may now send the create; None when another run
-            wrote an entry first (read it to reattach, or to learn its submit is unresolved).
+        Won when there is no entry, or the entry's state is in ``reclaim`` (a refused create
+        or a user-cancelled task: nothing is waited on), each a conditional write, so of runs
+        arriving at once exactly one wins.
         """
-        entry = LedgerEntry(key=key, state="intent", model=model, flow_run_id=flow_run_id)
-        content = entry.model_dump_json(indent=2).encode()
-        path = self._path("ledger", key)
-        created = await retry_storage(lambda: _create_only(self._storage, path, content), what=path)
-        if created is None:  # a storage without create-only writes: no lock, as documented
-            await self.write(entry)
-            return entry
-        if not created:
-            taken = await self._read_entry(key)
-            if taken is not None and taken.state == "refused":
-                # An earlier create was refused for certain: nothing to reattach to.
-                await self.write(entry)
-                return entry
-        return entry if created else None
+        claim_id = uuid.uuid4().hex
+
+        def decide(current: LedgerEntry | None) -> tuple[LedgerEntry | _Keep, Claim]:
+            if current is not None and current.claim_id == claim_id:
+                return _KEEP, Claim(True, current)  # our own write, seen after a lost answer
+            if current is not None and current.state not in reclaim:
+                return _KEEP, Claim(False, current)
+            superseded = list(current.superseded) if current else []
+            if current is not None and current.task_id is not None:
+                superseded.append(current.task_id)
+            entry = LedgerEntry(
+                key=key, state="intent", model=model, flow_run_id=run, claim_id=claim_id,
+                intent_at=self.clock(), superseded=superseded,
+            )  # fmt: skip
+            return entry, Claim(True, entry)
+
+        return await self._update(key, decide)
+
+    async def resubmit(self, seen: LedgerEntry, *, model: str, run: str | None) -> Claim:
+        """Claim an attempt over an unresolved intent or a vanished task, as the user allowed.
+
+        Conditional on the entry still being the one ``seen``: if another run moved it
+        meanwhile (its task id arrived, say), that is returned instead (``won`` False).
+        """
+        claim_id = uuid.uuid4().hex
+
+        def decide(current: LedgerEntry | None) -> tuple[LedgerEntry | _Keep, Claim]:
+            if current is not None and current.claim_id == claim_id:
+                return _KEEP, Claim(True, current)
+            if current is None or (current.claim_id, current.state) != (seen.claim_id, seen.state):
+                if current is None:
+                    current = seen
+                return _KEEP, Claim(False, current)
+            superseded = list(current.superseded)
+            if current.task_id is not None:
+                superseded.append(current.task_id)
+            entry = LedgerEntry(
+                key=seen.key, state="intent", model=model, flow_run_id=run, claim_id=claim_id,
+                intent_at=self.clock(), superseded=superseded,
+            )  # fmt: skip
+            return entry, Claim(True, entry)
+
+        return await self._update(seen.key, decide)
 
     async def record_submitted(
-        self, intent: LedgerEntry, *, task_id: str, estimated_credits: float | None
+        self,
+        intent: LedgerEntry,
+        *,
+        task_id: str,
+        estimated_credits: float | None,
+        run: str | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> LedgerEntry:
-        entry = intent.model_copy(
-            update={
-                "state": "submitted",
-                "task_id": task_id,
-                "estimated_credits": estimated_credits,
-                "submitted_at": _now(),
-            }
-        )
-        await self.write(entry)
-        return entry
+        """Record the task id of our create; the creating run is attached to it.
 
-    async def record_refused(self, intent: LedgerEntry) -> LedgerEntry:
-        """Mark an intent whose create Runway provably refused: a later run may submit."""
-        entry = intent.model_copy(update={"state": "refused"})
-        await self.write(entry)
-        return entry
+        Raises:
+            LedgerConflict: the attempt was claimed again by another run meanwhile (a resubmit
+                the user allowed): our task id is kept in ``superseded`` for ``recover``.
+        """
+        now = self.clock()
+
+        def decide(current: LedgerEntry | None) -> tuple[LedgerEntry | _Keep, LedgerEntry | None]:
+            if current is not None and current.task_id == task_id:
+                return _KEEP, current
+            if current is None or current.claim_id != intent.claim_id:
+                if current is None or task_id in current.superseded:
+                    return _KEEP, None
+                moved = current.model_copy(update={"superseded": [*current.superseded, task_id]})
+                return moved, None
+            leases = dict(current.leases)
+            if run is not None:
+                leases[run] = now + timedelta(seconds=lease_seconds)
+            entry = current.model_copy(
+                update={
+                    "state": "submitted", "task_id": task_id,
+                    "estimated_credits": estimated_credits, "submitted_at": now, "leases": leases,
+                }
+            )  # fmt: skip
+            return entry, entry
+
+        written = await self._update(intent.key, decide)
+        if written is None:
+            raise LedgerConflict(
+                f"ledger entry {intent.key} was claimed again by another run while our create "
+                f"was answered; Runway task {task_id} is recorded beside it for recover"
+            )
+        return written
+
+    async def record_refused(self, intent: LedgerEntry) -> LedgerEntry | None:
+        """Mark our intent whose create Runway provably refused: a later run may claim it."""
+
+        def decide(current: LedgerEntry | None) -> tuple[LedgerEntry | _Keep, LedgerEntry | None]:
+            if current is None or current.claim_id != intent.claim_id:
+                return _KEEP, current
+            if current.state != "intent":
+                return _KEEP, current
+            entry = current.model_copy(update={"state": "refused", "finished_at": self.clock()})
+            return entry, entry
+
+        return await self._update(intent.key, decide)
+
+    async def attach(
+        self,
+        key: str,
+        *,
+        task_id: str,
+        run: str,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        revive_after: float = 30.0,
+    ) -> LedgerEntry | None:
+        """Attach ``run`` to the attempt's task (or renew its lease).
+
+        A ``cancelling`` entry is a DELETE on its way: it is returned as it is (the caller
+        waits and decides again) unless it was marked more than ``revive_after`` seconds ago,
+        when the cancelling run evidently stopped before its DELETE and the entry is taken back
+        to ``submitted`` (the wait then finds the task alive, or gone).
+
+        Returns:
+            The entry after attaching (``cancelling``: not attached); None when the attempt
+            holds another task now, or the task was cancelled (nothing to attach to).
+        """
+        now = self.clock()
+        until = now + timedelta(seconds=lease_seconds)
+
+        def decide(current: LedgerEntry | None) -> tuple[LedgerEntry | _Keep, LedgerEntry | None]:
+            if current is None or current.task_id != task_id or current.state == "cancelled":
+                return _KEEP, None
+            if current.state in ("failed", "vanished"):
+                return _KEEP, current
+            if current.state == "cancelling" and current.finished_at is not None:
+                if (now - current.finished_at).total_seconds() < revive_after:
+                    return _KEEP, current
+            held = current.leases.get(run)
+            if held is not None and held >= until - timedelta(seconds=lease_seconds / 2):
+                if current.state != "cancelling":
+                    return _KEEP, current  # renewed recently enough
+            update: dict[str, Any] = {"leases": {**current.leases, run: until}}
+            if current.state == "cancelling":
+                update["state"] = "submitted"
+            entry = current.model_copy(update=update)
+            return entry, entry
+
+        return await self._update(key, decide)
+
+    async def detach(self, key: str, *, run: str) -> LedgerEntry | None:
+        """Remove ``run``'s attachment (it stops waiting)."""
+
+        def decide(current: LedgerEntry | None) -> tuple[LedgerEntry | _Keep, LedgerEntry | None]:
+            if current is None or run not in current.leases:
+                return _KEEP, current
+            leases = {k: v for k, v in current.leases.items() if k != run}
+            entry = current.model_copy(update={"leases": leases})
+            return entry, entry
+
+        return await self._update(key, decide)
+
+    async def record_outcome(
+        self,
+        key: str,
+        *,
+        task_id: str,
+        state: Literal["succeeded", "failed", "vanished"],
+        run: str | None,
+        credits: float | None = None,
+        failure_code: str | None = None,
+        failure: str | None = None,
+        retryable: bool | None = None,
+    ) -> LedgerEntry | None:
+        """Record how the attempt's task ended, and detach ``run``.
+
+        A ``vanished`` outcome never overwrites a known one (another run saw it end first).
+        """
+        now = self.clock()
+
+        def decide(current: LedgerEntry | None) -> tuple[LedgerEntry | _Keep, LedgerEntry | None]:
+            if current is None or current.task_id != task_id:
+                return _KEEP, current
+            leases = {k: v for k, v in current.leases.items() if k != run}
+            if current.state in ("succeeded", "failed", "vanished", "cancelled"):
+                if current.state == state or state == "vanished":
+                    if leases == current.leases:
+                        return _KEEP, current
+                    entry = current.model_copy(update={"leases": leases})
+                    return entry, entry
+            entry = current.model_copy(
+                update={
+                    "state": state, "credits": credits, "failure_code": failure_code,
+                    "failure": failure, "retryable": retryable, "finished_at": now,
+                    "leases": leases,
+                }
+            )  # fmt: skip
+            return entry, entry
+
+        return await self._update(key, decide)
+
+    async def decide_cancel(
+        self, key: str, *, task_id: str, run: str | None, dead: frozenset[str] = frozenset()
+    ) -> CancelDecision:
+        """Detach a cancelled run; say whether it may DELETE the task (nobody else waits).
+
+        When it may, the entry is marked ``cancelling`` in the same conditional write, so a run
+        attaching at that moment either lands first (and the canceller only detaches) or sees
+        the task being cancelled. ``dead`` names runs known to have stopped (the Prefect API
+        says so): their leases do not hold.
+        """
+        now = self.clock()
+
+        def decide(current: LedgerEntry | None) -> tuple[LedgerEntry | _Keep, CancelDecision]:
+            if current is None or current.task_id != task_id:
+                return _KEEP, CancelDecision(False, (), current)
+            leases = {k: v for k, v in current.leases.items() if k != run}
+            others = tuple(sorted(current.live_leases(now, dead).keys() - {run}))
+            if current.state != "submitted" or others:
+                changed = leases != current.leases
+                entry = current.model_copy(update={"leases": leases}) if changed else current
+                return (entry if changed else _KEEP), CancelDecision(False, others, entry)
+            entry = current.model_copy(
+                update={"state": "cancelling", "leases": leases, "finished_at": now}
+            )
+            return entry, CancelDecision(True, (), entry)
+
+        return await self._update(key, decide)
+
+    async def record_cancelled(self, key: str, *, task_id: str, deleted: bool) -> None:
+        """After the DELETE: ``cancelled`` if it went through, back to ``submitted`` if not."""
+
+        def decide(current: LedgerEntry | None) -> tuple[LedgerEntry | _Keep, None]:
+            if current is None or current.task_id != task_id or current.state != "cancelling":
+                return _KEEP, None
+            state = "cancelled" if deleted else "submitted"
+            return current.model_copy(update={"state": state, "finished_at": self.clock()}), None
+
+        await self._update(key, decide)
+
+    # --- output names -------------------------------------------------------------------------
+
+    async def name_holder(self, normalised: str) -> NameHolder | None:
+        found = await self._store.get(f"names/{normalised}.json")
+        return NameHolder.model_validate_json(found.body) if found is not None else None
+
+    async def claim_name(
+        self,
+        normalised: str,
+        *,
+        name: str,
+        key: str,
+        replaceable: Callable[[NameHolder], Awaitable[bool]],
+    ) -> NameHolder:
+        """Claim (or renew) an output name for generation ``key``; returns who holds it now.
+
+        Always a conditional write, also when ``key`` holds it already: called after the
+        attempt's intent is claimed and before its POST, the write moves the record's ETag, so
+        a takeover decided on what it read before (no attempt of ``key`` in flight) fails
+        (412) and decides again, now seeing the intent. A name held by another generation is
+        taken over (on its ETag) only when ``await replaceable(holder)`` says that generation
+        has nothing there and nothing in flight.
+        """
+        path = f"names/{normalised}.json"
+        for _ in range(_MAX_ROUNDS):
+            found = await self._store.get(path)
+            holder = NameHolder.model_validate_json(found.body) if found is not None else None
+            if holder is not None and holder.key != key and not await replaceable(holder):
+                return holder
+            mine = NameHolder(
+                name=name, key=key, claimed_at=self.clock(), write_id=uuid.uuid4().hex
+            )
+            if await self._write(path, self._encode(mine), found.etag if found else None):
+                return mine
+        raise LedgerConflict(f"output name {name!r}: too many concurrent writers; try again")
+
+    # --- uploads (a cache: plain writes) ---------------------------------------------------------
 
     async def read_upload(self, content_id: str) -> UploadRecord | None:
-        content = await self._read(self._path("uploads", content_id))
-        return UploadRecord.model_validate_json(content) if content is not None else None
+        found = await self._store.get(f"uploads/{content_id}.json")
+        return UploadRecord.model_validate_json(found.body) if found is not None else None
 
     async def write_upload(self, record: UploadRecord) -> None:
-        await self._storage.awrite_path(
-            self._path("uploads", record.content_id), json.dumps(record.model_dump()).encode()
+        await self._store.put(
+            f"uploads/{record.content_id}.json", json.dumps(record.model_dump()).encode()
         )

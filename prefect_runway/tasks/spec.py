@@ -27,6 +27,7 @@ from pydantic.alias_generators import to_camel
 from prefect_runway.api import GenerationRequest, parse_generation_request
 from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.api.media import MediaKind, redact_url
+from prefect_runway.tasks.locations import check_name
 
 __all__ = ["GenerationSpec", "InputError", "MediaRef", "RefKind", "classify_ref", "shown_value"]
 
@@ -132,15 +133,22 @@ class GenerationSpec(BaseModel):
 
     Attributes:
         request: Runway's request body (camelCase or snake_case keys), with media by reference.
-        name: Stem of the output's S3 key; defaults to the generation key.
+        name: Stem of the output's S3 key (one segment: letters, digits, ``_ - .``; see
+            ``tasks/locations.py``); defaults to the generation key.
         variant: Change it to ask on purpose for a new generation of an identical request.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     request: dict[str, Any]
-    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[\w.\-/]+$")
+    name: str | None = Field(default=None)
     variant: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str | None) -> str | None:
+        # One path segment that cannot climb out of the prefix or collide (tasks/locations.py).
+        return None if name is None else check_name(name)
 
     @field_validator("request")
     @classmethod

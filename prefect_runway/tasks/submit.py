@@ -1,40 +1,45 @@
-"""Submitting a generation: at most once per attempt key, whatever crashes in between.
+"""Submitting an attempt: at most one POST per claim of its ledger entry, whatever crashes.
 
 The order is what makes it safe (DESIGN.md, "submit"):
 
-1. A task id already recorded for the attempt key (in Prefect's cache, or in the ledger)?
-   Reuse it: no POST.
-2. An intent recorded with no task id? A previous submit may have been billed and its id lost
-   (a crash between the POST and the record, or an ambiguous answer): raise
+1. Claim the attempt in the ledger, create-only or on the entry's ETag (``SubmissionLedger.claim``):
+   of runs arriving at once exactly one wins. A loser reattaches to the winner's task id, or
+   waits a moment for it while the winner's create is in flight.
+2. An intent with no task id that is older than that? A previous submit may have been billed
+   and its id lost (a crash between the POST and the record, or an ambiguous answer): raise
    ``AmbiguousSubmission``, unless the user explicitly allows a resubmit.
-3. Otherwise write the intent durably, POST once, record the task id.
+3. The winner POSTs once, then records the task id (a conditional write on its own claim).
+   A create Runway provably refused marks the entry ``refused``: the next claim is again a
+   conditional write, so runs arriving then still pay once (issue 16, item 1).
 
 There are no Prefect retries here: the client's failure matrix is the only HTTP retry layer, and
-it never repeats a create that may have reached Runway.
+it never repeats a create that may have reached Runway. Nor is there a Prefect cache in front:
+an attempt cancelled by a user is claimed again, and a cached task id would reattach to the
+cancelled task. The ledger is the one source of truth.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
-import time
-from datetime import UTC, datetime
-from typing import Any
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from prefect import task
-from prefect.context import TaskRunContext
+from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict
 
 from prefect_runway.api import AmbiguousSubmission, GenerationRequest, RunwayClient
 from prefect_runway.api.errors import RunwayAPIError, RunwayConnectionError
 from prefect_runway.tasks._crash import crash_point
-from prefect_runway.tasks.ledger import LedgerEntry, SubmissionLedger
+from prefect_runway.tasks.ledger import LedgerConflict, LedgerEntry, SubmissionLedger
 
 __all__ = [
+    "DEFAULT_CLAIM_WAIT_SECONDS",
     "SubmittedTask",
-    "settle_intent",
+    "current_run",
     "submit_generation",
     "submit_once",
     "unresolved_intent",
@@ -42,12 +47,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# How long a run that finds another run's fresh intent waits for its task id: longer than a
-# create normally takes with a few retries. Past it the intent counts as unresolved
-# (AmbiguousSubmission): a spurious stop at worst, never a second payment. An intent older
-# than this is a crashed or lost submit, and stops at once.
+# How long a run that finds another run's fresh intent waits for its task id (the
+# RUNWAY_CLAIM_WAIT_SECONDS environment variable): longer than a create normally takes with a
+# few retries. Past it the intent counts as unresolved (AmbiguousSubmission): a spurious stop
+# at worst, never a second payment.
 DEFAULT_CLAIM_WAIT_SECONDS = float(os.environ.get("RUNWAY_CLAIM_WAIT_SECONDS", "30"))
 _CLAIM_POLL_SECONDS = 1.0
+# A process that is no flow run (a script calling generate directly) still needs a name for
+# its attachments: one per process.
+_PROCESS_RUN = f"process-{uuid.uuid4().hex[:12]}"
 
 
 class SubmittedTask(BaseModel):
@@ -59,7 +67,8 @@ class SubmittedTask(BaseModel):
         model: The Runway model.
         estimated_credits: The most it may charge.
         submitted_at: When Runway accepted it (or when the ledger first recorded it).
-        reused: True when an earlier run had already submitted it.
+        reused: True when another run (or an earlier one) had submitted it: nothing was paid.
+        entry: The ledger entry as this call left it.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -70,21 +79,15 @@ class SubmittedTask(BaseModel):
     estimated_credits: float | None = None
     submitted_at: datetime
     reused: bool = False
+    entry: LedgerEntry | None = None
 
 
-def _attempt_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    # The cache is a fast path to the ledger, so it is keyed by the ledger's location too: the
-    # same request written to another destination consults that destination's ledger.
-    ledger: SubmissionLedger = parameters["ledger"]
-    digest = hashlib.sha256(ledger.location.encode()).hexdigest()[:12]
-    return f"runway-submit-{digest}-{parameters['key']}"
-
-
-def _flow_run_id() -> str | None:
+def current_run() -> str:
+    """The id attachments are made under: the flow run's, else this process's."""
     from prefect.runtime import flow_run
 
     run_id = flow_run.get_id()
-    return str(run_id) if run_id else None
+    return str(run_id) if run_id else _PROCESS_RUN
 
 
 def unresolved_intent(entry: LedgerEntry, model: str) -> AmbiguousSubmission:
@@ -98,36 +101,37 @@ def unresolved_intent(entry: LedgerEntry, model: str) -> AmbiguousSubmission:
     )
 
 
-async def _wait_for_task_id(ledger: SubmissionLedger, key: str, patience: float) -> LedgerEntry:
-    """The entry another run claimed, once it has a task id or ``patience`` seconds passed."""
-    deadline = time.monotonic() + patience
-    while True:
-        entry = await ledger.read(key)
-        if entry is None:  # create-only: it reads as absent only once its create was refused
-            raise RuntimeError(
-                f"ledger entry {key} was claimed by another run whose create was refused (or "
-                "the storage lost it); nothing was created for it: run again to submit"
-            )
-        if entry.task_id is not None or time.monotonic() >= deadline:
+def _reattached(entry: LedgerEntry) -> SubmittedTask:
+    assert entry.task_id is not None
+    return SubmittedTask(
+        key=entry.key,
+        task_id=entry.task_id,
+        model=entry.model,
+        estimated_credits=entry.estimated_credits,
+        submitted_at=entry.submitted_at or entry.intent_at,
+        reused=True,
+        entry=entry,
+    )
+
+
+async def _settled(
+    ledger: SubmissionLedger,
+    entry: LedgerEntry,
+    claim_wait: float,
+    sleep: Callable[[float], Awaitable[None]],
+) -> LedgerEntry | None:
+    """Another run's intent, once it has a task id, was refused, or ``claim_wait`` passed
+    since it was written. None when the entry is gone."""
+    while entry.state == "intent":
+        age = (ledger.clock() - entry.intent_at).total_seconds()
+        if age >= claim_wait:
             return entry
-        await asyncio.sleep(_CLAIM_POLL_SECONDS)
-
-
-async def settle_intent(
-    ledger: SubmissionLedger, entry: LedgerEntry, claim_wait: float | None = None
-) -> LedgerEntry:
-    """An intent without a task id, once its run had time to record one.
-
-    A recent intent may be another run's create in flight: wait for its task id, up to
-    ``claim_wait`` seconds from when it was written. An older one is returned as it is: a crashed
-    or lost submit, for the caller to report as ``AmbiguousSubmission``.
-    """
-    if claim_wait is None:
-        claim_wait = DEFAULT_CLAIM_WAIT_SECONDS
-    age = (datetime.now(UTC) - entry.intent_at).total_seconds()
-    if entry.task_id is not None or age >= claim_wait:
-        return entry
-    return await _wait_for_task_id(ledger, entry.key, claim_wait - age)
+        await sleep(min(_CLAIM_POLL_SECONDS, claim_wait - age))
+        fresh = await ledger.read(entry.key)
+        if fresh is None:
+            return None
+        entry = fresh
+    return entry
 
 
 async def submit_once(
@@ -138,53 +142,90 @@ async def submit_once(
     ledger: SubmissionLedger,
     allow_resubmit: bool = False,
     claim_wait: float | None = None,
+    run: str | None = None,
+    over: LedgerEntry | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    before_post: Callable[[LedgerEntry], Awaitable[None]] | None = None,
 ) -> SubmittedTask:
-    """The submit protocol without Prefect: ledger first, then at most one POST.
+    """The submit protocol without Prefect: claim in the ledger, then at most one POST.
 
-    The intent is claimed create-only: when another run claims the same attempt first, this
-    one waits up to ``claim_wait`` seconds (default ``DEFAULT_CLAIM_WAIT_SECONDS``, 30, or the
-    ``RUNWAY_CLAIM_WAIT_SECONDS`` environment variable) for that run's task id and reattaches.
+    Args:
+        request: The validated request, inputs prepared.
+        key: The attempt key.
+        client: The Runway client.
+        ledger: The ledger.
+        allow_resubmit: Resubmit over an intent with no task id, or a vanished task (may pay
+            twice).
+        claim_wait: Seconds to wait for another run's claim to get its task id (default
+            ``DEFAULT_CLAIM_WAIT_SECONDS``).
+        run: Who attaches to the task (default: the flow run, else this process).
+        over: The unresolved entry the user allowed a resubmit over (the plan found it).
+        sleep: How to wait for another run's claim (tests pass a fake clock's).
+        before_post: Awaited with our intent once the claim is won, before the POST; if it
+            raises, the intent is marked refused (nothing was sent) and the error goes on.
 
     Raises:
         AmbiguousSubmission: an earlier submit of this attempt may have been billed with its
             id lost, or this one got no answer after sending.
+        RunwayAPIError: Runway refused the create (nothing was created).
     """
-    if claim_wait is None:
-        claim_wait = DEFAULT_CLAIM_WAIT_SECONDS
-    entry = await ledger.read(key)
-    intent: LedgerEntry | None = None
-    if entry is None:
-        intent = await ledger.claim_intent(key, model=request.model, flow_run_id=_flow_run_id())
-        if intent is None:  # another run claimed it a moment ago: wait for its task id
-            entry = await _wait_for_task_id(ledger, key, claim_wait)
-    elif entry.task_id is None:
-        entry = await settle_intent(ledger, entry, claim_wait)
-    if entry is not None and entry.task_id is not None:
-        logger.info("%s: already submitted as Runway task %s; reattaching", key, entry.task_id)
-        return SubmittedTask(
-            key=key,
-            task_id=entry.task_id,
-            model=entry.model,
-            estimated_credits=entry.estimated_credits,
-            submitted_at=entry.submitted_at or entry.intent_at,
-            reused=True,
-        )
-    if intent is None:
-        if entry is not None and not allow_resubmit:
-            raise unresolved_intent(entry, request.model)
-        logger.warning("%s: resubmitting over an unresolved intent, as allowed", key)
-        intent = await ledger.record_intent(key, model=request.model, flow_run_id=_flow_run_id())
+    wait = DEFAULT_CLAIM_WAIT_SECONDS if claim_wait is None else claim_wait
+    run = run or current_run()
+    for _ in range(8):  # a claim refused again by another run's refused create: try again
+        if over is not None and allow_resubmit:
+            claim = await ledger.resubmit(over, model=request.model, run=run)
+            over = None
+            if claim.won:
+                logger.warning("%s: resubmitting over an unresolved attempt, as allowed", key)
+        else:
+            claim = await ledger.claim(key, model=request.model, run=run)
+        if claim.won:
+            if before_post is not None:
+                try:
+                    await before_post(claim.entry)
+                except Exception:
+                    await _refused(ledger, claim.entry)
+                    raise
+            return await _post(request, claim.entry, client, ledger, run)
+        entry: LedgerEntry | None = claim.entry
+        if entry is not None and entry.state == "intent":
+            entry = await _settled(ledger, entry, wait, sleep)
+        if entry is None or entry.state in ("refused", "cancelled"):
+            continue  # the other run's create was refused (or cancelled): claim again
+        if entry.task_id is not None:
+            logger.info("%s: already submitted as Runway task %s; reattaching", key,
+                        entry.task_id)  # fmt: skip
+            return _reattached(entry)
+        if allow_resubmit:
+            over = entry
+            continue
+        raise unresolved_intent(entry, request.model)
+    raise LedgerConflict(f"ledger entry {key}: claimed and refused too often in a row")
+
+
+async def _refused(ledger: SubmissionLedger, intent: LedgerEntry) -> None:
+    try:
+        await ledger.record_refused(intent)
+    except Exception as error:  # the refusal is the news; a later run stops, safely
+        logger.warning("%s: could not mark the refused create in the ledger (%s)",
+                       intent.key, type(error).__name__)  # fmt: skip
+
+
+async def _post(
+    request: GenerationRequest,
+    intent: LedgerEntry,
+    client: RunwayClient,
+    ledger: SubmissionLedger,
+    run: str,
+) -> SubmittedTask:
+    key = intent.key
     crash_point("before_post")
     try:
         created = await client.create(request)
     except (RunwayAPIError, RunwayConnectionError):
         # Runway answered that it created nothing (4xx, a 503 that outlasted the retries), or
         # was never reached: the intent must not stop a later run as if it might be billed.
-        try:
-            await ledger.record_refused(intent)
-        except Exception as error:  # Runway's refusal is the news; a later run stops, safely
-            logger.warning("%s: could not mark the refused create in the ledger (%s)",
-                           key, type(error).__name__)  # fmt: skip
+        await _refused(ledger, intent)
         raise
     crash_point("after_post")
     estimate = created.estimated_cost.credits if created.estimated_cost else None
@@ -195,8 +236,11 @@ async def submit_once(
         created.id,
         estimate if estimate is not None else "?",
     )
+    entry: LedgerEntry | None = None
     try:
-        await ledger.record_submitted(intent, task_id=created.id, estimated_credits=estimate)
+        entry = await ledger.record_submitted(
+            intent, task_id=created.id, estimated_credits=estimate, run=run
+        )
     except Exception as error:
         # The task is paid for: go on with it rather than lose it. Its output and sidecar make
         # the ledger record unnecessary; a crash before them stops the next run as ambiguous.
@@ -210,15 +254,15 @@ async def submit_once(
         task_id=created.id,
         model=request.model,
         estimated_credits=estimate,
-        submitted_at=datetime.now(UTC),
+        submitted_at=entry.submitted_at if entry and entry.submitted_at else ledger.clock(),
+        entry=entry,
     )
 
 
 @task(
     name="runway-submit",
     task_run_name="submit-{key}",
-    cache_key_fn=_attempt_key,
-    persist_result=True,
+    cache_policy=NO_CACHE,
     retries=0,
 )
 async def submit_generation(
@@ -228,11 +272,11 @@ async def submit_generation(
     client: RunwayClient,
     ledger: SubmissionLedger,
     allow_resubmit: bool = False,
+    run: str | None = None,
+    over: LedgerEntry | None = None,
+    before_post: Callable[[LedgerEntry], Awaitable[None]] | None = None,
 ) -> SubmittedTask:
-    """Submit one attempt of a generation (a Prefect task, cached by attempt key).
-
-    Called directly from a flow, never from another task: a nested task's cache record is only
-    written when its parent commits, so a crash would forget the task id.
+    """Submit one attempt of a generation (a Prefect task; the ledger makes it idempotent).
 
     Args:
         request: The validated request, inputs prepared.
@@ -240,7 +284,11 @@ async def submit_generation(
         client: The Runway client.
         ledger: The submission ledger.
         allow_resubmit: Resubmit over an intent with no task id (may pay twice).
+        run: Who attaches to the task.
+        over: The unresolved entry a resubmit goes over.
+        before_post: Awaited once the claim is won, before the POST (may refuse).
     """
     return await submit_once(
-        request, key=key, client=client, ledger=ledger, allow_resubmit=allow_resubmit
-    )
+        request, key=key, client=client, ledger=ledger, allow_resubmit=allow_resubmit,
+        run=run, over=over, before_post=before_post,
+    )  # fmt: skip

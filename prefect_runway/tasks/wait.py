@@ -21,14 +21,25 @@ before any other wait runs again). So every wait is a Prefect task run named
 ``on_cancellation`` hook (``tasks/cancellation.py``, run by the runner itself) finds the waits
 that never finished through the Prefect API (``runway_tasks_waited_on``) and cancels their tasks.
 The interrupted wait still cancels its own task at once when it can.
+
+Cancellation deletes only what nobody else waits on (DESIGN.md, issue 16 item 2). Each run that
+waits on an attempt's task is *attached* to it in the ledger: a lease renewed while it polls,
+which lapses if the run stops. A cancelled run detaches; it DELETEs only when no other live run
+is attached (a lease not expired, held by a run the Prefect API does not show as finished),
+and the same conditional write that says so marks the entry ``cancelling``, so a run attaching
+at that moment either lands first (the canceller then only detaches) or sees the cancellation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 from uuid import UUID
 
 import anyio
@@ -45,21 +56,51 @@ from prefect.client.schemas.filters import (
 )
 from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.sorting import TaskRunSort
-from prefect.exceptions import TerminationSignal
+from prefect.exceptions import ObjectNotFound, TerminationSignal
 from prefect.settings import PREFECT_API_KEY, PREFECT_API_URL
 
-from prefect_runway.api import RunwayClient, Task, WaitPolicy, wait_for_task
+from prefect_runway.api import (
+    QueueTimeout,
+    RunwayClient,
+    Task,
+    WaitCancelled,
+    WaitPolicy,
+    wait_for_task,
+)
 from prefect_runway.tasks._crash import crash_point
+from prefect_runway.tasks.ledger import DEFAULT_LEASE_SECONDS, SubmissionLedger
 
 __all__ = [
+    "Attachment",
     "FlowRunCancellation",
+    "WaitRecord",
     "cancel_unless_finished",
+    "prefect_run_alive",
     "runway_tasks_waited_on",
+    "runway_waits",
     "wait_for_generation",
     "wait_with_cancellation",
 ]
 
+#: A wait's task run is named ``wait-<task id> (attempt <key> in <ledger folder>)``: the name
+#: tells the ``on_cancellation`` hook, from the Prefect API alone, which ledger entry to ask.
+#: (Not tags: every tag of a task run costs a concurrency-slot round trip to the API.)
+_WAIT_NAME = re.compile(r"^wait-(?P<task>\S+)(?: \(attempt (?P<key>\S+) in (?P<folder>.+)\))?$")
+_GONE_STATES = (
+    StateType.COMPLETED,
+    StateType.FAILED,
+    StateType.CANCELLED,
+    StateType.CRASHED,
+    StateType.CANCELLING,
+)
+
 logger = logging.getLogger(__name__)
+
+
+class Cancellation(Protocol):
+    """Whether the run was cancelled by a user (``FlowRunCancellation`` reads Prefect's API)."""
+
+    async def is_cancelling(self, *, fresh: bool = False) -> bool: ...
 
 
 class FlowRunCancellation:
@@ -109,6 +150,111 @@ class FlowRunCancellation:
             return self._cancelling
 
 
+async def prefect_run_alive(run: str) -> bool:
+    """Whether a run attached to a task may still wait on it, as the Prefect API tells.
+
+    A run that is not a flow run (a script's process) or that cannot be read now is taken as
+    alive: its lease, which lapses unless renewed, decides. A finished, crashed or cancelling
+    flow run waits on nothing.
+    """
+    try:
+        run_id = UUID(run)
+    except ValueError:
+        return True
+    try:
+        async with _own_client() as prefect:
+            flow_run = await prefect.read_flow_run(run_id)
+    except ObjectNotFound:
+        return False
+    except Exception as error:  # unknown is not dead: the lease decides
+        logger.info("could not read flow run %s (%s); its lease decides", run,
+                    type(error).__name__)  # fmt: skip
+        return True
+    return not (flow_run.state and flow_run.state.type in _GONE_STATES)
+
+
+@dataclass
+class Attachment:
+    """A run's attachment to an attempt's task in the ledger: renewed while it waits.
+
+    Attributes:
+        ledger: The ledger of the attempt.
+        key: The attempt key.
+        task_id: The Runway task.
+        run: The attached run (a flow run id, or a process's name).
+        lease_seconds: How long the lease holds without renewal.
+        alive: Tells whether another attached run still lives (``prefect_run_alive``).
+    """
+
+    ledger: SubmissionLedger
+    key: str
+    task_id: str
+    run: str
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
+    alive: Callable[[str], Awaitable[bool]] | None = prefect_run_alive
+    decided_delete: bool = False
+
+    def run_name(self) -> str:
+        """The wait's task run name (``wait-<task id> (attempt <key> in <folder>)``)."""
+        return f"{WAIT_RUN_PREFIX}{self.task_id} (attempt {self.key} in {self.ledger.folder})"
+
+    async def renew(self) -> None:
+        """Renew the lease (a write only once half of it is gone). Errors are logged only."""
+        try:
+            await self.ledger.attach(
+                self.key, task_id=self.task_id, run=self.run, lease_seconds=self.lease_seconds
+            )
+        except Exception as error:
+            logger.warning("could not renew the attachment to Runway task %s (%s)",
+                           self.task_id, type(error).__name__)  # fmt: skip
+
+    async def detach(self) -> None:
+        try:
+            await self.ledger.detach(self.key, run=self.run)
+        except Exception as error:  # the lease lapses on its own
+            logger.warning("could not detach from Runway task %s (%s)", self.task_id,
+                           type(error).__name__)  # fmt: skip
+
+    async def may_delete(self) -> bool:
+        """Detach; True when nobody else waits on the task, which is then marked cancelling.
+
+        An error reading or writing the ledger answers False: a task left running costs at
+        most its own price, a DELETE under another run's wait makes that run pay again.
+        """
+        try:
+            entry = await self.ledger.read(self.key)
+            dead: set[str] = set()
+            if entry is not None and self.alive is not None:
+                others = entry.live_leases(self.ledger.clock()).keys() - {self.run}
+                for other in sorted(others):
+                    if not await self.alive(other):
+                        dead.add(other)
+            decision = await self.ledger.decide_cancel(
+                self.key, task_id=self.task_id, run=self.run, dead=frozenset(dead)
+            )
+        except Exception as error:
+            logger.warning("run cancelled; could not read who else waits on Runway task %s "
+                           "(%s): left running", self.task_id, type(error).__name__)  # fmt: skip
+            return False
+        if decision.others:
+            logger.info(
+                "run cancelled; detached from Runway task %s, left running: run(s) %s still "
+                "wait on it", self.task_id, ", ".join(decision.others),
+            )  # fmt: skip
+        elif not decision.delete:
+            state = decision.entry.state if decision.entry else "not in the ledger"
+            logger.info("run cancelled; detached from Runway task %s (%s)", self.task_id, state)
+        self.decided_delete = decision.delete
+        return decision.delete
+
+    async def deleted(self, deleted: bool) -> None:
+        try:
+            await self.ledger.record_cancelled(self.key, task_id=self.task_id, deleted=deleted)
+        except Exception as error:  # a re-run finds the task gone and the entry cancelling
+            logger.warning("could not record the cancellation of Runway task %s (%s)",
+                           self.task_id, type(error).__name__)  # fmt: skip
+
+
 def _own_client() -> PrefectClient:
     """A Prefect client of our own, for reads while the run is being torn down.
 
@@ -126,10 +272,22 @@ async def wait_with_cancellation(
     task_id: str,
     policy: WaitPolicy,
     *,
-    cancellation: FlowRunCancellation,
+    cancellation: Cancellation,
     on_update: Callable[[Task], Awaitable[None]] | None = None,
+    attachment: Attachment | None = None,
+    created_at: datetime | None = None,
+    now: Callable[[], datetime] | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> Task:
-    """``wait_for_task`` plus the cancellation handling described in the module docstring."""
+    """``wait_for_task`` plus the cancellation handling described in the module docstring.
+
+    ``now`` and ``sleep`` replace the wall clock and the pause between polls (tests).
+    """
+    clock: dict[str, Any] = {}
+    if now is not None:
+        clock["now"] = now
+    if sleep is not None:
+        clock["sleep"] = sleep
 
     async def polled_update(task: Task) -> None:
         crash_point("mid_poll")
@@ -143,7 +301,15 @@ async def wait_with_cancellation(
             policy,
             on_update=polled_update,
             should_cancel=cancellation.is_cancelling,
+            may_delete=attachment.may_delete if attachment else None,
+            on_poll=attachment.renew if attachment else None,
+            created_at=created_at,
+            **clock,
         )
+    except (WaitCancelled, QueueTimeout) as ended:
+        if attachment is not None and attachment.decided_delete:
+            await attachment.deleted(ended.deleted)
+        raise
     except (asyncio.CancelledError, KeyboardInterrupt, TerminationSignal):
         # Interrupted: by the runner after a user's cancellation, or by a plain SIGTERM (which
         # Prefect raises as TerminationSignal in whichever wait happens to be running). Only
@@ -151,7 +317,7 @@ async def wait_with_cancellation(
         # cancellation that is tearing the run down.
         with anyio.CancelScope(shield=True):
             if await cancellation.is_cancelling(fresh=True):
-                await cancel_unless_finished(client, task_id)
+                await cancel_unless_finished(client, task_id, attachment)
             else:
                 logger.warning(
                     "interrupted while waiting for Runway task %s without a cancellation; "
@@ -161,11 +327,15 @@ async def wait_with_cancellation(
         raise
 
 
-async def cancel_unless_finished(client: RunwayClient, task_id: str) -> bool:
+async def cancel_unless_finished(
+    client: RunwayClient, task_id: str, attachment: Attachment | None = None
+) -> bool:
     """DELETE a Runway task that is still PENDING, THROTTLED or RUNNING; leave a finished one.
 
-    A DELETE of a SUCCEEDED task would destroy its output, so the status is read first. Errors
-    are logged, never raised: a cancellation goes on with the other tasks.
+    A DELETE of a SUCCEEDED task would destroy its output, so the status is read first. With
+    an ``attachment``, the ledger decides first: another live run waiting on the task leaves it
+    running (this run only detaches). Errors are logged, never raised: a cancellation goes on
+    with the other tasks.
 
     Returns:
         Whether this call cancelled the task.
@@ -177,12 +347,32 @@ async def cancel_unless_finished(client: RunwayClient, task_id: str) -> bool:
         return False
     if task.is_terminal:
         logger.info("run cancelled; Runway task %s is %s, left as is", task_id, task.status.value)
+        if attachment is not None:
+            await attachment.detach()
         return False
+    if attachment is not None:
+        if not await attachment.may_delete():
+            return False
+        try:  # read again right before the DELETE: the decision took a few round trips
+            task = await client.get_task(task_id)
+        except Exception as error:
+            logger.warning("run cancelled; could not read Runway task %s (%s)", task_id, error)
+            await attachment.deleted(False)
+            return False
+        if task.is_terminal:
+            logger.info("run cancelled; Runway task %s is now %s, left as is", task_id,
+                        task.status.value)  # fmt: skip
+            await attachment.deleted(False)
+            return False
     try:
         deleted = await client.delete_task(task_id)
     except Exception as error:
         logger.warning("run cancelled; could not cancel Runway task %s (%s)", task_id, error)
+        if attachment is not None:
+            await attachment.deleted(False)
         return False
+    if attachment is not None:
+        await attachment.deleted(True)
     if deleted:
         logger.info("run cancelled; cancelled the %s Runway task %s", task.status.value, task_id)
     return deleted
@@ -200,6 +390,57 @@ _UNFINISHED_WAITS = [
     StateType.CANCELLED,
     StateType.CRASHED,
 ]
+
+
+@dataclass(frozen=True)
+class WaitRecord:
+    """An unfinished wait of a flow run, as the Prefect API records it.
+
+    Attributes:
+        task_id: The Runway task it waited on.
+        ledger_folder: Its ledger's folder (relative to the destination's bucket folder).
+        attempt_key: The attempt's key in that ledger.
+    """
+
+    task_id: str
+    ledger_folder: str | None = None
+    attempt_key: str | None = None
+
+
+async def runway_waits(
+    prefect: PrefectClient, flow_run_id: UUID, *, page_size: int = 200
+) -> list[WaitRecord]:
+    """The unfinished waits of a flow run, with the ledger entry each one was attached to.
+
+    Example:
+        ```python
+        async with get_client() as prefect:
+            waits = await runway_waits(prefect, flow_run.id)
+        ```
+    """
+    found: dict[str, WaitRecord] = {}
+    offset = 0
+    while True:
+        runs = await prefect.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+            task_run_filter=TaskRunFilter(
+                name=TaskRunFilterName(like_=WAIT_RUN_PREFIX),
+                state=TaskRunFilterState(type=TaskRunFilterStateType(any_=_UNFINISHED_WAITS)),
+            ),
+            sort=TaskRunSort.ID_DESC,
+            limit=page_size,
+            offset=offset,
+        )
+        for run in runs:
+            named = _WAIT_NAME.match(run.name)
+            if named is None or run.flow_run_id != flow_run_id:
+                continue
+            task_id = named["task"]
+            if task_id not in found or found[task_id].attempt_key is None:
+                found[task_id] = WaitRecord(task_id, named["folder"], named["key"])
+        if len(runs) < page_size:
+            return [found[task_id] for task_id in sorted(found)]
+        offset += page_size
 
 
 async def runway_tasks_waited_on(
@@ -221,32 +462,22 @@ async def runway_tasks_waited_on(
             task_ids = await runway_tasks_waited_on(prefect, flow_run.id)
         ```
     """
-    task_ids: list[str] = []
-    offset = 0
-    while True:
-        runs = await prefect.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
-            task_run_filter=TaskRunFilter(
-                name=TaskRunFilterName(like_=WAIT_RUN_PREFIX),
-                state=TaskRunFilterState(type=TaskRunFilterStateType(any_=_UNFINISHED_WAITS)),
-            ),
-            sort=TaskRunSort.ID_DESC,
-            limit=page_size,
-            offset=offset,
-        )
-        task_ids += [
-            run.name.removeprefix(WAIT_RUN_PREFIX)
-            for run in runs
-            if run.name.startswith(WAIT_RUN_PREFIX) and run.flow_run_id == flow_run_id
-        ]
-        if len(runs) < page_size:
-            return sorted(set(task_ids))
-        offset += page_size
+    return [wait.task_id for wait in await runway_waits(prefect, flow_run_id, page_size=page_size)]
+
+
+def _wait_run_name() -> str:
+    from prefect.runtime import task_run
+
+    parameters = task_run.parameters
+    attachment = parameters.get("attachment")
+    if isinstance(attachment, Attachment):
+        return attachment.run_name()
+    return f"{WAIT_RUN_PREFIX}{parameters['task_id']}"
 
 
 @task(
     name="runway-wait",
-    task_run_name=WAIT_RUN_PREFIX + "{task_id}",
+    task_run_name=_wait_run_name,
     cache_policy=NO_CACHE,
     retries=0,
 )
@@ -255,8 +486,22 @@ async def wait_for_generation(
     task_id: str,
     policy: WaitPolicy,
     on_update: Callable[[Task], Awaitable[None]] | None = None,
+    attachment: Attachment | None = None,
+    created_at: datetime | None = None,
 ) -> Task:
     """Wait for a Runway task to finish (a Prefect task, never cached).
+
+    Its task run is named ``wait-<task id> (attempt <key> in <ledger folder>)``: the name lets
+    the ``on_cancellation`` hook find the ledger entry once this process is gone.
+
+    Args:
+        client: The Runway client.
+        task_id: The task.
+        policy: Intervals, budgets and the 404 window.
+        on_update: Awaited when the status or the progress changes.
+        attachment: This run's attachment to the task in the ledger (renewed while waiting;
+            decides whether a cancellation may DELETE).
+        created_at: The task's create time from the ledger (the 404 window counts from it).
 
     Returns:
         The terminal task: SUCCEEDED, FAILED or CANCELLED.
@@ -273,4 +518,6 @@ async def wait_for_generation(
         policy,
         cancellation=FlowRunCancellation.current(),
         on_update=on_update,
+        attachment=attachment,
+        created_at=created_at,
     )

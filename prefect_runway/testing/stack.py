@@ -39,12 +39,15 @@ from pathlib import Path
 
 import httpx
 
+from prefect_runway.testing.emulator.config import DEFAULT_API_KEY
+
 __all__ = ["DEFAULT_PORTS", "Stack", "StackError", "down", "main", "up"]
 
 DEFAULT_PORTS = {"prefect": 4280, "emulator": 4281, "s3": 4282}
 """Ports ``up`` uses unless told otherwise (4200, Prefect's default, is left to your own)."""
 
-API_KEY = "key_local_stack_0123456789"
+API_KEY = DEFAULT_API_KEY
+"""The emulator's fixed key: Runway's shape, so the credentials block accepts it."""
 BUCKET = "renders"
 BUCKET_FOLDER = "runway"
 CREDENTIALS_BLOCK = "runway"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from prefect_runway.api import (
+    NOT_FOUND_WINDOW_SECONDS,
     Gen4TurboImageToVideo,
     QueueTimeout,
     RunTimeout,
@@ -74,8 +76,63 @@ async def test_404_blips_are_tolerated(client: RunwayClient, emulator: RunwayEmu
 async def test_vanished_task_is_reported(client: RunwayClient, emulator: RunwayEmulator) -> None:
     created = await client.create(REQUEST)
     await client.delete_task(created.id)
-    with pytest.raises(TaskVanished, match=created.id):
-        await wait_for_task(client, created.id, FAST)
+    # Created (as the ledger recorded it) longer ago than the window: 404 means gone.
+    long_ago = datetime.now(UTC) - timedelta(seconds=NOT_FOUND_WINDOW_SECONDS + 1)
+    with pytest.raises(TaskVanished, match=created.id) as info:
+        await wait_for_task(client, created.id, FAST, created_at=long_ago)
+    assert "No new attempt was paid for" in str(info.value)
+    assert info.value.not_found == FAST.not_found_tolerance
+
+
+class FakeClock:
+    """Wall time that moves only when the wait sleeps: the window, not the polls, decides."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+        self.slept = 0.0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+        self.slept += seconds
+
+
+@pytest.mark.parametrize("poll_interval", [1.0, 5.0, 30.0])
+async def test_a_task_invisible_for_a_while_after_its_create_is_waited_for_whatever_the_interval(
+    client: RunwayClient, emulator: RunwayEmulator, poll_interval: float
+) -> None:
+    # Issue 16, item 3: 404 for 110 s after the create, at any poll interval, is "not visible
+    # yet": 3 polls used to be the limit, so 6 s at 1 s polls paid a second attempt.
+    created = await client.create(REQUEST)
+    clock = FakeClock(datetime.now(UTC))
+    invisible = int(110 // poll_interval)
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="poll", kind="not_found", times=invisible)])
+    )
+    policy = WaitPolicy(poll_interval=poll_interval, jitter=0)
+    task = await wait_for_task(
+        client, created.id, policy, created_at=clock(), now=clock, sleep=clock.sleep
+    )
+    assert task.status is TaskStatus.SUCCEEDED
+    assert emulator.stats()["faults_injected"]["poll:not_found"] == invisible
+
+
+async def test_the_window_counts_from_the_create_not_from_the_start_of_the_wait(
+    client: RunwayClient, emulator: RunwayEmulator
+) -> None:
+    # A re-run 100 s after the create: 20 s of window remain, not 120.
+    created = await client.create(REQUEST)
+    await client.delete_task(created.id)
+    start = datetime.now(UTC)
+    clock = FakeClock(start)
+    with pytest.raises(TaskVanished):
+        await wait_for_task(
+            client, created.id, WaitPolicy(poll_interval=1.0, jitter=0),
+            created_at=start - timedelta(seconds=100), now=clock, sleep=clock.sleep,
+        )  # fmt: skip
+    assert 20 <= clock.slept <= 20 + FAST.not_found_tolerance + 1
 
 
 async def test_transient_poll_errors_are_tolerated(

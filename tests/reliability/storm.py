@@ -8,23 +8,30 @@ results with retryable codes. S3's side is moto, with faults injected by botocor
 botocore's retries absorb, and *sticky* ones that fail every botocore attempt of one call, so
 the project's code must deal with them (UploadPart, CompleteMultipartUpload, PutObject).
 
-Two cohorts run, one batch each: small MP4 outputs (one PutObject each) and, with the emulator
-serving 9 MiB outputs, multipart uploads.
+The storm runs batches at the same time over the same destination (``run_storm`` says which):
+the main one, a duplicate of a quarter of its rows, one the user cancels mid-way, one under
+``max_credits``, while someone deletes running tasks elsewhere; then the multipart cohort (9 MiB
+outputs); then, faults off, one batch of every row settles what can be settled.
 
-What must hold afterwards (``StormFigures.problems`` lists every breach):
+What must hold afterwards, from the emulator's books and S3 (``StormFigures.problems`` lists
+every breach):
 
 * every generation is delivered (its S3 object's sha256 equals the sidecar's and the emulator's),
-  or reported ambiguous by name, or refused before anything was created (429 on create with the
-  daily quota used up, or 429s past the retry budget; DESIGN.md), or failed after
-  ``max_attempts`` FAILED results;
-* no generation has two SUCCEEDED Runway tasks (nothing paid twice), and every task the ledger
-  knows is the delivered one or a FAILED attempt;
-* creates = delivered + FAILED attempts + ambiguous creates that reached the emulator (tasks
-  the ledger never learnt of, one per ``create:reset_after`` fault, each in an ambiguous row);
+  or reported ambiguous by name, or stopped as vanished (its task deleted elsewhere), or refused
+  before anything was created (429 on create with the daily quota used up, or 429s past the
+  retry budget; DESIGN.md), or failed after ``max_attempts`` FAILED results;
+* no generation keeps two SUCCEEDED Runway tasks (nothing paid twice), no SUCCEEDED task is left
+  unstored outside an ambiguous row (no paid output lost), and every task is accounted for:
+  creates = delivered + FAILED + deleted by the user's cancellation + deleted elsewhere +
+  ambiguous creates (tasks the ledger never learnt of, each in an ambiguous row);
+* a cancelled batch deletes only what nobody else waits on: a task the duplicate or main batch
+  waited on and that the cancel deleted would leave that row vanished, which is a breach;
+* the budgeted batch's tasks cost at most its ``max_credits``;
 * no incomplete multipart upload is left, and the API key is in no S3 object.
 
-Run from the tests (a small storm) or ``python3 dev.py storm`` (300 generations; writes
-``tests/reliability/last-storm.json`` and the table in RELIABILITY.md).
+Run from the tests (a small storm) or ``python3 dev.py storm`` (1000 generations, 10 tasks
+deleted elsewhere; writes ``tests/reliability/last-storm.json`` and the table in
+RELIABILITY.md).
 """
 
 from __future__ import annotations
@@ -109,6 +116,9 @@ S3_STICKY_RATES: dict[str, float] = {
     "UploadPart": 0.05,
     "CompleteMultipartUpload": 0.05,
 }
+#: S3: the write reaches S3 and its answer is lost; botocore sends it again (a conditional
+#: write then meets itself: 412, which the ledger must read as its own, issue 16 item 8).
+S3_LOST_RATES: dict[str, float] = {"PutObject": 0.03}
 S3_TRANSIENT_RATES: dict[str, float] = {
     "PutObject": 0.05,
     "UploadPart": 0.05,
@@ -163,18 +173,31 @@ class S3Faults:
         ```
     """
 
-    def __init__(self, seed: int, sticky: dict[str, float], transient: dict[str, float]) -> None:
+    def __init__(
+        self,
+        seed: int,
+        sticky: dict[str, float],
+        transient: dict[str, float],
+        lost: dict[str, float] | None = None,
+    ) -> None:
+        from botocore.httpsession import URLLib3Session
+
         self._rng = random.Random(seed)
         self._sticky_rates = sticky
         self._transient_rates = transient
+        self._lost_rates = lost or {}
+        self._session = URLLib3Session()
         self._sticky: dict[str, bool] = {}
         self._lock = threading.Lock()
         self._client: Any = None
         self.injected: Counter[str] = Counter()
 
+    def _operations(self) -> list[str]:
+        return sorted(set(self._sticky_rates) | set(self._transient_rates) | set(self._lost_rates))
+
     def install(self, client: Any) -> None:
         self._client = client
-        for operation in sorted(set(self._sticky_rates) | set(self._transient_rates)):
+        for operation in self._operations():
             client.meta.events.register(
                 f"before-send.s3.{operation}", self._before_send, unique_id=f"storm-{operation}"
             )
@@ -182,7 +205,7 @@ class S3Faults:
     def uninstall(self) -> None:
         if self._client is None:
             return
-        for operation in sorted(set(self._sticky_rates) | set(self._transient_rates)):
+        for operation in self._operations():
             self._client.meta.events.unregister(
                 f"before-send.s3.{operation}", unique_id=f"storm-{operation}"
             )
@@ -193,11 +216,21 @@ class S3Faults:
         retries = request.context.get("retries") or {}
         invocation = str(retries.get("invocation-id") or uuid.uuid4())
         with self._lock:
+            lose = False
             if invocation not in self._sticky:
                 sticky = self._rng.random() < self._sticky_rates.get(operation, 0.0)
                 self._sticky[invocation] = sticky
                 if sticky:
                     self.injected[f"s3:{operation}:sticky"] += 1
+                elif self._rng.random() < self._lost_rates.get(operation, 0.0):
+                    lose = True
+                    self.injected[f"s3:{operation}:answer_lost"] += 1
+        if lose:
+            from botocore.exceptions import ConnectionClosedError
+
+            self._session.send(request)  # applied by S3...
+            raise ConnectionClosedError(endpoint_url=request.url)  # ...its answer lost
+        with self._lock:
             fail = self._sticky[invocation]
             if not fail and self._rng.random() < self._transient_rates.get(operation, 0.0):
                 fail = True
@@ -212,41 +245,36 @@ class S3Faults:
 
 
 @dataclass
-class Outcome:
-    """What became of one generation, as the storm checks it."""
-
-    name: str
-    seed: int
-    cohort: str
-    status: str  # delivered | ambiguous | refused | exhausted | undelivered
-    reason: str | None = None
-    task_ids: list[str] = field(default_factory=list)
-    delivered_task: str | None = None
-
-
-@dataclass
 class StormFigures:
     """The storm's figures and the breaches of its invariants (empty when it held)."""
 
     generations: int
     seed: int
     seconds: float = 0.0
+    duplicate_rows: int = 0
+    cancelled_rows: int = 0
+    budget_rows: int = 0
+    budget_credits: float = 0.0
+    budget_charged: float = 0.0
+    vanish_deletes: int = 0
     delivered: int = 0
     ambiguous: int = 0
     ambiguous_created: int = 0
     ambiguous_names: list[str] = field(default_factory=list)
-    refused: int = 0
+    vanished: int = 0
     exhausted: int = 0
     undelivered: int = 0
     creates_total: int = 0
     failed_attempts: int = 0
+    user_cancelled_tasks: int = 0
+    succeeded_then_deleted: int = 0
     paid_twice: int = 0
+    paid_outputs_lost: int = 0
     sha256_checked: int = 0
     sha256_mismatches: int = 0
     multipart_outputs: int = 0
     incomplete_multipart_uploads: int = 0
     credits_charged: float = 0.0
-    credits_reported: float = 0.0
     emulator_faults: dict[str, int] = field(default_factory=dict)
     s3_faults: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -258,8 +286,12 @@ class StormFigures:
     def table(self, command: str) -> str:
         """The figures as the markdown table RELIABILITY.md shows."""
         rows = [
-            ("generations (rows of the batch, all distinct)", self.generations),
+            ("generations (distinct requests)", self.generations),
             ("of which multipart outputs (9 MiB)", self.multipart_outputs),
+            ("rows run again at once by a duplicate batch", self.duplicate_rows),
+            ("rows of a batch the user cancelled mid-way", self.cancelled_rows),
+            ("rows of a batch with max_credits", self.budget_rows),
+            ("tasks deleted elsewhere while running (vanished)", self.vanish_deletes),
             ("delivered, sha256 = emulator's bytes", self.delivered),
             ("reported ambiguous (by name in the results)", self.ambiguous),
             ("  of which the emulator did create (billed, id unknown)", self.ambiguous_created),
@@ -267,18 +299,25 @@ class StormFigures:
                 "refused before creating (429 on create: quota used up, or past the retries)",
                 self.refused,
             ),
+            ("stopped as vanished (their task deleted elsewhere)", self.vanished),
             (f"failed after {MAX_ATTEMPTS} retryable FAILED results", self.exhausted),
             ("undelivered otherwise (must be 0)", self.undelivered),
             ("creates seen by the emulator", self.creates_total),
-            ("  = delivered + FAILED attempts + ambiguous creates", self._equation()),
-            ("paid twice (two SUCCEEDED tasks for one generation)", self.paid_twice),
+            ("  = delivered + FAILED + cancelled + deleted elsewhere + ambiguous",
+             self._equation()),
+            ("tasks the user's cancellation deleted (then paid again)", self.user_cancelled_tasks),
+            ("  SUCCEEDED between the canceller's GET and its DELETE", self.succeeded_then_deleted),
+            ("paid twice (two SUCCEEDED tasks kept for one generation)", self.paid_twice),
+            ("paid outputs lost (SUCCEEDED, kept, not stored, not ambiguous)",
+             self.paid_outputs_lost),
             ("sha256 mismatches", self.sha256_mismatches),
+            ("budgeted batch: charged / max_credits",
+             f"{self.budget_charged:g} / {self.budget_credits:g}"),
             ("incomplete multipart uploads left", self.incomplete_multipart_uploads),
             ("faults injected (emulator + S3)", self.faults_total),
             ("credits charged by the emulator", f"{self.credits_charged:g}"),
-            ("credits reported by the batches", f"{self.credits_reported:g}"),
             ("wall time", f"{self.seconds:.0f} s"),
-        ]
+        ]  # fmt: skip
         lines = [f"Command: `{command}` (seed {self.seed}).", "", "| figure | value |", "|---|---|"]
         lines += [f"| {name} | {value} |" for name, value in rows]
         lines += ["", "Faults injected, by kind:", "", "| fault | count |", "|---|---|"]
@@ -290,10 +329,16 @@ class StormFigures:
             lines += ["", "**Problems:**", ""] + [f"- {p}" for p in self.problems]
         return "\n".join(lines) + "\n"
 
+    def accounted(self) -> int:
+        return (
+            self.delivered + self.failed_attempts + self.user_cancelled_tasks
+            + self.vanish_deletes + self.ambiguous_created
+        )  # fmt: skip
+
     def _equation(self) -> str:
         return (
-            f"{self.delivered} + {self.failed_attempts} + {self.ambiguous_created} = "
-            f"{self.delivered + self.failed_attempts + self.ambiguous_created}"
+            f"{self.delivered} + {self.failed_attempts} + {self.user_cancelled_tasks} + "
+            f"{self.vanish_deletes} + {self.ambiguous_created} = {self.accounted()}"
         )
 
 
@@ -331,35 +376,87 @@ def _list(s3: Any, bucket: str, prefix: str) -> list[str]:
 
 
 async def _run_batch(
-    manifest: Path, destination: str, credentials: str, concurrency: int
+    manifest: Path,
+    destination: str,
+    credentials: str,
+    concurrency: int,
+    *,
+    run_name: str | None = None,
+    max_credits: float | None = None,
 ) -> dict[str, Any]:
     from prefect_runway.flows.batch import batch
 
-    report = await batch(
+    flow = batch.with_options(flow_run_name=run_name) if run_name else batch
+    report = await flow(
         str(manifest), destination_block=destination, prefix=PREFIX,
         credentials_block=credentials, concurrency_per_model=concurrency,
-        max_attempts=MAX_ATTEMPTS, poll_interval=0.05,
+        max_attempts=MAX_ATTEMPTS, poll_interval=0.05, max_credits=max_credits,
     )  # fmt: skip
     return report.model_dump(mode="json")
+
+
+async def _cancel_when_started(run_name: str, emulator: RunwayEmulator, creates: int) -> bool:
+    """Set the named flow run CANCELLING once the emulator saw ``creates`` creates."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+    from prefect.states import Cancelling
+
+    deadline = time.monotonic() + 300
+    async with get_client() as prefect:
+        while time.monotonic() < deadline:
+            runs = await prefect.read_flow_runs(
+                flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[run_name]))
+            )
+            if runs and emulator.stats()["creates_total"] >= creates:
+                await prefect.set_flow_run_state(runs[0].id, Cancelling(), force=True)
+                return True
+            await asyncio.sleep(0.05)
+    return False
+
+
+async def _delete_elsewhere(
+    emulator: RunwayEmulator, rng: random.Random, count: int, stop: asyncio.Event
+) -> dict[str, str]:
+    """Someone else deletes ``count`` tasks while they run: a task id -> its seed."""
+    from prefect_runway.api import RunwayClient
+
+    deleted: dict[str, str] = {}
+    async with RunwayClient(emulator.api_key, base_url=emulator.base_url) as client:
+        while len(deleted) < count and not stop.is_set():
+            await asyncio.sleep(0.2)
+            running = [
+                (task_id, record) for task_id, record in (
+                    (t, emulator.task(t)) for t in emulator.stats()["task_ids"][-40:]
+                ) if record["status"] in ("PENDING", "THROTTLED", "RUNNING")
+            ]  # fmt: skip
+            if not running:
+                continue
+            task_id, record = rng.choice(running)
+            if await client.delete_task(task_id):
+                deleted[task_id] = str(record["request"].get("seed"))
+    return deleted
 
 
 def _classify(
     figures: StormFigures,
     emulator: RunwayEmulator,
     bucket: S3Bucket,
-    reports: list[dict[str, Any]],
+    settle: dict[str, Any],
     cohorts: dict[str, str],
     tasks: dict[str, dict[str, Any]],
+    elsewhere: set[str],
+    budget: tuple[set[str], float],
 ) -> None:
-    """Check the invariants from the emulator's records, S3 and the batch reports."""
+    """Check the invariants from the emulator's records, S3 and the final (settling) report."""
     s3 = bucket.credentials.get_s3_client()
-    name_of_seed = {seed: name for name, seed in ((n, int(n[1:])) for n in cohorts)}
+    name_of_seed = {int(n[1:]): n for n in cohorts}
     stats = emulator.stats()
     figures.creates_total = stats["creates_total"]
     figures.credits_charged = stats["credits_charged"]
     figures.emulator_faults = dict(stats["faults_injected"])
     for task_id in stats["task_ids"]:
         tasks.setdefault(task_id, emulator.task(task_id))
+    user_deleted = set(stats["deleted_task_ids"]) - elsewhere
     tasks_by_name: dict[str, list[dict[str, Any]]] = {}
     for record in tasks.values():
         name = name_of_seed.get(int(record["request"].get("seed", -1)))
@@ -367,83 +464,80 @@ def _classify(
             figures.problems.append(f"task {record['id']} belongs to no generation of the storm")
             continue
         tasks_by_name.setdefault(name, []).append(record)
-    ledger_prefix = f"{bucket.bucket_folder}/{PREFIX}/_runway/ledger/"
     known: set[str] = set()
-    for key in _list(s3, bucket.bucket_name, ledger_prefix):
-        entry = _read_json(s3, bucket.bucket_name, key)
-        if entry and entry.get("task_id"):
-            known.add(entry["task_id"])
-    rows = {r["name"]: r for report in reports for r in report["results"] if r.get("name")}
-    figures.credits_reported = sum(report["credits"] for report in reports)
+    for key in _list(s3, bucket.bucket_name, f"{bucket.bucket_folder}/{PREFIX}/_runway/ledger/"):
+        entry = _read_json(s3, bucket.bucket_name, key) or {}
+        known.update(t for t in [entry.get("task_id"), *entry.get("superseded", [])] if t)
+    rows = {r["name"]: r for r in settle["results"] if r.get("name")}
 
-    outcomes: list[Outcome] = []
-    for name, cohort in sorted(cohorts.items()):
-        row = rows.get(name)
+    for name in sorted(cohorts):
+        row = rows.get(name) or {}
+        status, reason = row.get("status"), row.get("reason") or ""
         own = tasks_by_name.get(name, [])
-        outcome = Outcome(name=name, seed=int(name[1:]), cohort=cohort, status="undelivered",
-                          task_ids=[t["id"] for t in own])  # fmt: skip
-        reason = (row or {}).get("reason") or ""
-        succeeded = [t for t in own if t["status"] == "SUCCEEDED"]
+        kept = [t for t in own if t["id"] not in user_deleted and t["id"] not in elsewhere]
+        succeeded = [t for t in kept if t["status"] == "SUCCEEDED"]
         if len(succeeded) > 1:
             figures.paid_twice += 1
-            figures.problems.append(f"{name}: {len(succeeded)} SUCCEEDED tasks (paid twice)")
-        for task in own:
-            if task["id"] in known:
-                if task["status"] not in ("SUCCEEDED", "FAILED"):
-                    figures.problems.append(f"{name}: task {task['id']} left {task['status']}")
-                continue
-            # The ledger never learnt this task: only an ambiguous create may leave one.
-            if row is None or row.get("status") != "ambiguous":
-                figures.problems.append(
-                    f"{name}: task {task['id']} unknown to the ledger, row not ambiguous "
-                    f"({(row or {}).get('status')}: {reason[:120]})"
-                )
-            else:
-                figures.ambiguous_created += 1
-        figures.failed_attempts += sum(t["status"] == "FAILED" and t["id"] in known for t in own)
+            figures.problems.append(f"{name}: {len(succeeded)} SUCCEEDED tasks kept (paid twice)")
+        delivered_task = None
         sidecar = _read_json(s3, bucket.bucket_name, f"{bucket.bucket_folder}/{PREFIX}/{name}.json")
-        if row is not None and row.get("status") == "succeeded":
+        if status == "succeeded":
             if sidecar is None:
                 figures.problems.append(f"{name}: reported stored, no sidecar")
             else:
-                _check_delivered(figures, s3, bucket, name, sidecar, tasks, outcome)
-        elif row is not None and row.get("status") == "ambiguous":
-            outcome.status = "ambiguous"
+                delivered_task = _check_delivered(figures, s3, bucket, name, sidecar, tasks)
+        elif status == "ambiguous":
             figures.ambiguous += 1
             figures.ambiguous_names.append(name)
-        elif row is not None and ("DailyLimitReached" in reason or "CreateRateLimited" in reason):
-            outcome.status = "refused"
+        elif "DailyLimitReached" in reason or "CreateRateLimited" in reason:
             figures.refused += 1
             # Earlier attempts may have been created and FAILED (retryably) before the attempt
-            # whose create met the daily limit; anything else would be a task paid and lost.
-            stray = [x for x in own if not (x["status"] == "FAILED" and x["id"] in known)]
+            # whose create was refused; anything else would be a task paid and lost.
+            stray = [x for x in kept if not (x["status"] == "FAILED" and x["id"] in known)]
             if stray:
                 figures.problems.append(f"{name}: refused on create, yet {len(stray)} task(s)")
-        elif (
-            row is not None
-            and len(own) == MAX_ATTEMPTS
-            and all(t["status"] == "FAILED" and t["failure_code"] in _codes() for t in own)
-        ):
-            outcome.status = "exhausted"
+        elif "TASK_VANISHED" in reason and any(t["id"] in elsewhere for t in own):
+            figures.vanished += 1
+        elif "ATTEMPTS_EXHAUSTED" in reason and all(t["status"] == "FAILED" for t in kept):
             figures.exhausted += 1
         else:
-            figures.problems.append(
-                f"{name}: not delivered ({(row or {}).get('status')}: {reason[:300]})"
-            )
-        if outcome.status == "undelivered":
             figures.undelivered += 1
-        outcomes.append(outcome)
-    orphans = figures.ambiguous_created
-    reset_after = figures.emulator_faults.get("create:reset_after", 0)
-    if orphans != reset_after:
+            figures.problems.append(f"{name}: not delivered ({status}: {reason[:300]})")
+        for task in own:
+            task_id = task["id"]
+            if task_id in elsewhere:
+                continue
+            if task_id in user_deleted:
+                figures.user_cancelled_tasks += 1
+                if task["status"] == "SUCCEEDED":
+                    figures.succeeded_then_deleted += 1
+                continue
+            if task_id == delivered_task:
+                continue
+            if task_id not in known:
+                # The ledger never learnt this task: only an ambiguous create may leave one.
+                if status == "ambiguous":
+                    figures.ambiguous_created += 1
+                else:
+                    figures.problems.append(f"{name}: task {task_id} unknown to the ledger, row "
+                                            f"{status}: {reason[:120]}")  # fmt: skip
+                continue
+            if task["status"] == "FAILED":
+                figures.failed_attempts += 1
+            elif task["status"] == "SUCCEEDED" and status != "ambiguous":
+                figures.paid_outputs_lost += 1
+                figures.problems.append(f"{name}: SUCCEEDED task {task_id} paid, not stored")
+            else:
+                figures.problems.append(f"{name}: task {task_id} left {task['status']}")
+    figures.vanish_deletes = len(elsewhere)
+    if figures.creates_total != figures.accounted():
+        figures.problems.append(f"creates {figures.creates_total} != {figures._equation()}")
+    budget_tasks, max_credits = budget
+    figures.budget_credits = max_credits
+    figures.budget_charged = sum(float(tasks[t]["cost"] or 0) for t in budget_tasks)
+    if figures.budget_charged > max_credits:
         figures.problems.append(
-            f"{orphans} tasks unknown to the ledger, {reset_after} create:reset_after faults"
-        )
-    expected = figures.delivered + figures.failed_attempts + orphans
-    if figures.creates_total != expected:
-        figures.problems.append(
-            f"creates {figures.creates_total} != delivered {figures.delivered} + FAILED "
-            f"attempts {figures.failed_attempts} + ambiguous creates {orphans} = {expected}"
+            f"the budgeted batch was charged {figures.budget_charged:g} > {max_credits:g}"
         )
     uploads = s3.list_multipart_uploads(Bucket=bucket.bucket_name).get("Uploads", [])
     figures.incomplete_multipart_uploads = len(uploads)
@@ -456,10 +550,6 @@ def _classify(
             figures.problems.append(f"{object_key}: holds the API key or a link's signature")
 
 
-def _codes() -> set[str | None]:
-    return {code or None for code in RETRYABLE_CODES}
-
-
 def _check_delivered(
     figures: StormFigures,
     s3: Any,
@@ -467,12 +557,11 @@ def _check_delivered(
     name: str,
     sidecar: dict[str, Any],
     tasks: dict[str, dict[str, Any]],
-    outcome: Outcome,
-) -> None:
+) -> str | None:
     task = tasks.get(sidecar.get("task_id", ""))
     if task is None or task["status"] != "SUCCEEDED" or not task["outputs"]:
         figures.problems.append(f"{name}: sidecar names task {sidecar.get('task_id')}, not done")
-        return
+        return None
     uri = str(sidecar["output_uri"])
     object_key = uri.split("/", 3)[3]
     digest = hashlib.sha256()
@@ -484,10 +573,9 @@ def _check_delivered(
     if not digest.hexdigest() == sidecar["sha256"] == expected:
         figures.sha256_mismatches += 1
         figures.problems.append(f"{name}: stored sha256 differs from the emulator's")
-        return
-    outcome.status = "delivered"
-    outcome.delivered_task = task["id"]
+        return None
     figures.delivered += 1
+    return str(task["id"])
 
 
 async def run_storm(
@@ -497,33 +585,56 @@ async def run_storm(
     s3_server: MotoServer,
     multipart: int | None = None,
     concurrency: int = 16,
+    vanish: int = 0,
 ) -> StormFigures:
     """Run the storm (the Prefect API must be up: a harness or a server) and check it.
 
+    Phase 1, the storm, all at once: the main batch; a duplicate batch of a quarter of its
+    rows (runs of the same generations at the same moment); a batch the user cancels mid-way,
+    half of whose rows are its own (their tasks are deleted) and half the main batch's (it must
+    detach from those, which the main batch waits on); a batch of rows of its own under
+    ``max_credits`` equal to its estimate; and, with ``vanish``, someone deleting that many
+    running tasks elsewhere. Phase 2: the multipart
+    cohort. Phase 3, faults off: one batch of every row settles what can be settled (the
+    cancelled rows are paid again, as the user's cancellation allowed).
+
     Args:
         generations: Distinct generations in all; ``multipart`` of them get 9 MiB outputs.
-        seed: Seeds the emulator's and S3's faults.
+        seed: Seeds the faults and the choice of rows.
         s3_server: moto's server.
         multipart: Generations in the multipart cohort (default: 5 %, at least 2).
-        concurrency: The batch's ``concurrency_per_model``.
+        concurrency: The batches' ``concurrency_per_model``.
+        vanish: Tasks deleted elsewhere while they run (each costs the window, 120 s).
     """
+    rng = random.Random(seed)
     multipart = max(2, generations // 20) if multipart is None else multipart
     small = generations - multipart
     figures = StormFigures(generations=generations, seed=seed, multipart_outputs=multipart)
     cohorts = {f"g{i:05d}": ("mp4" if i < small else "multipart") for i in range(generations)}
+    mp4 = [(n, int(n[1:])) for n, c in cohorts.items() if c == "mp4"]
+    budget_rows = mp4[: max(2, len(mp4) // 20)]
+    own_cancel_rows = mp4[len(budget_rows) : len(budget_rows) * 2]  # only the cancelled batch's
+    main_rows = mp4[len(budget_rows) * 2 :]
+    duplicate_rows = rng.sample(main_rows, len(main_rows) // 4)
+    # Half of the cancelled batch's rows are the main batch's too: those tasks must survive.
+    cancel_rows = own_cancel_rows + rng.sample(main_rows, len(own_cancel_rows))
+    rng.shuffle(cancel_rows)
+    figures.duplicate_rows, figures.cancelled_rows = len(duplicate_rows), len(cancel_rows)
+    figures.budget_rows = len(budget_rows)
     bucket = s3_server.new_bucket()
     suffix = uuid.uuid4().hex[:8]
+    destination, credentials = f"storm-dest-{suffix}", f"storm-runway-{suffix}"
     config = EmulatorConfig(queue_seconds=0.05, run_seconds=0.3, default_max_concurrent=6)
-    faults = S3Faults(seed, S3_STICKY_RATES, S3_TRANSIENT_RATES)
+    faults = S3Faults(seed, S3_STICKY_RATES, S3_TRANSIENT_RATES, S3_LOST_RATES)
     started = time.monotonic()
     workdir = Path(os.environ.get("STORM_WORKDIR", "/tmp")) / f"storm-{suffix}"
     with RunwayEmulator(config) as emulator:
-        await bucket.asave(f"storm-dest-{suffix}", overwrite=True)
+        await bucket.asave(destination, overwrite=True)
         # The manifests are written to the work folder: the block allows it as an input root.
         await RunwayCredentials(
             api_key=SecretStr(emulator.api_key), base_url=emulator.base_url,
             input_roots=[str(workdir)],
-        ).asave(f"storm-runway-{suffix}", overwrite=True)  # fmt: skip
+        ).asave(credentials, overwrite=True)  # fmt: skip
         plan = FaultPlan(
             rules=[
                 # 429 on create with Retry-After: nothing was created, so it is retried (after
@@ -538,33 +649,63 @@ async def run_storm(
         )  # fmt: skip
         emulator.set_faults(plan)
         # The block's client is cached per credentials (prefect-aws), so this is the very
-        # client the flow's S3Bucket uses.
+        # client the flows' S3Bucket uses.
         faults.install(bucket.credentials.get_s3_client())
-        reports = []
         records: dict[str, dict[str, Any]] = {}
+        elsewhere: dict[str, str] = {}
+        budget_tasks: set[str] = set()
+        workdir.mkdir(parents=True, exist_ok=True)
         try:
-            workdir.mkdir(parents=True, exist_ok=True)
-            for cohort in ("mp4", "multipart"):
-                names = [(n, int(n[1:])) for n, c in cohorts.items() if c == cohort]
-                if not names:
-                    continue
-                emulator.configure(output_bytes=MULTIPART_BYTES if cohort == "multipart" else None)
-                manifest = workdir / f"{cohort}.jsonl"
-                _manifest(manifest, names)
-                reports.append(
-                    await _run_batch(
-                        manifest, f"storm-dest-{suffix}", f"storm-runway-{suffix}", concurrency
-                    )
-                )
-                # The records now, while the emulator still serves this cohort's outputs.
-                for task_id in emulator.stats()["task_ids"]:
-                    records.setdefault(task_id, emulator.task(task_id))
+            manifests = {}
+            for label, rows in (("main", main_rows), ("duplicate", duplicate_rows),
+                                ("cancelled", cancel_rows), ("budget", budget_rows)):  # fmt: skip
+                manifests[label] = workdir / f"{label}.jsonl"
+                _manifest(manifests[label], rows)
+            budget_credits = 10.0 * len(budget_rows)  # gen4_turbo, 2 s: 10 credits each
+            stop = asyncio.Event()
+            deleter = asyncio.ensure_future(_delete_elsewhere(emulator, rng, vanish, stop))
+            cancel_name = f"storm-cancelled-{suffix}"
+            batches = [
+                _run_batch(manifests["main"], destination, credentials, concurrency),
+                _run_batch(manifests["duplicate"], destination, credentials, concurrency),
+                _run_batch(manifests["cancelled"], destination, credentials, concurrency,
+                           run_name=cancel_name),
+                _run_batch(manifests["budget"], destination, credentials, concurrency,
+                           max_credits=budget_credits),
+                _cancel_when_started(cancel_name, emulator, creates=len(main_rows) // 5),
+            ]  # fmt: skip
+            outcomes = await asyncio.gather(*batches, return_exceptions=True)
+            for label, outcome in zip(("main", "duplicate", "cancelled", "budget"), outcomes,
+                                      strict=False):  # fmt: skip
+                if isinstance(outcome, BaseException) and label != "cancelled":
+                    figures.problems.append(f"the {label} batch raised {outcome!r}")
+            budget_seeds = {str(seed_) for _, seed_ in budget_rows}
+            for task_id in emulator.stats()["task_ids"]:
+                records.setdefault(task_id, emulator.task(task_id))
+                if str(records[task_id]["request"].get("seed")) in budget_seeds:
+                    budget_tasks.add(task_id)
+            # The multipart cohort.
+            emulator.configure(output_bytes=MULTIPART_BYTES)
+            names = [(n, int(n[1:])) for n, c in cohorts.items() if c == "multipart"]
+            _manifest(workdir / "multipart.jsonl", names)
+            await _run_batch(workdir / "multipart.jsonl", destination, credentials, concurrency)
+            for task_id in emulator.stats()["task_ids"]:
+                records.setdefault(task_id, emulator.task(task_id))
+            stop.set()
+            elsewhere = await deleter
         finally:
             faults.uninstall()
-            figures.seconds = time.monotonic() - started
+        # Faults off: settle every row (what was cancelled is paid again; nothing else is).
         emulator.set_faults(FaultPlan())
+        emulator.configure(output_bytes=None)
+        _manifest(workdir / "all.jsonl", [(n, int(n[1:])) for n in sorted(cohorts)])
+        settle = await _run_batch(workdir / "all.jsonl", destination, credentials, concurrency)
+        figures.seconds = time.monotonic() - started
         figures.s3_faults = dict(sorted(faults.injected.items()))
-        await asyncio.to_thread(_classify, figures, emulator, bucket, reports, cohorts, records)
+        await asyncio.to_thread(
+            _classify, figures, emulator, bucket, settle, cohorts, records, set(elsewhere),
+            (budget_tasks, budget_credits),
+        )  # fmt: skip
     return figures
 
 
@@ -584,7 +725,8 @@ def _write_figures(figures: StormFigures, command: str) -> None:
 def main() -> None:
     """``python -m tests.reliability.storm [--generations N] [--seed S]``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--generations", type=int, default=300)
+    parser.add_argument("--generations", type=int, default=1000)
+    parser.add_argument("--vanish", type=int, default=10, help="tasks deleted elsewhere")
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--no-write", action="store_true", help="do not write the figures")
     args = parser.parse_args()
@@ -593,9 +735,14 @@ def main() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from prefect.testing.utilities import prefect_test_harness
 
-    command = f"python3 dev.py storm --generations {args.generations} --seed {args.seed}"
+    command = (
+        f"python3 dev.py storm --generations {args.generations} --seed {args.seed} "
+        f"--vanish {args.vanish}"
+    )
     with prefect_test_harness(server_startup_timeout=60), MotoServer() as s3_server:
-        figures = asyncio.run(run_storm(args.generations, seed=args.seed, s3_server=s3_server))
+        figures = asyncio.run(
+            run_storm(args.generations, seed=args.seed, s3_server=s3_server, vanish=args.vanish)
+        )
     print(figures.table(command))
     if not args.no_write:
         _write_figures(figures, command)

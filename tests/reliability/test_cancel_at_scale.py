@@ -133,8 +133,9 @@ async def test_cancelling_a_served_batch_deletes_every_task_in_flight_and_no_suc
             assert time.monotonic() < deadline, f"the run never reached Cancelled: {state}"
             await asyncio.sleep(0.1)
         # The hook ran in the runner and said what it did in the run's logs (shipped in
-        # batches, so waited for), without secrets. Under load the run's own waits may have
-        # deleted every task before the hook ran: then it says none was still waited on.
+        # batches, so waited for), without secrets. The waits that saw the run CANCELLING
+        # before the runner's SIGTERM cancelled their own tasks, after asking the ledger who
+        # else waits: the hook finds the rest, or none (under load, every one of them).
         messages: list[str] = []
         hook_said = ("Runway task(s) still waited on", "no Runway task was still waited on")
         while not any(said in m for m in messages for said in hook_said):

@@ -163,10 +163,11 @@ async def test_the_key_and_signed_queries_appear_nowhere(
         )
     assert logs and [log.message[:200] for log in logs if _leaks(log.message)] == []
     assert artifacts and not any(_leaks(a.model_dump_json()) for a in artifacts)
-    # Results Prefect persisted (submit is cached with its result), here and in the subprocess.
+    # Any result Prefect persisted, here and in the subprocess. (Submit is no longer cached:
+    # the ledger is the one record of a task id, so there may be none; those that are hold
+    # no key.)
     stores = [storage, Path(str(PREFECT_LOCAL_STORAGE_PATH.value()))]
     files = [f for store in stores if store.exists() for f in store.rglob("*") if f.is_file()]
-    assert any(f.is_relative_to(storage) for f in files)
     assert [str(f) for f in files if KEY.encode() in f.read_bytes()] == []
     # Every S3 object.
     s3 = s3_bucket.credentials.get_s3_client()

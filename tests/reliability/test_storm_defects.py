@@ -129,7 +129,8 @@ async def test_a_refused_create_does_not_stop_a_later_run(
     with pytest.raises(CreateRateLimited):
         await submit_once(REQUEST, key="k-1", client=client, ledger=ledger)
     emulator.set_faults(FaultPlan(rules=[]))
-    assert await ledger.read("k-1") is None  # refused: nothing to reattach to, nothing ambiguous
+    refused = await ledger.read("k-1")  # refused: nothing to reattach to, nothing ambiguous
+    assert refused is not None and refused.state == "refused" and refused.task_id is None
     submitted = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger)
     assert emulator.stats()["creates_total"] == 1
     assert (await ledger.read("k-1")).task_id == submitted.task_id  # type: ignore[union-attr]

@@ -1,8 +1,9 @@
-"""The ledger and the submit protocol: at most one POST per attempt key, whatever happens."""
+"""The ledger and the submit protocol: at most one POST per claim of an attempt, come what may."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,21 @@ from prefect_runway.tasks.ledger import SubmissionLedger
 from prefect_runway.tasks.submit import submit_once
 from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.media_samples import png_data_uri
+from tests.s3 import LostAnswers
 
 REQUEST = Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)
 
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> SubmissionLedger:
+    return SubmissionLedger(LocalFileSystem(basepath=str(tmp_path / "ledger")))
+
+
+@pytest.fixture(params=["local", "s3"])
+def any_ledger(request: pytest.FixtureRequest, tmp_path: Path) -> SubmissionLedger:
+    if request.param == "s3":
+        bucket: S3Bucket = request.getfixturevalue("s3_bucket")
+        return SubmissionLedger(bucket, "scenes/_runway")
     return SubmissionLedger(LocalFileSystem(basepath=str(tmp_path / "ledger")))
 
 
@@ -35,16 +45,30 @@ async def test_unreadable_entry_is_an_error_not_absence(tmp_path: Path) -> None:
         await ledger.read("k-1")
 
 
+def test_a_storage_without_conditional_writes_is_refused() -> None:
+    # Without compare-and-swap there is no lock: two runs would both pay.
+    class PlainStorage:
+        async def aread_path(self, path: str) -> bytes:
+            raise AssertionError
+
+        async def awrite_path(self, path: str, content: bytes) -> str:
+            raise AssertionError
+
+    with pytest.raises(TypeError, match="offers no conditional write"):
+        SubmissionLedger(PlainStorage())
+
+
 async def test_submits_once_then_reattaches(
     client: RunwayClient, emulator: RunwayEmulator, ledger: SubmissionLedger
 ) -> None:
-    first = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger)
-    again = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger)
+    first = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger, run="a")
+    again = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger, run="b")
     assert again.task_id == first.task_id and again.reused and not first.reused
     assert emulator.stats()["creates_total"] == 1
     entry = await ledger.read("k-1")
     assert entry is not None and entry.state == "submitted" and entry.task_id == first.task_id
     assert entry.estimated_credits == 10
+    assert entry.flow_run_id == "a" and set(entry.leases) == {"a"}  # the creator is attached
 
 
 async def test_ambiguous_create_leaves_an_intent_that_blocks_resubmits(
@@ -56,28 +80,31 @@ async def test_ambiguous_create_leaves_an_intent_that_blocks_resubmits(
     entry = await ledger.read("k-1")
     assert entry is not None and entry.state == "intent" and entry.task_id is None
     with pytest.raises(AmbiguousSubmission, match="recorded its intent but never its task id"):
-        await submit_once(REQUEST, key="k-1", client=client, ledger=ledger)
+        await submit_once(REQUEST, key="k-1", client=client, ledger=ledger, claim_wait=0)
     assert emulator.stats()["creates_total"] == 1  # the ambiguous one, and nothing more
     resubmitted = await submit_once(
-        REQUEST, key="k-1", client=client, ledger=ledger, allow_resubmit=True
+        REQUEST, key="k-1", client=client, ledger=ledger, allow_resubmit=True, claim_wait=0
     )
     assert emulator.stats()["creates_total"] == 2  # the user's explicit say
     assert (await ledger.read("k-1")).task_id == resubmitted.task_id  # type: ignore[union-attr]
 
 
-async def test_the_intent_is_claimed_once(ledger: SubmissionLedger) -> None:
-    first = await ledger.claim_intent("k-1", model="gen4_turbo", flow_run_id=None)
-    second = await ledger.claim_intent("k-1", model="gen4_turbo", flow_run_id=None)
-    assert first is not None and second is None
-
-
-async def test_the_intent_is_claimed_once_in_s3(s3_bucket: S3Bucket) -> None:
-    ledger = SubmissionLedger(s3_bucket, "scenes/_runway")
-    first = await ledger.claim_intent("k-1", model="gen4_turbo", flow_run_id="a")
-    second = await ledger.claim_intent("k-1", model="gen4_turbo", flow_run_id="b")
-    assert first is not None and second is None
-    entry = await ledger.read("k-1")
+async def test_the_intent_is_claimed_once(any_ledger: SubmissionLedger) -> None:
+    first = await any_ledger.claim("k-1", model="gen4_turbo", run="a")
+    second = await any_ledger.claim("k-1", model="gen4_turbo", run="b")
+    assert first.won and not second.won
+    entry = await any_ledger.read("k-1")
     assert entry is not None and entry.flow_run_id == "a"  # the loser did not overwrite it
+
+
+async def test_concurrent_claims_have_exactly_one_winner(any_ledger: SubmissionLedger) -> None:
+    claims = await asyncio.gather(
+        *(any_ledger.claim("k-1", model="gen4_turbo", run=f"r{i}") for i in range(8))
+    )
+    assert sum(claim.won for claim in claims) == 1
+    winner = next(claim for claim in claims if claim.won)
+    entry = await any_ledger.read("k-1")
+    assert entry is not None and entry.claim_id == winner.entry.claim_id
 
 
 @pytest.mark.parametrize("storage", ["local", "s3"])
@@ -103,10 +130,118 @@ async def test_concurrent_submits_of_one_attempt_pay_once(
     assert sorted(s.reused for s in submitted) == [False, True, True, True]
 
 
+@pytest.mark.parametrize("refusal", ["400", "429", "503"])
+async def test_after_a_refused_create_concurrent_runs_still_pay_once(
+    refusal: str,
+    client: RunwayClient,
+    emulator: RunwayEmulator,
+    any_ledger: SubmissionLedger,
+) -> None:
+    # Issue 16, item 1: the entry says `refused`; claiming it again used to be a plain write,
+    # so every run arriving then sent the paid POST (4 concurrent submits: 4 creates).
+    status = int(refusal)
+    # A 429 or a 503 is retried (nothing was created): past the retries it is a refusal.
+    times = 1 if status == 400 else 50
+    emulator.set_faults(
+        FaultPlan(rules=[Fault(operation="create", kind="status", status=status, times=times)])
+    )
+    with pytest.raises(Exception):
+        await submit_once(REQUEST, key="k-1", client=client, ledger=any_ledger)
+    refused = await any_ledger.read("k-1")
+    assert refused is not None and refused.state == "refused"
+    assert emulator.stats()["creates_total"] == 0
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=0.5)]))
+    submitted = await asyncio.gather(
+        *(
+            submit_once(REQUEST, key="k-1", client=client, ledger=any_ledger, claim_wait=30)
+            for _ in range(4)
+        )
+    )
+    assert emulator.stats()["creates_total"] == 1
+    assert len({s.task_id for s in submitted}) == 1
+
+
 async def test_a_claim_never_resolved_is_ambiguous_after_the_wait(
     client: RunwayClient, emulator: RunwayEmulator, ledger: SubmissionLedger
 ) -> None:
-    await ledger.claim_intent("k-1", model="gen4_turbo", flow_run_id="elsewhere")
+    await ledger.claim("k-1", model="gen4_turbo", run="elsewhere")
     with pytest.raises(AmbiguousSubmission, match="flow run elsewhere"):
         await submit_once(REQUEST, key="k-1", client=client, ledger=ledger, claim_wait=0)
     assert emulator.stats()["creates_total"] == 0
+
+
+async def test_our_own_claim_whose_answer_was_lost_is_ours_not_another_runs(
+    client: RunwayClient, emulator: RunwayEmulator, s3_bucket: S3Bucket
+) -> None:
+    # Issue 16, item 8: the intent write reaches S3, its answer is lost, botocore sends it
+    # again and gets 412. Read as another run's claim, it was AmbiguousSubmission with 0
+    # creates, on every later run too. Our bytes are unique: it is recognised as ours.
+    ledger = SubmissionLedger(s3_bucket, "scenes/_runway")
+    s3 = s3_bucket.credentials.get_s3_client()
+    with LostAnswers(s3, "PutObject", lambda key: key.endswith("/ledger/k-1.json")) as lost:
+        submitted = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger)
+    assert lost.lost == 1
+    assert not submitted.reused and emulator.stats()["creates_total"] == 1
+    entry = await ledger.read("k-1")
+    assert entry is not None and entry.state == "submitted"
+    assert entry.task_id == submitted.task_id
+
+
+async def test_every_conditional_write_survives_a_lost_answer(s3_bucket: S3Bucket) -> None:
+    # Claim, task id, attach, outcome: each write's answer lost once, each taken as ours.
+    ledger = SubmissionLedger(s3_bucket, "_runway")
+    s3 = s3_bucket.credentials.get_s3_client()
+    with LostAnswers(s3, "PutObject", lambda key: "/ledger/" in key, times=4) as lost:
+        claim = await ledger.claim("k-1", model="gen4_turbo", run="a")
+        assert claim.won
+        entry = await ledger.record_submitted(
+            claim.entry, task_id="t1", estimated_credits=10, run="a"
+        )
+        assert entry.state == "submitted"
+        attached = await ledger.attach("k-1", task_id="t1", run="b")
+        assert attached is not None and set(attached.leases) == {"a", "b"}
+        done = await ledger.record_outcome(
+            "k-1", task_id="t1", state="succeeded", run="a", credits=10
+        )
+        assert done is not None and done.state == "succeeded"
+    assert lost.lost == 4
+    final = await ledger.read("k-1")
+    assert final is not None and final.state == "succeeded" and set(final.leases) == {"b"}
+    assert final.revision == 4
+
+
+async def test_a_stale_write_loses_and_decides_again(any_ledger: SubmissionLedger) -> None:
+    # Two runs attach at once: neither attachment is lost (each write is on the ETag it read).
+    claim = await any_ledger.claim("k-1", model="gen4_turbo", run="a")
+    await any_ledger.record_submitted(claim.entry, task_id="t1", estimated_credits=10, run="a")
+    await asyncio.gather(*(any_ledger.attach("k-1", task_id="t1", run=f"r{i}") for i in range(6)))
+    entry = await any_ledger.read("k-1")
+    assert entry is not None and set(entry.leases) == {"a", *(f"r{i}" for i in range(6))}
+
+
+async def test_a_cancel_deletes_only_when_nobody_else_waits(any_ledger: SubmissionLedger) -> None:
+    claim = await any_ledger.claim("k-1", model="gen4_turbo", run="a")
+    await any_ledger.record_submitted(claim.entry, task_id="t1", estimated_credits=10, run="a")
+    await any_ledger.attach("k-1", task_id="t1", run="b")
+    decision = await any_ledger.decide_cancel("k-1", task_id="t1", run="b")
+    assert not decision.delete and decision.others == ("a",)  # b detaches, a still waits
+    decision = await any_ledger.decide_cancel("k-1", task_id="t1", run="a")
+    assert decision.delete and decision.entry is not None
+    assert decision.entry.state == "cancelling"
+    await any_ledger.record_cancelled("k-1", task_id="t1", deleted=True)
+    entry = await any_ledger.read("k-1")
+    assert entry is not None and entry.state == "cancelled" and entry.leases == {}
+
+
+async def test_an_expired_lease_or_a_dead_run_does_not_block_a_delete(tmp_path: Path) -> None:
+    now = [datetime.now(UTC)]
+    ledger = SubmissionLedger(LocalFileSystem(basepath=str(tmp_path)), clock=lambda: now[0])
+    claim = await ledger.claim("k-1", model="gen4_turbo", run="a")
+    await ledger.record_submitted(
+        claim.entry, task_id="t1", estimated_credits=10, run="a", lease_seconds=60
+    )
+    await ledger.attach("k-1", task_id="t1", run="crashed", lease_seconds=60)
+    await ledger.attach("k-1", task_id="t1", run="dead", lease_seconds=600)
+    now[0] += timedelta(seconds=61)  # "crashed" never renewed; "dead" did, but is finished
+    decision = await ledger.decide_cancel("k-1", task_id="t1", run="a", dead=frozenset({"dead"}))
+    assert decision.delete
