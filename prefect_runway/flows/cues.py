@@ -39,6 +39,7 @@ __all__ = [
     "SoundRefused",
     "check_recordings",
     "fetch_recordings",
+    "read_recordings",
 ]
 
 MAX_RECORDING_BYTES = 200 * 1024 * 1024
@@ -118,8 +119,7 @@ async def fetch_recording(
         InputError: not a path or ``s3://`` URI, outside the allowed folders or buckets,
             missing, too large, or not audio the cut takes.
     """
-    value = cue.recording or ""
-    field = f"shots[{cue.shot}].{cue.field}"
+    value, field = cue.recording or "", cue.field
     if value[:5].lower() == "s3://":
         bucket, key = policy.s3_object(field, value)
         s3 = destination.credentials.get_s3_client()
@@ -141,6 +141,28 @@ async def fetch_recording(
     return into
 
 
+async def read_recordings(
+    cues: Sequence[CuePlan], destination: S3Bucket, policy: InputPolicy, folder: Path
+) -> tuple[dict[int, Path], dict[int, str]]:
+    """Every cue's recording read into ``folder``, and what is wrong with those that cannot be,
+    both by the cue's index in ``cues``.
+
+    Cues without a recording (to be made from their text) are in neither.
+    """
+    found: dict[int, Path] = {}
+    problems: dict[int, str] = {}
+    for index, cue in enumerate(cues):
+        if cue.recording is None:
+            continue
+        try:
+            found[index] = await fetch_recording(
+                cue, destination, policy, folder / f"cue-{index:03d}.audio"
+            )
+        except InputError as error:
+            problems[index] = str(error)
+    return found, problems
+
+
 async def fetch_recordings(
     cues: Sequence[CuePlan], destination: S3Bucket, policy: InputPolicy, folder: Path
 ) -> dict[int, Path]:
@@ -151,21 +173,12 @@ async def fetch_recordings(
     Raises:
         SoundRefused: any recording cannot be used; the message names each one.
     """
-    found: dict[int, Path] = {}
-    problems: list[str] = []
-    for index, cue in enumerate(cues):
-        if cue.recording is None:
-            continue
-        try:
-            found[index] = await fetch_recording(
-                cue, destination, policy, folder / f"cue-{index:03d}.audio"
-            )
-        except InputError as error:
-            problems.append(f"{cue.label}: {error}")
+    found, problems = await read_recordings(cues, destination, policy, folder)
     if problems:
+        named = "; ".join(f"{cues[index].label}: {problem}" for index, problem in problems.items())
         raise SoundRefused(
             f"{len(problems)} sound(s) for the cut cannot be used, so nothing was submitted: "
-            + "; ".join(problems)
+            + named
         )
     return found
 

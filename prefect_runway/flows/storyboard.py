@@ -61,7 +61,7 @@ from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.flows._common import refuse_if_unaffordable
 from prefect_runway.flows.batch import RowResult, plan_rows, price_planned, run_planned
 from prefect_runway.flows.character_performance import character_kind
-from prefect_runway.flows.cues import CuePlan, SoundRefused, check_recordings, fetch_recordings
+from prefect_runway.flows.cues import CuePlan, SoundRefused, check_recordings, read_recordings
 from prefect_runway.flows.cut import (
     AudioCue,
     CutSummary,
@@ -720,7 +720,16 @@ async def _finish(
             width, height = parse_frame_size(params.frame_size)
             cut_path = Path(scratch) / "cut.mp4"
             cues = params.cues()
-            recordings = await fetch_recordings(cues, destination, inputs, Path(scratch))
+            # Checked before anything was submitted; read again (and checked again) here. A
+            # recording gone or changed since then is left out of this cut, named in
+            # storyboard.json and the log: the clips are paid and stored, so the cut is still
+            # made, and a re-run once it is fixed pays nothing for them.
+            recordings, unusable = await read_recordings(cues, destination, inputs, Path(scratch))
+            for index, problem in unusable.items():
+                run_logger.warning(
+                    "storyboard %s: %s is left out of the cut: %s",
+                    params.title, cues[index].label, problem,
+                )  # fmt: skip
             in_cut = {shot.number: place for place, shot in enumerate(good, start=1)}
             laid = [i for i, cue in enumerate(cues) if cue.shot in in_cut and i in recordings]
             summary = await asyncio.to_thread(
@@ -731,7 +740,7 @@ async def _finish(
             )  # fmt: skip
             for shot, has_sound in zip(good, summary.clip_audio, strict=True):
                 shot.has_sound = has_sound
-            updates["sounds"] = _mixed(cues, laid, summary)
+            updates["sounds"] = _mixed(cues, laid, summary, unusable)
             updates["cut_audio_peak_db"] = summary.peak_db
             cut_key = f"{folder}/{params.title}-cut.mp4"
             updates["cut_uri"] = await _put_file(destination, cut_key, cut_path, "video/mp4")
@@ -778,14 +787,18 @@ def _audio_cue(cue: CuePlan, recording: Path, place: int) -> AudioCue:
     )
 
 
-def _mixed(cues: list[CuePlan], laid: list[int], summary: CutSummary) -> list[SoundResult]:
+def _mixed(
+    cues: list[CuePlan], laid: list[int], summary: CutSummary, unusable: dict[int, str]
+) -> list[SoundResult]:
     """Each cue as the cut has it: where it starts, or why it is not there."""
     placed = dict(zip(laid, summary.cues, strict=True))
     sounds: list[SoundResult] = []
     for index, cue in enumerate(cues):
         sound = SoundResult.of(cue)
         where = placed.get(index)
-        if where is None:
+        if index in unusable:
+            sound.status, sound.reason = "left_out", f"its recording: {unusable[index]}"
+        elif where is None:
             sound.status = "left_out"
             sound.reason = f"shot {cue.shot} ({cue.shot_name}) is not in the cut"
         elif not where.heard:
