@@ -190,6 +190,30 @@ def test_a_file_that_is_not_audio_is_refused_whatever_its_name(
         probe_sound(path)
 
 
+def test_a_raw_aac_stream_is_a_recording_and_plays_where_placed(tmp_path: Path) -> None:
+    # An .aac file is usually ADTS: AAC frames with no container around them.
+    path = tmp_path / "line.aac"
+    with av.open(str(path), mode="w", format="adts") as container:
+        stream: Any = container.add_stream("aac", rate=SAMPLE_RATE)
+        stream.codec_context.layout = "mono"
+        t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+        tone = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
+        for start in range(0, SAMPLE_RATE, 1024):
+            frame = av.AudioFrame.from_ndarray(
+                tone[None, start : start + 1024], format="fltp", layout="mono"
+            )
+            frame.sample_rate, frame.pts = SAMPLE_RATE, start
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    assert probe_sound(path).container == "AAC"
+    output = tmp_path / "cut.mp4"
+    join_clips([clip(tmp_path, "mute", 3, sound=False)], output, width=64, height=48,
+               cues=[AudioCue(path, offset=1.0)])  # fmt: skip
+    samples, _, _ = decoded(output)
+    assert rms(samples, 0.0, 1.0 - 1 / 24) < SILENT
+    assert rms(samples, 1.0 + 1 / 24, 1.9) > HEARD
+
+
 def test_a_video_without_sound_is_not_a_recording(tmp_path: Path) -> None:
     with pytest.raises(UnreadableSound):
         probe_sound(clip(tmp_path, "mute", 1, sound=False))

@@ -141,20 +141,19 @@ async def test_a_recording_the_cut_cannot_take_refuses_the_storyboard_before_any
     params = board(saved_blocks, media)
     shots = [
         params.shots[0].model_copy(update={"voice_over_audio": str(not_audio)}),
-        params.shots[1],
+        params.shots[1].model_copy(update={"voice_over_audio": "https://example.com/line.wav"}),
         params.shots[2].model_copy(update={"sound_effect_audio": "/etc/passwd"}),
     ]
     with pytest.raises(SoundRefused) as refused:
         await storyboard(params.model_copy(update={"shots": shots}))
     message = str(refused.value)
-    assert "2 sound(s)" in message and "nothing was submitted" in message
-    assert (
-        "shot 1 (01-scene) voice-over: voice_over_audio" in message
-        and "not audio the cut takes" in message
-    )
-    assert (
-        "shot 3 (03-scene) sound effect: sound_effect_audio" in message and "/etc/passwd" in message
-    )
+    assert "3 sound(s)" in message and "nothing was submitted" in message
+    assert "shot 1 (01-scene) voice-over: voice_over_audio" in message
+    assert "not audio the cut takes" in message
+    assert "shot 2 (02-scene) voice-over: voice_over_audio" in message
+    assert "not a link" in message
+    assert "shot 3 (03-scene) sound effect: sound_effect_audio" in message
+    assert "/etc/passwd" in message
     assert emulator.stats()["creates_total"] == 0
 
 
