@@ -139,7 +139,7 @@ def probe_sound(path: Path) -> SoundFacts:
             if not container.streams.audio:
                 raise UnreadableSound(f"the {kind} file has no audio stream")
             stream = container.streams.audio[0]
-            first = next(iter(container.decode(stream)), None)
+            first = _decode_whole(container, stream, kind)
             if first is None:
                 raise UnreadableSound(f"the {kind} file holds no sound")
             seconds: float | None = None
@@ -158,6 +158,28 @@ def probe_sound(path: Path) -> SoundFacts:
         raise
     except (av.FFmpegError, ValueError, IndexError, StopIteration) as error:
         raise UnreadableSound(f"it is not audio the cut takes ({allowed}): {error}") from None
+
+
+def _decode_whole(container: Any, stream: Any, kind: str) -> AudioFrame | None:
+    """Decode every packet of ``stream`` (a frame at a time: memory stays flat); the first
+    frame, or None if there is none.
+
+    The whole file, not its first frame: a recording damaged past its start would otherwise
+    pass the check made before anything is paid for and stop the cut after the clips are.
+    """
+    first: AudioFrame | None = None
+    decoded = 0
+    try:
+        for packet in container.demux(stream):
+            for frame in packet.decode():
+                first = first or frame
+                decoded += frame.samples
+    except av.FFmpegError as error:
+        at = decoded / first.sample_rate if first is not None and first.sample_rate else 0.0
+        raise UnreadableSound(
+            f"the {kind} file is damaged about {at:.2f} s in ({error.strerror or error})"
+        ) from None
+    return first
 
 
 def _start_seconds(stream: Any) -> float:
@@ -205,9 +227,20 @@ class _Reader:
             samples = np.asarray(frame.to_ndarray(), dtype=np.float32)
             return np.repeat(samples, 2, axis=0) if mono else samples
 
-        for frame in self._container.decode(stream):
-            for out in resampler.resample(frame):
-                yield stereo(out)
+        # A packet that does not decode is skipped (FFmpeg's own tools do the same), and a
+        # file that cannot be read further ends there: recordings were decoded whole when
+        # checked, so this only guards the cut, whose clips are paid for, against the rest.
+        try:
+            for packet in self._container.demux(stream):
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError:
+                    continue
+                for frame in frames:
+                    for out in resampler.resample(frame):
+                        yield stereo(out)
+        except av.FFmpegError:
+            pass
         for out in resampler.resample(None):
             yield stereo(out)
 

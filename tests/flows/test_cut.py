@@ -267,6 +267,55 @@ def test_the_sound_is_as_long_as_the_picture_and_every_clip_plays_in_its_place(
             assert rms(samples, first, last) < SILENT, index
 
 
+_RECORDINGS = {
+    fmt: render_audio(1.5, fmt=fmt, seed=fmt).data for fmt in ("wav", "mp3", "aac", "flac")
+}
+_MUTE = render_mp4(PICTURE, None, width=64, height=48, frames=48, fps=24).data
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    fmt=st.sampled_from(sorted(_RECORDINGS)),
+    damage=st.lists(st.tuples(st.floats(0.1, 1.0, exclude_max=True), st.integers(0, 255)),
+                    min_size=1, max_size=30),
+    keep=st.one_of(st.none(), st.floats(0.3, 1.0)),
+)  # fmt: skip
+def test_a_damaged_recording_is_refused_when_checked_or_mixed_whole(
+    tmp_path_factory: pytest.TempPathFactory,
+    fmt: str,
+    damage: list[tuple[float, int]],
+    keep: float | None,
+) -> None:
+    """Damage past a recording's start: the check made before anything is paid refuses it, or
+    the cut takes it; never a cut that stops halfway with its clips paid for."""
+    data = bytearray(_RECORDINGS[fmt])
+    for where, value in damage:
+        data[int(where * len(data))] = value
+    if keep is not None:
+        data = data[: int(keep * len(data))]
+    folder = tmp_path_factory.mktemp("damaged")
+    path = folder / f"line.{fmt}"
+    path.write_bytes(bytes(data))
+    (folder / "mute.mp4").write_bytes(_MUTE)
+    try:
+        probe_sound(path)
+    except UnreadableSound as refused:
+        assert (
+            "damaged" in str(refused)
+            or "not audio the cut takes" in str(refused)
+            or ("holds no sound" in str(refused))
+        )
+        return
+    output = folder / "cut.mp4"
+    summary = join_clips([folder / "mute.mp4"], output, width=64, height=48,
+                         cues=[AudioCue(path, offset=0.2)])  # fmt: skip
+    _, audio_seconds, video_seconds = decoded(output)
+    assert summary.audio_samples == 2 * SAMPLE_RATE and video_seconds == 2.0
+    assert abs(audio_seconds - video_seconds) <= 1 / 24
+
+
 # Runs in a child process so its peak RSS is the join's alone (see tests/tasks/test_store.py).
 _CHILD = """
 import json, sys
