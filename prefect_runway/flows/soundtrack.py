@@ -50,6 +50,7 @@ from prefect_runway.api.errors import PrefectRunwayError
 __all__ = [
     "BLOCK",
     "LIMIT",
+    "MAX_SOUND_SECONDS",
     "SAMPLE_RATE",
     "SOUND_FORMATS",
     "Limiter",
@@ -63,6 +64,8 @@ __all__ = [
 
 SAMPLE_RATE = 48_000
 """The cut's sample rate (Veo's, and video's usual one)."""
+MAX_SOUND_SECONDS = 3600
+"""The longest recording the cut takes: it is decoded whole when checked, and a cut is minutes."""
 BLOCK = 1024
 """Samples per mixed block: one AAC frame."""
 LIMIT = 10 ** (-1 / 20)
@@ -174,6 +177,11 @@ def _decode_whole(container: Any, stream: Any, kind: str) -> AudioFrame | None:
             for frame in packet.decode():
                 first = first or frame
                 decoded += frame.samples
+                if decoded > MAX_SOUND_SECONDS * (first.sample_rate or SAMPLE_RATE):
+                    raise UnreadableSound(
+                        f"the {kind} file plays for more than {MAX_SOUND_SECONDS // 60} minutes; "
+                        "the cut takes recordings up to that"
+                    )
     except av.FFmpegError as error:
         at = decoded / first.sample_rate if first is not None and first.sample_rate else 0.0
         raise UnreadableSound(

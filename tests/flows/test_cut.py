@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from prefect_runway.flows import soundtrack
 from prefect_runway.flows.cut import AudioCue, join_clips
 from prefect_runway.flows.soundtrack import SAMPLE_RATE, UnreadableSound, probe_sound
 from prefect_runway.testing.emulator.media import render_audio, render_mp4
@@ -214,6 +215,15 @@ def test_a_raw_aac_stream_is_a_recording_and_plays_where_placed(tmp_path: Path) 
     assert rms(samples, 1.0 + 1 / 24, 1.9) > HEARD
 
 
+def test_a_recording_longer_than_the_limit_is_refused_when_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(soundtrack, "MAX_SOUND_SECONDS", 2)
+    with pytest.raises(UnreadableSound, match="plays for more than"):
+        probe_sound(recording(tmp_path, "long", 3.0, "mp3"))
+    assert probe_sound(recording(tmp_path, "short", 1.5, "mp3")).channels == 1
+
+
 def test_a_video_without_sound_is_not_a_recording(tmp_path: Path) -> None:
     with pytest.raises(UnreadableSound):
         probe_sound(clip(tmp_path, "mute", 1, sound=False))
@@ -321,6 +331,7 @@ _CHILD = """
 import json, sys
 from pathlib import Path
 
+from prefect_runway.flows import soundtrack
 from prefect_runway.flows.cut import AudioCue, join_clips
 
 
