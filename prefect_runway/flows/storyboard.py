@@ -7,8 +7,12 @@ machinery: identical shots are generated once, cost is checked before any POST, 
 generation emits its event). Then, under ``<prefix>/<title>/``:
 
 - each clip and its sidecar (``01-harbour.mp4``, ``01-harbour.json``...);
-- ``storyboard.json``: every shot in order with its clip, sidecar, credits, status and reason;
-- ``<title>-cut.mp4``: the clips joined in order, each scaled and padded to one frame size;
+- ``storyboard.json``: every shot in order with its clip, sidecar, credits, status and reason,
+  and every sound laid over the cut (where it starts, its level, mixed or left out and why);
+- ``<title>-cut.mp4``: the clips joined in order, each scaled and padded to one frame size,
+  with one AAC track as long as the picture: each clip's own sound (silence where it has none)
+  and, over it, each shot's voice-over and sound effect at its time and level
+  (:mod:`prefect_runway.flows.cut`);
 - ``thumbnails/``: the first frame of each clip and of the cut, shown in a markdown artifact
   through presigned links, with each shot's prompt and credits.
 
@@ -20,6 +24,8 @@ A shot that fails is named in the result; the cut is made from the others only w
 ``allow_partial_cut`` is set, otherwise the run fails once the good clips are stored (a re-run
 pays only for the failed shot). A shot that cannot even be submitted (a missing input, a rule
 checked locally) with ``allow_partial_cut`` off refuses the whole storyboard before any POST.
+So does a voice-over or sound effect recording that is not allowed, missing, or not audio
+(:class:`SoundRefused`): each is read and decoded whole before anything is paid for.
 
 Example:
     ```python
@@ -217,6 +223,10 @@ class Shot(BaseModel):
         scene = Shot(kind="scene", image="s3://stills/coast.png", prompt_text="Dusk falls.")
         close_up = Shot(kind="close_up", character="s3://cast/keeper.png",
                         reference="s3://takes/keeper.mp4")
+        spoken = Shot(image="s3://stills/cliff.png", prompt_text="The cliff at night.",
+                      voice_over="The light still turns.", voice="Bernard",
+                      voice_over_audio="s3://sound/line.wav", voice_over_start=0.5,
+                      sound_effect_audio="s3://sound/gull.mp3", sound_effect_level=-6.0)
         ```
     """
 
