@@ -855,6 +855,19 @@ def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
+def _sound_line(sound: SoundResult) -> str:
+    what = "voice-over" if sound.role == "voice_over" else "sound effect"
+    said = f" {_cell(repr(sound.text))}" if sound.text else ""
+    voice = f" ({sound.voice})" if sound.voice else ""
+    if sound.status == "mixed" and sound.start is not None:
+        where = f"at {sound.start:.2f} s, {sound.level_db:g} dB"
+    elif sound.status == "left_out":
+        where = f"left out: {_cell(sound.reason)}"
+    else:
+        where = f"{sound.offset:g} s into the shot, {sound.level_db:g} dB"
+    return f"shot {sound.shot} ({_cell(sound.shot_name)}) {what}{said}{voice}: {where}"
+
+
 async def _thumbnails_artifact(destination: S3Bucket, result: StoryboardResult) -> None:
     lines = [
         f"# Storyboard {result.title}",
@@ -885,6 +898,9 @@ async def _thumbnails_artifact(destination: S3Bucket, result: StoryboardResult) 
         lines += ["", "**No cut was made**: every shot failed."]
     else:
         lines += ["", "**No cut was made**: a shot failed and `allow_partial_cut` is off."]
+    if result.sounds:
+        lines += ["", "**Sounds over the cut**", ""]
+        lines += [f"- {_sound_line(sound)}" for sound in result.sounds]
     lines += ["", f"{result.credits:g} credits in all. Thumbnail links expire in 7 days."]
     await acreate_markdown_artifact(
         markdown="\n".join(lines),

@@ -25,7 +25,7 @@ from prefect_runway.flows.storyboard import (
 )
 from prefect_runway.testing.emulator import RunwayEmulator
 from prefect_runway.testing.emulator.media import render_audio
-from tests.flows.conftest import SavedBlocks
+from tests.flows.conftest import SavedBlocks, read_artifacts
 from tests.flows.test_cut import HEARD, SILENT, decoded, rms
 from tests.media_samples import png_bytes
 
@@ -92,10 +92,19 @@ async def test_the_cut_carries_the_voice_over_the_effect_and_each_clips_own_soun
     media: dict[str, Path],
     tmp_path: Path,
 ) -> None:
-    result = await storyboard(board(saved_blocks, media))
+    state = await storyboard(board(saved_blocks, media), return_state=True)
+    result = await state.result()
 
     assert emulator.stats()["creates_total"] == 3
     assert [shot.has_sound for shot in result.shots] == [False, True, False]
+    artifact = (await read_artifacts(state.state_details.flow_run_id))[
+        "runway-storyboard-thumbnails"
+    ]["data"]
+    assert (
+        "- shot 1 (01-scene) voice-over 'The light still turns.' (Bernard): at 1.00 s, 0 dB"
+        in artifact
+    )
+    assert "- shot 3 (03-scene) sound effect 'a gull cries': at 7.50 s, -6 dB" in artifact
     assert [(s.role, s.status, s.start, s.level_db) for s in result.sounds] == [
         ("voice_over", "mixed", 1.0, 0.0),
         ("sound_effect", "mixed", 7.5, -6.0),
