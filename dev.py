@@ -152,7 +152,11 @@ def down() -> None:
 
 def test() -> None:
     setup()
-    _run(VENV_PYTHON, "-m", "pytest", *sys.argv[2:])
+    args = sys.argv[2:]
+    # Two xdist workers, a file per worker at a time (tests/conftest.py): most of the suite waits
+    # on servers, workers and subprocesses, so two at once nearly halve it on 2 cores.
+    parallel = [] if any(a.startswith("-n") for a in args) else ["-n", "2", "--dist", "loadgroup"]
+    _run(VENV_PYTHON, "-m", "pytest", *parallel, "--durations=20", *args)
 
 
 def bench() -> None:

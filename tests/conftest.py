@@ -77,3 +77,14 @@ def prefect_harness() -> Iterator[str]:
 
 
 pytest_plugins = ["tests.s3"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep each file's tests in one xdist worker (``dev.py test`` runs ``--dist loadgroup``).
+
+    Module-scoped fixtures (a Prefect server with workers, runs cancelled together) then start
+    once; a file that names its own group (``tests/ui``: one stack for both files) keeps it.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))

@@ -1,26 +1,80 @@
-"""Joining clips into one cut, and first-frame thumbnails, with PyAV.
+"""Joining clips into one cut with its sound, and first-frame thumbnails, with PyAV.
 
 Clips from different models differ in frame size, rate and codec; the cut has one of each:
 every clip is scaled to fit the chosen frame size (its aspect kept) and padded with black, and
 re-timed to one frame rate by showing, at each output frame's time, the clip's latest frame. So
-the cut lasts exactly the sum of its clips (to a frame), and plays anywhere H.264 does. Audio
-is not carried over: clips with and without sound cannot share one track here.
+the cut lasts exactly the sum of its clips (to a frame), and plays anywhere H.264 does.
 
-Frames are decoded and encoded one at a time: memory does not grow with the clips' length.
+The cut always has one AAC stereo track, exactly as long as the picture (to a sample at 24, 25
+or 30 fps): under each clip its own sound, silence under a clip without any, and over them the
+cues (voice-over lines, sound effects) at their times and levels, mixed and limited by
+:mod:`prefect_runway.flows.soundtrack`.
+
+Frames and samples are decoded, mixed and encoded a block at a time, the audio in step with
+the picture: memory does not grow with the clips' or the cues' length.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, cast
 
 import av
 import numpy as np
+from av.audio.frame import AudioFrame
+from av.audio.stream import AudioStream
 from av.video.frame import VideoFrame
 
-__all__ = ["CutSummary", "first_frame_png", "join_clips", "parse_frame_size"]
+from prefect_runway.flows.soundtrack import SAMPLE_RATE, Limiter, Mix, Placed
+
+__all__ = [
+    "AudioCue",
+    "CutSummary",
+    "first_frame_png",
+    "join_clips",
+    "parse_frame_size",
+]
+
+
+@dataclass(frozen=True)
+class AudioCue:
+    """An audio file laid over the cut: a voice-over line, a sound effect.
+
+    Its start is given as seconds after the start of one clip of the cut (``shot``, counted
+    from 1 in the cut's order), or after the start of the cut (``shot`` None).
+
+    Attributes:
+        path: A WAV, MP3, AAC/M4A, FLAC or Ogg file (its first audio stream).
+        offset: Seconds after its anchor (0 or more).
+        shot: The clip it starts in, 1 for the first; None: counted from the cut's start.
+        level_db: Gain in dB: 0 as recorded, -6 half the amplitude, +6 twice.
+        label: What it is, for the summary and errors (e.g. ``"shot 2 voice-over"``).
+
+    Example:
+        ```python
+        voice = AudioCue(Path("line.wav"), shot=2, offset=0.5, level_db=-3.0)
+        bang = AudioCue(Path("bang.mp3"), offset=12.0)  # 12 s into the cut
+        ```
+    """
+
+    path: Path
+    offset: float = 0.0
+    shot: int | None = None
+    level_db: float = 0.0
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class CueSummary:
+    """Where a cue landed: its start in the cut (seconds), and whether any of it is heard."""
+
+    label: str
+    start: float
+    heard: bool
 
 
 @dataclass(frozen=True)
@@ -33,6 +87,13 @@ class CutSummary:
         width: Frame width.
         height: Frame height.
         clip_seconds: Each clip's duration as read from its file, in order.
+        clip_starts: Where each clip starts in the cut, in seconds.
+        clip_audio: Whether each clip brought its own sound.
+        audio_samples: Samples of the cut's audio track (at ``sample_rate``).
+        sample_rate: The audio track's rate.
+        cues: Each cue's place in the cut, in the order given.
+        peak_db: The mix's loudest sample before the limiter, in dBFS (None: silence).
+            Above -1 dBFS the limiter turned it down there.
     """
 
     seconds: float
@@ -40,6 +101,12 @@ class CutSummary:
     width: int
     height: int
     clip_seconds: tuple[float, ...]
+    clip_starts: tuple[float, ...] = ()
+    clip_audio: tuple[bool, ...] = ()
+    audio_samples: int = 0
+    sample_rate: int = SAMPLE_RATE
+    cues: tuple[CueSummary, ...] = ()
+    peak_db: float | None = None
 
 
 def parse_frame_size(size: str) -> tuple[int, int]:
@@ -98,10 +165,98 @@ def _clip_seconds(path: Path) -> float:
     raise ValueError(f"{path.name}: cannot read the clip's duration")
 
 
+class _Soundtrack:
+    """The cut's audio stream, mixed, limited and encoded up to wherever the picture is."""
+
+    def __init__(self, container: Any, mix: Mix) -> None:
+        self.stream = cast(AudioStream, container.add_stream("aac", rate=SAMPLE_RATE))
+        self.stream.codec_context.layout = "stereo"
+        self.mix = mix
+        self._blocks = mix.blocks()
+        self._limiter = Limiter()
+        self.mixed = 0
+        self.encoded = 0
+
+    def _encode(self, frames: list[AudioFrame]) -> list[Any]:
+        packets: list[Any] = []
+        for frame in frames:
+            room = self.mix.total - self.encoded
+            if room <= 0:
+                break
+            if frame.samples > room:  # never expected: the limiter gives back what it took
+                kept = np.asarray(frame.to_ndarray(), dtype=np.float32)[:, :room]
+                frame = AudioFrame.from_ndarray(
+                    np.ascontiguousarray(kept), format="fltp", layout="stereo"
+                )
+                frame.sample_rate = SAMPLE_RATE
+            frame.pts = self.encoded
+            self.encoded += frame.samples
+            packets.extend(self.stream.encode(frame))
+        return packets
+
+    def until(self, sample: int) -> list[Any]:
+        """Packets of the mix up to ``sample`` (less what the limiter's look-ahead holds)."""
+        packets: list[Any] = []
+        while self.mixed < min(sample, self.mix.total):
+            block = next(self._blocks)
+            self.mixed += block.shape[1]
+            packets.extend(self._encode(self._limiter.push(block)))
+        return packets
+
+    def finish(self) -> list[Any]:
+        """The rest of the mix, padded with silence to exactly its length, and the encoder's
+        last packets."""
+        packets = [*self.until(self.mix.total), *self._encode(self._limiter.flush())]
+        if self.encoded < self.mix.total:
+            silence = np.zeros((2, self.mix.total - self.encoded), dtype=np.float32)
+            frame = AudioFrame.from_ndarray(silence, format="fltp", layout="stereo")
+            frame.sample_rate = SAMPLE_RATE
+            packets.extend(self._encode([frame]))
+        return [*packets, *self.stream.encode(None)]
+
+
+def _samples(seconds: float) -> int:
+    return round(seconds * SAMPLE_RATE)
+
+
+def _placed_cues(
+    cues: Sequence[AudioCue], clip_starts: Sequence[int], total: int
+) -> tuple[list[Placed], tuple[CueSummary, ...]]:
+    placed: list[Placed] = []
+    summaries: list[CueSummary] = []
+    for number, cue in enumerate(cues, start=1):
+        label = cue.label or f"cue {number}"
+        if not math.isfinite(cue.offset) or cue.offset < 0:
+            raise ValueError(f"{label}: offset {cue.offset!r}: use 0 or more seconds")
+        if not math.isfinite(cue.level_db):
+            raise ValueError(f"{label}: level {cue.level_db!r}: use a gain in dB")
+        anchor = 0
+        if cue.shot is not None:
+            if not 1 <= cue.shot <= len(clip_starts):
+                raise ValueError(
+                    f"{label}: shot {cue.shot}: the cut has clips 1 to {len(clip_starts)}"
+                )
+            anchor = clip_starts[cue.shot - 1]
+        start = anchor + _samples(cue.offset)
+        placed.append(Placed(cue.path, start=start, level_db=cue.level_db))
+        summaries.append(CueSummary(label, start / SAMPLE_RATE, heard=start < total))
+    return placed, tuple(summaries)
+
+
 def join_clips(
-    clips: Sequence[Path], output: Path, *, width: int, height: int, fps: int = 24
+    clips: Sequence[Path],
+    output: Path,
+    *,
+    width: int,
+    height: int,
+    fps: int = 24,
+    cues: Sequence[AudioCue] = (),
+    clip_level_db: float = 0.0,
 ) -> CutSummary:
-    """Join ``clips`` in order into one H.264 MP4 of ``width`` x ``height`` at ``fps``.
+    """Join ``clips`` in order into one MP4 of ``width`` x ``height`` at ``fps``, with sound.
+
+    The picture is H.264; the sound one AAC stereo track as long as the picture: each clip's
+    own sound (at ``clip_level_db``) or silence, and the ``cues`` over them.
 
     Args:
         clips: MP4 (or any PyAV-readable) files, in cut order.
@@ -109,33 +264,52 @@ def join_clips(
         width: The cut's frame width (even).
         height: The cut's frame height (even).
         fps: The cut's frame rate.
+        cues: Audio files laid over the cut (voice-over, sound effects). A cue that starts
+            after the cut ends is not heard (its summary says so); one that runs past the end
+            is cut off there.
+        clip_level_db: Gain of the clips' own sound, in dB.
 
     Returns:
         What was written.
 
     Raises:
-        ValueError: no clips, or a clip without a readable duration.
+        ValueError: no clips, a clip without a readable duration, or a cue whose shot is not
+            in the cut or whose offset is negative.
 
     Example:
         ```python
-        summary = join_clips([Path("01.mp4"), Path("02.mp4")], Path("cut.mp4"),
-                             width=1280, height=720)
+        summary = join_clips(
+            [Path("01.mp4"), Path("02.mp4")], Path("cut.mp4"), width=1280, height=720,
+            cues=[AudioCue(Path("line.wav"), shot=2, offset=0.5, level_db=-3.0)],
+        )
         ```
     """
     if not clips:
         raise ValueError("no clips to join")
     durations = tuple(_clip_seconds(path) for path in clips)
+    wanted = [max(1, round(seconds * fps)) for seconds in durations]
+    # Each clip's place in samples, from its first frame's place: no gap, no overlap.
+    first_frames = [sum(wanted[:index]) for index in range(len(clips) + 1)]
+    starts = [frame * SAMPLE_RATE // fps for frame in first_frames]
+    total = starts[-1]
+    bed = [
+        Placed(path, start=starts[i], length=starts[i + 1] - starts[i],
+               level_db=clip_level_db, align_to_video=True)
+        for i, path in enumerate(clips)
+    ]  # fmt: skip
+    laid, cue_summaries = _placed_cues(cues, starts[:-1], total)
+    mix = Mix(total=total, sources=[*bed, *laid])
     written = 0
     with av.open(str(output), mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.time_base = Fraction(1, fps)
-        for path, seconds in zip(clips, durations, strict=True):
-            wanted = max(1, round(seconds * fps))
+        soundtrack = _Soundtrack(container, mix)
+        for path, count in zip(clips, wanted, strict=True):
             shown: VideoFrame | None = None
             frames = _timed_frames(path)
             pending = next(frames, None)
-            for index in range(wanted):
+            for index in range(count):
                 at = index / fps
                 # Advance to the latest source frame at or before this output frame's time.
                 while pending is not None and (shown is None or pending[0] <= at + 1e-6):
@@ -145,10 +319,22 @@ def join_clips(
                 shown.pts = written
                 written += 1
                 container.mux(stream.encode(shown))
+                # The sound in step with the picture, so the file interleaves as it is written.
+                container.mux(soundtrack.until(written * SAMPLE_RATE // fps))
             frames.close()  # closes the clip's container before the next is opened
         container.mux(stream.encode(None))
+        container.mux(soundtrack.finish())
     return CutSummary(
-        seconds=written / fps, frames=written, width=width, height=height, clip_seconds=durations
+        seconds=written / fps,
+        frames=written,
+        width=width,
+        height=height,
+        clip_seconds=durations,
+        clip_starts=tuple(frame / fps for frame in first_frames[:-1]),
+        clip_audio=tuple(mix.had_audio.get(index, False) for index in range(len(clips))),
+        audio_samples=soundtrack.encoded,
+        cues=cue_summaries,
+        peak_db=20 * math.log10(mix.peak) if mix.peak > 0 else None,
     )
 
 

@@ -33,12 +33,13 @@ Example:
 from __future__ import annotations
 
 import warnings
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, WithJsonSchema
 from pydantic.json_schema import JsonSchemaValue, PydanticJsonSchemaWarning
 from pydantic_core import core_schema as cs
 
+from prefect_runway.api.catalogue import PresetVoice
 from prefect_runway.api.character_performance import ActTwoRatio
 from prefect_runway.api.fields import MAX_SEED
 from prefect_runway.api.image_to_video import Gen45OutputFormat
@@ -46,10 +47,13 @@ from prefect_runway.api.waiting import MAX_POLL_INTERVAL
 from prefect_runway.tasks.locations import NAME_MAX_LENGTH, check_name, check_prefix
 
 __all__ = [
+    "AUDIO_LEVEL_RANGE",
+    "LEVEL_WORDS",
     "MEDIA_MAX_LENGTH",
     "NOT_SET",
     "OPTIONAL",
     "PROMPT_MAX_LENGTH",
+    "VOICE_OVER_MAX_LENGTH",
     "AdditionalDetails",
     "AllowResubmit",
     "CameraMovement",
@@ -74,15 +78,22 @@ __all__ = [
     "OptionalDuration",
     "OptionalMedia",
     "OptionalOutputFormat",
+    "OptionalSoundEffectLevel",
+    "OptionalVoice",
     "OutputName",
     "PollInterval",
     "PriceCap",
     "PriceCaps",
     "Prompt",
     "Seed",
+    "SoundEffectPrompt",
     "Strict",
     "Variant",
+    "Voice",
+    "VoiceOverLine",
+    "audio_level",
     "described",
+    "sound_start",
 ]
 
 PROMPT_MAX_LENGTH = 1000
@@ -419,6 +430,83 @@ OptionalActTwoRatio = Annotated[
     ActTwoRatio | None,
     described("Ratio", "Output size. Empty: Runway's choice from the character."),
     _plain(_enum_of(ActTwoRatio, "string")),
+    *OPTIONAL,
+]
+
+# ---------------------------------------------------------------------------------------------
+# Sound
+
+if TYPE_CHECKING:
+    Voice = str
+else:
+    # The catalogue's own Literal, so a voice Runway adds reaches the dropdown with the SDK.
+    Voice = PresetVoice.model_fields["preset_id"].annotation
+"""Runway's preset voices for text-to-speech (``PresetVoice`` of the catalogue): a dropdown."""
+
+VOICE_OVER_MAX_LENGTH = 1000
+"""A voice-over line's limit: eleven_multilingual_v2's, the shortest of the models with preset
+voices (eleven_v3 takes 5000)."""
+
+AUDIO_LEVEL_RANGE = (-60.0, 12.0)
+"""Levels are gains in dB: -60 is all but silent; above +12 a recording is mostly limiter."""
+
+VoiceOverLine = Annotated[
+    str | None,
+    described(
+        "Voice-over line",
+        f"Words spoken over this shot, up to {VOICE_OVER_MAX_LENGTH} characters. Needs a "
+        "voice-over recording until the storyboard speaks lines itself.",
+        min_length=1,
+        max_length=VOICE_OVER_MAX_LENGTH,
+    ),
+    _text(VOICE_OVER_MAX_LENGTH),
+    *OPTIONAL,
+]
+OptionalVoice = Annotated[
+    Voice | None,
+    described("Voice", "Who speaks this shot's voice-over line. Empty: the storyboard's voice."),
+    _plain({"type": "string", "enum": list(get_args(Voice))}),
+    *OPTIONAL,
+]
+SoundEffectPrompt = Annotated[
+    str | None,
+    described(
+        "Sound effect",
+        f"The sound laid over this shot, described, up to {PROMPT_MAX_LENGTH} characters, e.g. "
+        "'waves crash on rocks'. Needs a sound effect recording until the storyboard makes "
+        "sounds itself.",
+        min_length=1,
+        max_length=PROMPT_MAX_LENGTH,
+    ),
+    _text(PROMPT_MAX_LENGTH),
+    *OPTIONAL,
+]
+
+
+def sound_start(title: str, description: str) -> Any:
+    """A ``Field`` for when a sound starts: seconds after its shot starts, 0 to 600."""
+    return described(title, description, ge=0, le=600, allow_inf_nan=False)
+
+
+def audio_level(title: str, description: str) -> Any:
+    """A ``Field`` for a level: a gain in dB within :data:`AUDIO_LEVEL_RANGE`."""
+    low, high = AUDIO_LEVEL_RANGE
+    return described(title, description, ge=low, le=high, allow_inf_nan=False)
+
+
+LEVEL_WORDS = (
+    "Gain in decibels, -60 to 12: 0 plays it as recorded, -6 at half its amplitude, +6 at "
+    "twice; where sounds add up past full scale the mix is limited, not clipped."
+)
+
+OptionalSoundEffectLevel = Annotated[
+    float | None,
+    audio_level(
+        "Sound effect level (dB)",
+        "This shot's sound effect: gain in decibels, -60 to 12 (0: as recorded, -6: half the "
+        "amplitude). Empty: the storyboard's sound effect level.",
+    ),
+    _plain({"type": "number", "minimum": AUDIO_LEVEL_RANGE[0], "maximum": AUDIO_LEVEL_RANGE[1]}),
     *OPTIONAL,
 ]
 

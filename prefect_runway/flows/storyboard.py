@@ -7,8 +7,12 @@ machinery: identical shots are generated once, cost is checked before any POST, 
 generation emits its event). Then, under ``<prefix>/<title>/``:
 
 - each clip and its sidecar (``01-harbour.mp4``, ``01-harbour.json``...);
-- ``storyboard.json``: every shot in order with its clip, sidecar, credits, status and reason;
-- ``<title>-cut.mp4``: the clips joined in order, each scaled and padded to one frame size;
+- ``storyboard.json``: every shot in order with its clip, sidecar, credits, status and reason,
+  and every sound laid over the cut (where it starts, its level, mixed or left out and why);
+- ``<title>-cut.mp4``: the clips joined in order, each scaled and padded to one frame size,
+  with one AAC track as long as the picture: each clip's own sound (silence where it has none)
+  and, over it, each shot's voice-over and sound effect at its time and level
+  (:mod:`prefect_runway.flows.cut`);
 - ``thumbnails/``: the first frame of each clip and of the cut, shown in a markdown artifact
   through presigned links, with each shot's prompt and credits.
 
@@ -20,6 +24,8 @@ A shot that fails is named in the result; the cut is made from the others only w
 ``allow_partial_cut`` is set, otherwise the run fails once the good clips are stored (a re-run
 pays only for the failed shot). A shot that cannot even be submitted (a missing input, a rule
 checked locally) with ``allow_partial_cut`` off refuses the whole storyboard before any POST.
+So does a voice-over or sound effect recording that is not allowed, missing, or not audio
+(:class:`SoundRefused`): each is read and decoded whole before anything is paid for.
 
 Example:
     ```python
@@ -61,9 +67,17 @@ from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.flows._common import refuse_if_unaffordable
 from prefect_runway.flows.batch import RowResult, plan_rows, price_planned, run_planned
 from prefect_runway.flows.character_performance import character_kind
-from prefect_runway.flows.cut import first_frame_png, join_clips, parse_frame_size
+from prefect_runway.flows.cues import CuePlan, SoundRefused, check_recordings, read_recordings
+from prefect_runway.flows.cut import (
+    AudioCue,
+    CutSummary,
+    first_frame_png,
+    join_clips,
+    parse_frame_size,
+)
 from prefect_runway.flows.manifest import ManifestRow
 from prefect_runway.flows.parameters import (
+    LEVEL_WORDS,
     NOT_SET,
     OPTIONAL,
     AdditionalDetails,
@@ -82,10 +96,17 @@ from prefect_runway.flows.parameters import (
     MaxCredits,
     MaxQueueMinutes,
     OptionalMedia,
+    OptionalSoundEffectLevel,
+    OptionalVoice,
     PollInterval,
     Prompt,
     Seed,
+    SoundEffectPrompt,
+    Voice,
+    VoiceOverLine,
+    audio_level,
     described,
+    sound_start,
 )
 from prefect_runway.flows.user_errors import ends_cleanly, load_credentials, load_destination
 from prefect_runway.tasks.allowed_inputs import InputPolicy
@@ -102,6 +123,8 @@ __all__ = [
     "Shot",
     "ShotRefused",
     "ShotResult",
+    "SoundRefused",
+    "SoundResult",
     "StoryboardIncomplete",
     "StoryboardParams",
     "StoryboardResult",
@@ -134,6 +157,44 @@ ShotName = Annotated[
 
 ShotKind = Literal["scene", "close_up"]
 
+VoiceOverStart = Annotated[
+    float,
+    sound_start(
+        "Voice-over start",
+        "Seconds after this shot starts in the cut when its voice-over begins (0 to 600); it "
+        "may run on over the next shots and is cut off where the cut ends.",
+    ),
+]
+SoundEffectStart = Annotated[
+    float,
+    sound_start(
+        "Sound effect start",
+        "Seconds after this shot starts in the cut when its sound effect begins (0 to 600); it "
+        "may run on over the next shots and is cut off where the cut ends.",
+    ),
+]
+VoiceOverLevel = Annotated[
+    float, audio_level("Voice-over level (dB)", f"Every voice-over. {LEVEL_WORDS}")
+]
+SoundEffectLevel = Annotated[
+    float,
+    audio_level(
+        "Sound effect level (dB)",
+        f"Every sound effect whose shot gives no level of its own. {LEVEL_WORDS}",
+    ),
+]
+ClipSoundLevel = Annotated[
+    float,
+    audio_level(
+        "Clips' sound level (dB)",
+        f"The clips' own sound (Veo makes sound unless asked not to). {LEVEL_WORDS}",
+    ),
+]
+StoryboardVoice = Annotated[
+    Voice,
+    described("Voice", "Who speaks the voice-over lines, unless a shot names its own voice."),
+]
+
 _SCENE_ONLY = (
     "image",
     "prompt_text",
@@ -162,6 +223,10 @@ class Shot(BaseModel):
         scene = Shot(kind="scene", image="s3://stills/coast.png", prompt_text="Dusk falls.")
         close_up = Shot(kind="close_up", character="s3://cast/keeper.png",
                         reference="s3://takes/keeper.mp4")
+        spoken = Shot(image="s3://stills/cliff.png", prompt_text="The cliff at night.",
+                      voice_over="The light still turns.", voice="Bernard",
+                      voice_over_audio="s3://sound/line.wav", voice_over_start=0.5,
+                      sound_effect_audio="s3://sound/gull.mp3", sound_effect_level=-6.0)
         ```
     """
 
@@ -214,6 +279,44 @@ class Shot(BaseModel):
     )
     seed: Seed = NOT_SET
     name: ShotName = NOT_SET
+    voice_over: VoiceOverLine = NOT_SET
+    voice: OptionalVoice = NOT_SET
+    voice_over_audio: OptionalMedia = Field(
+        default=NOT_SET,
+        title="Voice-over recording",
+        description="The voice-over as a WAV, MP3 or AAC file (s3:// or a path on the machine "
+        "that runs the flow). The line, if given, is kept as its script.",
+    )
+    voice_over_start: VoiceOverStart = 0.0
+    sound_effect: SoundEffectPrompt = NOT_SET
+    sound_effect_audio: OptionalMedia = Field(
+        default=NOT_SET,
+        title="Sound effect recording",
+        description="The sound effect as a WAV, MP3 or AAC file (s3:// or a path on the "
+        "machine that runs the flow). The description, if given, is kept with it.",
+    )
+    sound_effect_start: SoundEffectStart = 0.0
+    sound_effect_level: OptionalSoundEffectLevel = NOT_SET
+
+    @model_validator(mode="after")
+    def _sound_has_a_source(self) -> Shot:
+        # Until the storyboard makes speech and sound effects itself (text_to_speech and
+        # sound_effect through generate), a line or a description needs its recording.
+        if self.voice_over is not None and self.voice_over_audio is None:
+            raise ValueError(
+                "voice_over: this version does not speak lines yet; give the line's recording "
+                "as voice_over_audio (a WAV, MP3 or AAC file)"
+            )
+        if self.sound_effect is not None and self.sound_effect_audio is None:
+            raise ValueError(
+                "sound_effect: this version does not make sound effects yet; give its "
+                "recording as sound_effect_audio (a WAV, MP3 or AAC file)"
+            )
+        if self.voice is not None and self.voice_over is None:
+            raise ValueError(f"voice {self.voice!r}: there is no voice_over line to speak")
+        if self.sound_effect_level is not None and self.sound_effect_audio is None:
+            raise ValueError("sound_effect_level: this shot has no sound effect")
+        return self
 
     @model_validator(mode="after")
     def _fields_of_its_kind(self) -> Shot:
@@ -326,6 +429,10 @@ class StoryboardParams(BaseModel):
     fps: Literal[24, 25, 30] = Field(
         default=24, title="Frame rate", description="The cut's frames per second."
     )
+    voice: StoryboardVoice = "Maya"
+    voice_over_level: VoiceOverLevel = 0.0
+    sound_effect_level: SoundEffectLevel = -6.0
+    clip_sound_level: ClipSoundLevel = 0.0
     allow_partial_cut: bool = Field(
         default=False,
         title="Allow partial cut",
@@ -359,6 +466,40 @@ class StoryboardParams(BaseModel):
         shot = self.shots[index]
         return shot.name or f"{index + 1:02d}-{shot.kind.replace('_', '-')}"
 
+    def cues(self) -> list[CuePlan]:
+        """Every sound a shot lays over the cut, in shot order (a voice-over before an effect).
+
+        Example:
+            ```python
+            for cue in params.cues():
+                print(cue.label, cue.recording, cue.offset, cue.level_db)
+            ```
+        """
+        cues: list[CuePlan] = []
+        for index, shot in enumerate(self.shots):
+            name = self.shot_name(index)
+            if shot.voice_over_audio is not None or shot.voice_over is not None:
+                cues.append(
+                    CuePlan(
+                        shot=index + 1, shot_name=name, role="voice_over",
+                        recording=shot.voice_over_audio, field="voice_over_audio",
+                        text=shot.voice_over,
+                        voice=(shot.voice or self.voice) if shot.voice_over else None,
+                        offset=shot.voice_over_start, level_db=self.voice_over_level,
+                    )
+                )  # fmt: skip
+            if shot.sound_effect_audio is not None or shot.sound_effect is not None:
+                level = shot.sound_effect_level
+                cues.append(
+                    CuePlan(
+                        shot=index + 1, shot_name=name, role="sound_effect",
+                        recording=shot.sound_effect_audio, field="sound_effect_audio",
+                        text=shot.sound_effect, voice=None, offset=shot.sound_effect_start,
+                        level_db=self.sound_effect_level if level is None else level,
+                    )
+                )  # fmt: skip
+        return cues
+
     def rows(self) -> list[ManifestRow]:
         """The shots as batch rows (line = shot number)."""
         return [
@@ -384,6 +525,35 @@ class ShotResult(BaseModel):
     thumbnail_uri: str | None = None
     credits: float | None = None
     reason: str | None = None
+    has_sound: bool | None = Field(
+        default=None, description="Whether the clip brought its own sound (known once cut)."
+    )
+
+
+class SoundResult(BaseModel):
+    """One sound a shot lays over the cut, and where it landed."""
+
+    shot: int
+    shot_name: str
+    role: Literal["voice_over", "sound_effect"]
+    text: str | None = None
+    voice: str | None = None
+    recording: str | None = None
+    offset: float
+    level_db: float
+    start: float | None = Field(
+        default=None, description="Seconds into the cut where it starts, once mixed."
+    )
+    status: Literal["planned", "mixed", "left_out"] = "planned"
+    reason: str | None = None
+    credits: float = 0.0
+
+    @classmethod
+    def of(cls, cue: CuePlan) -> SoundResult:
+        return cls(
+            shot=cue.shot, shot_name=cue.shot_name, role=cue.role, text=cue.text,
+            voice=cue.voice, recording=cue.recording, offset=cue.offset, level_db=cue.level_db,
+        )  # fmt: skip
 
 
 class StoryboardResult(BaseModel):
@@ -391,10 +561,16 @@ class StoryboardResult(BaseModel):
 
     title: str
     shots: list[ShotResult]
+    sounds: list[SoundResult] = Field(default_factory=list)
     storyboard_uri: str | None = None
     cut_uri: str | None = None
     cut_thumbnail_uri: str | None = None
     cut_seconds: float | None = None
+    cut_audio_peak_db: float | None = Field(
+        default=None,
+        description="The mix's loudest sample before the limiter, in dBFS; above -1 the "
+        "limiter turned the mix down there.",
+    )
     frame_size: str
     credits: float = 0.0
     credits_spent: float = 0.0
@@ -458,6 +634,8 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
         max_queue_seconds=params.max_queue_minutes * 60 if params.max_queue_minutes else None,
     )
     inputs = InputPolicy.for_blocks(destination, credentials)
+    cues = params.cues()
+    await check_recordings(cues, destination, inputs)  # a cut without its sound spends nothing
     async with credentials.get_client() as client:
         generations = await plan_rows(
             rows, client, destination, folder, results, inputs,
@@ -477,6 +655,7 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
                 title=params.title, frame_size=params.frame_size, dry_run=True,
                 estimated_credits=estimated,
                 shots=[_shot_result(params, i, r) for i, r in enumerate(report.results)],
+                sounds=[SoundResult.of(cue) for cue in cues],
             )  # fmt: skip
         await refuse_if_unaffordable(client, paid, params.max_credits, run_logger)
         await run_planned(
@@ -492,7 +671,7 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
         credits_spent=sum(r.credits_spent for r in ordered),
         estimated_credits=estimated,
     )  # fmt: skip
-    result = await _finish(params, destination, folder, result, run_logger)
+    result = await _finish(params, destination, folder, result, run_logger, inputs)
     if result.cut_uri is None:
         raise StoryboardIncomplete(_incomplete(result, params.allow_partial_cut))
     return result
@@ -528,8 +707,10 @@ async def _finish(
     folder: str,
     result: StoryboardResult,
     run_logger: Any,
+    inputs: InputPolicy,
 ) -> StoryboardResult:
-    """Thumbnails, the cut (when allowed), storyboard.json and the thumbnails artifact."""
+    """Thumbnails, the cut with its sound (when allowed), storyboard.json and the thumbnails
+    artifact."""
     s3 = destination.credentials.get_s3_client()
     good = [shot for shot in result.shots if shot.status == "succeeded" and shot.s3_uri]
     make_cut = bool(good) and (not result.failed or params.allow_partial_cut)
@@ -544,14 +725,33 @@ async def _finish(
             shot.thumbnail_uri = await _put(
                 destination, f"{folder}/thumbnails/{shot.name}.png", thumbnail, "image/png"
             )
-        updates: dict[str, Any] = {}
+        updates: dict[str, Any] = {"sounds": [SoundResult.of(cue) for cue in params.cues()]}
         if make_cut:
             width, height = parse_frame_size(params.frame_size)
             cut_path = Path(scratch) / "cut.mp4"
+            cues = params.cues()
+            # Checked before anything was submitted; read again (and checked again) here. A
+            # recording gone or changed since then is left out of this cut, named in
+            # storyboard.json and the log: the clips are paid and stored, so the cut is still
+            # made, and a re-run once it is fixed pays nothing for them.
+            recordings, unusable = await read_recordings(cues, destination, inputs, Path(scratch))
+            for index, problem in unusable.items():
+                run_logger.warning(
+                    "storyboard %s: %s is left out of the cut: %s",
+                    params.title, cues[index].label, problem,
+                )  # fmt: skip
+            in_cut = {shot.number: place for place, shot in enumerate(good, start=1)}
+            laid = [i for i, cue in enumerate(cues) if cue.shot in in_cut and i in recordings]
             summary = await asyncio.to_thread(
                 join_clips, [local[s.number] for s in good], cut_path,
                 width=width, height=height, fps=params.fps,
+                cues=[_audio_cue(cues[i], recordings[i], in_cut[cues[i].shot]) for i in laid],
+                clip_level_db=params.clip_sound_level,
             )  # fmt: skip
+            for shot, has_sound in zip(good, summary.clip_audio, strict=True):
+                shot.has_sound = has_sound
+            updates["sounds"] = _mixed(cues, laid, summary, unusable)
+            updates["cut_audio_peak_db"] = summary.peak_db
             cut_key = f"{folder}/{params.title}-cut.mp4"
             updates["cut_uri"] = await _put_file(destination, cut_key, cut_path, "video/mp4")
             updates["cut_seconds"] = summary.seconds
@@ -571,8 +771,16 @@ async def _finish(
         "fps": params.fps,
         "cut_uri": result.cut_uri,
         "cut_seconds": result.cut_seconds,
+        "cut_audio_peak_db": result.cut_audio_peak_db,
+        "voice": params.voice,
+        "levels_db": {
+            "voice_over": params.voice_over_level,
+            "sound_effect": params.sound_effect_level,
+            "clip_sound": params.clip_sound_level,
+        },
         "credits": result.credits,
         "shots": [shot.model_dump(mode="json") for shot in result.shots],
+        "sounds": [sound.model_dump(mode="json") for sound in result.sounds],
     }
     storyboard_uri = await _put(
         destination, f"{folder}/storyboard.json",
@@ -581,6 +789,37 @@ async def _finish(
     result = result.model_copy(update={"storyboard_uri": storyboard_uri})
     await _thumbnails_artifact(destination, result)
     return result
+
+
+def _audio_cue(cue: CuePlan, recording: Path, place: int) -> AudioCue:
+    return AudioCue(
+        recording, offset=cue.offset, shot=place, level_db=cue.level_db, label=cue.label
+    )
+
+
+def _mixed(
+    cues: list[CuePlan], laid: list[int], summary: CutSummary, unusable: dict[int, str]
+) -> list[SoundResult]:
+    """Each cue as the cut has it: where it starts, or why it is not there."""
+    placed = dict(zip(laid, summary.cues, strict=True))
+    sounds: list[SoundResult] = []
+    for index, cue in enumerate(cues):
+        sound = SoundResult.of(cue)
+        where = placed.get(index)
+        if index in unusable:
+            sound.status, sound.reason = "left_out", f"its recording: {unusable[index]}"
+        elif where is None:
+            sound.status = "left_out"
+            sound.reason = f"shot {cue.shot} ({cue.shot_name}) is not in the cut"
+        elif not where.heard:
+            sound.status, sound.start = "left_out", where.start
+            sound.reason = (
+                f"it starts at {where.start:.2f} s, after the cut ends ({summary.seconds:.2f} s)"
+            )
+        else:
+            sound.status, sound.start = "mixed", where.start
+        sounds.append(sound)
+    return sounds
 
 
 async def _put(destination: S3Bucket, key: str, body: bytes, content_type: str) -> str:
@@ -616,6 +855,19 @@ def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
+def _sound_line(sound: SoundResult) -> str:
+    what = "voice-over" if sound.role == "voice_over" else "sound effect"
+    said = f" {_cell(repr(sound.text))}" if sound.text else ""
+    voice = f" ({sound.voice})" if sound.voice else ""
+    if sound.status == "mixed" and sound.start is not None:
+        where = f"at {sound.start:.2f} s, {sound.level_db:g} dB"
+    elif sound.status == "left_out":
+        where = f"left out: {_cell(sound.reason)}"
+    else:
+        where = f"{sound.offset:g} s into the shot, {sound.level_db:g} dB"
+    return f"shot {sound.shot} ({_cell(sound.shot_name)}) {what}{said}{voice}: {where}"
+
+
 async def _thumbnails_artifact(destination: S3Bucket, result: StoryboardResult) -> None:
     lines = [
         f"# Storyboard {result.title}",
@@ -646,6 +898,9 @@ async def _thumbnails_artifact(destination: S3Bucket, result: StoryboardResult) 
         lines += ["", "**No cut was made**: every shot failed."]
     else:
         lines += ["", "**No cut was made**: a shot failed and `allow_partial_cut` is off."]
+    if result.sounds:
+        lines += ["", "**Sounds over the cut**", ""]
+        lines += [f"- {_sound_line(sound)}" for sound in result.sounds]
     lines += ["", f"{result.credits:g} credits in all. Thumbnail links expire in 7 days."]
     await acreate_markdown_artifact(
         markdown="\n".join(lines),

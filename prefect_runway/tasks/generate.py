@@ -70,7 +70,7 @@ from prefect_runway.tasks.plan import (
     sidecar_reader,
 )
 from prefect_runway.tasks.run_logs import send_package_logs_to_runs
-from prefect_runway.tasks.spec import GenerationSpec
+from prefect_runway.tasks.spec import GenerationSpec, InputError
 from prefect_runway.tasks.store import (
     StoredObject,
     read_sidecar,
@@ -194,7 +194,15 @@ def _s3_uri(bucket: S3Bucket, key: str) -> str:
 # The steps, as Prefect tasks
 
 
-@task(name="runway-prepare-inputs", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def _retry_unless_refused(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a failed preparation unless its input was refused: reading it again cannot help."""
+    return not isinstance(state.data, InputError)
+
+
+@task(
+    name="runway-prepare-inputs", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2,
+    retry_condition_fn=_retry_unless_refused,
+)  # fmt: skip
 async def prepare_generation_inputs(
     spec: GenerationSpec,
     client: RunwayClient,

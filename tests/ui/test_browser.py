@@ -35,7 +35,8 @@ from tests.ui.conftest import (
     wait_for_run,
 )
 
-pytestmark = pytest.mark.slow
+# One stack for both UI files: under xdist they run in one worker (`--dist loadgroup`).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ui-stack")]
 
 UIS = {"classic": "", "v2": "/v2"}
 

@@ -22,7 +22,8 @@ import pytest
 from prefect_runway.testing.stack import BUCKET, BUCKET_FOLDER, Stack
 from tests.ui.conftest import deployment_ids, stored_keys, wait_for_run
 
-pytestmark = pytest.mark.slow
+# One stack for both UI files: under xdist they run in one worker (`--dist loadgroup`).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ui-stack")]
 
 RUN_SECONDS = 90.0
 

@@ -11,6 +11,11 @@ the model's name.
 Encodes are pure functions of (input content, size, frames, fps, model) and are cached, so a
 thousand identical tasks encode once. Decoding and encoding run in worker threads.
 
+A video of a model that makes sound (Veo, Seedance, or any model asked for ``audio: true``)
+carries a soundtrack as Runway's do: a stereo tone (pitch from the task's inputs) as long as the
+picture, AAC in an MP4 and PCM in a QuickTime movie, so a cut can be checked for each clip's
+sound.
+
 The catalogue's other outputs are real files too: PNG, JPEG and WebP images (the input picture,
 or a generated one, at the requested size), an SVG for vector models, ProRes QuickTime movies,
 zips of PNG frames, and WAV, MP3, FLAC or Ogg Opus audio (a tone whose pitch follows the inputs).
@@ -45,6 +50,7 @@ from av.video.stream import VideoStream
 __all__ = [
     "AUDIO_FORMATS",
     "BLOB_CHUNK",
+    "SOUNDTRACK_RATE",
     "AsyncCache",
     "MediaError",
     "PseudoRandomBlob",
@@ -61,6 +67,7 @@ __all__ = [
     "render_mov",
     "render_mp4",
     "render_svg",
+    "tone_pitch",
 ]
 
 Picture = npt.NDArray[np.uint8]
@@ -292,6 +299,65 @@ def _moving_frames(
         yield _resize(crop, width, height)
 
 
+#: Sample rate of a video's soundtrack (Veo delivers 48 kHz).
+SOUNDTRACK_RATE = 48_000
+#: Amplitude of the generated tones (about -10 dBFS: audible, with headroom).
+TONE_AMPLITUDE = 0.3
+_FADE_SECONDS = 0.05
+
+
+def tone_pitch(seed: str) -> float:
+    """The pitch in Hz (220-659) of the tone made for ``seed``."""
+    return 220.0 + int(hashlib.sha256(seed.encode()).hexdigest()[:4], 16) % 440
+
+
+def _tone(pitch: float, start: int, count: int, total: int, rate: int) -> npt.NDArray[np.float64]:
+    """Samples ``[start, start + count)`` of a ``total``-sample tone fading in and out."""
+    t = np.arange(start, start + count, dtype=np.float64) / rate
+    end = (total - 1) / rate
+    envelope = np.minimum(1.0, np.minimum(t, end - t + 1 / rate) / _FADE_SECONDS)
+    wave: npt.NDArray[np.float64] = TONE_AMPLITUDE * envelope * np.sin(2 * np.pi * pitch * t)
+    return wave
+
+
+class _Soundtrack:
+    """A video's soundtrack, encoded in step with its frames so the two streams interleave."""
+
+    def __init__(self, container: Any, codec: str, seed: str, total: int) -> None:
+        self.stream = cast(AudioStream, container.add_stream(codec, rate=SOUNDTRACK_RATE))
+        self.stream.codec_context.layout = "stereo"
+        self.format = self.stream.codec_context.format.name
+        # PCM takes any frame size; AAC exactly its own.
+        self.size = self.stream.codec_context.frame_size or 1024
+        self.pitch = tone_pitch(seed)
+        self.total = total
+        self.written = 0
+
+    def encode_until(self, sample: int) -> list[Any]:
+        """Packets of the samples up to ``sample`` (whole frames; the last one at the end)."""
+        packets: list[Any] = []
+        limit = min(sample, self.total)
+        while self.written < limit and (self.written + self.size <= limit or limit == self.total):
+            count = min(self.size, self.total - self.written)
+            wave = _tone(self.pitch, self.written, count, self.total, SOUNDTRACK_RATE)
+            stereo = np.stack([wave, wave])
+            if self.format.startswith("s16"):
+                packed = (stereo.T.reshape(1, -1) * 32767).astype(np.int16)
+                frame = av.AudioFrame.from_ndarray(packed, format=self.format, layout="stereo")
+            else:
+                frame = av.AudioFrame.from_ndarray(
+                    stereo.astype(np.float32), format=self.format, layout="stereo"
+                )
+            frame.sample_rate = SOUNDTRACK_RATE
+            frame.pts = self.written
+            packets.extend(self.stream.encode(frame))
+            self.written += count
+        return packets
+
+    def flush(self) -> list[Any]:
+        return [*self.encode_until(self.total), *self.stream.encode(None)]
+
+
 def _encode_movie(
     first: Picture,
     last: Picture | None,
@@ -305,6 +371,8 @@ def _encode_movie(
     pix_fmt: str,
     options: dict[str, object],
     content_type: str,
+    sound: str | None = None,
+    audio_codec: str = "aac",
 ) -> RenderedVideo:
     buffer = io.BytesIO()
     # No "+faststart": it reopens the output by name, which an in-memory buffer has not.
@@ -315,13 +383,19 @@ def _encode_movie(
         stream.pix_fmt = pix_fmt
         stream.time_base = Fraction(1, fps)
         stream.options = options
+        total = frames * SOUNDTRACK_RATE // fps
+        soundtrack = None if sound is None else _Soundtrack(container, audio_codec, sound, total)
         for index, picture in enumerate(
             _moving_frames(first, last, width=width, height=height, frames=frames)
         ):
             frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
             frame.pts = index
             container.mux(stream.encode(frame))
+            if soundtrack is not None:
+                container.mux(soundtrack.encode_until((index + 1) * SOUNDTRACK_RATE // fps))
         container.mux(stream.encode(None))
+        if soundtrack is not None:
+            container.mux(soundtrack.flush())
     data = buffer.getvalue()
     return RenderedVideo(data, hashlib.sha256(data).hexdigest(), content_type)
 
@@ -334,6 +408,7 @@ def render_mp4(
     height: int,
     frames: int,
     fps: int,
+    sound: str | None = None,
 ) -> RenderedVideo:
     """Encode an H.264 (yuv420p) MP4 of ``frames`` frames moving over the input picture(s).
 
@@ -344,6 +419,8 @@ def render_mp4(
         height: Output height (even).
         frames: Number of frames (duration * fps).
         fps: Frame rate.
+        sound: With a seed, an AAC stereo soundtrack as long as the picture: a tone whose
+            pitch follows the seed (:func:`tone_pitch`). None: no audio stream.
     """
     return _encode_movie(
         first,
@@ -357,13 +434,22 @@ def render_mp4(
         pix_fmt="yuv420p",
         options={"preset": "veryfast", "crf": "28", "g": str(fps * 2)},
         content_type="video/mp4",
+        sound=sound,
     )
 
 
 def render_mov(
-    first: Picture, last: Picture | None, *, width: int, height: int, frames: int, fps: int
+    first: Picture,
+    last: Picture | None,
+    *,
+    width: int,
+    height: int,
+    frames: int,
+    fps: int,
+    sound: str | None = None,
 ) -> RenderedVideo:
-    """The same movement as :func:`render_mp4`, as a ProRes 422 QuickTime movie (.mov)."""
+    """The same movement as :func:`render_mp4`, as a ProRes 422 QuickTime movie (.mov), its
+    soundtrack (with ``sound``) in 16-bit PCM."""
     return _encode_movie(
         first,
         last,
@@ -376,6 +462,8 @@ def render_mov(
         pix_fmt="yuv422p10le",
         options={"profile": "0"},
         content_type="video/quicktime",
+        sound=sound,
+        audio_codec="pcm_s16le",
     )
 
 
@@ -449,11 +537,8 @@ AUDIO_FORMATS: dict[str, tuple[str, str, int, str]] = {
 def render_audio(seconds: float, *, fmt: str, seed: str) -> RenderedVideo:
     """A mono tone of ``seconds`` (pitch from ``seed``), fading in and out, in ``fmt``."""
     container_format, codec, rate, content_type = AUDIO_FORMATS[fmt]
-    pitch = 220.0 + int(hashlib.sha256(seed.encode()).hexdigest()[:4], 16) % 440
     samples = max(1, round(seconds * rate))
-    t = np.arange(samples, dtype=np.float64) / rate
-    envelope = np.minimum(1.0, np.minimum(t, t[-1] - t + 1 / rate) / 0.05)
-    wave = 0.3 * envelope * np.sin(2 * np.pi * pitch * t)
+    wave = _tone(tone_pitch(seed), 0, samples, samples, rate)
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=container_format) as container:
         stream = cast(AudioStream, container.add_stream(codec, rate=rate))

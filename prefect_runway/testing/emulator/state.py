@@ -104,6 +104,10 @@ DAY_SECONDS = 24 * 3600.0
 
 _RATES: dict[str, int] = {"gen4_turbo": 5, "gen4.5": 12, "act_two": 5}
 _VEO_RATES: dict[str, tuple[int, int]] = {"veo3.1": (20, 40), "veo3.1_fast": (10, 15)}
+#: Models whose video has sound unless ``audio`` is false: Veo (the spec's default ``true``) and
+#: Seedance ("default true", runway-api.md section 5). Other models that take ``audio`` (Kling,
+#: Wan) document no default, so the emulator gives them sound only when asked.
+SOUND_BY_DEFAULT = ("veo", "seedance")
 _SURCHARGE_5 = frozenset({"prores", "png_sequence"})
 
 
@@ -213,6 +217,17 @@ class Task:
     def output_content_type(self) -> str:
         return self.plan.content_type if self.plan is not None else "video/mp4"
 
+    @property
+    def with_sound(self) -> bool:
+        """Whether the video has a soundtrack: models that take ``audio`` make one when asked,
+        Veo and Seedance also when it is left out (documented default ``true``)."""
+        if self.plan is not None and self.plan.kind != "video":
+            return False
+        asked = self.body.get("audio")
+        if asked is not None:
+            return asked is True
+        return self.model.startswith(SOUND_BY_DEFAULT)
+
     def status_at(self, now: float) -> Status:
         """The task's status at ``now``; valid once the model was advanced to ``now``."""
         if self.cancelled_at is not None:
@@ -253,6 +268,7 @@ class Task:
         made = (self.plan.kind, self.plan.format, index) if self.plan is not None else ()
         return (
             self.model,
+            self.with_sound,
             tuple(s.key for s in self.sources),
             width,
             height,
@@ -783,6 +799,7 @@ class EmulatorState:
         model = task.model
         plan = task.plan
         seconds = task.duration
+        sound = f"{model}:{':'.join(s.key for s in sources)}" if task.with_sound else None
 
         def pictures() -> RenderedVideo:
             canvas = (math.ceil(width * 1.25), math.ceil(height * 1.25))
@@ -801,8 +818,9 @@ class EmulatorState:
             if plan is None:
                 last_picture = made[1] if len(made) > 1 else None
                 return render_mp4(
-                    first_picture, last_picture, width=width, height=height, frames=frames, fps=fps
-                )
+                    first_picture, last_picture, width=width, height=height, frames=frames,
+                    fps=fps, sound=sound,
+                )  # fmt: skip
             seed = f"{model}:{':'.join(s.key for s in sources)}:{index}"
             if plan.kind == "audio":
                 return render_audio(seconds, fmt=plan.format, seed=seed)
@@ -818,7 +836,10 @@ class EmulatorState:
                     first_picture, None, width=width, height=height, frames=min(frames, 24)
                 )
             movie = render_mov if plan.format == "mov" else render_mp4
-            return movie(first_picture, None, width=width, height=height, frames=frames, fps=fps)
+            return movie(
+                first_picture, None, width=width, height=height, frames=frames, fps=fps,
+                sound=sound,
+            )  # fmt: skip
 
         result: RenderedVideo = await self._renders.get_or_compute(
             task.render_key(config, index), pictures

@@ -308,3 +308,48 @@ def test_output_bytes_mode_streams_exact_pseudo_random_bytes(make_emulator: Make
         assert len(middle.content) == 2097160 - 1048570 + 1
         whole = httpx.get(link).content
         assert middle.content == whole[1048570:2097161]
+
+
+def _soundtrack(data: bytes) -> tuple[float, float, float] | None:
+    """(audio seconds, picture seconds, RMS) of the first audio stream; None without one."""
+    import io
+
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        if not container.streams.audio:
+            return None
+        audio, video = container.streams.audio[0], container.streams.video[0]
+        samples = np.concatenate([f.to_ndarray() for f in container.decode(audio)], axis=1)
+        return (
+            float((audio.duration or 0) * (audio.time_base or 0)),
+            float((video.duration or 0) * (video.time_base or 0)),
+            float(np.sqrt(np.mean(np.square(samples.astype(np.float64))))),
+        )
+
+
+@pytest.mark.parametrize(
+    ("model", "fields", "sound"),
+    [
+        ("veo3.1", {}, True),  # Veo makes sound unless asked not to (spec default true)
+        ("veo3.1_fast", {"audio": True}, True),
+        ("veo3.1", {"audio": False}, False),
+        ("gen4_turbo", {}, False),
+    ],
+)
+def test_a_video_has_sound_where_the_model_makes_it(
+    http: httpx.Client, model: str, fields: dict[str, Any], sound: bool
+) -> None:
+    body = i2v_body(model, duration=4, promptText="Waves", **fields)
+    if model == "gen4_turbo":
+        body.pop("promptText")
+    _, link = _succeed(http, "/v1/image_to_video", body)
+    found = _soundtrack(httpx.get(link).content)
+    if not sound:
+        assert found is None
+        return
+    assert found is not None
+    audio_seconds, video_seconds, level = found
+    assert video_seconds == pytest.approx(4.0)
+    assert abs(audio_seconds - video_seconds) <= 1 / 24
+    assert level > 0.1  # a tone, not silence
