@@ -795,7 +795,9 @@ class SubmissionLedger:
                 return _KEEP, CancelDecision(False, (), current)
             leases = {k: v for k, v in current.leases.items() if k != run}
             others = tuple(sorted(current.live_leases(now, dead).keys() - {run}))
-            if current.state != "submitted" or others:
+            # ``cancelling`` with nobody attached: a canceller of this run stopped between its
+            # decision and its DELETE (the runner's SIGTERM lands there): finish its DELETE.
+            if current.state not in ("submitted", "cancelling") or others:
                 changed = leases != current.leases
                 entry = current.model_copy(update={"leases": leases}) if changed else current
                 return (entry if changed else _KEEP), CancelDecision(False, others, entry)

@@ -63,6 +63,7 @@ from prefect_runway.api import (
     QueueTimeout,
     RunwayClient,
     Task,
+    TaskNotFound,
     WaitCancelled,
     WaitPolicy,
     wait_for_task,
@@ -342,6 +343,15 @@ async def cancel_unless_finished(
     """
     try:
         task = await client.get_task(task_id)
+    except TaskNotFound:
+        # Gone. An entry already ``cancelling`` is this cancellation's own DELETE, sent by a
+        # wait whose process stopped before it could record it: record it now, so a re-run
+        # pays for the cancelled attempt instead of waiting out the vanish window (DESIGN.md).
+        # Any other entry is left as it is: a task deleted elsewhere is not ours to explain.
+        logger.info("run cancelled; Runway task %s is gone already", task_id)
+        if attachment is not None:
+            await attachment.deleted(True)
+        return False
     except Exception as error:
         logger.warning("run cancelled; could not read Runway task %s (%s)", task_id, error)
         return False

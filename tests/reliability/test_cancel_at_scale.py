@@ -149,7 +149,8 @@ async def test_cancelling_a_served_batch_deletes_every_task_in_flight_and_no_suc
     deleted = set(stats["deleted_task_ids"])
     assert len(records) == len(rows)  # every row was submitted before the cancellation
     # Every task is either SUCCEEDED (kept, never deleted) or was deleted while in flight.
-    assert {r["id"] for r in records if r["status"] != "SUCCEEDED"} == deleted
+    left = [(r["id"], r["status"]) for r in records if r["status"] != "SUCCEEDED"]
+    assert {task_id for task_id, _ in left} == deleted, (left, sorted(deleted), messages[-30:])
     assert not any(r["status"] == "SUCCEEDED" and r["id"] in deleted for r in records)
     # Queued and running tasks were cancelled alike (whether one was still PENDING rather than
     # THROTTLED when the DELETE arrived is a matter of timing).

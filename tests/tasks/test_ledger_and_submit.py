@@ -13,6 +13,7 @@ from prefect_aws import S3Bucket
 from prefect_runway.api import AmbiguousSubmission, Gen4TurboImageToVideo, RunwayClient
 from prefect_runway.tasks.ledger import SubmissionLedger
 from prefect_runway.tasks.submit import submit_once
+from prefect_runway.tasks.wait import Attachment, cancel_unless_finished
 from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.media_samples import png_data_uri
 from tests.s3 import LostAnswers
@@ -245,3 +246,37 @@ async def test_an_expired_lease_or_a_dead_run_does_not_block_a_delete(tmp_path: 
     now[0] += timedelta(seconds=61)  # "crashed" never renewed; "dead" did, but is finished
     decision = await ledger.decide_cancel("k-1", task_id="t1", run="a", dead=frozenset({"dead"}))
     assert decision.delete
+
+
+async def test_a_cancel_whose_process_stopped_mid_way_is_finished_by_the_hook(
+    client: RunwayClient, emulator: RunwayEmulator, any_ledger: SubmissionLedger
+) -> None:
+    # A run's wait decided the DELETE (entry `cancelling`), then the runner's SIGTERM stopped
+    # its process: before the DELETE (the task still runs) or after it (the task is gone).
+    # The hook, in the runner, finishes either: it DELETEs the task, or records the DELETE that
+    # landed, so a re-run pays for the cancelled attempt instead of reporting it vanished.
+    for deleted_before_stop in (False, True):
+        key = f"k-{deleted_before_stop}"
+        submitted = await submit_once(REQUEST, key=key, client=client, ledger=any_ledger, run="a")
+        decision = await any_ledger.decide_cancel(key, task_id=submitted.task_id, run="a")
+        assert decision.delete
+        if deleted_before_stop:
+            assert await client.delete_task(submitted.task_id)
+        hook = Attachment(any_ledger, key, submitted.task_id, "a")
+        cancelled = await cancel_unless_finished(client, submitted.task_id, hook)
+        assert cancelled is not deleted_before_stop
+        assert submitted.task_id in emulator.stats()["deleted_task_ids"]
+        entry = await any_ledger.read(key)
+        assert entry is not None and entry.state == "cancelled", entry
+
+
+async def test_the_hook_records_nothing_for_a_task_deleted_elsewhere(
+    client: RunwayClient, emulator: RunwayEmulator, any_ledger: SubmissionLedger
+) -> None:
+    # No cancellation decided this DELETE: a re-run must not read it as the user's.
+    submitted = await submit_once(REQUEST, key="k-1", client=client, ledger=any_ledger, run="a")
+    assert await client.delete_task(submitted.task_id)
+    hook = Attachment(any_ledger, "k-1", submitted.task_id, "a")
+    assert not await cancel_unless_finished(client, submitted.task_id, hook)
+    entry = await any_ledger.read("k-1")
+    assert entry is not None and entry.state == "submitted", entry
