@@ -187,8 +187,7 @@ async def test_every_deployment_form_is_plain_inputs_and_choices(
         await form.shot(f"form-{ui}-{name.replace('/', '-')}")
 
 
-# Each submission through one UI (every form is checked in both above): the suite's time.
-@pytest.mark.parametrize("ui", ["v2"])
+@pytest.mark.parametrize("ui", list(UIS))
 async def test_an_image_to_video_typed_into_the_form_lands_in_s3(
     page: Any, ui_stack: Stack, api: httpx.AsyncClient, s3: Any, ui: str
 ) -> None:
@@ -214,7 +213,7 @@ async def test_an_image_to_video_typed_into_the_form_lands_in_s3(
     await artifacts_screenshot(page, ui_stack, ui, run_id, f"run-{ui}-image-to-video")
 
 
-@pytest.mark.parametrize("ui", ["classic"])
+@pytest.mark.parametrize("ui", list(UIS))
 async def test_a_two_shot_storyboard_typed_into_the_form_is_cut_in_s3(
     page: Any, ui_stack: Stack, api: httpx.AsyncClient, s3: Any, ui: str
 ) -> None:
