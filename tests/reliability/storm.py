@@ -262,6 +262,7 @@ class StormFigures:
     ambiguous_created: int = 0
     ambiguous_names: list[str] = field(default_factory=list)
     vanished: int = 0
+    refused: int = 0
     exhausted: int = 0
     undelivered: int = 0
     creates_total: int = 0
