@@ -734,6 +734,9 @@ def main() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("RUNWAY_CLAIM_WAIT_SECONDS", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Four batches of up to 1000 rows write to the harness's SQLite at once: a 10 s lock wait
+    # (the default) ended one run with "database is locked" (a 503 to the storm's own reads).
+    os.environ.setdefault("PREFECT_SERVER_DATABASE_TIMEOUT", "60")
     from prefect.testing.utilities import prefect_test_harness
 
     command = (
