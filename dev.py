@@ -155,7 +155,16 @@ def test() -> None:
     args = sys.argv[2:]
     # Two xdist workers, a file per worker at a time (tests/conftest.py): most of the suite waits
     # on servers, workers and subprocesses, so two at once nearly halve it on 2 cores.
-    parallel = [] if any(a.startswith("-n") for a in args) else ["-n", "2", "--dist", "loadgroup"]
+    # Units in the order tests/conftest.py gives them (longest first), not by test count.
+    parallel = (
+        []
+        if any(a.startswith("-n") for a in args)
+        else ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
+    )
+    # The project's own sources are installed editable, so --compile-bytecode left them out and
+    # PYTHONDONTWRITEBYTECODE=1 keeps imports from caching them: without this every flow-run
+    # and test subprocess compiles the package again. Only changed files are compiled.
+    _run(VENV_PYTHON, "-m", "compileall", "-q", "prefect_runway", "tests", "bench")
     _run(VENV_PYTHON, "-m", "pytest", *parallel, "--durations=20", *args)
 
 

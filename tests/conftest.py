@@ -12,6 +12,7 @@ os.environ.setdefault("RUNWAY_CLAIM_WAIT_SECONDS", "1")
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,12 +80,57 @@ def prefect_harness() -> Iterator[str]:
 pytest_plugins = ["tests.s3"]
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep each file's tests in one xdist worker (``dev.py test`` runs ``--dist loadgroup``).
+def _group(nodeid: str) -> str:
+    """The xdist work unit of a test: its file, or ``ui-stack`` for the UI files, which share
+    one local stack (a Prefect server with its UI, a worker, the emulator and S3)."""
+    path = nodeid.split("::", 1)[0]
+    return "ui-stack" if path.startswith("tests/ui/") else path
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` with the UI files as one unit (``dev.py test`` runs it).
 
     Module-scoped fixtures (a Prefect server with workers, runs cancelled together) then start
-    once; a file that names its own group (``tests/ui``: one stack for both files) keeps it.
+    once per file. Written here because xdist's own ``loadgroup`` marks no longer group
+    anything under pytest 9.2 (xdist 3.8 renames ``item._nodeid``, which pytest 9.2 no longer
+    reads): every test became its own unit and the stacks started once per worker.
     """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _group(nodeid)
+
+    return FileScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest units first (``dev.py test`` passes ``--no-loadscope-reorder``, so xdist
+    hands units out in collection order): started last, one of them would be the run's whole
+    tail while the other worker idles. A stable sort keeps every other file in its order."""
+    items.sort(key=lambda item: _start_order(_group(item.nodeid)))
+
+
+# Units by wall time, longest first, as measured with ``--durations`` (CI, 2 cores). A unit
+# missing here only starts later; nothing else depends on the order.
+LONGEST_FIRST = (
+    "ui-stack",
+    "tests/deployments/test_end_to_end.py",
+    "tests/tasks/test_crash_and_cancel.py",
+    "tests/flows/test_demo.py",
+    "tests/flows/test_storyboard_words.py",
+    "tests/bench/test_bench_smoke.py",
+    "tests/prefect_behaviour/test_cancellation_visibility.py",
+    "tests/flows/test_storyboard_sound.py",
+    "tests/reliability/test_cancel_at_scale.py",
+    "tests/flows/test_cut.py",
+    "tests/packaging/test_user_project.py",
+    "tests/reliability/test_secret_hygiene.py",
+    "tests/reliability/test_storm.py",
+)
+
+
+def _start_order(group: str) -> int:
+    return LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)

@@ -35,8 +35,8 @@ from tests.ui.conftest import (
     wait_for_run,
 )
 
-# One stack for both UI files: under xdist they run in one worker (`--dist loadgroup`).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ui-stack")]
+# One stack for both UI files: under xdist they run in one worker (tests/conftest.py).
+pytestmark = pytest.mark.slow
 
 UIS = {"classic": "", "v2": "/v2"}
 

@@ -22,8 +22,8 @@ import pytest
 from prefect_runway.testing.stack import BUCKET, BUCKET_FOLDER, Stack
 from tests.ui.conftest import deployment_ids, stored_keys, wait_for_run
 
-# One stack for both UI files: under xdist they run in one worker (`--dist loadgroup`).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ui-stack")]
+# One stack for both UI files: under xdist they run in one worker (tests/conftest.py).
+pytestmark = pytest.mark.slow
 
 RUN_SECONDS = 90.0
 
