@@ -1213,6 +1213,9 @@ async def _thumbnails_artifact(destination: S3Bucket, result: StoryboardResult) 
             if shot.thumbnail_uri
             else ""
         )
+        if shot.still_thumbnail_uri:  # made from words: the still it starts from, first
+            still = _presigned(destination, shot.still_thumbnail_uri)
+            image = f"![{shot.name}-still]({still}) {image}".strip()
         status = shot.status if shot.status == "succeeded" else f"{shot.status}: {shot.reason}"
         credits = "" if shot.credits is None else f"{shot.credits:g}"
         lines.append(
@@ -1233,6 +1236,15 @@ async def _thumbnails_artifact(destination: S3Bucket, result: StoryboardResult) 
     if result.sounds:
         lines += ["", "**Sounds over the cut**", ""]
         lines += [f"- {_sound_line(sound)}" for sound in result.sounds]
+    if result.steps:
+        lines += ["", "**What each step cost**", ""]
+        for step in result.steps:
+            cost = "" if step.credits is None else f"{step.credits:g} credits"
+            spent = " (stored by an earlier run)" if step.credits_spent == 0 and cost else ""
+            lines.append(
+                f"- shot {step.shot} {step.step} `{step.name}` ({step.model}): "
+                f"{cost or _cell(step.reason or step.status)}{spent}"
+            )
     lines += ["", f"{result.credits:g} credits in all. Thumbnail links expire in 7 days."]
     await acreate_markdown_artifact(
         markdown="\n".join(lines),
