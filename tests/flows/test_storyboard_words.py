@@ -146,8 +146,8 @@ async def test_a_budget_for_the_stills_but_not_the_clips_spends_nothing(
     saved_blocks: SavedBlocks, emulator: RunwayEmulator
 ) -> None:
     params = words(saved_blocks)
-    silent = [shot.model_copy(update={"voice_over": None, "voice": None, "sound_effect": None,
-                                      "sound_effect_level": None}) for shot in params.shots]  # fmt: skip
+    quiet = {"voice_over": None, "voice": None, "sound_effect": None, "sound_effect_level": None}
+    silent = [shot.model_copy(update=quiet) for shot in params.shots]
     with pytest.raises(OverBudget, match=r"2 generations may cost up to 20 credits.*max_credits=5"):
         await storyboard(params.model_copy(update={"shots": silent[:1], "max_credits": 5}))
     assert emulator.stats()["creates_total"] == 0
@@ -263,11 +263,11 @@ def test_a_shot_from_words_is_a_form_with_a_dropdown_for_how_it_is_made() -> Non
     assert shot["upscale"]["type"] == "boolean"
     assert Shot(prompt_text="A harbour").made_from == "still_then_clip"
     assert Shot(prompt_text="A harbour", image="s3://a/b.png").made_from == "image"
-    with pytest.raises(ValidationError, match="needs an image .* or a prompt"):
+    with pytest.raises(ValidationError, match=r"needs an image .* or a prompt"):
         Shot()
     with pytest.raises(ValidationError, match="model 'gen4_turbo': from_prompt text_to_video"):
         Shot(prompt_text="A harbour", from_prompt="text_to_video")
-    with pytest.raises(ValidationError, match="ratio '960:960': gen4.5 makes video from text"):
+    with pytest.raises(ValidationError, match=r"ratio '960:960': gen4\.5 makes video from text"):
         Shot(prompt_text="A harbour", from_prompt="text_to_video", model="gen4.5", ratio="960:960")
     spoken = Shot(prompt_text="A harbour", voice_over="Hello.", sound_effect="rain")
     assert spoken.voice_over == "Hello." and spoken.has_sound_effect
