@@ -386,6 +386,11 @@ class Shot(BaseModel):
                     "a scene needs an image (its first frame) or a prompt to make it from "
                     "(prompt_text, or camera_movement, establishing_scene, additional_details)"
                 )
+            if self.image is not None and self.from_prompt == "text_to_video":
+                raise ValueError(
+                    "from_prompt text_to_video makes the clip from the prompt alone: leave "
+                    "image empty, or choose still_then_clip to animate the image"
+                )
             if self.image is None and self.from_prompt == "text_to_video":
                 if self.model not in TEXT_TO_VIDEO_MODELS:
                     raise ValueError(

@@ -269,5 +269,36 @@ def test_a_shot_from_words_is_a_form_with_a_dropdown_for_how_it_is_made() -> Non
         Shot(prompt_text="A harbour", from_prompt="text_to_video")
     with pytest.raises(ValidationError, match=r"ratio '960:960': gen4\.5 makes video from text"):
         Shot(prompt_text="A harbour", from_prompt="text_to_video", model="gen4.5", ratio="960:960")
+    with pytest.raises(ValidationError, match="from the prompt alone: leave image empty"):
+        Shot(prompt_text="A harbour", image="s3://a/b.png", from_prompt="text_to_video")
     spoken = Shot(prompt_text="A harbour", voice_over="Hello.", sound_effect="rain")
     assert spoken.voice_over == "Hello." and spoken.has_sound_effect
+
+
+async def test_an_upscaled_shot_is_cut_from_its_upscaled_clip_and_a_re_run_pays_nothing(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator
+) -> None:
+    shots = [Scene(prompt_text="A harbour at dawn", duration=2, upscale=True, name="dawn")]
+    params = words(saved_blocks, shots=shots)
+    with pytest.raises(OverBudget, match="magnific_video_upscaler_creative have no published"):
+        await storyboard(params.model_copy(update={"max_credits": 100}))
+    assert emulator.stats()["creates_total"] == 0
+
+    capped = params.model_copy(
+        update={"max_credits": 100, "price_caps": {"magnific_video_upscaler_creative": 50}}
+    )
+    result = await storyboard(capped)
+    upscaled = {
+        "image_to_video": {"gen4_turbo": 1},
+        "text_to_image": {"gen4_image": 1},
+        "video_upscale": {"magnific_video_upscaler_creative": 1},
+    }
+    assert books(emulator) == upscaled
+    shot = result.shots[0]
+    assert shot.s3_uri and shot.s3_uri.endswith("/words/harbour/dawn-upscaled.mp4")
+    assert [s.name for s in result.steps] == ["dawn-still", "dawn", "dawn-upscaled"]
+    assert shot.credits == sum(s.credits or 0 for s in result.steps)
+    assert result.cut_uri is not None
+
+    again = await storyboard(capped.model_copy(update={"max_credits": 0}))
+    assert books(emulator) == upscaled and again.credits_spent == 0
