@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from prefect_runway.flows.soundtrack import SAMPLE_RATE
@@ -302,3 +304,50 @@ async def test_an_upscaled_shot_is_cut_from_its_upscaled_clip_and_a_re_run_pays_
 
     again = await storyboard(capped.model_copy(update={"max_credits": 0}))
     assert books(emulator) == upscaled and again.credits_spent == 0
+
+
+shot_strategy = st.builds(
+    Shot,
+    image=st.sampled_from([None, "s3://stills/coast.png"]),
+    prompt_text=st.sampled_from(["A harbour at dawn", "Gulls over the pier"]),
+    from_prompt=st.just("still_then_clip"),
+    model=st.sampled_from(["gen4_turbo", "gen4.5"]),
+    upscale=st.booleans(),
+    voice_over=st.sampled_from([None, "Hello."]),
+    voice_over_audio=st.sampled_from([None, "s3://sound/line.wav"]),
+    sound_effect=st.sampled_from([None, "rain"]),
+    name=st.sampled_from([None, "dawn", "pier"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(shots=st.lists(shot_strategy, min_size=1, max_size=6))
+def test_every_step_needs_an_earlier_step_of_its_own_shot(shots: list[Shot]) -> None:
+    """The plan's shape, for any storyboard: what the stages planner relies on."""
+    try:
+        params = StoryboardParams(title="t", shots=shots, destination_block="d")
+    except ValidationError:
+        return
+    steps = params.steps()
+    by_line = {step.line: step for step in steps}
+    assert len(by_line) == len(steps)  # one line per step
+    for number, shot in enumerate(params.shots, start=1):
+        mine = [s for s in steps if s.shot == number]
+        clip = by_line[number]
+        assert clip.step == "clip" and clip.name == params.shot_name(number - 1)
+        still = [s for s in mine if s.step == "still"]
+        assert len(still) == (1 if shot.image is None else 0)
+        assert (clip.needs, clip.field) == (
+            (still[0].line, "promptImage") if still else (None, None)
+        )
+        assert "promptImage" not in clip.request or shot.image is not None
+        upscale = [s for s in mine if s.step == "upscale"]
+        assert [(s.needs, s.field) for s in upscale] == ([(number, "videoUri")] * shot.upscale)
+        voice = [s for s in mine if s.step == "voice"]
+        assert len(voice) == int(shot.voice_over is not None and shot.voice_over_audio is None)
+    for step in steps:
+        if step.needs is not None:
+            needed = by_line[step.needs]
+            assert (needed.shot == step.shot and needed.needs is None) or needed.step == "clip"
+            assert step.spec().request[step.field or ""].startswith("https://stand-in.")
+            assert step.spec("s3://b/k.png").request[step.field or ""] == "s3://b/k.png"
