@@ -348,6 +348,7 @@ def test_every_step_needs_an_earlier_step_of_its_own_shot(shots: list[Shot]) -> 
     for step in steps:
         if step.needs is not None:
             needed = by_line[step.needs]
-            assert (needed.shot == step.shot and needed.needs is None) or needed.step == "clip"
+            assert needed.shot == step.shot
+            assert needed.needs is None or needed.step == "clip"  # at most still -> clip -> upscale
             assert step.spec().request[step.field or ""].startswith("https://stand-in.")
             assert step.spec("s3://b/k.png").request[step.field or ""] == "s3://b/k.png"
