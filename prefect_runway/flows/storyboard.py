@@ -1,20 +1,26 @@
 """The storyboard flow: establishing scenes and close-ups generated together, joined into one cut.
 
 A storyboard is an ordered list of shots. A *scene* is an image and a prompt made with
-image-to-video; a *close-up* is a character (image or video) driven by a performance clip with
-Act-Two. Every shot is generated at once within the per-model limits (the batch flow's
-machinery: identical shots are generated once, cost is checked before any POST, each
-generation emits its event). Then, under ``<prefix>/<title>/``:
+image-to-video, or words alone: text-to-image makes its still (``<name>-still.png``) and
+image-to-video animates it, or text-to-video makes the clip; a *close-up* is a character (image
+or video) driven by a performance clip with Act-Two. A shot may be upscaled
+(``<name>-upscaled.mp4``); a voice-over line without a recording is spoken with
+text-to-speech (``<name>-voice``), a described effect without one made with sound_effect
+(``<name>-sound``). Every generation runs within the per-model limits (the batch flow's
+machinery: identical ones are generated once, each emits its event); those that need another's
+output wait for it, but every one is planned and priced before the first POST
+(:mod:`prefect_runway.flows.stages`). Then, under ``<prefix>/<title>/``:
 
-- each clip and its sidecar (``01-harbour.mp4``, ``01-harbour.json``...);
+- each clip, still and made sound with its sidecar (``01-harbour.mp4``, ``01-harbour.json``...);
 - ``storyboard.json``: every shot in order with its clip, sidecar, credits, status and reason,
-  and every sound laid over the cut (where it starts, its level, mixed or left out and why);
+  every sound laid over the cut (where it starts, its level, mixed or left out and why), and
+  every step (still, clip, upscale, speech, sound) with its estimate and credits;
 - ``<title>-cut.mp4``: the clips joined in order, each scaled and padded to one frame size,
   with one AAC track as long as the picture: each clip's own sound (silence where it has none)
   and, over it, each shot's voice-over and sound effect at its time and level
   (:mod:`prefect_runway.flows.cut`);
-- ``thumbnails/``: the first frame of each clip and of the cut, shown in a markdown artifact
-  through presigned links, with each shot's prompt and credits.
+- ``thumbnails/``: the first frame of each clip, still and of the cut, shown in a markdown
+  artifact through presigned links, with each shot's prompt and credits.
 
 A shot's name can never be one of these (``<title>-cut`` and ``storyboard``, compared without
 case), nor another shot's name for a different request: such a shot is refused by name before
