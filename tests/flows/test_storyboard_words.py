@@ -10,6 +10,7 @@ re-run pays for nothing stored, per endpoint in the emulator's books.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -352,3 +353,14 @@ def test_every_step_needs_an_earlier_step_of_its_own_shot(shots: list[Shot]) -> 
             assert needed.needs is None or needed.step == "clip"  # at most still -> clip -> upscale
             assert step.spec().request[step.field or ""].startswith("https://stand-in.")
             assert step.spec("s3://b/k.png").request[step.field or ""] == "s3://b/k.png"
+
+
+async def test_two_runs_of_one_storyboard_from_words_at_once_pay_for_each_step_once(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator
+) -> None:
+    params = words(saved_blocks)
+    first, second = await asyncio.gather(storyboard(params), storyboard(params))
+    assert books(emulator) == EVERY_STEP_ONCE
+    assert first.cut_uri == second.cut_uri and first.cut_uri is not None
+    assert first.credits_spent + second.credits_spent == emulator.stats()["credits_charged"]
+    assert [s.s3_uri for s in first.steps] == [s.s3_uri for s in second.steps]
