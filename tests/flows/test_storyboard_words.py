@@ -24,6 +24,7 @@ from prefect_runway.flows.soundtrack import SAMPLE_RATE
 from prefect_runway.flows.storyboard import (
     Scene,
     Shot,
+    ShotRefused,
     StoryboardIncomplete,
     StoryboardParams,
     storyboard,
@@ -364,3 +365,13 @@ async def test_two_runs_of_one_storyboard_from_words_at_once_pay_for_each_step_o
     assert first.cut_uri == second.cut_uri and first.cut_uri is not None
     assert first.credits_spent + second.credits_spent == emulator.stats()["credits_charged"]
     assert [s.s3_uri for s in first.steps] == [s.s3_uri for s in second.steps]
+
+
+async def test_a_clip_that_would_break_a_rule_refuses_the_storyboard_before_its_still_is_paid(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator
+) -> None:
+    # The clip waits for its still, yet its request is checked before anything is sent.
+    shots = [Scene(prompt_text="A harbour at dawn", model="veo3.1", duration=3)]
+    with pytest.raises(ShotRefused, match=r"(?s)shot 1 \(01-scene\): .*duration.*4, 6 or 8"):
+        await storyboard(words(saved_blocks, shots=shots))
+    assert emulator.stats()["creates_total"] == 0
