@@ -3,9 +3,10 @@
 It starts the Runway emulator on loopback, moto's S3 server in a child process and a temporary
 Prefect server, saves the two blocks (the RunwayCredentials block allows the samples' folder as
 an input root: flows read local inputs only inside allowed folders), writes the sample inputs
-(two establishing scenes and an Act-Two close-up, made on the fly by
-``prefect_runway.testing.samples``) into the output folder's ``inputs/``, then runs the
-storyboard flow over them. It prints where the clips, the
+(stills and an Act-Two performance, made on the fly by ``prefect_runway.testing.samples``)
+into the output folder's ``inputs/``, then runs the storyboard flow: its first shot is made
+from words alone (a still, then the clip) under a generated voice-over, the last has a
+generated sound effect. It prints where the clips, the
 cut and ``storyboard.json`` are in S3 and copies them, with the thumbnails, to a local folder.
 
     python3 dev.py demo [--out DIR]
@@ -46,17 +47,21 @@ logger = logging.getLogger(__name__)
 def demo_storyboard(
     destination_block: str, credentials_block: str, samples: Path
 ) -> StoryboardParams:
-    """The demo's storyboard: a coast, the keeper's close-up, the harbour, from ``samples``."""
+    """The demo's storyboard: the coast from words alone (a still, then the clip) under a
+    voice-over, the keeper's close-up, the harbour with gulls, from ``samples``."""
     return StoryboardParams(
         title="lighthouse",
         shots=[
             Scene(
-                image=str(samples / "coast.png"),
+                # No image: text-to-image makes the still, image-to-video animates it.
                 camera_movement="Slow aerial push in",
                 establishing_scene="a lighthouse on a cliff above the sea at dusk",
                 additional_details="waves break on the rocks, the lamp begins to turn",
                 duration=5,
                 name="coast",
+                voice_over="For forty years the light has turned.",
+                voice="Bernard",
+                voice_over_start=0.5,
             ),
             CloseUp(
                 character=str(samples / "keeper.png"),
@@ -70,6 +75,8 @@ def demo_storyboard(
                 prompt_text="Static wide shot: the harbour at first light. Boats rock gently.",
                 duration=3,
                 name="harbour",
+                sound_effect="gulls cry over lapping water",
+                sound_effect_start=0.5,
             ),
         ],
         frame_size="1280:720",
@@ -84,7 +91,10 @@ def demo_storyboard(
 def _download_all(s3: MotoServer, result: StoryboardResult, output_dir: Path) -> list[Path]:
     client = s3.credentials().get_s3_client()
     uris = [shot.s3_uri for shot in result.shots]
+    uris += [shot.still_uri for shot in result.shots]
     uris += [shot.thumbnail_uri for shot in result.shots]
+    uris += [shot.still_thumbnail_uri for shot in result.shots]
+    uris += [sound.recording for sound in result.sounds]
     uris += [result.cut_uri, result.cut_thumbnail_uri, result.storyboard_uri]
     written = []
     for uri in uris:
@@ -130,6 +140,11 @@ def _report(result: StoryboardResult, paths: list[Path], output_dir: Path) -> No
     print(f"\nStoryboard '{result.title}': {len(result.shots)} shots, {result.credits:g} credits")
     for shot in result.shots:
         print(f"  {shot.number}. {shot.name:<8} {shot.model or '-':<10} {shot.s3_uri}")
+        if shot.still_uri:
+            print(f"     made from words: its still {shot.still_uri}")
+    for sound in result.sounds:
+        what = "voice-over" if sound.role == "voice_over" else "sound effect"
+        print(f"  {what} of shot {sound.shot} ({sound.status}): {sound.recording}")
     print(f"  cut ({result.cut_seconds:.1f} s, {result.frame_size}): {result.cut_uri}")
     print(f"  storyboard: {result.storyboard_uri}")
     print(f"\nCopied to {output_dir.resolve()}:")

@@ -454,8 +454,8 @@ VoiceOverLine = Annotated[
     str | None,
     described(
         "Voice-over line",
-        f"Words spoken over this shot, up to {VOICE_OVER_MAX_LENGTH} characters. Needs a "
-        "voice-over recording until the storyboard speaks lines itself.",
+        f"Words spoken over this shot, up to {VOICE_OVER_MAX_LENGTH} characters: spoken with "
+        "text-to-speech in the chosen voice, unless a voice-over recording is given.",
         min_length=1,
         max_length=VOICE_OVER_MAX_LENGTH,
     ),
@@ -473,8 +473,8 @@ SoundEffectPrompt = Annotated[
     described(
         "Sound effect",
         f"The sound laid over this shot, described, up to {PROMPT_MAX_LENGTH} characters, e.g. "
-        "'waves crash on rocks'. Needs a sound effect recording until the storyboard makes "
-        "sounds itself.",
+        "'waves crash on rocks': made with sound_effect, unless a sound effect recording is "
+        "given.",
         min_length=1,
         max_length=PROMPT_MAX_LENGTH,
     ),

@@ -1,20 +1,26 @@
 """The storyboard flow: establishing scenes and close-ups generated together, joined into one cut.
 
 A storyboard is an ordered list of shots. A *scene* is an image and a prompt made with
-image-to-video; a *close-up* is a character (image or video) driven by a performance clip with
-Act-Two. Every shot is generated at once within the per-model limits (the batch flow's
-machinery: identical shots are generated once, cost is checked before any POST, each
-generation emits its event). Then, under ``<prefix>/<title>/``:
+image-to-video, or words alone: text-to-image makes its still (``<name>-still.png``) and
+image-to-video animates it, or text-to-video makes the clip; a *close-up* is a character (image
+or video) driven by a performance clip with Act-Two. A shot may be upscaled
+(``<name>-upscaled.mp4``); a voice-over line without a recording is spoken with
+text-to-speech (``<name>-voice``), a described effect without one made with sound_effect
+(``<name>-sound``). Every generation runs within the per-model limits (the batch flow's
+machinery: identical ones are generated once, each emits its event); those that need another's
+output wait for it, but every one is planned and priced before the first POST
+(:mod:`prefect_runway.flows.stages`). Then, under ``<prefix>/<title>/``:
 
-- each clip and its sidecar (``01-harbour.mp4``, ``01-harbour.json``...);
+- each clip, still and made sound with its sidecar (``01-harbour.mp4``, ``01-harbour.json``...);
 - ``storyboard.json``: every shot in order with its clip, sidecar, credits, status and reason,
-  and every sound laid over the cut (where it starts, its level, mixed or left out and why);
+  every sound laid over the cut (where it starts, its level, mixed or left out and why), and
+  every step (still, clip, upscale, speech, sound) with its estimate and credits;
 - ``<title>-cut.mp4``: the clips joined in order, each scaled and padded to one frame size,
   with one AAC track as long as the picture: each clip's own sound (silence where it has none)
   and, over it, each shot's voice-over and sound effect at its time and level
   (:mod:`prefect_runway.flows.cut`);
-- ``thumbnails/``: the first frame of each clip and of the cut, shown in a markdown artifact
-  through presigned links, with each shot's prompt and credits.
+- ``thumbnails/``: the first frame of each clip, still and of the cut, shown in a markdown
+  artifact through presigned links, with each shot's prompt and credits.
 
 A shot's name can never be one of these (``<title>-cut`` and ``storyboard``, compared without
 case), nor another shot's name for a different request: such a shot is refused by name before
@@ -52,6 +58,7 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -65,7 +72,14 @@ from prefect_runway.api import WaitPolicy
 from prefect_runway.api.character_performance import ACT_TWO_RATIOS
 from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.flows._common import refuse_if_unaffordable
-from prefect_runway.flows.batch import RowResult, plan_rows, price_planned, run_planned
+from prefect_runway.flows.batch import (
+    PlannedGeneration,
+    RowResult,
+    credits_text,
+    known_and_unknown,
+    price_planned,
+    run_planned,
+)
 from prefect_runway.flows.character_performance import character_kind
 from prefect_runway.flows.cues import CuePlan, SoundRefused, check_recordings, read_recordings
 from prefect_runway.flows.cut import (
@@ -75,7 +89,6 @@ from prefect_runway.flows.cut import (
     join_clips,
     parse_frame_size,
 )
-from prefect_runway.flows.manifest import ManifestRow
 from prefect_runway.flows.parameters import (
     LEVEL_WORDS,
     NOT_SET,
@@ -99,6 +112,7 @@ from prefect_runway.flows.parameters import (
     OptionalSoundEffectLevel,
     OptionalVoice,
     PollInterval,
+    PriceCaps,
     Prompt,
     Seed,
     SoundEffectPrompt,
@@ -108,13 +122,13 @@ from prefect_runway.flows.parameters import (
     described,
     sound_start,
 )
+from prefect_runway.flows.stages import StepKind, StepRow, plan_stages, run_stages
 from prefect_runway.flows.user_errors import ends_cleanly, load_credentials, load_destination
 from prefect_runway.tasks.allowed_inputs import InputPolicy
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.cost import RefusedBeforeSubmit
 from prefect_runway.tasks.locations import RunNames, check_name
 from prefect_runway.tasks.plan import CreditBudget
-from prefect_runway.tasks.spec import GenerationSpec
 from prefect_runway.tasks.store import resolve_key
 
 __all__ = [
@@ -125,6 +139,7 @@ __all__ = [
     "ShotResult",
     "SoundRefused",
     "SoundResult",
+    "StepResult",
     "StoryboardIncomplete",
     "StoryboardParams",
     "StoryboardResult",
@@ -195,6 +210,31 @@ StoryboardVoice = Annotated[
     described("Voice", "Who speaks the voice-over lines, unless a shot names its own voice."),
 ]
 
+STILL_MODEL = "gen4_image"
+"""The text-to-image model that makes a scene's still from its prompt (5 credits at 720p)."""
+SPEECH_MODEL = "eleven_multilingual_v2"
+"""The text-to-speech model that speaks voice-over lines with a preset voice."""
+SOUND_EFFECT_MODEL = "eleven_text_to_sound_v2"
+"""The sound-effect model that makes a described effect."""
+UPSCALE_MODEL = "magnific_video_upscaler_creative"
+"""The video upscaler of a shot's upscale step (clips up to 30 s)."""
+TEXT_TO_VIDEO_MODELS = ("gen4.5", "veo3.1", "veo3.1_fast")
+"""The models of ``Model`` that make a clip from text alone."""
+
+STILL_RATIOS: dict[str, str] = {
+    "1280:720": "1280:720",
+    "720:1280": "720:1280",
+    "1104:832": "960:720",
+    "832:1104": "720:960",
+    "960:960": "720:720",
+    "1584:672": "1680:720",
+    "1920:1080": "1920:1080",
+    "1080:1920": "1080:1920",
+}
+"""A clip's ratio -> the text-to-image ratio of its still: the same shape (gen4_image's sizes)."""
+
+FromPrompt = Literal["still_then_clip", "text_to_video"]
+
 _SCENE_ONLY = (
     "image",
     "prompt_text",
@@ -214,13 +254,23 @@ class Shot(BaseModel):
     duration for a close-up; intensity and body control for a scene) are ignored.
 
     A scene's prompt is given whole (``prompt_text``) or as Runway's recommended parts,
-    composed as ``[camera movement]: [establishing scene]. [additional details].``
+    composed as ``[camera movement]: [establishing scene]. [additional details].`` A scene
+    without an image is made from its prompt (``from_prompt``): by default text-to-image makes
+    its still (``<name>-still.png``, kept) and the model animates it; ``text_to_video`` makes
+    the clip from the prompt alone. A voice-over line without a recording is spoken with
+    text-to-speech (the shot's voice, else the storyboard's), a described sound effect without
+    one is made with sound_effect.
 
     Example:
         ```python
         from prefect_runway import Shot
 
         scene = Shot(kind="scene", image="s3://stills/coast.png", prompt_text="Dusk falls.")
+        from_words = Shot(camera_movement="Slow push in", establishing_scene="a harbour at dawn",
+                          voice_over="Every morning, the boats come home.",
+                          sound_effect="gulls and lapping water", upscale=True)
+        direct = Shot(prompt_text="Rain on a window at night", from_prompt="text_to_video",
+                      model="veo3.1", duration=4)
         close_up = Shot(kind="close_up", character="s3://cast/keeper.png",
                         reference="s3://takes/keeper.mp4")
         spoken = Shot(image="s3://stills/cliff.png", prompt_text="The cliff at night.",
@@ -242,7 +292,15 @@ class Shot(BaseModel):
         default=NOT_SET,
         title="Image",
         description="Scenes: the first frame (s3://, https or a path on the machine that runs "
-        "the flow).",
+        "the flow). Empty: the scene is made from its prompt (see Made from the prompt).",
+    )
+    from_prompt: FromPrompt = Field(
+        default="still_then_clip",
+        title="Made from the prompt",
+        description="Scenes without an image. still_then_clip: text-to-image (gen4_image) "
+        "makes the first frame from the prompt, stored beside the clip so you can see and "
+        "keep it, and the model animates it. text_to_video: the model makes the clip from the "
+        "prompt alone (gen4.5, veo3.1 or veo3.1_fast).",
     )
     prompt_text: Prompt = NOT_SET
     camera_movement: CameraMovement = NOT_SET
@@ -277,6 +335,13 @@ class Shot(BaseModel):
         description="The clip's size. Close-ups take 1280:720, 720:1280, 960:960, 1104:832, "
         "832:1104 or 1584:672; Veo scenes 1280:720, 720:1280, 1080:1920 or 1920:1080.",
     )
+    upscale: bool = Field(
+        default=False,
+        title="Upscale",
+        description="Scenes and close-ups: upscale the clip (magnific_video_upscaler_creative, "
+        "to 2k) after it is made; the cut uses the upscaled clip. No published price: with Max "
+        "credits, give it a price cap.",
+    )
     seed: Seed = NOT_SET
     name: ShotName = NOT_SET
     voice_over: VoiceOverLine = NOT_SET
@@ -300,35 +365,54 @@ class Shot(BaseModel):
 
     @model_validator(mode="after")
     def _sound_has_a_source(self) -> Shot:
-        # Until the storyboard makes speech and sound effects itself (text_to_speech and
-        # sound_effect through generate), a line or a description needs its recording.
-        if self.voice_over is not None and self.voice_over_audio is None:
-            raise ValueError(
-                "voice_over: this version does not speak lines yet; give the line's recording "
-                "as voice_over_audio (a WAV, MP3 or AAC file)"
-            )
-        if self.sound_effect is not None and self.sound_effect_audio is None:
-            raise ValueError(
-                "sound_effect: this version does not make sound effects yet; give its "
-                "recording as sound_effect_audio (a WAV, MP3 or AAC file)"
-            )
+        # A line without a recording is spoken with text_to_speech, a described effect
+        # without one made with sound_effect: each has a source, so only these remain.
         if self.voice is not None and self.voice_over is None:
             raise ValueError(f"voice {self.voice!r}: there is no voice_over line to speak")
-        if self.sound_effect_level is not None and self.sound_effect_audio is None:
+        if self.sound_effect_level is not None and not self.has_sound_effect:
             raise ValueError("sound_effect_level: this shot has no sound effect")
         return self
+
+    @property
+    def has_sound_effect(self) -> bool:
+        """Whether the shot lays a sound effect (a recording, or a description to make one)."""
+        return self.sound_effect_audio is not None or self.sound_effect is not None
 
     @model_validator(mode="after")
     def _fields_of_its_kind(self) -> Shot:
         if self.kind == "scene":
-            if self.image is None:
-                raise ValueError("a scene needs an image (its first frame)")
             stray = [field for field in _CLOSE_UP_ONLY if getattr(self, field) is not None]
             if stray:
                 raise ValueError(f"a scene takes no {' or '.join(stray)} (those are close-ups')")
             parts = (self.camera_movement, self.establishing_scene, self.additional_details)
             if self.prompt_text is not None and any(parts):
                 raise ValueError("give prompt_text or the prompt's parts, not both")
+            if self.image is None and self.prompt() is None:
+                raise ValueError(
+                    "a scene needs an image (its first frame) or a prompt to make it from "
+                    "(prompt_text, or camera_movement, establishing_scene, additional_details)"
+                )
+            if self.image is not None and self.from_prompt == "text_to_video":
+                raise ValueError(
+                    "from_prompt text_to_video makes the clip from the prompt alone: leave "
+                    "image empty, or choose still_then_clip to animate the image"
+                )
+            if self.image is None and self.from_prompt == "text_to_video":
+                if self.model not in TEXT_TO_VIDEO_MODELS:
+                    raise ValueError(
+                        f"model {self.model!r}: from_prompt text_to_video takes "
+                        f"{', '.join(TEXT_TO_VIDEO_MODELS)} ({self.model} animates an image)"
+                    )
+                if self.model == "gen4.5" and self.ratio not in ("1280:720", "720:1280"):
+                    raise ValueError(
+                        f"ratio {self.ratio!r}: gen4.5 makes video from text at 1280:720 or "
+                        "720:1280 only"
+                    )
+            elif self.image is None and self.ratio not in STILL_RATIOS:
+                raise ValueError(
+                    f"ratio {self.ratio!r}: a still made from the prompt takes one of "
+                    f"{', '.join(STILL_RATIOS)}"
+                )
             return self
         missing = [field for field in _CLOSE_UP_ONLY if getattr(self, field) is None]
         if missing:
@@ -364,13 +448,53 @@ class Shot(BaseModel):
             text += f" {self.additional_details.rstrip('. ')}."
         return text.strip() or None
 
-    def request(self) -> dict[str, Any]:
-        """Runway's request body for this shot."""
+    @property
+    def made_from(self) -> Literal["image", "still_then_clip", "text_to_video", "performance"]:
+        """How the clip is made: from its image, from a still made from its prompt, from its
+        prompt alone, or (close-ups) from a performance."""
+        if self.kind == "close_up":
+            return "performance"
+        return "image" if self.image is not None else self.from_prompt
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint that makes the clip."""
+        return {
+            "image": "image_to_video",
+            "still_then_clip": "image_to_video",
+            "text_to_video": "text_to_video",
+            "performance": "character_performance",
+        }[self.made_from]
+
+    def still_request(self) -> dict[str, Any]:
+        """The text-to-image body of the still a ``still_then_clip`` scene starts from."""
+        body: dict[str, Any] = {
+            "model": STILL_MODEL,
+            "promptText": self.prompt(),
+            "ratio": STILL_RATIOS[self.ratio],
+        }
+        if self.seed is not None:
+            body["seed"] = self.seed
+        return body
+
+    def request(self, image: str | None = None) -> dict[str, Any]:
+        """Runway's request body for this shot's clip.
+
+        Args:
+            image: The first frame, for a scene made from a still (the still's stored URI).
+        """
         body: dict[str, Any]
-        if self.kind == "scene":
+        if self.kind == "scene" and self.made_from == "text_to_video":
             body = {
                 "model": self.model,
-                "promptImage": self.image,
+                "promptText": self.prompt(),
+                "ratio": self.ratio,
+                "duration": self.duration,
+            }
+        elif self.kind == "scene":
+            body = {
+                "model": self.model,
+                "promptImage": self.image or image,
                 "ratio": self.ratio,
                 "duration": self.duration,
             }
@@ -444,6 +568,7 @@ class StoryboardParams(BaseModel):
     credentials_block: CredentialsBlockName = "runway"
     dry_run: DryRun = False
     max_credits: MaxCredits = NOT_SET
+    price_caps: PriceCaps = NOT_SET
     concurrency_per_model: ConcurrencyPerModel = 4
     max_attempts: MaxAttempts = 3
     poll_interval: PollInterval = 5.0
@@ -500,15 +625,95 @@ class StoryboardParams(BaseModel):
                 )  # fmt: skip
         return cues
 
-    def rows(self) -> list[ManifestRow]:
-        """The shots as batch rows (line = shot number)."""
-        return [
-            ManifestRow(
-                line=index + 1,
-                spec=GenerationSpec(request=shot.request(), name=self.shot_name(index)),
-            )
-            for index, shot in enumerate(self.shots)
-        ]
+    def steps(self) -> list[StepRow]:
+        """Every generation of the storyboard, each with what it needs.
+
+        A shot's clip is line ``n`` (its number); a scene made from words first has its still
+        (``<name>-still``, text-to-image) whose stored image the clip animates; an upscale
+        (``<name>-upscaled``) takes the stored clip; a voice-over line without a recording is
+        ``<name>-voice`` (text-to-speech), a described effect without one ``<name>-sound``.
+
+        Example:
+            ```python
+            for step in params.steps():
+                print(step.line, step.name, step.endpoint, step.needs)
+            ```
+        """
+        steps: list[StepRow] = []
+        for index, shot in enumerate(self.shots):
+            number, name = index + 1, self.shot_name(index)
+            clip = StepRow(
+                line=number, shot=number, step="clip", name=name, request=shot.request(),
+                endpoint=shot.endpoint,
+            )  # fmt: skip
+            if shot.made_from == "still_then_clip":
+                still = StepRow(
+                    line=_STILL_LINES + number, shot=number, step="still",
+                    name=f"{name}-still", request=shot.still_request(), endpoint="text_to_image",
+                )  # fmt: skip
+                steps.append(still)
+                body = {k: v for k, v in clip.request.items() if k != "promptImage"}
+                clip = replace(clip, request=body, needs=still.line, field="promptImage")
+            steps.append(clip)
+            if shot.upscale:
+                steps.append(
+                    StepRow(
+                        line=_UPSCALE_LINES + number, shot=number, step="upscale",
+                        name=f"{name}-upscaled",
+                        request={"model": UPSCALE_MODEL},
+                        endpoint="video_upscale", needs=number, field="videoUri",
+                    )
+                )  # fmt: skip
+        for cue in self.cues():
+            if cue.recording is not None or cue.text is None:
+                continue
+            step: StepKind
+            if cue.role == "voice_over":
+                voice = {"type": "runway-preset", "presetId": cue.voice or self.voice}
+                request: dict[str, Any] = {
+                    "model": SPEECH_MODEL, "promptText": cue.text, "voice": voice,
+                }  # fmt: skip
+                line, step, endpoint = _VOICE_LINES, "voice", "text_to_speech"
+            else:
+                request = {"model": SOUND_EFFECT_MODEL, "promptText": cue.text}
+                line, step, endpoint = _SOUND_LINES, "sound", "sound_effect"
+            steps.append(
+                StepRow(
+                    line=line + cue.shot, shot=cue.shot, step=step,
+                    name=f"{cue.shot_name}-{step}", request=request, endpoint=endpoint,
+                )
+            )  # fmt: skip
+        return steps
+
+
+# Lines of a shot's other steps in the plan and the dry run's table (a shot's clip is its
+# number; at most 100 shots).
+_STILL_LINES, _UPSCALE_LINES, _VOICE_LINES, _SOUND_LINES = 200, 400, 600, 800
+
+
+class StepResult(BaseModel):
+    """One generation of the storyboard (a still, a clip, an upscale, speech, a sound effect):
+    what it costs and what became of it."""
+
+    shot: int
+    step: StepKind
+    name: str
+    endpoint: str
+    model: str | None = None
+    status: str
+    s3_uri: str | None = None
+    estimate: str | None = Field(
+        default=None,
+        description="What this run may pay for it, for people ('5 credits', 'price unknown'); "
+        "None when it pays nothing (stored, or reattached).",
+    )
+    estimated_credits: float | None = Field(
+        default=None, description="The most it may cost, when priced (or capped)."
+    )
+    credits: float | None = None
+    credits_spent: float = 0.0
+    action: str | None = None
+    reason: str | None = None
 
 
 class ShotResult(BaseModel):
@@ -520,10 +725,22 @@ class ShotResult(BaseModel):
     model: str | None
     prompt: str | None
     status: str
-    s3_uri: str | None = None
+    made_from: str | None = Field(
+        default=None,
+        description="image, still_then_clip, text_to_video (scenes) or performance (close-ups).",
+    )
+    s3_uri: str | None = Field(
+        default=None, description="The clip the cut uses (the upscaled one, when upscaled)."
+    )
     sidecar_uri: str | None = None
     thumbnail_uri: str | None = None
-    credits: float | None = None
+    still_uri: str | None = Field(
+        default=None, description="The still a scene made from words starts from."
+    )
+    still_thumbnail_uri: str | None = None
+    credits: float | None = Field(
+        default=None, description="What its still, clip and upscale cost, as Runway reported."
+    )
     reason: str | None = None
     has_sound: bool | None = Field(
         default=None, description="Whether the clip brought its own sound (known once cut)."
@@ -549,10 +766,11 @@ class SoundResult(BaseModel):
     credits: float = 0.0
 
     @classmethod
-    def of(cls, cue: CuePlan) -> SoundResult:
+    def of(cls, cue: CuePlan, credits: float = 0.0) -> SoundResult:
         return cls(
             shot=cue.shot, shot_name=cue.shot_name, role=cue.role, text=cue.text,
             voice=cue.voice, recording=cue.recording, offset=cue.offset, level_db=cue.level_db,
+            credits=credits,
         )  # fmt: skip
 
 
@@ -572,9 +790,23 @@ class StoryboardResult(BaseModel):
         "limiter turned the mix down there.",
     )
     frame_size: str
+    steps: list[StepResult] = Field(
+        default_factory=list,
+        description="Every generation (still, clip, upscale, speech, sound effect) and its cost.",
+    )
     credits: float = 0.0
     credits_spent: float = 0.0
-    estimated_credits: float = 0.0
+    estimated_credits: float = Field(
+        default=0.0,
+        description="The most this run may pay for the generations of a known (or capped) price.",
+    )
+    unknown_price: int = Field(
+        default=0, description="Generations to pay for with no published price and no cap."
+    )
+    estimate: str = Field(
+        default="0 credits",
+        description="The estimate for people: '45 credits + 1 generation of price unknown'.",
+    )
     dry_run: bool = False
 
     @property
@@ -599,22 +831,72 @@ def _split(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def _shot_result(params: StoryboardParams, index: int, row: RowResult) -> ShotResult:
-    shot = params.shots[index]
-    sidecar = None
-    if row.s3_uri:
-        sidecar = row.s3_uri.rsplit(".", 1)[0] + ".json"
-    return ShotResult(
-        number=index + 1, name=params.shot_name(index), kind=shot.kind, model=row.model,
-        prompt=shot.prompt(), status=row.status, s3_uri=row.s3_uri, sidecar_uri=sidecar,
-        credits=row.credits, reason=row.reason,
+def _step_result(step: StepRow, row: RowResult, generation: PlannedGeneration | None) -> StepResult:
+    estimate = generation.estimate if generation is not None else None
+    pays = generation is not None and generation.pays and estimate is not None
+    return StepResult(
+        shot=step.shot, step=step.step, name=step.name, endpoint=step.endpoint,
+        model=row.model or str(step.request.get("model")), status=row.status, s3_uri=row.s3_uri,
+        estimate=estimate.shown() if pays and estimate else None,
+        estimated_credits=estimate.at_most if pays and estimate and estimate.priced else None,
+        credits=row.credits, credits_spent=row.credits_spent, action=row.action,
+        reason=row.reason,
     )  # fmt: skip
+
+
+def _shot_result(params: StoryboardParams, index: int, steps: list[StepResult]) -> ShotResult:
+    """A shot from its picture's steps: the clip the cut uses is the last one made."""
+    shot = params.shots[index]
+    picture = [s for s in steps if s.shot == index + 1 and s.step in ("still", "clip", "upscale")]
+    clip = next(s for s in picture if s.step == "clip")
+    final = picture[-1]
+    failed = next((s for s in picture if s.status != "succeeded"), None)
+    status = final.status if failed is None or final.status == "dry_run" else failed.status
+    still = next((s for s in picture if s.step == "still"), None)
+    credits = [s.credits for s in picture if s.credits is not None]
+    sidecar = final.s3_uri.rsplit(".", 1)[0] + ".json" if final.s3_uri else None
+    reason = None
+    if failed is not None and failed.reason:
+        reason = failed.reason if failed.step == "clip" else f"{failed.step}: {failed.reason}"
+    return ShotResult(
+        number=index + 1, name=params.shot_name(index), kind=shot.kind, model=clip.model,
+        prompt=shot.prompt(), status=status, made_from=shot.made_from,
+        s3_uri=final.s3_uri if final.status == "succeeded" else None, sidecar_uri=sidecar,
+        still_uri=still.s3_uri if still else None,
+        credits=sum(credits) if credits else None, reason=reason,
+    )  # fmt: skip
+
+
+def _sounds(
+    cues: list[CuePlan], steps: list[StepResult]
+) -> tuple[list[CuePlan], list[float], dict[int, str]]:
+    """The cues with each made recording in place, what each cost, and why any was not made."""
+    made = {(s.shot, s.step): s for s in steps if s.step in ("voice", "sound")}
+    placed: list[CuePlan] = []
+    credits: list[float] = []
+    unmade: dict[int, str] = {}
+    for index, cue in enumerate(cues):
+        step = made.get((cue.shot, "voice" if cue.role == "voice_over" else "sound"))
+        if cue.recording is not None or step is None:
+            placed.append(cue)
+            credits.append(0.0)
+            continue
+        credits.append(step.credits or 0.0)
+        if step.status == "succeeded" and step.s3_uri:
+            placed.append(replace(cue, recording=step.s3_uri))
+        else:
+            placed.append(cue)
+            unmade[index] = f"it was not made ({step.name}): {step.reason or step.status}"
+    return placed, credits, unmade
 
 
 @flow(name="runway-storyboard", on_cancellation=[cancel_runway_tasks])
 @ends_cleanly
 async def storyboard(params: StoryboardParams) -> StoryboardResult:
-    """Generate every shot at once, store them in order, join them into one cut in S3.
+    """Generate every shot, its still, upscale and sounds; store them; join them into one cut.
+
+    Every step is planned and priced before the first POST, those that need another's output
+    too (``flows/stages.py``): a budget that cannot finish the storyboard spends nothing.
 
     Raises:
         OverBudget, InsufficientCredits, DailyLimitWouldBeCrossed: before any POST.
@@ -627,7 +909,7 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
     destination = await load_destination(params.destination_block)
     credentials = await load_credentials(params.credentials_block)
     folder = params.folder()
-    rows = params.rows()
+    steps = params.steps()
     results: dict[int, RowResult] = {}
     policy = WaitPolicy(
         poll_interval=params.poll_interval,
@@ -636,44 +918,69 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
     inputs = InputPolicy.for_blocks(destination, credentials)
     cues = params.cues()
     await check_recordings(cues, destination, inputs)  # a cut without its sound spends nothing
+    caps = dict(params.price_caps or {})
     async with credentials.get_client() as client:
-        generations = await plan_rows(
-            rows, client, destination, folder, results, inputs,
-            max_attempts=params.max_attempts, names=params.own_names(),
+        staged = await plan_stages(
+            steps, client, destination, folder, results, inputs,
+            max_attempts=params.max_attempts, names=params.own_names(), price_caps=caps,
         )  # fmt: skip
         if results and not params.dry_run and not params.allow_partial_cut:
             # Without the refused shot there is no cut: spend nothing until it is fixed.
-            raise ShotRefused(_refused(params, results))
-        paid = [g.estimate for g in generations if g.pays and g.estimate]
-        estimated = sum(estimate.at_most for estimate in paid)
+            raise ShotRefused(_refused(params, steps, results))
+        paid = staged.paid()
+        estimated, unknown = known_and_unknown(paid)
+        planned = {
+            row.line: generation
+            for generation in staged.every()
+            for row in (generation.row, *generation.twins)
+        }
         if params.dry_run:
-            report = await price_planned(
-                rows, generations, results, client, params.max_credits, estimated, run_logger,
-                flow_label="storyboard",
+            await price_planned(
+                [step.row() for step in steps], staged.every(), results, client,
+                params.max_credits, estimated, run_logger, flow_label="storyboard",
             )  # fmt: skip
+            done = [_step_result(step, results[step.line], planned.get(step.line))
+                    for step in steps]  # fmt: skip
             return StoryboardResult(
-                title=params.title, frame_size=params.frame_size, dry_run=True,
-                estimated_credits=estimated,
-                shots=[_shot_result(params, i, r) for i, r in enumerate(report.results)],
+                title=params.title, frame_size=params.frame_size, dry_run=True, steps=done,
+                estimated_credits=estimated, unknown_price=unknown,
+                estimate=credits_text(estimated, unknown),
+                shots=[_shot_result(params, i, done) for i in range(len(params.shots))],
                 sounds=[SoundResult.of(cue) for cue in cues],
             )  # fmt: skip
-        await refuse_if_unaffordable(client, paid, params.max_credits, run_logger)
-        await run_planned(
-            generations, results, client, destination, folder, policy,
-            params.concurrency_per_model, params.max_attempts, flow_label="storyboard",
-            input_policy=inputs, budget=CreditBudget(params.max_credits),
+        await refuse_if_unaffordable(client, paid, params.max_credits, run_logger, caps)
+        run_logger.info(
+            "storyboard %s: %d generations, %d to pay for, estimated at most %s",
+            params.title, len(steps), len(paid), credits_text(estimated, unknown),
         )  # fmt: skip
-    ordered = [results[row.line] for row in rows]
-    shots = [_shot_result(params, index, row) for index, row in enumerate(ordered)]
+        budget = CreditBudget(params.max_credits, price_caps=caps)
+
+        async def run(generations: list[PlannedGeneration]) -> None:
+            await run_planned(
+                generations, results, client, destination, folder, policy,
+                params.concurrency_per_model, params.max_attempts, flow_label="storyboard",
+                input_policy=inputs, budget=budget,
+            )  # fmt: skip
+
+        await run_stages(
+            staged, client, destination, folder, results, inputs, run,
+            max_attempts=params.max_attempts, reserved=params.own_names(), price_caps=caps,
+        )  # fmt: skip
+    done = [_step_result(step, results[step.line], planned.get(step.line)) for step in steps]
+    placed, sound_credits, unmade = _sounds(cues, done)
     result = StoryboardResult(
-        title=params.title, shots=shots, frame_size=params.frame_size,
-        credits=sum(r.credits or 0.0 for r in ordered),
-        credits_spent=sum(r.credits_spent for r in ordered),
-        estimated_credits=estimated,
+        title=params.title, frame_size=params.frame_size, steps=done,
+        shots=[_shot_result(params, i, done) for i in range(len(params.shots))],
+        sounds=[SoundResult.of(cue, credit) for cue, credit in zip(placed, sound_credits,
+                                                                  strict=True)],
+        credits=sum(results[step.line].credits or 0.0 for step in steps),
+        credits_spent=sum(results[step.line].credits_spent for step in steps),
+        estimated_credits=estimated, unknown_price=unknown,
+        estimate=credits_text(estimated, unknown),
     )  # fmt: skip
-    result = await _finish(params, destination, folder, result, run_logger, inputs)
+    result = await _finish(params, destination, folder, result, run_logger, inputs, placed, unmade)
     if result.cut_uri is None:
-        raise StoryboardIncomplete(_incomplete(result, params.allow_partial_cut))
+        raise StoryboardIncomplete(_incomplete(result, params.allow_partial_cut, unmade))
     return result
 
 
@@ -681,23 +988,35 @@ def _named(shots: list[ShotResult]) -> str:
     return "; ".join(f"shot {s.number} ({s.name}): {s.reason or s.status}" for s in shots)
 
 
-def _refused(params: StoryboardParams, results: dict[int, RowResult]) -> str:
-    lines = sorted(results)
+def _refused(params: StoryboardParams, steps: list[StepRow], results: dict[int, RowResult]) -> str:
+    by_line = {step.line: step for step in steps}
+    shots = sorted({by_line[line].shot for line in results})
     named = "; ".join(
-        f"shot {line} ({params.shot_name(line - 1)}): {results[line].reason}" for line in lines
+        f"shot {by_line[line].shot} ({by_line[line].name}): {results[line].reason}"
+        if by_line[line].step == "clip"
+        else f"{by_line[line].what} ({by_line[line].name}): {results[line].reason}"
+        for line in sorted(results, key=lambda line: (by_line[line].shot, line))
     )
     return (
-        f"{len(lines)} of {len(params.shots)} shots cannot be submitted, so no cut could be "
+        f"{len(shots)} of {len(params.shots)} shots cannot be submitted, so no cut could be "
         f"made; nothing was submitted (fix them, or set allow_partial_cut). {named}"
     )
 
 
-def _incomplete(result: StoryboardResult, allowed: bool) -> str:
+def _incomplete(result: StoryboardResult, allowed: bool, unmade: dict[int, str]) -> str:
     if allowed:
         return f"every shot failed, so there is nothing to cut. {_named(result.failed)}"
+    sounds = "; ".join(
+        f"{result.sounds[i].shot_name} {result.sounds[i].role.replace('_', '-')}: {why}"
+        for i, why in unmade.items()
+    )
+    failed = f"{len(result.failed)} of {len(result.shots)} shots failed"
+    if unmade:
+        failed = f"{failed} and {len(unmade)} sound(s) were not made"
+    named = "; ".join(part for part in (_named(result.failed), sounds) if part)
     return (
-        f"{len(result.failed)} of {len(result.shots)} shots failed, so no cut was made "
-        f"(allow_partial_cut is off); the other clips are stored. {_named(result.failed)}"
+        f"{failed}, so no cut was made (allow_partial_cut is off); the other clips are "
+        f"stored. {named}"
     )
 
 
@@ -708,12 +1027,19 @@ async def _finish(
     result: StoryboardResult,
     run_logger: Any,
     inputs: InputPolicy,
+    cues: list[CuePlan],
+    unmade: dict[int, str],
 ) -> StoryboardResult:
     """Thumbnails, the cut with its sound (when allowed), storyboard.json and the thumbnails
-    artifact."""
+    artifact.
+
+    ``cues`` carry the recordings made for them; ``unmade`` says, by cue, why one was not made
+    (it fails the storyboard as a failed shot does, unless ``allow_partial_cut``).
+    """
     s3 = destination.credentials.get_s3_client()
     good = [shot for shot in result.shots if shot.status == "succeeded" and shot.s3_uri]
-    make_cut = bool(good) and (not result.failed or params.allow_partial_cut)
+    complete = not result.failed and not unmade
+    make_cut = bool(good) and (complete or params.allow_partial_cut)
     with tempfile.TemporaryDirectory(prefix="runway-storyboard-") as scratch:
         local: dict[int, Path] = {}
         for shot in good:
@@ -725,16 +1051,25 @@ async def _finish(
             shot.thumbnail_uri = await _put(
                 destination, f"{folder}/thumbnails/{shot.name}.png", thumbnail, "image/png"
             )
-        updates: dict[str, Any] = {"sounds": [SoundResult.of(cue) for cue in params.cues()]}
+        for shot in result.shots:
+            if shot.still_uri:  # a scene made from words: its still among the thumbnails
+                bucket, key = _split(shot.still_uri)
+                path = Path(scratch) / f"{shot.number:03d}-still{Path(key).suffix}"
+                await asyncio.to_thread(s3.download_file, bucket, key, str(path))
+                shot.still_thumbnail_uri = await _put(
+                    destination, f"{folder}/thumbnails/{shot.name}-still.png",
+                    await asyncio.to_thread(first_frame_png, path), "image/png",
+                )  # fmt: skip
+        updates: dict[str, Any] = {}
         if make_cut:
             width, height = parse_frame_size(params.frame_size)
             cut_path = Path(scratch) / "cut.mp4"
-            cues = params.cues()
             # Checked before anything was submitted; read again (and checked again) here. A
             # recording gone or changed since then is left out of this cut, named in
             # storyboard.json and the log: the clips are paid and stored, so the cut is still
             # made, and a re-run once it is fixed pays nothing for them.
             recordings, unusable = await read_recordings(cues, destination, inputs, Path(scratch))
+            unusable.update(unmade)
             for index, problem in unusable.items():
                 run_logger.warning(
                     "storyboard %s: %s is left out of the cut: %s",
@@ -750,7 +1085,10 @@ async def _finish(
             )  # fmt: skip
             for shot, has_sound in zip(good, summary.clip_audio, strict=True):
                 shot.has_sound = has_sound
-            updates["sounds"] = _mixed(cues, laid, summary, unusable)
+            mixed = _mixed(cues, laid, summary, unusable)
+            for sound, before in zip(mixed, result.sounds, strict=True):
+                sound.credits = before.credits
+            updates["sounds"] = mixed
             updates["cut_audio_peak_db"] = summary.peak_db
             cut_key = f"{folder}/{params.title}-cut.mp4"
             updates["cut_uri"] = await _put_file(destination, cut_key, cut_path, "video/mp4")
@@ -779,8 +1117,13 @@ async def _finish(
             "clip_sound": params.clip_sound_level,
         },
         "credits": result.credits,
+        "credits_spent": result.credits_spent,
+        "estimated_credits": result.estimated_credits,
+        "unknown_price": result.unknown_price,
+        "estimate": result.estimate,
         "shots": [shot.model_dump(mode="json") for shot in result.shots],
         "sounds": [sound.model_dump(mode="json") for sound in result.sounds],
+        "steps": [step.model_dump(mode="json") for step in result.steps],
     }
     storyboard_uri = await _put(
         destination, f"{folder}/storyboard.json",
@@ -881,6 +1224,9 @@ async def _thumbnails_artifact(destination: S3Bucket, result: StoryboardResult) 
             if shot.thumbnail_uri
             else ""
         )
+        if shot.still_thumbnail_uri:  # made from words: the still it starts from, first
+            still = _presigned(destination, shot.still_thumbnail_uri)
+            image = f"![{shot.name}-still]({still}) {image}".strip()
         status = shot.status if shot.status == "succeeded" else f"{shot.status}: {shot.reason}"
         credits = "" if shot.credits is None else f"{shot.credits:g}"
         lines.append(
@@ -901,6 +1247,15 @@ async def _thumbnails_artifact(destination: S3Bucket, result: StoryboardResult) 
     if result.sounds:
         lines += ["", "**Sounds over the cut**", ""]
         lines += [f"- {_sound_line(sound)}" for sound in result.sounds]
+    if result.steps:
+        lines += ["", "**What each step cost**", ""]
+        for step in result.steps:
+            cost = "" if step.credits is None else f"{step.credits:g} credits"
+            spent = " (stored by an earlier run)" if step.credits_spent == 0 and cost else ""
+            lines.append(
+                f"- shot {step.shot} {step.step} `{step.name}` ({step.model}): "
+                f"{cost or _cell(step.reason or step.status)}{spent}"
+            )
     lines += ["", f"{result.credits:g} credits in all. Thumbnail links expire in 7 days."]
     await acreate_markdown_artifact(
         markdown="\n".join(lines),

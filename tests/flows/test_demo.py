@@ -55,11 +55,11 @@ def test_the_demo_command_leaves_clips_a_cut_and_thumbnails(tmp_path: Path) -> N
 
     names = sorted(path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file())
     assert names == [
-        "coast.mp4", "harbour.mp4",
+        "coast-still.png", "coast-voice.mp3", "coast.mp4", "harbour-sound.mp3", "harbour.mp4",
         "inputs/coast.png", "inputs/harbour.png", "inputs/keeper-take.mp4", "inputs/keeper.png",
         "keeper.mp4", "lighthouse-cut.mp4", "storyboard.json",
-        "thumbnails/coast.png", "thumbnails/harbour.png", "thumbnails/keeper.png",
-        "thumbnails/lighthouse-cut.png",
+        "thumbnails/coast-still.png", "thumbnails/coast.png", "thumbnails/harbour.png",
+        "thumbnails/keeper.png", "thumbnails/lighthouse-cut.png",
     ]  # fmt: skip
     assert all((out / name).read_bytes()[:4] == b"\x89PNG" for name in names if ".png" in name)
     clips = {name: _probe(out / f"{name}.mp4")[0] for name in ("coast", "keeper", "harbour")}
@@ -71,7 +71,20 @@ def test_the_demo_command_leaves_clips_a_cut_and_thumbnails(tmp_path: Path) -> N
 
     document = json.loads((out / "storyboard.json").read_text())
     assert [shot["name"] for shot in document["shots"]] == ["coast", "keeper", "harbour"]
-    assert document["credits"] == 25 + 20 + 15
+    # The first shot was made from a prompt alone: its still by text-to-image, then the clip.
+    first = document["shots"][0]
+    assert first["made_from"] == "still_then_clip" and first["still_uri"].endswith(
+        "coast-still.png"
+    )
+    steps = [(s["name"], s["endpoint"], s["credits"]) for s in document["steps"]]
+    assert steps[:2] == [("coast-still", "text_to_image", 5.0), ("coast", "image_to_video", 25.0)]
+    assert document["credits"] == sum(credits for _, _, credits in steps)
+    # With sound: the voice-over and the effect were generated and mixed into the cut.
+    assert [(s["role"], s["status"]) for s in document["sounds"]] == [
+        ("voice_over", "mixed"), ("sound_effect", "mixed"),
+    ]  # fmt: skip
+    with av.open(str(out / "lighthouse-cut.mp4")) as container:
+        assert [stream.codec_context.name for stream in container.streams.audio] == ["aac"]
     # It prints where each clip, the cut and storyboard.json are in S3.
     printed = completed.stdout
     for uri in [shot["s3_uri"] for shot in document["shots"]] + [document["cut_uri"]]:

@@ -177,12 +177,13 @@ async def test_a_dry_run_lists_the_sounds_it_would_lay_without_any_post(
     ]
 
 
-def test_a_line_or_an_effect_without_its_recording_is_refused_by_the_form() -> None:
+def test_a_line_or_an_effect_without_its_recording_is_made_and_the_rest_checked_by_the_form() -> (
+    None
+):
     image = "s3://stills/coast.png"
-    with pytest.raises(ValidationError, match="voice_over: this version does not speak lines"):
-        Shot(image=image, voice_over="Hello.")
-    with pytest.raises(ValidationError, match="sound_effect: this version does not make"):
-        Shot(image=image, sound_effect="thunder")
+    # Without a recording, the line is spoken and the effect made (text_to_speech, sound_effect).
+    assert Shot(image=image, voice_over="Hello.").voice_over_audio is None
+    assert Shot(image=image, sound_effect="thunder", sound_effect_level=-3).has_sound_effect
     with pytest.raises(ValidationError, match="no voice_over line to speak"):
         Shot(image=image, voice="Maya", voice_over_audio="s3://sound/line.wav")
     with pytest.raises(ValidationError, match="voice_over_start"):
