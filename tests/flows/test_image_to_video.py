@@ -200,8 +200,9 @@ def test_the_ui_form_offers_the_choices_with_descriptions() -> None:
     assert "1584:672" in fields["ratio"]["enum"] and "1080:1920" in fields["ratio"]["enum"]
     assert "auto_720p" in fields["ratio"]["enum"] and "16:9" in fields["ratio"]["enum"]
     # Duration is text (numbers or "auto"); its help gives each model's range.
-    assert "2-10: gen4_turbo, gen4.5; 4, 6 or 8: veo3.1, veo3.1_fast" in (
-        fields["duration"]["description"]
+    assert (
+        "2-10: gen4_turbo, gen4.5; 4, 6 or 8: veo3.1, veo3.1_fast"
+        in (fields["duration"]["description"])
     )
     assert "Only for: " in fields["cfg_scale"]["description"]
     assert set(schema["required"]) == {"image"}

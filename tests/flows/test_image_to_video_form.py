@@ -88,9 +88,19 @@ def test_the_old_four_models_send_the_body_they_always_sent(fields: dict[str, An
 
 def test_a_run_saved_with_the_old_defaults_keeps_its_key() -> None:
     """The old form's defaults (ratio 1280:720, audio on) as a saved deployment sends them."""
-    saved = {"image": "stills/a.png", "model": "veo3.1", "ratio": "1280:720", "audio": True,
-             "prompt_text": "Rain", "variant": "", "destination_block": "renders",
-             "max_attempts": 3, "poll_interval": 5.0, "allow_resubmit": False, "dry_run": False}  # fmt: skip
+    saved = {
+        "image": "stills/a.png",
+        "model": "veo3.1",
+        "ratio": "1280:720",
+        "audio": True,
+        "prompt_text": "Rain",
+        "variant": "",
+        "destination_block": "renders",
+        "max_attempts": 3,
+        "poll_interval": 5.0,
+        "allow_resubmit": False,
+        "dry_run": False,
+    }
     spec = ImageToVideoParams.model_validate(saved).spec()
     ids = {("promptImage",): "https://example.com/a.png"}
     # The key pinned in tests/tasks/test_catalogue_spec.py for this request.
@@ -156,11 +166,19 @@ async def test_a_partner_model_runs_through_the_flow_with_keyframes(
     first.write_bytes(png_bytes())
     last.write_bytes(png_bytes(rgb=(10, 200, 30)))
     params = ImageToVideoParams.model_validate(
-        {"model": "seedance2", "image": str(first), "last_frame": str(last),
-         "prompt_text": "The harbour wakes", "duration": "5", "ratio": "1280:720",
-         "destination_block": saved_blocks.destination,
-         "credentials_block": saved_blocks.credentials, "name": "seedance", "poll_interval": 0.05,
-         "price_cap": 200}  # fmt: skip
+        {
+            "model": "seedance2",
+            "image": str(first),
+            "last_frame": str(last),
+            "prompt_text": "The harbour wakes",
+            "duration": "5",
+            "ratio": "1280:720",
+            "destination_block": saved_blocks.destination,
+            "credentials_block": saved_blocks.credentials,
+            "name": "seedance",
+            "poll_interval": 0.05,
+            "price_cap": 200,
+        }
     )
     outcome = await image_to_video(params)
     again = await image_to_video(params)
