@@ -267,7 +267,8 @@ def _hand_bounds(variant: Variant, errors: list[str]) -> None:
         scalar.bounds.set("minimum", low, f"hand: {why}")
         scalar.bounds.set("maximum", high, f"hand: {why}")
         if "(From " not in field_spec.doc and path.count(".") == 0:
-            field_spec.doc = f"{field_spec.doc} (From {_number_words(low)} to {_number_words(high)}: {why}.)".strip()
+            limits = f"From {_number_words(low)} to {_number_words(high)}"
+            field_spec.doc = f"{field_spec.doc} ({limits}: {why}.)".strip()
 
 
 def _number_words(value: float) -> str:

@@ -181,8 +181,9 @@ def test_a_number_in_bounds_is_accepted_by_both(
 
 @pytest.mark.parametrize("segment", [0, 16, 99])
 def test_a_kling_segment_out_of_bounds_is_refused_by_both(segment: int) -> None:
+    shots = {"multiPrompt": [{"duration": segment, "prompt": "Dusk"}]}
     body = {"model": "kling3.0_pro", "promptImage": "https://example.com/a.png",
-            "providerSettings": {"multiPrompt": [{"duration": segment, "prompt": "Dusk"}]}}  # fmt: skip
+            "providerSettings": shots}  # fmt: skip
     with pytest.raises(ValidationError, match="duration"):
         parse_request(body, endpoint="image_to_video")
     assert emulator_issues("image_to_video", body)
