@@ -185,3 +185,39 @@ async def test_a_partner_model_runs_through_the_flow_with_keyframes(
     stats = emulator.stats()
     assert stats["creates_total"] == 1 and again.credits_spent == 0
     assert outcome.output_uri is not None and outcome.output_uri.endswith("/seedance.mp4")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        (
+            {"model": "wan3", "duration": 99},
+            r"duration \(99\): Input should be less than or equal to 15",
+        ),
+        ({"model": "kling3.0_pro", "cfg_scale": 7.5}, r"cfg_scale \(7\.5\): Input should be less"),
+        ({"model": "gen4_turbo", "duration": 11}, r"duration \(11\): Input should be less"),
+    ],
+)
+async def test_a_number_out_of_bounds_is_refused_before_any_upload_or_post(
+    saved_blocks: SavedBlocks,
+    emulator: RunwayEmulator,
+    tmp_path: Path,
+    changes: dict[str, Any],
+    field: str,
+) -> None:
+    # No file there: refused for the number, not the file, shows nothing was read first.
+    still = tmp_path / "not-there.png"
+    params = ImageToVideoParams.model_validate(
+        {
+            "image": str(still),
+            "prompt_text": "Dusk",
+            "destination_block": saved_blocks.destination,
+            "credentials_block": saved_blocks.credentials,
+            "poll_interval": 0.05,
+        }
+        | changes
+    )
+    with pytest.raises(ParameterError, match=field):
+        await image_to_video(params)
+    stats = emulator.stats()
+    assert stats["creates_total"] == 0 and stats["uploads"] == 0
