@@ -19,8 +19,9 @@ Field shapes, for the form (Prefect 3.8.8's rules: ``prefect_runway.flows.parame
   plain form field), written as Runway's request documents it (camelCase keys); media inside
   it may be paths or ``s3://`` objects too. From Python, pass the object itself.
 
-The image-to-video and Act-Two flows keep their own hand-made forms
-(``prefect_runway.flows.image_to_video``, ``prefect_runway.flows.character_performance``).
+The image-to-video form is built here too, on a base that keeps its older fields (``image``,
+``last_frame``, ``audio``: ``prefect_runway.flows.image_to_video``); Act-Two keeps its own
+hand-made form (``prefect_runway.flows.character_performance``).
 
 Example:
     ```python
