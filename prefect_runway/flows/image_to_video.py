@@ -198,20 +198,27 @@ class _ImageToVideoForm(EndpointParams):
         return body
 
 
-ImageToVideoParams = build_params(
+_ImageToVideoParams = build_params(
     _ENDPOINT, "ImageToVideoParams", base=_ImageToVideoForm, first_models=_FIRST_MODELS
 )
-ImageToVideoParams.__doc__ = """One image-to-video generation (any model Runway's image_to_video
-endpoint serves), where it goes, and how much it may cost.
-
-A flat form built from the catalogue: ``model`` is a dropdown of every image-to-video model;
-each request field says which models take it ("Only for: ...") and which need it ("Required
-by: ..."); the chosen model's own rules judge the fields given before anything is uploaded or
-paid for.
-"""
 
 
-async def _image_to_video(params: _ImageToVideoForm) -> FlowOutcome:
+# A class statement (not only the built class) so that users' type checkers can name it in an
+# annotation; its fields come from the catalogue when this module is imported.
+class ImageToVideoParams(_ImageToVideoParams):  # type: ignore[misc,valid-type]
+    """One image-to-video generation (any model Runway's image_to_video endpoint serves),
+    where it goes, and how much it may cost.
+
+    A flat form built from the catalogue: ``model`` is a dropdown of every image-to-video
+    model; each request field says which models take it ("Only for: ...") and which need it
+    ("Required by: ..."); the chosen model's own rules judge the fields given before anything
+    is uploaded or paid for.
+    """
+
+
+@flow(name="runway-image-to-video", log_prints=False, on_cancellation=[cancel_runway_tasks])
+@ends_cleanly
+async def image_to_video(params: ImageToVideoParams) -> FlowOutcome:
     """Generate a clip from an image with Runway and store it in S3, once.
 
     A re-run with the same parameters pays nothing: the stored output is found by its sidecar,
@@ -224,11 +231,3 @@ async def _image_to_video(params: _ImageToVideoForm) -> FlowOutcome:
         return await run_generation(spec, settings, kind="image-to-video")
     except InputError as error:
         raise form_words(error, params.FORM_FIELDS) from None
-
-
-# The form is built from the signature: the parameter is the class built from the catalogue.
-_image_to_video.__annotations__ = {"params": ImageToVideoParams, "return": FlowOutcome}
-_image_to_video.__name__ = _image_to_video.__qualname__ = "image_to_video"
-image_to_video = flow(
-    name="runway-image-to-video", log_prints=False, on_cancellation=[cancel_runway_tasks]
-)(ends_cleanly(_image_to_video))
