@@ -109,10 +109,11 @@ async def image_preview_artifact(
     # An SVG (vector models) is no raster PyAV decodes: it is its own small preview.
     if result.output_uri is None or not content_type.startswith("image/") or "svg" in content_type:
         return None
-    s3 = destination.credentials.get_s3_client()
-    bucket, output_key = _split(result.output_uri)
     full_key = resolve_key(destination, thumbnail_key(prefix, result.key))
+    uri = f"s3://{destination.bucket_name}/{full_key}"
     try:
+        s3 = destination.credentials.get_s3_client()
+        bucket, output_key = _split(result.output_uri)
         with tempfile.TemporaryDirectory(prefix="runway-thumbnail-") as folder:
             local = Path(folder) / Path(output_key).name
             # A file, not memory: an upscaled output may be tens of megabytes.
@@ -130,22 +131,21 @@ async def image_preview_artifact(
             Params={"Bucket": destination.bucket_name, "Key": full_key},
             ExpiresIn=THUMBNAIL_LINK_SECONDS,
         )
-    except Exception as error:
+        markdown = "\n".join(
+            [
+                f"# {result.name} ({result.model})",
+                "",
+                f"![{result.name}]({link})",
+                "",
+                f"Output: `{result.output_uri}`; thumbnail `{uri}` (its link expires in 7 days).",
+            ]
+        )
+        await acreate_markdown_artifact(
+            markdown=markdown,
+            key=f"runway-{kind}-preview",
+            description=f"{result.name} ({result.model}): thumbnail",
+        )
+    except Exception as error:  # a thumbnail never fails a stored, paid output
         logger.warning("%s: no thumbnail (%s: %s)", result.name, type(error).__name__, error)
         return None
-    uri = f"s3://{destination.bucket_name}/{full_key}"
-    markdown = "\n".join(
-        [
-            f"# {result.name} ({result.model})",
-            "",
-            f"![{result.name}]({link})",
-            "",
-            f"Output: `{result.output_uri}`; thumbnail `{uri}` (its link expires in 7 days).",
-        ]
-    )
-    await acreate_markdown_artifact(
-        markdown=markdown,
-        key=f"runway-{kind}-preview",
-        description=f"{result.name} ({result.model}): thumbnail",
-    )
     return uri

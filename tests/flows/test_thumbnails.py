@@ -134,3 +134,25 @@ async def test_a_video_run_makes_no_image_thumbnail(
     await state.result()
     artifacts = await read_artifacts(state.state_details.flow_run_id)
     assert not any(key.endswith("-preview") for key in artifacts)
+
+
+async def test_a_thumbnail_that_cannot_be_made_never_fails_the_paid_run(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import prefect_runway.flows.thumbnails as thumbnails
+
+    def broken(_image: Path, **_: object) -> bytes:
+        raise ValueError("not an image PyAV can decode")
+
+    monkeypatch.setattr(thumbnails, "image_thumbnail_png", broken)
+    params = TextToImageParams(
+        model="muse_image", prompt_text="A heron", ratio="1600:1600", name="heron",
+        price_cap=50, **blocks(saved_blocks),
+    )  # fmt: skip
+    state = await text_to_image(params, return_state=True)
+    outcome = await state.result()
+    assert outcome.status == "succeeded" and outcome.output_uri is not None
+    assert emulator.stats()["creates_total"] == 1
+    artifacts = await read_artifacts(state.state_details.flow_run_id)
+    assert "runway-text-to-image-preview" not in artifacts
+    assert "runway-text-to-image-results" in artifacts
