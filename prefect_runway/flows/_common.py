@@ -55,6 +55,7 @@ from prefect_runway.flows.reporting import (
     results_row,
     scrub,
 )
+from prefect_runway.flows.thumbnails import image_preview_artifact
 from prefect_runway.flows.user_errors import load_credentials, load_destination
 from prefect_runway.tasks.allowed_inputs import InputPolicy
 from prefect_runway.tasks.cost import (
@@ -275,6 +276,8 @@ async def run_generation(spec: GenerationSpec, settings: RunSettings, *, kind: s
     if not succeeded:
         raise GenerationFailed(result)
     run_logger.info("%s: stored %s (%s credits)", name, result.output_uri, result.total_credits)
+    # An image output is shown in the run as a thumbnail (as the storyboard shows its clips).
+    await image_preview_artifact(destination, result, prefix=settings.prefix, kind=kind)
     return FlowOutcome(
         status="succeeded", model=result.model, name=name, key=key, estimate=estimate,
         output_uri=result.output_uri, sidecar_uri=result.sidecar_uri, task_id=result.task_id,

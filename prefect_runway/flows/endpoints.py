@@ -19,8 +19,9 @@ Field shapes, for the form (Prefect 3.8.8's rules: ``prefect_runway.flows.parame
   plain form field), written as Runway's request documents it (camelCase keys); media inside
   it may be paths or ``s3://`` objects too. From Python, pass the object itself.
 
-The image-to-video and Act-Two flows keep their own hand-made forms
-(``prefect_runway.flows.image_to_video``, ``prefect_runway.flows.character_performance``).
+The image-to-video form is built here too, on a base that keeps its older fields (``image``,
+``last_frame``, ``audio``: ``prefect_runway.flows.image_to_video``); Act-Two keeps its own
+hand-made form (``prefect_runway.flows.character_performance``).
 
 Example:
     ```python
@@ -130,7 +131,7 @@ _SETTINGS = frozenset(
 )  # fmt: skip
 
 
-def _request_fields_first(schema: dict[str, Any]) -> None:
+def request_fields_first(schema: dict[str, Any]) -> None:
     """The form reads model, the request's fields, then where it goes and what it may cost
     (pydantic would put the inherited settings first)."""
     properties: dict[str, Any] = schema.get("properties", {})
@@ -145,7 +146,7 @@ class EndpointParams(BaseModel):
     listed in ``FORM_FIELDS`` (Runway's name -> the form's).
     """
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_request_fields_first)
+    model_config = ConfigDict(extra="forbid", json_schema_extra=request_fields_first)
 
     ENDPOINT: ClassVar[str] = ""
     FORM_FIELDS: ClassVar[dict[str, str]] = {}
@@ -153,6 +154,9 @@ class EndpointParams(BaseModel):
     """Form fields of plain references sent as ``[{"uri": ...}]``."""
     NUMERIC_CHOICES: ClassVar[frozenset[str]] = frozenset()
     """Dropdowns mixing numbers and words (``duration``: 5 or ``auto``), offered as text."""
+    OWN_FIELDS: ClassVar[frozenset[str]] = frozenset()
+    """Runway's fields a subclass declares and writes into the body itself (the image-to-video
+    form's ``image`` and ``last_frame`` make ``promptImage``)."""
 
     model: str
     name: OutputName = NOT_SET
@@ -178,6 +182,8 @@ class EndpointParams(BaseModel):
         """Runway's request body from the fields given, media by reference."""
         body: dict[str, Any] = {"model": self.model}
         for wire, form in self.FORM_FIELDS.items():
+            if wire in self.OWN_FIELDS:
+                continue
             value = getattr(self, form)
             if value is None:
                 continue
@@ -388,8 +394,22 @@ def _plain_schema(schema: dict[str, Any]) -> Any:
     return WithJsonSchema(schema)
 
 
-def build_params(endpoint: str, class_name: str) -> type[EndpointParams]:
+def build_params(
+    endpoint: str,
+    class_name: str,
+    *,
+    base: type[EndpointParams] = EndpointParams,
+    first_models: tuple[str, ...] = (),
+) -> type[EndpointParams]:
     """The flat parameter model of ``endpoint``: a model dropdown and every field.
+
+    Args:
+        endpoint: The catalogue endpoint.
+        class_name: The model's name.
+        base: The class to build on; the request fields in its ``OWN_FIELDS`` it declares
+            itself (under the names its ``FORM_FIELDS`` give), so they are not generated.
+        first_models: Models the dropdown lists first, the first of them its default (the
+            endpoint's models in the SDK's order otherwise).
 
     Example:
         >>> params = build_params("sound_effect", "SoundEffectParams")
@@ -397,12 +417,13 @@ def build_params(endpoint: str, class_name: str) -> type[EndpointParams]:
         ['seed_audio', 'mirelo_sfx_2_0']
     """
     models = CATALOGUE[endpoint]
-    names = list(models)
+    names = list(dict.fromkeys([*first_models, *models]))
     found: dict[str, _Field] = {}
-    for model, cls in models.items():
+    for model in names:
+        cls = models[model]
         for python_name, info in cls.model_fields.items():
             wire = info.alias or python_name
-            if wire == "model":
+            if wire == "model" or wire in base.OWN_FIELDS:
                 continue
             found.setdefault(wire, _Field(wire)).add(model, cls, python_name)
     definitions: dict[str, Any] = {
@@ -422,7 +443,7 @@ def build_params(endpoint: str, class_name: str) -> type[EndpointParams]:
             ),
         )
     }
-    form_fields: dict[str, str] = {}
+    form_fields: dict[str, str] = dict(base.FORM_FIELDS)
     uri_lists: set[str] = set()
     numeric: set[str] = set()
     for wire, field in found.items():
@@ -440,7 +461,7 @@ def build_params(endpoint: str, class_name: str) -> type[EndpointParams]:
             numeric.add(form)
     params = create_model(
         class_name,
-        __base__=EndpointParams,
+        __base__=base,
         __module__=__name__,
         __doc__=f"One {endpoint.replace('_', '-')} generation, where it goes, and what it may "
         "cost.",

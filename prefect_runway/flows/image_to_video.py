@@ -1,8 +1,11 @@
 """The image-to-video flow: one still (and a prompt) becomes a clip in S3.
 
-The form in the Prefect UI offers the four models, every ratio and duration; rules that depend
-on the model (Veo's ratios, gen4.5's required prompt, a last frame only for Veo) are checked
-before anything is uploaded or paid for. ``dry_run`` prices it without submitting;
+The form in the Prefect UI offers every image-to-video model the catalogue types (gen4_turbo,
+gen4.5, Veo and the partner models: Kling, Seedance, Wan, Hailuo, Gemini Omni, Grok...), built
+from the catalogue like the other endpoint forms (``prefect_runway.flows.endpoints``): one flat
+form, each field saying which models take it. Rules that depend on the model (its ratios and
+durations, a required prompt, who takes a last frame) are checked before anything is uploaded
+or paid for. ``dry_run`` prices it without submitting;
 ``max_credits`` refuses it above a budget; the organization's balance and daily limit are read
 before submitting.
 
@@ -30,38 +33,22 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from prefect import flow
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
+from prefect_runway.api.catalogue import CATALOGUE
 from prefect_runway.flows._common import FlowOutcome, RunSettings, run_generation
+from prefect_runway.flows.endpoints import EndpointParams, build_params, request_fields_first
 from prefect_runway.flows.parameters import (
     NOT_SET,
-    AllowResubmit,
-    CredentialsBlockName,
-    DestinationBlock,
-    DryRun,
     ImageToVideoDuration,
     ImageToVideoModel,
     ImageToVideoRatio,
-    KeyPrefix,
-    MaxAttempts,
-    MaxCredits,
-    MaxQueueMinutes,
-    MaxRunMinutes,
     MediaReference,
-    NegativePrompt,
-    OptionalDuration,
     OptionalMedia,
-    OptionalOutputFormat,
-    OutputName,
-    PollInterval,
-    Prompt,
-    Seed,
-    Variant,
 )
-from prefect_runway.flows.user_errors import ends_cleanly, form_words, from_validation_error
+from prefect_runway.flows.user_errors import ends_cleanly, form_words
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.inputs import InputError
-from prefect_runway.tasks.spec import GenerationSpec
 
 __all__ = [
     "ImageToVideoDuration",
@@ -71,111 +58,162 @@ __all__ = [
     "image_to_video",
 ]
 
-_VEO = ("veo3.1", "veo3.1_fast")
+_ENDPOINT = "image_to_video"
+_MODELS = CATALOGUE[_ENDPOINT]
+_FIRST_MODELS = ("gen4_turbo", "gen4.5", "veo3.1", "veo3.1_fast")
+"""The models the form offered before it offered every one: first in the dropdown."""
+DEFAULT_RATIO = "1280:720"
+"""The ratio sent when the form leaves it empty and the model needs one (the form's default
+before it offered every model, so runs that never set a ratio send what they always sent)."""
 
 
-class ImageToVideoParams(BaseModel):
-    """One image-to-video generation, where it goes, and how much it may cost."""
+def _wire_fields(model: str) -> dict[str, Any]:
+    cls = _MODELS[model]
+    return {info.alias or name: info for name, info in cls.model_fields.items()}
 
-    model_config = ConfigDict(extra="forbid")
 
-    # Runway's request fields -> this form's, for messages in the words of the form.
+def _takes_last_frame(model: str) -> bool:
+    """Whether the model's ``promptImage`` list takes a frame at position ``last``."""
+    schema = _MODELS[model].model_json_schema(by_alias=True)
+    return '"last"' in str(schema["properties"]["promptImage"]).replace("'", '"') or any(
+        "last" in str(definition.get("properties", {}).get("position", {}))
+        for definition in schema.get("$defs", {}).values()
+        if "uri" in definition.get("properties", {})
+    )
+
+
+_LAST_FRAME_MODELS = [model for model in _MODELS if _takes_last_frame(model)]
+_AUDIO_MODELS = [model for model in _MODELS if "audio" in _wire_fields(model)]
+_RATIO_REQUIRED = [
+    model
+    for model in _MODELS
+    if "ratio" in _wire_fields(model) and _wire_fields(model)["ratio"].is_required()
+]
+# Models whose Runway default is sound on: the form's "on" (its default) is then not sent, as
+# before the form offered every model (a request is the same generation with or without it).
+_AUDIO_ON_BY_DEFAULT = frozenset(
+    model for model in _AUDIO_MODELS if _wire_fields(model)["audio"].default is True
+)
+
+
+def _durations() -> str:
+    """Each model's durations, models with the same ones together: "2-10: gen4.5, gen4_turbo;
+    4, 6 or 8: veo3.1, veo3.1_fast; ...", read from the catalogue's limits."""
+    groups: dict[str, list[str]] = {}
+    for model in _FIRST_MODELS + tuple(m for m in _MODELS if m not in _FIRST_MODELS):
+        schema = _MODELS[model].model_json_schema(by_alias=True)["properties"].get("duration")
+        if schema is None:
+            continue
+        words: list[str] = []
+        for leaf in schema.get("anyOf", [schema]):
+            if leaf.get("type") == "null":
+                continue
+            if "enum" in leaf or "const" in leaf:
+                values = [str(v) for v in leaf.get("enum", [leaf.get("const")])]
+                words.append(
+                    ", ".join(values[:-1]) + " or " + values[-1] if len(values) > 1 else values[0]
+                )
+            elif leaf.get("type") in ("integer", "number"):
+                words.append(f"{leaf.get('minimum', '?')}-{leaf.get('maximum', '?')}")
+        groups.setdefault(" or ".join(words), []).append(model)
+    return "; ".join(f"{words}: {', '.join(models)}" for words, models in groups.items())
+
+
+def _form_schema(schema: dict[str, Any]) -> None:
+    """The form's order (model, the request, then the run's settings) and the two fields whose
+    help depends on the model."""
+    request_fields_first(schema)
+    properties: dict[str, Any] = schema.get("properties", {})
+    if "ratio" in properties:
+        properties["ratio"]["description"] = (
+            "The output's size; each model takes its own ratios (checked on submit). Empty: "
+            f"{DEFAULT_RATIO} for {', '.join(_RATIO_REQUIRED)}, which need one; the others "
+            "follow the image or their own default."
+        )
+    if "duration" in properties:
+        properties["duration"]["description"] = (
+            "Seconds of video, by model: "
+            + _DURATIONS
+            + ". Empty: the model's default (gen4_turbo 10, Veo 8; gen4.5 needs one)."
+        )
+
+
+_DURATIONS = _durations()
+
+
+class _ImageToVideoForm(EndpointParams):
+    """The fields the image-to-video form keeps from before it offered every model."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_form_schema)
+
+    OWN_FIELDS: ClassVar[frozenset[str]] = frozenset({"promptImage", "audio"})
+    # Runway's request fields -> this form's, for messages in the words of the form; the
+    # catalogue's other fields are added by ``build_params`` (snake_case).
     FORM_FIELDS: ClassVar[dict[str, str]] = {
         "model": "model",
         "promptImage": "image",
-        "promptText": "prompt_text",
-        "ratio": "ratio",
-        "duration": "duration",
         "audio": "audio",
-        "negativePrompt": "negative_prompt",
-        "outputFormat": "output_format",
-        "seed": "seed",
     }
 
-    model: ImageToVideoModel = Field(
-        default="gen4_turbo",
-        title="Model",
-        description="gen4_turbo (5 credits/s), gen4.5 (12/s, needs a prompt), veo3.1 (20/s, "
-        "40/s with audio) or veo3.1_fast (10/s, 15/s with audio).",
-    )
     image: MediaReference = Field(
         title="Image",
         description="The first frame: an s3://bucket/key object, an https URL, or a path on "
         "the machine that runs the flow.",
     )
-    prompt_text: Prompt = NOT_SET
-    ratio: ImageToVideoRatio = Field(
-        default="1280:720",
-        title="Ratio",
-        description="Output size. gen4 models: 1280:720, 720:1280, 1104:832, 832:1104, "
-        "960:960, 1584:672. Veo: 1280:720, 720:1280, 1080:1920, 1920:1080.",
-    )
-    duration: OptionalDuration = NOT_SET
     last_frame: OptionalMedia = Field(
         default=NOT_SET,
         title="Last frame",
-        description="Veo only: an image the clip should end on (s3://, https or a path).",
+        description="An image the clip should end on (s3://, https or a path). Only for: "
+        f"{', '.join(_LAST_FRAME_MODELS)}.",
     )
     audio: bool = Field(
         default=True,
         title="Audio",
-        description="Veo only: generate sound (Runway's default; off is cheaper). Other models "
-        "ignore it.",
+        description="Generate sound (off is cheaper where sound is priced). Models without "
+        f"sound ignore it. Only for: {', '.join(_AUDIO_MODELS)}.",
     )
-    negative_prompt: NegativePrompt = NOT_SET
-    output_format: OptionalOutputFormat = NOT_SET
-    seed: Seed = NOT_SET
-    name: OutputName = NOT_SET
-    variant: Variant = ""
-    destination_block: DestinationBlock = "renders"
-    prefix: KeyPrefix = ""
-    credentials_block: CredentialsBlockName = "runway"
-    dry_run: DryRun = False
-    max_credits: MaxCredits = NOT_SET
-    max_attempts: MaxAttempts = 3
-    poll_interval: PollInterval = 5.0
-    max_queue_minutes: MaxQueueMinutes = NOT_SET
-    max_run_minutes: MaxRunMinutes = NOT_SET
-    allow_resubmit: AllowResubmit = False
 
     def request(self) -> dict[str, Any]:
-        """Runway's request body, media by reference (validated by ``spec().validate_request``)."""
+        """Runway's request body, media by reference (validated by ``spec().validate_request``).
+
+        For gen4_turbo, gen4.5, veo3.1 and veo3.1_fast it is the body the form sent before it
+        offered every model, so their generation keys (and stored outputs) are unchanged.
+        """
         prompt_image: Any = self.image
         if self.last_frame is not None:
             prompt_image = [
                 {"uri": self.image, "position": "first"},
                 {"uri": self.last_frame, "position": "last"},
             ]
-        body: dict[str, Any] = {
-            "model": self.model,
-            "promptImage": prompt_image,
-            "ratio": self.ratio,
-        }
-        optional = {
-            "promptText": self.prompt_text,
-            "duration": self.duration,
-            # Sent only when it changes Runway's default (sound on), and only to Veo: the
-            # request of a run that leaves it on is the same as before the switch existed.
-            "audio": False if self.model in _VEO and not self.audio else None,
-            "negativePrompt": self.negative_prompt,
-            "outputFormat": self.output_format,
-            "seed": self.seed,
-        }
-        body.update({field: value for field, value in optional.items() if value is not None})
+        body: dict[str, Any] = {"model": self.model, "promptImage": prompt_image}
+        generic = super().request()
+        ratio = generic.pop("ratio", None)
+        if ratio is None and self.model in _RATIO_REQUIRED:
+            ratio = DEFAULT_RATIO
+        if ratio is not None:
+            body["ratio"] = ratio
+        body.update({wire: value for wire, value in generic.items() if wire != "model"})
+        if self.model in _AUDIO_MODELS and not (self.audio and self.model in _AUDIO_ON_BY_DEFAULT):
+            body["audio"] = self.audio
         return body
 
-    def spec(self) -> GenerationSpec:
-        """The generation, its request checked against the model's rules in the form's words.
 
-        Raises:
-            ParameterError: a field breaks a rule of the chosen model (named as in the form).
-        """
-        spec = GenerationSpec(request=self.request(), name=self.name, variant=self.variant)
-        try:
-            spec.validate_request()
-        except ValidationError as error:
-            raise from_validation_error(error, self.FORM_FIELDS) from None
-        return spec
+_ImageToVideoParams = build_params(
+    _ENDPOINT, "ImageToVideoParams", base=_ImageToVideoForm, first_models=_FIRST_MODELS
+)
+
+
+# A class statement (not only the built class) so that users' type checkers can name it in an
+# annotation; its fields come from the catalogue when this module is imported.
+class ImageToVideoParams(_ImageToVideoParams):  # type: ignore[misc,valid-type]
+    """One image-to-video generation (any model Runway's image_to_video endpoint serves),
+    where it goes, and how much it may cost.
+
+    A flat form built from the catalogue: ``model`` is a dropdown of every image-to-video
+    model; each request field says which models take it ("Only for: ...") and which need it
+    ("Required by: ..."); the chosen model's own rules judge the fields given before anything
+    is uploaded or paid for.
+    """
 
 
 @flow(name="runway-image-to-video", log_prints=False, on_cancellation=[cancel_runway_tasks])

@@ -9,6 +9,7 @@ from scripts.catalogue import hand
 from scripts.catalogue.docstrings import apply_docstring_bounds
 from scripts.catalogue.ir import (
     AnyObject,
+    FieldSpec,
     ListOf,
     Lit,
     Media,
@@ -229,6 +230,51 @@ def _seed_range(variant: Variant) -> None:
                 bounds.set("maximum", high, "hand: runway-api.md section 4 (seed)")
 
 
+def _field_at(spec: ObjectSpec, path: str) -> tuple[FieldSpec, Scalar] | None:
+    """The numeric field at a path of wire names (``providerSettings.multiPrompt[].duration``)."""
+    head, _, rest = path.partition(".")
+    for field_spec in spec.fields:
+        if field_spec.wire != head.removesuffix("[]"):
+            continue
+        options = (
+            field_spec.type.options if isinstance(field_spec.type, UnionOf) else [field_spec.type]
+        )
+        for option in options:
+            if isinstance(option, ListOf) and head.endswith("[]"):
+                option = option.item
+            if not rest and isinstance(option, Scalar) and option.kind in ("int", "float"):
+                return field_spec, option
+            if rest and isinstance(option, Obj):
+                return _field_at(option.spec, rest)
+    return None
+
+
+def _hand_bounds(variant: Variant, errors: list[str]) -> None:
+    """The hand-checked numeric limits (``hand.BOUNDS``), only where no other source gave one."""
+    for (endpoint, model, path), (low, high, why) in hand.BOUNDS.items():
+        if (endpoint, model) != (variant.endpoint, variant.model):
+            continue
+        found = _field_at(variant.body, path)
+        if found is None:
+            errors.append(
+                f"hand.BOUNDS names a number the SDK does not type: {endpoint}/{model}.{path}"
+            )
+            continue
+        field_spec, scalar = found
+        if scalar.bounds.maximum is not None:
+            errors.append(f"hand.BOUNDS: {endpoint}/{model}.{path} already has a maximum")
+            continue
+        scalar.bounds.set("minimum", low, f"hand: {why}")
+        scalar.bounds.set("maximum", high, f"hand: {why}")
+        if "(From " not in field_spec.doc and path.count(".") == 0:
+            limits = f"From {_number_words(low)} to {_number_words(high)}"
+            field_spec.doc = f"{field_spec.doc} ({limits}: {why}.)".strip()
+
+
+def _number_words(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
 def _apply_defaults(variant: Variant) -> None:
     for spec in variant.body.fields:
         key = (variant.endpoint, variant.model, spec.wire)
@@ -259,6 +305,7 @@ def build() -> Catalogue:
         )
         _check_complete(variant, errors)
         _seed_range(variant)
+        _hand_bounds(variant, errors)
         _apply_defaults(variant)
         variant.rules = hand.RULES.get((variant.endpoint, variant.model), ())
     report[:0] = [f"OpenAPI vs SDK: {note}" for note in openapi.report]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from scripts.catalogue.ir import FieldSpec, Lit, Media, ObjectSpec, Scalar
 
 __all__ = [
+    "BOUNDS",
     "DEFAULTS",
     "LEGACY_ALIASES",
     "MEDIA_KINDS",
@@ -29,12 +30,12 @@ NAMES: dict[str, str] = {
     # Moderation: the hand-written class of prefect_runway.api.fields (its default "auto").
     "publicFigureThreshold:lit[auto,low]": "fields.ContentModeration",
     # Kling's multishot settings.
-    "multiPrompt:list[{duration*:int,prompt*:str}],shotType:lit[intelligence,customize]": (
-        "KlingShots"
-    ),
-    "keepOriginalSound:bool,multiPrompt:list[{duration*:int,prompt*:str}],"
+    # (A segment's duration is bounded by BOUNDS below.)
+    "multiPrompt:list[{duration*:int(minimum=1,maximum=15),prompt*:str}],"
+    "shotType:lit[intelligence,customize]": "KlingShots",
+    "keepOriginalSound:bool,multiPrompt:list[{duration*:int(minimum=1,maximum=15),prompt*:str}],"
     "shotType:lit[intelligence,customize]": "KlingEditShots",
-    "duration*:int,prompt*:str": "KlingShot",
+    "duration*:int(minimum=1,maximum=15),prompt*:str": "KlingShot",
     # Typed media references.
     "type*:lit[image],uri*:image": "CharacterImage",
     "type*:lit[video],uri*:video": "VideoReference",
@@ -126,6 +127,96 @@ UNTYPED: dict[tuple[str, str, str], tuple[str, str | None]] = {
 SEED_RANGE = (0, 4_294_967_295)
 """runway-api.md section 4, common sub-objects: "`seed`: integer, minimum 0, maximum 4294967295"
 (the OpenAPI document says so for every model it has; the SDK's newer models leave it out)."""
+
+_KLING_DURATION = (
+    3,
+    15,
+    "not written per model; the multishot segments 'must be between 3 and 15 seconds' in all "
+    "(SDK docstring), and Kling's other models take 5 or 10: conservative",
+)
+_KLING_SEGMENT = (1, 15, "a segment lasts at most the 15 s the segments add up to (SDK docstring)")
+_CFG_SCALE = (0, 1, "SDK docstring: '0 gives ... maximum creative freedom, 1 ... most strictly'")
+_PARTNER_DURATION = (
+    1,
+    15,
+    "no limit written; 15 s is the longest the endpoint's documented partners take (hailuo3, "
+    "happyhorse, seedance2; references 'must not exceed 15 seconds'): conservative",
+)
+_OUTPUT_COUNT = (
+    1,
+    4,
+    "no limit written; the endpoint's documented models take 1-4 (seedream5_*), 1 or 4 "
+    "(gemini_image*), 1-10 (gpt_image_2): conservative",
+)
+_SFX_DURATION = (
+    0.5,
+    30,
+    "no limit written; eleven_text_to_sound_v2 on sound_effect takes 'between 0.5 and 30 "
+    "seconds' (SDK docstring): conservative",
+)
+_VARIANTS = (1, 4, "no limit written; each variant is paid: conservative")
+_VOICE_UNIT = (0, 1, "eleven_multilingual_v2/eleven_v3 settings on this endpoint: '(0-1)'")
+_VOICE_SPEED = (0.7, 1.2, "eleven_multilingual_v2/eleven_v3 on this endpoint: '(0.7-1.2)'")
+
+
+def _bounds() -> dict[tuple[str, str, str], tuple[float, float, str]]:
+    bounds: dict[tuple[str, str, str], tuple[float, float, str]] = {}
+    kling_shots = (
+        "klingO3_4k",
+        "kling3.0_4k",
+        "kling3.0_pro",
+        "kling3.0_standard",
+        "klingO3_pro",
+        "klingO3_standard",
+    )
+    for endpoint in ("image_to_video", "text_to_video"):
+        for model in kling_shots:
+            bounds[(endpoint, model, "duration")] = _KLING_DURATION
+            bounds[(endpoint, model, "providerSettings.multiPrompt[].duration")] = _KLING_SEGMENT
+        bounds[(endpoint, "kling_4", "duration")] = _KLING_DURATION
+        for model in ("kling3.0_4k", "kling2.5_turbo_pro", "kling3.0_pro", "kling3.0_standard"):
+            bounds[(endpoint, model, "cfgScale")] = _CFG_SCALE
+        for model in ("grok_imagine_1_5", "grok_imagine_1_5_lite", "wan3", "wan3_prime", "h3_max"):
+            bounds[(endpoint, model, "duration")] = _PARTNER_DURATION
+    for model in ("klingO3_4k", "klingO3_pro", "klingO3_standard"):
+        bounds[("video_to_video", model, "providerSettings.multiPrompt[].duration")] = (
+            _KLING_SEGMENT
+        )
+    bounds[("video_to_video", "gemini_omni_flash_1.1", "duration")] = (
+        3,
+        10,
+        "the same model on image_to_video and text_to_video: 'Numeric durations must be "
+        "between 3 and 10 seconds' (SDK docstring)",
+    )
+    for model in (
+        "muse_image",
+        "grok_imagine_image_2",
+        "ideogram_4_0",
+        "ideogram_4_5",
+        "seedream5_flash",
+        "nano_banana_2.1",
+        "recraft_v4_1_flash",
+    ):
+        bounds[("text_to_image", model, "outputCount")] = _OUTPUT_COUNT
+    for endpoint in ("sound_effect", "video_to_audio"):
+        bounds[(endpoint, "mirelo_sfx_2_0", "duration")] = _SFX_DURATION
+        bounds[(endpoint, "mirelo_sfx_2_0", "numVariants")] = _VARIANTS
+    for field in ("similarityBoost", "stability", "style"):
+        bounds[("text_to_speech", "eleven_v4", field)] = _VOICE_UNIT
+    bounds[("text_to_speech", "eleven_v4", "speed")] = _VOICE_SPEED
+    return bounds
+
+
+BOUNDS: dict[tuple[str, str, str], tuple[float, float, str]] = _bounds()
+"""Numeric limits neither the SDK's types nor the OpenAPI document give: (endpoint, model, path
+of wire names, ``[]`` for each item of a list) -> (minimum, maximum, where it comes from).
+
+Without them pydantic accepted ``wan3`` with ``duration: 99``. Where nothing is written the
+bound is a conservative pick (the reason says so, and the README's catalogue section lists
+them): refusing a request Runway might take costs a user an edit; sending one it refuses, or
+one that asks for 99 paid variants, costs money or a failed run. A test fails when a number in
+the catalogue has no maximum.
+"""
 
 MEDIA_KINDS: dict[tuple[str, str, str], str] = {
     # "Up to three reference audio clips." (a list of URI strings)

@@ -191,9 +191,20 @@ async def test_a_rule_of_the_model_is_refused_before_anything_is_read(
 def test_the_ui_form_offers_the_choices_with_descriptions() -> None:
     schema = image_to_video.parameters.model_dump()["definitions"]["ImageToVideoParams"]
     fields = schema["properties"]
-    assert fields["model"]["enum"] == ["gen4_turbo", "gen4.5", "veo3.1", "veo3.1_fast"]
+    from prefect_runway.api.catalogue import CATALOGUE
+
+    # Every image-to-video model the catalogue types, the four the form always had first.
+    assert fields["model"]["enum"][:4] == ["gen4_turbo", "gen4.5", "veo3.1", "veo3.1_fast"]
+    assert sorted(fields["model"]["enum"]) == sorted(CATALOGUE["image_to_video"])
+    assert len(fields["model"]["enum"]) == 25 and fields["model"]["default"] == "gen4_turbo"
     assert "1584:672" in fields["ratio"]["enum"] and "1080:1920" in fields["ratio"]["enum"]
-    assert fields["duration"]["enum"] == list(range(2, 11))
+    assert "auto_720p" in fields["ratio"]["enum"] and "16:9" in fields["ratio"]["enum"]
+    # Duration is text (numbers or "auto"); its help gives each model's range.
+    assert (
+        "2-10: gen4_turbo, gen4.5; 4, 6 or 8: veo3.1, veo3.1_fast"
+        in (fields["duration"]["description"])
+    )
+    assert "Only for: " in fields["cfg_scale"]["description"]
     assert set(schema["required"]) == {"image"}
     undescribed = [name for name, field in fields.items() if not field.get("description")]
     assert undescribed == []

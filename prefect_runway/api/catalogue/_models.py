@@ -77,7 +77,7 @@ class Keyframe(CatalogueObject):
 class KlingShot(CatalogueObject):
     """Part of a request (KlingO3_4kProviderSettingsMultiPrompt in the SDK)."""
 
-    duration: Annotated[int, Field(strict=True)] = Field(
+    duration: Annotated[int, Field(strict=True, ge=1, le=15)] = Field(
         description="Duration in seconds for this segment."
     )
     prompt: str = Field(description="The text prompt for this segment.")
@@ -803,8 +803,14 @@ class KlingO34kImageToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -923,16 +929,24 @@ class Kling304kImageToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    cfg_scale: Annotated[float, Field(strict=True)] | None = Field(
+    cfg_scale: Annotated[float, Field(strict=True, ge=0, le=1)] | None = Field(
         default=None,
         alias="cfgScale",
         description=(
             "Creativity/freedom scale for generation. 0 gives the model maximum creative "
-            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5."
+            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5. (From "
+            "0 to 1: SDK docstring: '0 gives ... maximum creative freedom, 1 ... most "
+            "strictly'.)"
         ),
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -1026,12 +1040,14 @@ class Kling25TurboProImageToVideo(CatalogueRequest):
         alias="promptText",
         description="A text prompt describing what should appear in the output video.",
     )
-    cfg_scale: Annotated[float, Field(strict=True)] | None = Field(
+    cfg_scale: Annotated[float, Field(strict=True, ge=0, le=1)] | None = Field(
         default=None,
         alias="cfgScale",
         description=(
             "Creativity/freedom scale for generation. 0 gives the model maximum creative "
-            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5."
+            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5. (From "
+            "0 to 1: SDK docstring: '0 gives ... maximum creative freedom, 1 ... most "
+            "strictly'.)"
         ),
     )
     duration: Literal[5, 10] | None = Field(
@@ -1068,16 +1084,24 @@ class Kling30ProImageToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    cfg_scale: Annotated[float, Field(strict=True)] | None = Field(
+    cfg_scale: Annotated[float, Field(strict=True, ge=0, le=1)] | None = Field(
         default=None,
         alias="cfgScale",
         description=(
             "Creativity/freedom scale for generation. 0 gives the model maximum creative "
-            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5."
+            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5. (From "
+            "0 to 1: SDK docstring: '0 gives ... maximum creative freedom, 1 ... most "
+            "strictly'.)"
         ),
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -1123,16 +1147,24 @@ class Kling30StandardImageToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    cfg_scale: Annotated[float, Field(strict=True)] | None = Field(
+    cfg_scale: Annotated[float, Field(strict=True, ge=0, le=1)] | None = Field(
         default=None,
         alias="cfgScale",
         description=(
             "Creativity/freedom scale for generation. 0 gives the model maximum creative "
-            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5."
+            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5. (From "
+            "0 to 1: SDK docstring: '0 gives ... maximum creative freedom, 1 ... most "
+            "strictly'.)"
         ),
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -1180,8 +1212,14 @@ class KlingO3ProImageToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -1243,8 +1281,14 @@ class KlingO3StandardImageToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -1603,8 +1647,14 @@ class GrokImagine15ImageToVideo(CatalogueRequest):
             "docs](/assets/inputs#images) for image input requirements."
         ),
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=1, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 1 to 15: no "
+            "limit written; 15 s is the longest the endpoint's documented partners take "
+            "(hailuo3, happyhorse, seedance2; references 'must not exceed 15 seconds'): "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -1650,8 +1700,14 @@ class Wan3ImageToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio with the video."
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=1, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 1 to 15: no "
+            "limit written; 15 s is the longest the endpoint's documented partners take "
+            "(hailuo3, happyhorse, seedance2; references 'must not exceed 15 seconds'): "
+            "conservative.)"
+        ),
     )
     ratio: (
         Literal[
@@ -1788,8 +1844,14 @@ class Wan3PrimeImageToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio with the video."
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=1, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 1 to 15: no "
+            "limit written; 15 s is the longest the endpoint's documented partners take "
+            "(hailuo3, happyhorse, seedance2; references 'must not exceed 15 seconds'): "
+            "conservative.)"
+        ),
     )
     ratio: (
         Literal[
@@ -1869,8 +1931,14 @@ class H3MaxImageToVideo(CatalogueRequest):
         alias="promptText",
         description="A non-empty text prompt describing what should appear in the output.",
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=1, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 1 to 15: no "
+            "limit written; 15 s is the longest the endpoint's documented partners take "
+            "(hailuo3, happyhorse, seedance2; references 'must not exceed 15 seconds'): "
+            "conservative.)"
+        ),
     )
     prompt_expansion_mode: Literal["disabled", "balanced", "quality"] | None = Field(
         default=None,
@@ -2026,8 +2094,14 @@ class GrokImagine15LiteImageToVideo(CatalogueRequest):
             "docs](/assets/inputs#images) for image input requirements."
         ),
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=1, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 1 to 15: no "
+            "limit written; 15 s is the longest the endpoint's documented partners take "
+            "(hailuo3, happyhorse, seedance2; references 'must not exceed 15 seconds'): "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -2069,8 +2143,13 @@ class Kling4ImageToVideo(CatalogueRequest):
             "middle and last frames. The video follows the first frame’s aspect ratio."
         ),
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The duration of the output video in seconds."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The duration of the output video in seconds. (From 3 to 15: not written per "
+            "model; the multishot segments 'must be between 3 and 15 seconds' in all (SDK"
+            " docstring), and Kling's other models take 5 or 10: conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -2316,8 +2395,14 @@ class KlingO34kTextToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -2410,16 +2495,24 @@ class Kling304kTextToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    cfg_scale: Annotated[float, Field(strict=True)] | None = Field(
+    cfg_scale: Annotated[float, Field(strict=True, ge=0, le=1)] | None = Field(
         default=None,
         alias="cfgScale",
         description=(
             "Creativity/freedom scale for generation. 0 gives the model maximum creative "
-            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5."
+            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5. (From "
+            "0 to 1: SDK docstring: '0 gives ... maximum creative freedom, 1 ... most "
+            "strictly'.)"
         ),
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -2486,12 +2579,14 @@ class Kling25TurboProTextToVideo(CatalogueRequest):
         alias="promptText",
         description="A text prompt describing what should appear in the output video.",
     )
-    cfg_scale: Annotated[float, Field(strict=True)] | None = Field(
+    cfg_scale: Annotated[float, Field(strict=True, ge=0, le=1)] | None = Field(
         default=None,
         alias="cfgScale",
         description=(
             "Creativity/freedom scale for generation. 0 gives the model maximum creative "
-            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5."
+            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5. (From "
+            "0 to 1: SDK docstring: '0 gives ... maximum creative freedom, 1 ... most "
+            "strictly'.)"
         ),
     )
     duration: Literal[5, 10] | None = Field(
@@ -2519,16 +2614,24 @@ class Kling30ProTextToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    cfg_scale: Annotated[float, Field(strict=True)] | None = Field(
+    cfg_scale: Annotated[float, Field(strict=True, ge=0, le=1)] | None = Field(
         default=None,
         alias="cfgScale",
         description=(
             "Creativity/freedom scale for generation. 0 gives the model maximum creative "
-            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5."
+            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5. (From "
+            "0 to 1: SDK docstring: '0 gives ... maximum creative freedom, 1 ... most "
+            "strictly'.)"
         ),
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -2559,16 +2662,24 @@ class Kling30StandardTextToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    cfg_scale: Annotated[float, Field(strict=True)] | None = Field(
+    cfg_scale: Annotated[float, Field(strict=True, ge=0, le=1)] | None = Field(
         default=None,
         alias="cfgScale",
         description=(
             "Creativity/freedom scale for generation. 0 gives the model maximum creative "
-            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5."
+            "freedom, 1 makes it follow the prompt most strictly. Defaults to 0.5. (From "
+            "0 to 1: SDK docstring: '0 gives ... maximum creative freedom, 1 ... most "
+            "strictly'.)"
         ),
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -2599,8 +2710,14 @@ class KlingO3ProTextToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -2631,8 +2748,14 @@ class KlingO3StandardTextToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio for the video."
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 3 to 15: not "
+            "written per model; the multishot segments 'must be between 3 and 15 seconds'"
+            " in all (SDK docstring), and Kling's other models take 5 or 10: "
+            "conservative.)"
+        ),
     )
     prompt_text: str | None = Field(
         default=None,
@@ -2964,8 +3087,14 @@ class GrokImagine15TextToVideo(CatalogueRequest):
         alias="promptText",
         description="A non-empty text prompt describing what should appear in the output.",
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=1, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 1 to 15: no "
+            "limit written; 15 s is the longest the endpoint's documented partners take "
+            "(hailuo3, happyhorse, seedance2; references 'must not exceed 15 seconds'): "
+            "conservative.)"
+        ),
     )
     ratio: Literal["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3"] | None = Field(
         default=None, description="The aspect ratio of the output video."
@@ -3014,8 +3143,14 @@ class Wan3TextToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio with the video."
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=1, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 1 to 15: no "
+            "limit written; 15 s is the longest the endpoint's documented partners take "
+            "(hailuo3, happyhorse, seedance2; references 'must not exceed 15 seconds'): "
+            "conservative.)"
+        ),
     )
     ratio: (
         Literal[
@@ -3136,8 +3271,14 @@ class Wan3PrimeTextToVideo(CatalogueRequest):
     audio: StrictBool | None = Field(
         default=None, description="Whether to generate audio with the video."
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=1, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 1 to 15: no "
+            "limit written; 15 s is the longest the endpoint's documented partners take "
+            "(hailuo3, happyhorse, seedance2; references 'must not exceed 15 seconds'): "
+            "conservative.)"
+        ),
     )
     ratio: (
         Literal[
@@ -3210,8 +3351,14 @@ class H3MaxTextToVideo(CatalogueRequest):
         alias="promptText",
         description="A non-empty text prompt describing what should appear in the output.",
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=1, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 1 to 15: no "
+            "limit written; 15 s is the longest the endpoint's documented partners take "
+            "(hailuo3, happyhorse, seedance2; references 'must not exceed 15 seconds'): "
+            "conservative.)"
+        ),
     )
     prompt_expansion_mode: Literal["disabled", "balanced", "quality"] | None = Field(
         default=None,
@@ -3373,8 +3520,14 @@ class GrokImagine15LiteTextToVideo(CatalogueRequest):
         alias="promptText",
         description="A non-empty text prompt describing what should appear in the output.",
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The number of seconds of duration for the output video."
+    duration: Annotated[int, Field(strict=True, ge=1, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The number of seconds of duration for the output video. (From 1 to 15: no "
+            "limit written; 15 s is the longest the endpoint's documented partners take "
+            "(hailuo3, happyhorse, seedance2; references 'must not exceed 15 seconds'): "
+            "conservative.)"
+        ),
     )
     ratio: (
         Literal[
@@ -3426,8 +3579,13 @@ class Kling4TextToVideo(CatalogueRequest):
     prompt_text: str = Field(
         alias="promptText", description="A text prompt describing what should happen in the video."
     )
-    duration: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, description="The duration of the output video in seconds."
+    duration: Annotated[int, Field(strict=True, ge=3, le=15)] | None = Field(
+        default=None,
+        description=(
+            "The duration of the output video in seconds. (From 3 to 15: not written per "
+            "model; the multishot segments 'must be between 3 and 15 seconds' in all (SDK"
+            " docstring), and Kling's other models take 5 or 10: conservative.)"
+        ),
     )
     ratio: (
         Literal[
@@ -4128,12 +4286,14 @@ class GeminiOmniFlash11VideoToVideo(CatalogueRequest):
             "[our docs](/assets/inputs#videos) on video inputs for more information."
         ),
     )
-    duration: Annotated[int, Field(strict=True)] | Literal["auto"] | None = Field(
+    duration: Annotated[int, Field(strict=True, ge=3, le=10)] | Literal["auto"] | None = Field(
         default=None,
         description=(
             "The duration in seconds. In reference mode, this is the output video length."
             " In extend mode, this is the amount of footage added to the input video. Use"
-            ' "auto" to let the model choose a duration.'
+            ' "auto" to let the model choose a duration. (From 3 to 10: the same model on'
+            " image_to_video and text_to_video: 'Numeric durations must be between 3 and "
+            "10 seconds' (SDK docstring).)"
         ),
     )
     mode: Literal["reference", "extend", "edit"] | None = Field(
@@ -4724,10 +4884,14 @@ class MuseImageTextToImage(CatalogueRequest):
             "`auto` to let the model choose the framing from the prompt."
         )
     )
-    output_count: Annotated[int, Field(strict=True)] | None = Field(
+    output_count: Annotated[int, Field(strict=True, ge=1, le=4)] | None = Field(
         default=None,
         alias="outputCount",
-        description="The number of images to generate. Each image costs 1 credit.",
+        description=(
+            "The number of images to generate. Each image costs 1 credit. (From 1 to 4: "
+            "no limit written; the endpoint's documented models take 1-4 (seedream5_*), 1"
+            " or 4 (gemini_image*), 1-10 (gpt_image_2): conservative.)"
+        ),
     )
     output_format: Literal["webp", "png", "jpeg"] | None = Field(
         default=None,
@@ -4946,12 +5110,14 @@ class GrokImagineImage2TextToImage(CatalogueRequest):
             "one reference image."
         ),
     )
-    output_count: Annotated[int, Field(strict=True)] | None = Field(
+    output_count: Annotated[int, Field(strict=True, ge=1, le=4)] | None = Field(
         default=None,
         alias="outputCount",
         description=(
             "The number of images to generate. Increasing this number will affect the "
-            "number of credits consumed by the generation."
+            "number of credits consumed by the generation. (From 1 to 4: no limit "
+            "written; the endpoint's documented models take 1-4 (seedream5_*), 1 or 4 "
+            "(gemini_image*), 1-10 (gpt_image_2): conservative.)"
         ),
     )
     quality: Literal["low", "medium"] | None = Field(
@@ -5387,12 +5553,14 @@ class Ideogram40TextToImage(CatalogueRequest):
         alias="promptText",
         description="Describe the image to generate, or how to remix the reference image.",
     )
-    output_count: Annotated[int, Field(strict=True)] | None = Field(
+    output_count: Annotated[int, Field(strict=True, ge=1, le=4)] | None = Field(
         default=None,
         alias="outputCount",
         description=(
             "The number of images to generate. Increasing this number will affect the "
-            "number of credits consumed by the generation."
+            "number of credits consumed by the generation. (From 1 to 4: no limit "
+            "written; the endpoint's documented models take 1-4 (seedream5_*), 1 or 4 "
+            "(gemini_image*), 1-10 (gpt_image_2): conservative.)"
         ),
     )
     quality: Literal["low", "medium", "high"] | None = Field(
@@ -5457,12 +5625,14 @@ class Ideogram45TextToImage(CatalogueRequest):
             "[our docs](/assets/inputs#images) on image inputs for more information."
         ),
     )
-    output_count: Annotated[int, Field(strict=True)] | None = Field(
+    output_count: Annotated[int, Field(strict=True, ge=1, le=4)] | None = Field(
         default=None,
         alias="outputCount",
         description=(
             "The number of images to generate. Increasing this number will affect the "
-            "number of credits consumed by the generation."
+            "number of credits consumed by the generation. (From 1 to 4: no limit "
+            "written; the endpoint's documented models take 1-4 (seedream5_*), 1 or 4 "
+            "(gemini_image*), 1-10 (gpt_image_2): conservative.)"
         ),
     )
     precise_edit: StrictBool | None = Field(
@@ -5574,12 +5744,14 @@ class Seedream5FlashTextToImage(CatalogueRequest):
             "resolution tier."
         )
     )
-    output_count: Annotated[int, Field(strict=True)] | None = Field(
+    output_count: Annotated[int, Field(strict=True, ge=1, le=4)] | None = Field(
         default=None,
         alias="outputCount",
         description=(
             "The number of images to generate. Increasing this number will affect the "
-            "number of credits consumed by the generation."
+            "number of credits consumed by the generation. (From 1 to 4: no limit "
+            "written; the endpoint's documented models take 1-4 (seedream5_*), 1 or 4 "
+            "(gemini_image*), 1-10 (gpt_image_2): conservative.)"
         ),
     )
     output_format: Literal["png", "jpeg"] | None = Field(
@@ -5655,12 +5827,14 @@ class NanoBanana21TextToImage(CatalogueRequest):
         "1408:11712",
         "11712:1408",
     ] = Field(description="The resolution of the output image.")
-    output_count: Annotated[int, Field(strict=True)] | None = Field(
+    output_count: Annotated[int, Field(strict=True, ge=1, le=4)] | None = Field(
         default=None,
         alias="outputCount",
         description=(
             "The number of images to generate. Increasing this number will affect the "
-            "number of credits consumed by the generation."
+            "number of credits consumed by the generation. (From 1 to 4: no limit "
+            "written; the endpoint's documented models take 1-4 (seedream5_*), 1 or 4 "
+            "(gemini_image*), 1-10 (gpt_image_2): conservative.)"
         ),
     )
     reference_images: Annotated[list[TaggedImage], Field(max_length=14)] | None = Field(
@@ -5715,10 +5889,14 @@ class RecraftV41FlashTextToImage(CatalogueRequest):
     colors: list[str] | None = Field(
         default=None, description="Preferred colors as six-digit hex strings."
     )
-    output_count: Annotated[int, Field(strict=True)] | None = Field(
+    output_count: Annotated[int, Field(strict=True, ge=1, le=4)] | None = Field(
         default=None,
         alias="outputCount",
-        description="The number of images to generate. Each image is billed separately.",
+        description=(
+            "The number of images to generate. Each image is billed separately. (From 1 "
+            "to 4: no limit written; the endpoint's documented models take 1-4 "
+            "(seedream5_*), 1 or 4 (gemini_image*), 1-10 (gpt_image_2): conservative.)"
+        ),
     )
     output_format: Literal["webp", "png"] | None = Field(
         default=None, alias="outputFormat", description="The output file format. Defaults to webp."
@@ -6050,8 +6228,12 @@ class MireloSfx20SoundEffect(CatalogueRequest):
     rules: ClassVar[tuple[str, ...]] = ()
 
     model: Literal["mirelo_sfx_2_0"] = Field(default="mirelo_sfx_2_0")
-    duration: Annotated[float, Field(strict=True)] = Field(
-        description="The duration of the generated audio in seconds."
+    duration: Annotated[float, Field(strict=True, ge=0.5, le=30)] = Field(
+        description=(
+            "The duration of the generated audio in seconds. (From 0.5 to 30: no limit "
+            "written; eleven_text_to_sound_v2 on sound_effect takes 'between 0.5 and 30 "
+            "seconds' (SDK docstring): conservative.)"
+        )
     )
     prompt_text: str = Field(
         alias="promptText", description="A description of the sound effects to generate."
@@ -6062,8 +6244,13 @@ class MireloSfx20SoundEffect(CatalogueRequest):
     negative_prompt: str | None = Field(
         default=None, alias="negativePrompt", description="Sounds to avoid in the generated audio."
     )
-    num_variants: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, alias="numVariants", description="The number of audio variations to generate."
+    num_variants: Annotated[int, Field(strict=True, ge=1, le=4)] | None = Field(
+        default=None,
+        alias="numVariants",
+        description=(
+            "The number of audio variations to generate. (From 1 to 4: no limit written; "
+            "each variant is paid: conservative.)"
+        ),
     )
     seed: Annotated[int, Field(strict=True, ge=0, le=4294967295)] | None = Field(
         default=None, description="A seed for reproducible generation."
@@ -6197,27 +6384,36 @@ class ElevenV4TextToSpeech(CatalogueRequest):
             " sound alike, but it is not guaranteed."
         ),
     )
-    similarity_boost: Annotated[float, Field(strict=True)] | None = Field(
+    similarity_boost: Annotated[float, Field(strict=True, ge=0, le=1)] | None = Field(
         default=None,
         alias="similarityBoost",
-        description="How closely the output tracks the original speaker.",
+        description=(
+            "How closely the output tracks the original speaker. (From 0 to 1: "
+            "eleven_multilingual_v2/eleven_v3 settings on this endpoint: '(0-1)'.)"
+        ),
     )
-    speed: Annotated[float, Field(strict=True)] | None = Field(
+    speed: Annotated[float, Field(strict=True, ge=0.7, le=1.2)] | None = Field(
         default=None,
         description=(
             "Speech speed multiplier. Values below 1 slow the speech down, and values "
-            "above 1 speed it up."
+            "above 1 speed it up. (From 0.7 to 1.2: eleven_multilingual_v2/eleven_v3 on "
+            "this endpoint: '(0.7-1.2)'.)"
         ),
     )
-    stability: Annotated[float, Field(strict=True)] | None = Field(
+    stability: Annotated[float, Field(strict=True, ge=0, le=1)] | None = Field(
         default=None,
         description=(
             "Voice stability. Lower values allow broader emotional range; higher values "
-            "are steadier."
+            "are steadier. (From 0 to 1: eleven_multilingual_v2/eleven_v3 settings on "
+            "this endpoint: '(0-1)'.)"
         ),
     )
-    style: Annotated[float, Field(strict=True)] | None = Field(
-        default=None, description="Style exaggeration. Higher values amplify the speaker style."
+    style: Annotated[float, Field(strict=True, ge=0, le=1)] | None = Field(
+        default=None,
+        description=(
+            "Style exaggeration. Higher values amplify the speaker style. (From 0 to 1: "
+            "eleven_multilingual_v2/eleven_v3 settings on this endpoint: '(0-1)'.)"
+        ),
     )
     use_speaker_boost: StrictBool | None = Field(
         default=None,
@@ -6349,7 +6545,12 @@ class MireloSfx20VideoToAudio(CatalogueRequest):
     rules: ClassVar[tuple[str, ...]] = ()
 
     model: Literal["mirelo_sfx_2_0"] = Field(default="mirelo_sfx_2_0")
-    duration: Annotated[float, Field(strict=True)]
+    duration: Annotated[float, Field(strict=True, ge=0.5, le=30)] = Field(
+        description=(
+            "(From 0.5 to 30: no limit written; eleven_text_to_sound_v2 on sound_effect "
+            "takes 'between 0.5 and 30 seconds' (SDK docstring): conservative.)"
+        )
+    )
     video_uri: VideoUri = Field(
         alias="videoUri",
         description=(
@@ -6364,8 +6565,13 @@ class MireloSfx20VideoToAudio(CatalogueRequest):
     negative_prompt: str | None = Field(
         default=None, alias="negativePrompt", description="Sounds to avoid in the generated audio."
     )
-    num_variants: Annotated[int, Field(strict=True)] | None = Field(
-        default=None, alias="numVariants", description="The number of audio variations to generate."
+    num_variants: Annotated[int, Field(strict=True, ge=1, le=4)] | None = Field(
+        default=None,
+        alias="numVariants",
+        description=(
+            "The number of audio variations to generate. (From 1 to 4: no limit written; "
+            "each variant is paid: conservative.)"
+        ),
     )
     preserve_speech: StrictBool | None = Field(
         default=None,
