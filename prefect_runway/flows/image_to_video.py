@@ -30,21 +30,23 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from prefect import flow
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 from prefect_runway.api.catalogue import CATALOGUE
 from prefect_runway.flows._common import FlowOutcome, RunSettings, run_generation
 from prefect_runway.flows.endpoints import EndpointParams, build_params, request_fields_first
 from prefect_runway.flows.parameters import (
     NOT_SET,
+    OPTIONAL,
     ImageToVideoDuration,
     ImageToVideoModel,
     ImageToVideoRatio,
     MediaReference,
     OptionalMedia,
+    described,
 )
 from prefect_runway.flows.user_errors import ends_cleanly, form_words
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
@@ -141,18 +143,44 @@ def _form_schema(schema: dict[str, Any]) -> None:
 _DURATIONS = _durations()
 
 
+def _duration_bounds() -> tuple[int, int]:
+    """The fewest and most whole seconds any image-to-video model takes."""
+    numbers: list[int] = []
+    for cls in _MODELS.values():
+        schema = cls.model_json_schema(by_alias=True)["properties"].get("duration", {})
+        for leaf in schema.get("anyOf", [schema]):
+            numbers += [v for v in leaf.get("enum", [leaf.get("const")]) if isinstance(v, int)]
+            numbers += [int(leaf[k]) for k in ("minimum", "maximum") if k in leaf]
+    return min(numbers), max(numbers)
+
+
+_FEWEST_SECONDS, _MOST_SECONDS = _duration_bounds()
+
+# A whole number, as the form sent before it offered every model: runs started through the API
+# with ``"duration": 5`` keep passing the server's schema check. Seedance's "auto" is the one
+# value it leaves out (its default when empty; "auto" itself through ``generate``).
+FormDuration = Annotated[
+    int | None,
+    described("Duration", "Seconds of video.", ge=_FEWEST_SECONDS, le=_MOST_SECONDS),
+    # Without the null branch pydantic would add (a type toggle in the form).
+    WithJsonSchema({"type": "integer", "minimum": _FEWEST_SECONDS, "maximum": _MOST_SECONDS}),
+    *OPTIONAL,
+]
+
+
 class _ImageToVideoForm(EndpointParams):
     """The fields the image-to-video form keeps from before it offered every model."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_form_schema)
 
-    OWN_FIELDS: ClassVar[frozenset[str]] = frozenset({"promptImage", "audio"})
+    OWN_FIELDS: ClassVar[frozenset[str]] = frozenset({"promptImage", "audio", "duration"})
     # Runway's request fields -> this form's, for messages in the words of the form; the
     # catalogue's other fields are added by ``build_params`` (snake_case).
     FORM_FIELDS: ClassVar[dict[str, str]] = {
         "model": "model",
         "promptImage": "image",
         "audio": "audio",
+        "duration": "duration",
     }
 
     image: MediaReference = Field(
@@ -166,6 +194,7 @@ class _ImageToVideoForm(EndpointParams):
         description="An image the clip should end on (s3://, https or a path). Only for: "
         f"{', '.join(_LAST_FRAME_MODELS)}.",
     )
+    duration: FormDuration = NOT_SET
     audio: bool = Field(
         default=True,
         title="Audio",
@@ -193,6 +222,8 @@ class _ImageToVideoForm(EndpointParams):
         if ratio is not None:
             body["ratio"] = ratio
         body.update({wire: value for wire, value in generic.items() if wire != "model"})
+        if self.duration is not None:
+            body["duration"] = self.duration
         if self.model in _AUDIO_MODELS and not (self.audio and self.model in _AUDIO_ON_BY_DEFAULT):
             body["audio"] = self.audio
         return body

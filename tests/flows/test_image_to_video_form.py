@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from prefect_runway.api.catalogue import CATALOGUE
 from prefect_runway.flows.image_to_video import ImageToVideoParams, image_to_video
@@ -191,8 +192,8 @@ async def test_a_partner_model_runs_through_the_flow_with_keyframes(
     ("changes", "field"),
     [
         (
-            {"model": "wan3", "duration": 99},
-            r"duration \(99\): Input should be less than or equal to 15",
+            {"model": "wan3", "duration": 20},  # within the form's 1-30, above wan3's 15
+            r"duration \(20\): Input should be less than or equal to 15",
         ),
         ({"model": "kling3.0_pro", "cfg_scale": 7.5}, r"cfg_scale \(7\.5\): Input should be less"),
         ({"model": "gen4_turbo", "duration": 11}, r"duration \(11\): Input should be less"),
@@ -221,3 +222,22 @@ async def test_a_number_out_of_bounds_is_refused_before_any_upload_or_post(
         await image_to_video(params)
     stats = emulator.stats()
     assert stats["creates_total"] == 0 and stats["uploads"] == 0
+
+
+def test_the_duration_stays_a_whole_number_runs_started_through_the_api_send() -> None:
+    # A run started with {"duration": 5} before the form offered every model must still pass
+    # the server's schema check: the schema says integer, with the widest bounds of any model.
+    schema = ImageToVideoParams.model_json_schema()["properties"]["duration"]
+    assert schema["type"] == "integer" and "anyOf" not in schema
+    assert schema["minimum"] >= 1 and schema["maximum"] >= 15
+    assert (
+        ImageToVideoParams.model_validate(
+            {"image": "s3://b/k.png", "duration": 5, "destination_block": "renders"}
+        ).request()["duration"]
+        == 5
+    )
+    with pytest.raises(ValidationError, match="duration"):
+        ImageToVideoParams.model_validate(
+            {"image": "s3://b/k.png", "duration": schema["maximum"] + 1,
+             "destination_block": "renders"}
+        )  # fmt: skip

@@ -198,9 +198,9 @@ async def test_an_image_to_video_typed_into_the_form_lands_in_s3(
     ids = await deployment_ids(api)
     form = await Form(page, ui).open(ui_stack, ids["runway-image-to-video/ui"])
     await form.type("Image", f"s3://{BUCKET}/samples/coast.png")
-    await form.type("Prompt", "Slow aerial push in: a lighthouse on a cliff at dusk.")
+    await form.type("Prompt text", "Slow aerial push in: a lighthouse on a cliff at dusk.")
     await form.choose("Ratio", "960:960")
-    await form.choose("Duration", "2")
+    await form.type("Duration", "2")  # a number box: the form offers every model's durations
     await form.type("Output name", "lighthouse")
     await form.type("Key prefix", prefix)
     await form.check_plain()
