@@ -127,6 +127,15 @@ def profiled(path: str, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return result
 
 
+def key_shape(key: str) -> str:
+    """An S3 key with its run's names folded (``cost-00012`` -> ``{name}``, a generation key
+    -> ``{key}``), so requests count by what they are for."""
+    import re
+
+    key = re.sub(r"[0-9a-f]{16,}", "{key}", key)
+    return re.sub(r"[a-z]+-\d{5}", "{name}", key)
+
+
 class Counts:
     """What one run asked of S3 (by operation), of Prefect's events and of its threads.
 
@@ -140,6 +149,7 @@ class Counts:
         import threading
 
         self.s3: dict[str, int] = {}
+        self.s3_keys: dict[str, int] = {}
         self.events: dict[str, int] = {}
         self.threads_started = 0
         self._lock = threading.Lock()
@@ -158,6 +168,7 @@ class Counts:
 
         def counted(client: Any, operation: str, params: Any) -> Any:
             counts._add(counts.s3, operation)
+            counts._add(counts.s3_keys, f"{operation} {key_shape(params.get('Key', ''))}")
             return make_api_call(client, operation, params)
 
         botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
@@ -184,6 +195,7 @@ class Counts:
     def result(self) -> dict[str, Any]:
         return {
             "s3_ops": dict(self.s3),
+            "s3_keys": dict(self.s3_keys),
             "events": dict(self.events),
             "threads_started": self.threads_started,
         }

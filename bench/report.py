@@ -686,6 +686,16 @@ def _later_cuts_section(
 # in full; all present make the before/after table.
 COST_RUNS = [
     ("costs-main", "main before issue 20's cuts (ab90285)"),
+    (
+        "costs-ledger",
+        "ledger: claims create-only, changes start from our own last write, renewals read nothing",
+    ),
+    (
+        "costs-store",
+        "store: one PutObject below 8 MiB (no HEAD, no TransferManager, no "
+        "thread), stale multipart uploads looked for only before a multipart upload, one "
+        "SHA-256 pass",
+    ),
 ]
 COSTS_START = "<!-- costs:start (python3 dev.py bench --figures costs) -->"
 COSTS_END = "<!-- costs:end -->"
@@ -707,7 +717,11 @@ def cost_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "server_cpu": per(lambda r: r["server_cpu"]),
         "server_idle": per(lambda r: r.get("server_cpu_until_idle", 0.0)),
         "moto_cpu": per(lambda r: r["moto_cpu"]),
-        "task_runs": per(lambda r: r.get("task_runs", 0)),
+        # Task runs the process started (its Pending events): exact, where the server's count
+        # lags while it works through its backlog.
+        "task_runs": per(
+            lambda r: r.get("events", {}).get("prefect.task-run.Pending", r.get("task_runs", 0))
+        ),
         "events": per(lambda r: sum(r.get("events", {}).values())),
         "state_events": per(
             lambda r: sum(v for k, v in r.get("events", {}).items() if ".task-run." in k)
@@ -755,7 +769,7 @@ def costs_section(results_dir: Path, latest: dict[str, Any] | None = None) -> li
         f"{ours['runs']} runs per side, alternating. Counted in the run's own process: S3 "
         "requests at botocore's `_make_api_call` (one per HTTP request, multipart parts "
         "included), events at Prefect's events worker, threads at `Thread.start`; task runs "
-        "from the Prefect server's `/task_runs/count` before and after; Runway requests at the "
+        "as the process's `prefect.task-run.Pending` events; Runway requests at the "
         "emulator; server CPU from /proc, at the child's exit and until the server is idle "
         "again (its backlog of events), including its idle rate "
         f"({doc['idle_server']['cpu_per_second']:.3f} CPU s/s).",
