@@ -824,7 +824,56 @@ def costs_section(results_dir: Path, latest: dict[str, Any] | None = None) -> li
                 f"{o['events']:.2f} | {o['cpu']:.3f} ({b['cpu']:.3f}) | {o['server_idle']:.3f} | "
                 f"{o['moto_cpu']:.3f} | {o['wall']:.1f} ({b['wall']:.1f}) |"
             )
+    lines += _stream_cuts(results_dir)
     lines += ["", COSTS_END]
+    return lines
+
+
+# ``python3 dev.py bench --figures stream --runs 1 --name <name> --output /tmp/<name>.md``,
+# before and after issue 20's streaming changes.
+STREAM_RUNS = [
+    (
+        "stream-before",
+        "before (85ca964: TransferManager for every output, two SHA-256 passes, "
+        "a notification per network chunk)",
+    ),
+    ("stream-after", "after (one SHA-256 pass, the pipe notifies only a waiting reader)"),
+]
+
+
+def _stream_cuts(results_dir: Path) -> list[str]:
+    import json
+
+    present = [
+        (name, description, json.loads((results_dir / f"{name}.json").read_text()))
+        for name, description in STREAM_RUNS
+        if (results_dir / f"{name}.json").exists()
+    ]
+    if not present:
+        return []
+    lines = [
+        "",
+        "The 1 GiB stream (figure 3's run, one output from the emulator into moto), client "
+        "CPU per GiB and peak RSS growth of the process, ours beside the SDK script's boto3 "
+        "`upload_fileobj` in the same run (`python3 dev.py bench --figures stream --runs 1 "
+        "--name <name>`):",
+        "",
+        "| run | ours CPU s/GiB | SDK CPU s/GiB | ours / SDK | ours RSS growth | SDK RSS growth "
+        "| ours wall s | SDK wall s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, description, doc in present:
+        size = doc["params"]["stream_bytes"] / 2**30
+        ours, base = doc["stream"]["ours"], doc["stream"]["baseline"]
+        o_cpu = median([r["cpu"] for r in ours]) / size
+        b_cpu = median([r["cpu"] for r in base]) / size
+        o_rss = median([r["peak_rss"] - r["rss_before"] for r in ours])
+        b_rss = median([r["peak_rss"] - r["rss_before"] for r in base])
+        lines.append(
+            f"| {description} (`{name}`) | {o_cpu:.2f} | {b_cpu:.2f} | {o_cpu / b_cpu:.2f}x | "
+            f"{mib(o_rss)} | {mib(b_rss)} | {median([r['wall'] for r in ours]):.1f} | "
+            f"{median([r['wall'] for r in base]):.1f} |"
+        )
     return lines
 
 
