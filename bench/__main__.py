@@ -9,6 +9,10 @@ Example:
     ```
     python3 dev.py bench            # the full run (about half an hour on 2 cores)
     python3 dev.py bench --quick    # small N, one run each
+    # issue 20's cost per generation (S3 requests by operation, task runs, events, CPU of
+    # the flow and of the Prefect server until idle, Runway requests, the re-run), N=200:
+    # writes results/<name>.json and replaces only BENCHMARKS.md's section 7
+    python3 dev.py bench --figures costs --name costs-final --runs 2
     ```
 """
 
@@ -182,9 +186,14 @@ def costs(harness: Harness, n: int, runs: int) -> dict[str, list[Any]]:
     for repeat in range(runs):
         for kind in KINDS if repeat % 2 == 0 else KINDS[::-1]:
             bucket = harness.new_bucket()
-            result = harness.run(kind, manifest_rows(n, tag="cost"), bucket=bucket,
-                                 prefix="cost")  # fmt: skip
+            rows = manifest_rows(n, tag="cost")
+            result = harness.run(kind, rows, bucket=bucket, prefix="cost")
             out[kind].append(result)
+            if kind == "ours":  # the same batch again: every generation is done
+                again = harness.run(kind, rows, bucket=bucket, prefix="cost")
+                out.setdefault("ours_rerun", []).append(again)
+                log(f"costs N={n} re-run: S3 {again['s3_ops']}, creates "
+                    f"{again['emulator']['creates_total']}")  # fmt: skip
             log(f"costs N={n} {kind}: wall {result['wall']:.1f} s, cpu {result['cpu']:.1f} s, "
                 f"server cpu until idle {result['server_cpu_until_idle']:.1f} s, "
                 f"S3 {sum(result['s3_ops'].values())}, "

@@ -696,6 +696,14 @@ COST_RUNS = [
         "thread), stale multipart uploads looked for only before a multipart upload, one "
         "SHA-256 pass",
     ),
+    (
+        "costs-store2",
+        "the same code as costs-store again, with the re-run measured",
+    ),
+    (
+        "costs-final",
+        "re-run: a done generation's result comes from the plan's sidecar read (no second GET)",
+    ),
 ]
 COSTS_START = "<!-- costs:start (python3 dev.py bench --figures costs) -->"
 COSTS_END = "<!-- costs:end -->"
@@ -719,9 +727,7 @@ def cost_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "moto_cpu": per(lambda r: r["moto_cpu"]),
         # Task runs the process started (its Pending events): exact, where the server's count
         # lags while it works through its backlog.
-        "task_runs": per(
-            lambda r: r.get("events", {}).get("prefect.task-run.Pending", r.get("task_runs", 0))
-        ),
+        "task_runs": per(lambda r: r.get("events", {}).get("prefect.task-run.Pending", 0)),
         "events": per(lambda r: sum(r.get("events", {}).values())),
         "state_events": per(
             lambda r: sum(v for k, v in r.get("events", {}).items() if ".task-run." in k)
@@ -823,6 +829,40 @@ def costs_section(results_dir: Path, latest: dict[str, Any] | None = None) -> li
                 f"| {description} (`{name}`) | {o['s3']:.2f} | {ops} | {o['task_runs']:.2f} | "
                 f"{o['events']:.2f} | {o['cpu']:.3f} ({b['cpu']:.3f}) | {o['server_idle']:.3f} | "
                 f"{o['moto_cpu']:.3f} | {o['wall']:.1f} ({b['wall']:.1f}) |"
+            )
+    lines += [
+        "",
+        "**Where the S3 requests of a new generation go** (the last run, by key): the plan "
+        "reads the sidecar, the name's holder and the attempt's ledger entry (3 GETs: each "
+        "decides something before any credit is spent); the ledger writes the intent "
+        "(create-only), the name claim, the task id and the outcome (4 conditional PUTs: "
+        "intent and task id are what make a create happen at most once, the outcome detaches "
+        "the run); then the output and its sidecar (2 PUTs). The issue's target is 6; "
+        "reaching it means folding writes together (the name claim into the intent, the "
+        "outcome into the sidecar), which changes what a crash between them leaves: not done "
+        "in this pass. Prefect is now the larger cost: 3 task runs and 9 task-run state events "
+        "per generation, and the server's CPU until idle per generation exceeds the flow "
+        "process's own; fewer or cheaper task runs are the next cut (not done in this pass).",
+    ]
+    if any(doc["costs"].get("ours_rerun") for _, _, doc in present):
+        lines += [
+            "",
+            "Re-run of the same batch right after (every generation done), per generation:",
+            "",
+            "| run | S3 req/gen | S3 by operation | Runway creates | Runway requests/gen | "
+            "task runs/gen | flow CPU s/gen | wall s |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name, description, doc in present:
+            if not doc["costs"].get("ours_rerun"):
+                continue
+            again = cost_row(doc["costs"]["ours_rerun"])
+            creates = sum(r["emulator"]["creates_total"] for r in doc["costs"]["ours_rerun"])
+            ops = ", ".join(f"{op} {v:.2f}" for op, v in again["s3_ops"].items() if v >= 0.005)
+            lines.append(
+                f"| {description} (`{name}`) | {again['s3']:.2f} | {ops} | {creates} | "
+                f"{again['runway_total']:.2f} | {again['task_runs']:.2f} | {again['cpu']:.3f} | "
+                f"{again['wall']:.1f} |"
             )
     lines += _stream_cuts(results_dir)
     lines += ["", COSTS_END]
