@@ -9,6 +9,10 @@ Example:
     ```
     python3 dev.py bench            # the full run (about half an hour on 2 cores)
     python3 dev.py bench --quick    # small N, one run each
+    # issue 20's cost per generation (S3 requests by operation, task runs, events, CPU of
+    # the flow and of the Prefect server until idle, Runway requests, the re-run), N=200:
+    # writes results/<name>.json and replaces only BENCHMARKS.md's section 7
+    python3 dev.py bench --figures costs --name costs-final --runs 2
     ```
 """
 
@@ -175,6 +179,29 @@ def startup(harness: Harness, runs: int) -> dict[str, list[Any]]:
     return out
 
 
+def costs(harness: Harness, n: int, runs: int) -> dict[str, list[Any]]:
+    """Per-generation costs of ours and the baseline at size ``n``, alternating: S3 requests by
+    operation, task runs, events, flow and Prefect server CPU (until idle), Runway requests."""
+    out: dict[str, list[Any]] = {"ours": [], "baseline": []}
+    for repeat in range(runs):
+        for kind in KINDS if repeat % 2 == 0 else KINDS[::-1]:
+            bucket = harness.new_bucket()
+            rows = manifest_rows(n, tag="cost")
+            result = harness.run(kind, rows, bucket=bucket, prefix="cost")
+            out[kind].append(result)
+            if kind == "ours":  # the same batch again: every generation is done
+                again = harness.run(kind, rows, bucket=bucket, prefix="cost")
+                out.setdefault("ours_rerun", []).append(again)
+                log(f"costs N={n} re-run: S3 {again['s3_ops']}, creates "
+                    f"{again['emulator']['creates_total']}")  # fmt: skip
+            log(f"costs N={n} {kind}: wall {result['wall']:.1f} s, cpu {result['cpu']:.1f} s, "
+                f"server cpu until idle {result['server_cpu_until_idle']:.1f} s, "
+                f"S3 {sum(result['s3_ops'].values())}, "
+                f"task runs {result['task_runs']}")  # fmt: skip
+            harness.drop_bucket(bucket)
+    return out
+
+
 def _profile_entry(result: dict[str, Any], path: Path) -> dict[str, Any]:
     server = Path(str(path) + ".server.txt")
     return {
@@ -262,13 +289,17 @@ def main() -> None:
         "the run before the fix, if present)",
     )
     parser.add_argument("--sizes", help="comma-separated N for the scale figure")
-    parser.add_argument("--figures", default="startup,scale,stream,profile",
-                        help="which to run (default all; re-run comes with scale)")  # fmt: skip
+    parser.add_argument("--figures", default="startup,scale,stream,profile,costs",
+                        help="which to run (default all; re-run comes with scale). "
+                        "`--figures costs` alone writes results/<name>.json and replaces only "
+                        "BENCHMARKS.md's cost section (see report.COST_RUNS)")  # fmt: skip
+    parser.add_argument("--cost-size", type=int, default=200,
+                        help="N of the cost figure (default 200)")  # fmt: skip
     parser.add_argument("--output", help="default BENCHMARKS.md; --quick: results/quick.md")
     parser.add_argument("--only-report", action="store_true",
                         help="re-render BENCHMARKS.md from results/<name>.json")  # fmt: skip
     args = parser.parse_args()
-    from bench.report import LATER_CUTS, render
+    from bench.report import LATER_CUTS, render, splice_costs
 
     name = args.name or ("quick" if args.quick else "latest")
     results_path = RESULTS / f"{name}.json"
@@ -285,6 +316,7 @@ def main() -> None:
             "python3 dev.py bench" + (" --quick" if args.quick else ""),
             runs=runs, sizes=sizes, rerun_size=rerun_size, stream_bytes=stream_bytes,
         )  # fmt: skip
+        results["figures"] = sorted(figures)
         log(f"scratch directory {workdir}")
         with Harness(workdir) as harness:
             log(f"servers up: prefect {harness.api_url}, emulator {harness.emulator.base_url}, "
@@ -307,6 +339,9 @@ def main() -> None:
                     harness, sizes, runs, rerun_size
                 )
                 keep()
+            if "costs" in figures:
+                results["costs"] = costs(harness, args.cost_size, runs)
+                keep()
             if "stream" in figures:
                 results["stream"] = streaming(harness, stream_bytes, runs)
                 keep()
@@ -317,6 +352,13 @@ def main() -> None:
         results_path.write_text(json.dumps(results, indent=1))
         log(f"results in {results_path.relative_to(ROOT)}")
     results = json.loads(results_path.read_text())
+    if set(results.get("figures", [])) == {"costs"} or (
+        args.only_report and "scale" not in results
+    ):
+        output = Path(args.output) if args.output else ROOT / "BENCHMARKS.md"
+        splice_costs(output, results, name)
+        log(f"wrote the cost section of {output}")
+        return
     before_path: Path | None = Path(args.before) if args.before else RESULTS / "before.json"
     if not args.before and (args.quick or not RESULTS.joinpath("before.json").exists()):
         before_path = None

@@ -24,6 +24,7 @@ from bench.common import (
     CONCURRENCY,
     SDK_POLL_JITTER,
     SDK_POLL_TIME,
+    Counts,
     Meter,
     cpu_seconds,
     profiled,
@@ -108,6 +109,8 @@ def main() -> None:
     import httpx  # noqa: F401
     import runwayml  # noqa: F401
 
+    tallies = Counts().install(events=False)
+
     imported = time.time()
     import_cpu = cpu_seconds()
     meter = Meter()
@@ -123,6 +126,7 @@ def main() -> None:
             imported_at=imported,
             import_cpu=import_cpu,
             transfers=TRANSFERS,
+            **tallies.result(),
         ),
     )
 

@@ -125,3 +125,77 @@ def profiled(path: str, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
         profiler.stop()
     Path(path).write_text(profiler.output_text(unicode=False, color=False, show_all=False))
     return result
+
+
+def key_shape(key: str) -> str:
+    """An S3 key with its run's names folded (``cost-00012`` -> ``{name}``, a generation key
+    -> ``{key}``), so requests count by what they are for."""
+    import re
+
+    key = re.sub(r"[0-9a-f]{16,}", "{key}", key)
+    return re.sub(r"[a-z]+-\d{5}", "{name}", key)
+
+
+class Counts:
+    """What one run asked of S3 (by operation), of Prefect's events and of its threads.
+
+    S3: every botocore API call of every client in the process (``BaseClient._make_api_call``
+    is where each operation, multipart parts included, becomes one HTTP request). Events: every
+    event the process hands to Prefect's events worker (task-run state changes and our own).
+    Both patched in the child, so the parent's servers need no request logs.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.s3: dict[str, int] = {}
+        self.s3_keys: dict[str, int] = {}
+        self.events: dict[str, int] = {}
+        self.threads_started = 0
+        self._lock = threading.Lock()
+
+    def _add(self, table: dict[str, int], name: str) -> None:
+        with self._lock:
+            table[name] = table.get(name, 0) + 1
+
+    def install(self, *, events: bool) -> Counts:
+        import threading
+
+        import botocore.client
+
+        counts = self
+        make_api_call = botocore.client.BaseClient._make_api_call
+
+        def counted(client: Any, operation: str, params: Any) -> Any:
+            counts._add(counts.s3, operation)
+            counts._add(counts.s3_keys, f"{operation} {key_shape(params.get('Key', ''))}")
+            return make_api_call(client, operation, params)
+
+        botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
+        start = threading.Thread.start
+
+        def started(thread: threading.Thread) -> None:
+            with counts._lock:
+                counts.threads_started += 1
+            start(thread)
+
+        threading.Thread.start = started  # type: ignore[method-assign]
+        if events:
+            from prefect.events.worker import EventsWorker
+
+            prepare = EventsWorker._prepare_item
+
+            def counted_event(worker: Any, event: Any) -> Any:
+                counts._add(counts.events, str(event.event))
+                return prepare(worker, event)
+
+            EventsWorker._prepare_item = counted_event  # type: ignore[method-assign]
+        return self
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "s3_ops": dict(self.s3),
+            "s3_keys": dict(self.s3_keys),
+            "events": dict(self.events),
+            "threads_started": self.threads_started,
+        }

@@ -224,6 +224,21 @@ class Harness:
 
     # ------------------------------------------------------------------------------ runs
 
+    def _task_runs(self) -> int:
+        """Task runs the Prefect server holds (0 without a server of ours)."""
+        if self.prefect is None:
+            return 0
+        for attempt in range(10):
+            try:
+                response = httpx.post(f"{self.api_url}/task_runs/count", json={}, timeout=30)
+                response.raise_for_status()
+                return int(response.json())
+            except httpx.HTTPError:  # a busy server answers 503: wait for it and try again
+                if attempt == 9:
+                    raise
+                self.settle()
+        return 0
+
     def _server_cpu(self) -> float:
         return self.prefect.cpu_seconds() if self.prefect is not None else 0.0
 
@@ -295,6 +310,7 @@ class Harness:
                  str(profile) + ".server.txt", "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
+        task_runs = self._task_runs()
         server_cpu = self._server_cpu()
         moto_cpu = _cpu_of(self.moto.pid)
         # The emulator runs in this process; nothing else here works while a child runs.
@@ -311,7 +327,14 @@ class Harness:
                 check=False,
             )
         exited = time.time()
-        server_cpu = self._server_cpu() - server_cpu
+        server_cpu_at_exit = self._server_cpu()
+        # The server goes on recording the run's events after the flow returns: its CPU until
+        # idle again is the run's cost too (less the idle rate, ~0.02 s/s, over that time).
+        self.settle()
+        settled = time.time()
+        server_cpu_idle = self._server_cpu() - server_cpu
+        server_cpu = server_cpu_at_exit - server_cpu
+        task_runs = self._task_runs() - task_runs
         moto_cpu = _cpu_of(self.moto.pid) - moto_cpu
         emulator_cpu = _cpu_of(os.getpid()) - emulator_cpu
         if spy is not None:
@@ -341,6 +364,9 @@ class Harness:
             process_wall=exited - spawned,
             server_cpu=server_cpu if kind == "ours" else 0.0,
             server_cpu_raw=server_cpu,
+            server_cpu_until_idle=server_cpu_idle if kind == "ours" else 0.0,
+            server_settle_seconds=settled - exited,
+            task_runs=task_runs if kind == "ours" else 0,
             moto_cpu=moto_cpu,
             emulator_cpu=emulator_cpu,
             emulator=delta,

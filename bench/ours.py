@@ -13,7 +13,15 @@ import collections
 import re
 import time
 
-from bench.common import CONCURRENCY, POLL_INTERVAL, Meter, cpu_seconds, profiled, write_result
+from bench.common import (
+    CONCURRENCY,
+    POLL_INTERVAL,
+    Counts,
+    Meter,
+    cpu_seconds,
+    profiled,
+    write_result,
+)
 
 STARTED = time.time()
 
@@ -50,6 +58,8 @@ def main() -> None:
     counts = _count_requests() if args.profile else None
     from prefect_runway.flows.batch import batch
 
+    tallies = Counts().install(events=True)
+
     if timed:
         from bench import phases
 
@@ -83,6 +93,7 @@ def main() -> None:
             import_cpu=import_cpu,
             requests=dict(counts) if counts is not None else None,
             phases=phases.summary() if timed else None,
+            **tallies.result(),
         ),
     )
 

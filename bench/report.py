@@ -620,6 +620,7 @@ def render(
             "",
         ]
     lines += _later_cuts_section(later_cuts or [])
+    lines += ["", *costs_section(Path(__file__).resolve().parent / "results", results)]
     output.write_text("\n".join(lines).rstrip() + "\n")
 
 
@@ -678,3 +679,253 @@ def _later_cuts_section(
         )
     lines.append("")
     return lines
+
+
+# The cost figure's runs, oldest first: ``python3 dev.py bench --figures costs --name <name>``
+# for each, one right after the other's change (results/<name>.json). The last present is shown
+# in full; all present make the before/after table.
+COST_RUNS = [
+    ("costs-main", "main before issue 20's cuts (ab90285)"),
+    (
+        "costs-ledger",
+        "ledger: claims create-only, changes start from our own last write, renewals read nothing",
+    ),
+    (
+        "costs-store",
+        "store: one PutObject below 8 MiB (no HEAD, no TransferManager, no "
+        "thread), stale multipart uploads looked for only before a multipart upload, one "
+        "SHA-256 pass",
+    ),
+    (
+        "costs-store2",
+        "the same code as costs-store again, with the re-run measured",
+    ),
+    (
+        "costs-final",
+        "re-run: a done generation's result comes from the plan's sidecar read (no second GET)",
+    ),
+]
+COSTS_START = "<!-- costs:start (python3 dev.py bench --figures costs) -->"
+COSTS_END = "<!-- costs:end -->"
+
+
+def cost_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-generation medians of one kind's cost runs."""
+    n = runs[0]["n"]
+
+    def per(value: Any) -> float:
+        return median([float(value(r)) / n for r in runs])
+
+    operations = sorted({op for r in runs for op in r.get("s3_ops", {})})
+    return {
+        "n": n,
+        "runs": len(runs),
+        "wall": median([r["wall"] for r in runs]),
+        "cpu": per(lambda r: r["cpu"]),
+        "server_cpu": per(lambda r: r["server_cpu"]),
+        "server_idle": per(lambda r: r.get("server_cpu_until_idle", 0.0)),
+        "moto_cpu": per(lambda r: r["moto_cpu"]),
+        # Task runs the process started (its Pending events): exact, where the server's count
+        # lags while it works through its backlog.
+        "task_runs": per(lambda r: r.get("events", {}).get("prefect.task-run.Pending", 0)),
+        "events": per(lambda r: sum(r.get("events", {}).values())),
+        "state_events": per(
+            lambda r: sum(v for k, v in r.get("events", {}).items() if ".task-run." in k)
+        ),
+        "threads": per(lambda r: r.get("threads_started", 0)),
+        "s3": per(lambda r: sum(r.get("s3_ops", {}).values())),
+        "s3_ops": {op: per(lambda r, op=op: r.get("s3_ops", {}).get(op, 0)) for op in operations},
+        "runway": {
+            key: per(lambda r, key=key: r["emulator"][key])
+            for key in ("creates_total", "gets", "downloads", "organization_reads", "deletes")
+        },
+        "runway_total": per(lambda r: r["requests_total"]),
+    }
+
+
+def costs_section(results_dir: Path, latest: dict[str, Any] | None = None) -> list[str]:
+    """BENCHMARKS.md's cost section, from the COST_RUNS files present (``latest``: a run not
+    yet listed, shown last)."""
+    import json
+
+    present = [
+        (name, description, json.loads((results_dir / f"{name}.json").read_text()))
+        for name, description in COST_RUNS
+        if (results_dir / f"{name}.json").exists()
+    ]
+    if (
+        latest is not None
+        and latest.get("costs")
+        and not any(latest.get("started") == doc.get("started") for _, _, doc in present)
+    ):
+        present.append(("(unlisted)", "this run", latest))
+    present = [item for item in present if item[2].get("costs")]
+    if not present:
+        return []
+    name, description, doc = present[-1]
+    ours, base = cost_row(doc["costs"]["ours"]), cost_row(doc["costs"]["baseline"])
+    params = doc["params"]
+    lines = [
+        COSTS_START,
+        "## 7. Cost per generation (issue 20)",
+        "",
+        f"`python3 dev.py bench --figures costs --name {name}` ({description}; commit "
+        f"{doc['machine']['commit']}, {doc['started']}): N = {ours['n']}, C = "
+        f"{params['concurrency']}, {params['generation_seconds']:g} s generations, medians of "
+        f"{ours['runs']} runs per side, alternating. Counted in the run's own process: S3 "
+        "requests at botocore's `_make_api_call` (one per HTTP request, multipart parts "
+        "included), events at Prefect's events worker, threads at `Thread.start`; task runs "
+        "as the process's `prefect.task-run.Pending` events; Runway requests at the "
+        "emulator; server CPU from /proc, at the child's exit and until the server is idle "
+        "again (its backlog of events), including its idle rate "
+        f"({doc['idle_server']['cpu_per_second']:.3f} CPU s/s).",
+        "",
+        "| per generation | ours | SDK script | ours / SDK |",
+        "|---|---|---|---|",
+    ]
+
+    def ratio(a: float, b: float) -> str:
+        return f"{a / b:.2f}x" if b else "-"
+
+    rows = [
+        ("wall of the run (s, not per generation)", ours["wall"], base["wall"], "{:.2f}"),
+        ("flow process CPU s", ours["cpu"], base["cpu"], "{:.3f}"),
+        ("Prefect server CPU s, at exit", ours["server_cpu"], 0.0, "{:.3f}"),
+        ("Prefect server CPU s, until idle", ours["server_idle"], 0.0, "{:.3f}"),
+        ("moto CPU s", ours["moto_cpu"], base["moto_cpu"], "{:.3f}"),
+        ("Prefect task runs", ours["task_runs"], 0.0, "{:.2f}"),
+        ("events (of which task-run states)", ours["events"], 0.0, "{:.2f}"),
+        ("threads started", ours["threads"], base["threads"], "{:.2f}"),
+        ("S3 requests", ours["s3"], base["s3"], "{:.2f}"),
+        ("Runway requests", ours["runway_total"], base["runway_total"], "{:.2f}"),
+    ]
+    for label, a, b, form in rows:
+        shown_a = form.format(a)
+        if label.startswith("events"):
+            shown_a += f" ({ours['state_events']:.2f})"
+        lines.append(f"| {label} | {shown_a} | {form.format(b)} | {ratio(a, b)} |")
+    for op in sorted(set(ours["s3_ops"]) | set(base["s3_ops"])):
+        a, b = ours["s3_ops"].get(op, 0.0), base["s3_ops"].get(op, 0.0)
+        lines.append(f"| S3 `{op}` | {a:.2f} | {b:.2f} | {ratio(a, b)} |")
+    for key, label in (("creates_total", "create"), ("gets", "GET task (polls)"),
+                       ("downloads", "output download"), ("organization_reads", "organization"),
+                       ("deletes", "DELETE")):  # fmt: skip
+        a, b = ours["runway"][key], base["runway"][key]
+        lines.append(f"| Runway {label} | {a:.2f} | {b:.2f} | {ratio(a, b)} |")
+    if len(present) > 1:
+        lines += [
+            "",
+            "Before and after, each row a run of the same command right after its change "
+            "(the SDK script's flow CPU beside it shows how the machine's load moved):",
+            "",
+            "| run | S3 req/gen | S3 by operation | task runs/gen | events/gen | flow CPU s/gen "
+            "(SDK) | server CPU s/gen until idle | moto CPU s/gen | wall s (SDK) |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name, description, doc in present:
+            o, b = cost_row(doc["costs"]["ours"]), cost_row(doc["costs"]["baseline"])
+            ops = ", ".join(f"{op} {v:.2f}" for op, v in o["s3_ops"].items() if v >= 0.005)
+            lines.append(
+                f"| {description} (`{name}`) | {o['s3']:.2f} | {ops} | {o['task_runs']:.2f} | "
+                f"{o['events']:.2f} | {o['cpu']:.3f} ({b['cpu']:.3f}) | {o['server_idle']:.3f} | "
+                f"{o['moto_cpu']:.3f} | {o['wall']:.1f} ({b['wall']:.1f}) |"
+            )
+    lines += [
+        "",
+        "**Where the S3 requests of a new generation go** (the last run, by key): the plan "
+        "reads the sidecar, the name's holder and the attempt's ledger entry (3 GETs: each "
+        "decides something before any credit is spent); the ledger writes the intent "
+        "(create-only), the name claim, the task id and the outcome (4 conditional PUTs: "
+        "intent and task id are what make a create happen at most once, the outcome detaches "
+        "the run); then the output and its sidecar (2 PUTs). The issue's target is 6; "
+        "reaching it means folding writes together (the name claim into the intent, the "
+        "outcome into the sidecar), which changes what a crash between them leaves: not done "
+        "in this pass. Prefect is now the larger cost: 3 task runs and 9 task-run state events "
+        "per generation, and the server's CPU until idle per generation exceeds the flow "
+        "process's own; fewer or cheaper task runs are the next cut (not done in this pass).",
+    ]
+    if any(doc["costs"].get("ours_rerun") for _, _, doc in present):
+        lines += [
+            "",
+            "Re-run of the same batch right after (every generation done), per generation:",
+            "",
+            "| run | S3 req/gen | S3 by operation | Runway creates | Runway requests/gen | "
+            "task runs/gen | flow CPU s/gen | wall s |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name, description, doc in present:
+            if not doc["costs"].get("ours_rerun"):
+                continue
+            again = cost_row(doc["costs"]["ours_rerun"])
+            creates = sum(r["emulator"]["creates_total"] for r in doc["costs"]["ours_rerun"])
+            ops = ", ".join(f"{op} {v:.2f}" for op, v in again["s3_ops"].items() if v >= 0.005)
+            lines.append(
+                f"| {description} (`{name}`) | {again['s3']:.2f} | {ops} | {creates} | "
+                f"{again['runway_total']:.2f} | {again['task_runs']:.2f} | {again['cpu']:.3f} | "
+                f"{again['wall']:.1f} |"
+            )
+    lines += _stream_cuts(results_dir)
+    lines += ["", COSTS_END]
+    return lines
+
+
+# ``python3 dev.py bench --figures stream --runs 1 --name <name> --output /tmp/<name>.md``,
+# before and after issue 20's streaming changes.
+STREAM_RUNS = [
+    (
+        "stream-before",
+        "before (85ca964: TransferManager for every output, two SHA-256 passes, "
+        "a notification per network chunk)",
+    ),
+    ("stream-after", "after (one SHA-256 pass, the pipe notifies only a waiting reader)"),
+]
+
+
+def _stream_cuts(results_dir: Path) -> list[str]:
+    import json
+
+    present = [
+        (name, description, json.loads((results_dir / f"{name}.json").read_text()))
+        for name, description in STREAM_RUNS
+        if (results_dir / f"{name}.json").exists()
+    ]
+    if not present:
+        return []
+    lines = [
+        "",
+        "The 1 GiB stream (figure 3's run, one output from the emulator into moto), client "
+        "CPU per GiB and peak RSS growth of the process, ours beside the SDK script's boto3 "
+        "`upload_fileobj` in the same run (`python3 dev.py bench --figures stream --runs 1 "
+        "--name <name>`):",
+        "",
+        "| run | ours CPU s/GiB | SDK CPU s/GiB | ours / SDK | ours RSS growth | SDK RSS growth "
+        "| ours wall s | SDK wall s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, description, doc in present:
+        size = doc["params"]["stream_bytes"] / 2**30
+        ours, base = doc["stream"]["ours"], doc["stream"]["baseline"]
+        o_cpu = median([r["cpu"] for r in ours]) / size
+        b_cpu = median([r["cpu"] for r in base]) / size
+        o_rss = median([r["peak_rss"] - r["rss_before"] for r in ours])
+        b_rss = median([r["peak_rss"] - r["rss_before"] for r in base])
+        lines.append(
+            f"| {description} (`{name}`) | {o_cpu:.2f} | {b_cpu:.2f} | {o_cpu / b_cpu:.2f}x | "
+            f"{mib(o_rss)} | {mib(b_rss)} | {median([r['wall'] for r in ours]):.1f} | "
+            f"{median([r['wall'] for r in base]):.1f} |"
+        )
+    return lines
+
+
+def splice_costs(output: Path, results: dict[str, Any], name: str) -> None:
+    """Replace (or append) BENCHMARKS.md's cost section, leaving the rest as the full run
+    wrote it."""
+    section = "\n".join(costs_section(Path(__file__).resolve().parent / "results", results))
+    text = output.read_text() if output.exists() else "# Benchmarks\n"
+    if COSTS_START in text and COSTS_END in text:
+        head, rest = text.split(COSTS_START, 1)
+        tail = rest.split(COSTS_END, 1)[1]
+        text = head + section + tail
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    output.write_text(text)

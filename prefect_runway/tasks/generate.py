@@ -350,7 +350,13 @@ class _PrefectSteps:
         )  # fmt: skip
 
     async def stored(self, plan: GenerationPlan) -> GenerationResult | None:
-        sidecar = await read_sidecar(self.destination, plan.location.sidecar_key)
+        # The plan's sidecar, when it holds this generation, was read (and its output found
+        # by a HEAD) by this call's plan: a re-run of a done generation reads it once (issue
+        # 20). Without one (a task that vanished while we waited), another run may have
+        # stored it since: read.
+        sidecar = plan.sidecar
+        if sidecar is None or sidecar.get("key") != plan.key:
+            sidecar = await read_sidecar(self.destination, plan.location.sidecar_key)
         if sidecar is None or sidecar.get("key") != plan.key:
             return None
         uri = _s3_uri(self.destination, plan.location.sidecar_key)

@@ -483,6 +483,13 @@ class SubmissionLedger:
         self._store = conditional_store(storage, self.folder)
         self._storage = storage
         self.clock = clock
+        # What this ledger object last wrote at a path, with the ETag S3 answered: the next
+        # change of that path starts from it instead of a GET (issue 20). Safe because every
+        # write is conditional on that ETag (a change by anyone else in between answers 412,
+        # and the round starts again from a fresh read) and because a decision *not* to write
+        # is only ever taken on a fresh read (see ``_update``). One object serves one
+        # generation's call, so this holds a handful of entries.
+        self._written: dict[str, Versioned] = {}
 
     @property
     def store(self) -> ConditionalStore:
@@ -525,46 +532,90 @@ class SubmissionLedger:
     def _encode(self, entry: BaseModel) -> bytes:
         return entry.model_dump_json(indent=2).encode()
 
-    async def _write(self, path: str, body: bytes, etag: str | None) -> bool:
-        """Create (etag None) or replace on ``etag``; True if our bytes are what S3 holds now."""
+    async def _write(
+        self, path: str, body: bytes, etag: str | None
+    ) -> tuple[bool, Versioned | None]:
+        """Create (etag None) or replace on ``etag``.
+
+        Returns:
+            Whether our bytes are what S3 holds now, and what it holds (None: nothing, or
+            unknown after a replace of a deleted object). A lost write's answer comes from the
+            GET that told it lost, so the next round decides on it without reading again.
+        """
         if etag is None:
             written = await self._store.create(path, body)
         else:
             try:
                 written = await self._store.replace(path, body, etag)
             except KeyError:
-                return False  # deleted under us: decide again on what is there
+                return False, None  # deleted under us: decide again on what is there
         if written is not None:
-            return True
+            version = Versioned(body, written)
+            self._written[path] = version
+            return True, version
         # 412: another writer won, or it is our own write whose answer was lost and which
         # botocore (or retry_storage) sent again. Our bytes are unique (write_id): look.
         seen = await self._store.get(path)
-        return seen is not None and seen.body == body
+        if seen is not None and seen.body == body:
+            self._written[path] = seen
+            return True, seen
+        return False, seen
 
     async def _update(
         self,
         key: str,
         decide: Callable[[LedgerEntry | None], tuple[LedgerEntry | _Keep, _T]],
+        *,
+        optimistic: bool = False,
+        keep_on_own_write: bool = False,
     ) -> _T:
         """Read, decide, write conditionally; on a lost race decide again on the winner's entry.
 
         ``decide`` must be a pure function of the entry it is given: it runs once per round.
         """
         path = self._entry_path(key)
+        # Where the first round starts (issue 20: no GET where the answer is known): from our
+        # own last write of the path, else, when ``optimistic``, from "absent" (a create-only
+        # PUT, read only on 412), else from a GET. A round started from memory may write
+        # (conditionally: a stale start loses with 412), but a decision to leave the entry as
+        # it is must rest on a fresh read, unless ``keep_on_own_write`` says the decision
+        # depends only on what this object wrote (a lease renewal: nobody else removes our
+        # lease). Every later round starts from what the lost write's GET saw.
+        remembered = self._written.get(path)
+        start: tuple[LedgerEntry | None, str | None] | None = None
+        own = remembered is not None  # this round starts from our own last write
+        if remembered is not None:
+            start = (LedgerEntry.model_validate_json(remembered.body), remembered.etag)
+        elif optimistic:
+            start = (None, None)
+        fresh = False
         for _ in range(_MAX_ROUNDS):
-            found = await self._get_entry(key)
-            current, etag = found if found is not None else (None, None)
+            if start is None:
+                found = await self._get_entry(key)
+                current, etag = found if found is not None else (None, None)
+                fresh, own = True, False
+            else:
+                current, etag = start
+                start = None
             new, result = decide(current)
             if isinstance(new, _Keep):
-                return result
+                if fresh or (keep_on_own_write and own):
+                    return result
+                continue  # decided on memory: read, and decide on what is there
             new = new.model_copy(
                 update={
                     "revision": (current.revision if current else 0) + 1,
                     "write_id": uuid.uuid4().hex,
                 }
             )
-            if await self._write(path, self._encode(new), etag):
+            won, seen = await self._write(path, self._encode(new), etag)
+            if won:
                 return result
+            self._written.pop(path, None)
+            own = False
+            if seen is not None:  # what the 412's GET saw is fresh: decide on it
+                start = (LedgerEntry.model_validate_json(seen.body), seen.etag)
+                fresh = True
         raise LedgerConflict(f"ledger entry {key}: too many concurrent writers; try again")
 
     # --- transitions --------------------------------------------------------------------------
@@ -599,7 +650,9 @@ class SubmissionLedger:
             )  # fmt: skip
             return entry, Claim(True, entry)
 
-        return await self._update(key, decide)
+        # A claim is tried when the plan found no entry (or one to reclaim): create-only
+        # first, read only on 412 (issue 20).
+        return await self._update(key, decide, optimistic=True)
 
     async def resubmit(self, seen: LedgerEntry, *, model: str, run: str | None) -> Claim:
         """Claim an attempt over an unresolved intent or a vanished task, as the user allowed.
@@ -692,6 +745,7 @@ class SubmissionLedger:
         run: str,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         revive_after: float = 30.0,
+        renewal: bool = False,
     ) -> LedgerEntry | None:
         """Attach ``run`` to the attempt's task (or renew its lease).
 
@@ -699,6 +753,11 @@ class SubmissionLedger:
         waits and decides again) unless it was marked more than ``revive_after`` seconds ago,
         when the cancelling run evidently stopped before its DELETE and the entry is taken back
         to ``submitted`` (the wait then finds the task alive, or gone).
+
+        ``renewal``: the caller is attached already and only renews its lease (it ignores the
+        answer). Then a lease this object wrote and that is still fresh enough is not read
+        again: no other run removes our lease (``detach``, ``record_outcome`` and
+        ``decide_cancel`` remove only their caller's), so one GET per poll would buy nothing.
 
         Returns:
             The entry after attaching (``cancelling``: not attached); None when the attempt
@@ -725,7 +784,7 @@ class SubmissionLedger:
             entry = current.model_copy(update=update)
             return entry, entry
 
-        return await self._update(key, decide)
+        return await self._update(key, decide, keep_on_own_write=renewal)
 
     async def detach(self, key: str, *, run: str) -> LedgerEntry | None:
         """Remove ``run``'s attachment (it stops waiting)."""
@@ -843,16 +902,27 @@ class SubmissionLedger:
         has nothing there and nothing in flight.
         """
         path = f"names/{normalised}.json"
+        # The plan read the name free (or ours): create-only first, read only on 412; a
+        # refusal is only ever decided on a fresh read (issue 20).
+        found: Versioned | None = None
+        fresh = False
         for _ in range(_MAX_ROUNDS):
-            found = await self._store.get(path)
+            if not fresh:  # else: what the lost write's GET saw
+                # Our own last claim (replaced on its ETag), or optimistic: absent.
+                found = self._written.get(path)
             holder = NameHolder.model_validate_json(found.body) if found is not None else None
             if holder is not None and holder.key != key and not await replaceable(holder):
                 return holder
             mine = NameHolder(
                 name=name, key=key, claimed_at=self.clock(), write_id=uuid.uuid4().hex
             )
-            if await self._write(path, self._encode(mine), found.etag if found else None):
+            won, seen = await self._write(path, self._encode(mine), found.etag if found else None)
+            if won:
                 return mine
+            self._written.pop(path, None)
+            if seen is None:
+                seen = await self._store.get(path)
+            found, fresh = seen, True
         raise LedgerConflict(f"output name {name!r}: too many concurrent writers; try again")
 
     # --- uploads (a cache: plain writes) ---------------------------------------------------------

@@ -274,6 +274,7 @@ class _ChunkPipe(io.RawIOBase):
         self._failure: BaseException | None = None
         self._upload_over = False
         self._writer_waiting = False
+        self._reader_waiting = False
         self._room = asyncio.Event()
         self._transfer: _Transfer | None = None
 
@@ -300,7 +301,9 @@ class _ChunkPipe(io.RawIOBase):
                     break
                 if self._eof:
                     return 0
+                self._reader_waiting = True
                 self._cond.wait()
+                self._reader_waiting = False
             filled = 0
             while self._chunks and filled < len(target):
                 chunk = self._chunks[0]
@@ -335,7 +338,10 @@ class _ChunkPipe(io.RawIOBase):
                 if self._buffered < self._capacity:
                     self._chunks.append(view)
                     self._buffered += len(view)
-                    self._cond.notify_all()
+                    # A notification per network chunk is most of the pipe's cost; only a
+                    # reader that waits needs one (it checks for chunks under the lock).
+                    if self._reader_waiting:
+                        self._cond.notify_all()
                     return
                 self._writer_waiting = True
                 self._room.clear()
@@ -439,11 +445,15 @@ async def stream_to_s3(
     *,
     content_type: str,
     extra_args: Mapping[str, Any] | None = None,
+    sha256: Callable[[], str] | None = None,
 ) -> StoredObject:
     """Stream byte chunks into one S3 object, in constant memory, hashing them on the way.
 
-    The upload is boto3's managed transfer, with the block's S3 client: one PUT below
-    ``PART_SIZE``, a multipart upload above, with at most ``IN_MEMORY_PARTS`` parts in memory.
+    An object below ``PART_SIZE`` is one ``PutObject`` of the bytes held in memory (as
+    s3transfer would do after reading them): its answer proves the object (botocore sends the
+    length and a checksum S3 verifies), so no HEAD follows. A larger one is boto3's managed
+    multipart transfer, with the block's S3 client, at most ``IN_MEMORY_PARTS`` parts in
+    memory, after aborting any incomplete multipart upload a killed process left at the key.
     If ``chunks`` raises, the upload fails or the call is cancelled, the multipart upload is
     aborted before the error propagates: no object and no incomplete upload are left.
 
@@ -455,6 +465,8 @@ async def stream_to_s3(
         extra_args: boto3 ExtraArgs for the upload: ``ServerSideEncryption``,
             ``SSEKMSKeyId``, ``StorageClass``, ``Metadata``, ``Tagging``... (not
             ``ContentType``).
+        sha256: The hex sha256 of the bytes ``chunks`` yielded, when the caller hashes them
+            already (``OutputStream.sha256``): the bytes are then not hashed a second time.
 
     Returns:
         The object stored, with its full key, size, sha256 and ETag.
@@ -482,6 +494,67 @@ async def stream_to_s3(
     full_key = resolve_key(bucket, key)
     upload_args = _upload_args(content_type, extra_args)
     client = bucket.credentials.get_s3_client()
+    digest = None if sha256 is not None else hashlib.sha256()
+    iterator = aiter(chunks)
+    # Below PART_SIZE the bytes are held, as s3transfer holds them before its single PUT.
+    held: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in iterator:
+            if not isinstance(chunk, bytes):
+                chunk = bytes(chunk)  # a reused buffer would change under us
+            if digest is not None:
+                digest.update(chunk)
+            size += len(chunk)
+            held.append(chunk)
+            if size >= PART_SIZE:
+                break
+        else:
+            crash_point("mid_upload")  # every byte received, nothing sent to S3
+            body = b"".join(held)
+            held.clear()
+            response = await asyncio.to_thread(
+                client.put_object, Bucket=bucket.bucket_name, Key=full_key, Body=body,
+                **upload_args,
+            )  # fmt: skip
+            etag = response.get("ETag")
+            return StoredObject(
+                bucket=bucket.bucket_name,
+                key=full_key,
+                uri=_uri(bucket, full_key),
+                size=size,
+                sha256=sha256() if sha256 is not None else _hex(digest),
+                content_type=content_type,
+                etag=etag.strip('"') if etag else None,
+            )
+    except (Exception, asyncio.CancelledError):
+        await _close(iterator)
+        raise
+    await _abort_stale_uploads(bucket, full_key)
+    return await _multipart(
+        held, iterator, client, bucket, full_key, upload_args, content_type, digest, size, sha256
+    )
+
+
+def _hex(digest: Any) -> str:
+    assert digest is not None
+    return str(digest.hexdigest())
+
+
+async def _multipart(
+    held: list[bytes],
+    iterator: AsyncIterator[bytes],
+    client: Any,
+    bucket: S3Bucket,
+    full_key: str,
+    upload_args: dict[str, Any],
+    content_type: str,
+    digest: Any,
+    size: int,
+    sha256: Callable[[], str] | None,
+) -> StoredObject:
+    """The rest of ``stream_to_s3`` for an object of ``PART_SIZE`` or more: the bytes held
+    first, then the rest of ``iterator``, through boto3's managed transfer."""
     loop = asyncio.get_running_loop()
     pipe = _ChunkPipe(loop, PIPE_BYTES)
     upload = _in_thread(
@@ -490,14 +563,15 @@ async def stream_to_s3(
         name=f"s3-upload {full_key}",
     )
     upload.add_done_callback(lambda _: pipe.upload_over())
-    digest = hashlib.sha256()
-    size = 0
-    iterator = aiter(chunks)
     try:
+        for chunk in held:
+            await pipe.feed(chunk)
+        held.clear()
         async for chunk in iterator:
             if not isinstance(chunk, bytes):
                 chunk = bytes(chunk)  # the pipe keeps a view: a reused buffer would change
-            digest.update(chunk)
+            if digest is not None:
+                digest.update(chunk)
             size += len(chunk)
             await pipe.feed(chunk)
             if size > _MULTIPART_UNDER_WAY:
@@ -530,7 +604,7 @@ async def stream_to_s3(
         key=full_key,
         uri=_uri(bucket, full_key),
         size=size,
-        sha256=digest.hexdigest(),
+        sha256=sha256() if sha256 is not None else _hex(digest),
         content_type=content_type,
         etag=etag.strip('"') if etag else None,
     )
@@ -626,7 +700,6 @@ async def _store(
         stream.size if stream.size is not None else "unknown",
         _uri(bucket, resolve_key(bucket, key)),
     )
-    await _abort_stale_uploads(bucket, resolve_key(bucket, key))
 
     async def checked() -> AsyncIterator[bytes]:
         try:
@@ -642,10 +715,13 @@ async def _store(
                 cause=f"{stream.received} bytes received, {stream.size} announced",
             )
 
+    # The download hashes what it yields (``OutputStream.sha256``, checked against the size
+    # Runway announced): the upload does not hash the same bytes again.
     stored = await stream_to_s3(
-        checked(), bucket, key, content_type=content_type, extra_args=extra_args
-    )
-    if stored.sha256 != stream.sha256 or (stream.size is not None and stored.size != stream.size):
+        checked(), bucket, key, content_type=content_type, extra_args=extra_args,
+        sha256=lambda: stream.sha256,
+    )  # fmt: skip
+    if stored.size != stream.received or (stream.size is not None and stored.size != stream.size):
         # Cannot happen unless this module has a bug; a wrong object must not look stored.
         client = bucket.credentials.get_s3_client()
         await asyncio.to_thread(client.delete_object, Bucket=stored.bucket, Key=stored.key)

@@ -203,7 +203,11 @@ class Attachment:
         """Renew the lease (a write only once half of it is gone). Errors are logged only."""
         try:
             await self.ledger.attach(
-                self.key, task_id=self.task_id, run=self.run, lease_seconds=self.lease_seconds
+                self.key,
+                task_id=self.task_id,
+                run=self.run,
+                lease_seconds=self.lease_seconds,
+                renewal=True,
             )
         except Exception as error:
             logger.warning("could not renew the attachment to Runway task %s (%s)",

@@ -81,6 +81,29 @@ async def test_same_flow_twice_creates_once_and_downloads_once(
     assert sidecar["request"]["promptImage"].startswith("data:image/png;base64,...")
 
 
+async def test_a_done_generation_costs_one_sidecar_read_and_one_head(
+    prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    # Issue 20: the re-run's plan reads the sidecar and checks the output with a HEAD; the
+    # result comes from that read, not from a second one. Nothing is written or created.
+    first = await generate_one(SPEC, s3_bucket, client)
+    s3 = s3_bucket.credentials.get_s3_client()
+    counts: dict[str, int] = {}
+
+    def count(model: Any, **_: Any) -> None:
+        counts[model.name] = counts.get(model.name, 0) + 1
+
+    s3.meta.events.register("before-call.s3", count)
+    try:
+        second = await generate_one(SPEC, s3_bucket, client)
+    finally:
+        s3.meta.events.unregister("before-call.s3", count)
+    assert second.from_sidecar and second.output_uri == first.output_uri
+    assert second.sha256 == first.sha256 and second.task_id == first.task_id
+    assert counts == {"GetObject": 1, "HeadObject": 1}
+    assert emulator.stats()["creates_total"] == 1
+
+
 async def test_retryable_failure_costs_exactly_one_more_create(
     prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
 ) -> None:

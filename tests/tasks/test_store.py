@@ -432,6 +432,48 @@ async def test_stream_sizes_around_the_part_size(s3_bucket: S3Bucket, total: int
     assert (stored.etag or "").endswith("-3") == (total > 2 * PART_SIZE)
 
 
+async def test_an_output_below_the_part_size_is_one_put_and_nothing_else(
+    emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    # Issue 20: no TransferManager, no HEAD after a PUT whose answer proves the object, no
+    # listing of multipart uploads that a single PUT cannot have left. The object is still
+    # exactly the output: its bytes hash to what Runway made, its ETag is the one S3 holds.
+    calls = S3Calls(s3_bucket)
+    operations = ("PutObject", "HeadObject", "ListMultipartUploads", "CreateMultipartUpload",
+                  "GetObject")  # fmt: skip
+    for operation in operations:
+        calls.count(operation)
+    try:
+        task_id, url = await succeeded_output(client)
+        stored = await store_output(client.output_stream(url), s3_bucket, "renders/small")
+        assert calls.counts == {"PutObject": 1}
+    finally:
+        calls.remove()
+    assert stored.size < PART_SIZE and stored.sha256 == true_sha256(emulator, task_id)
+    head = s3(s3_bucket).head_object(Bucket=s3_bucket.bucket_name, Key=stored.key)
+    assert head["ContentLength"] == stored.size and head["ContentType"] == "video/mp4"
+    assert head["ETag"].strip('"') == stored.etag
+    assert hashlib.sha256(stored_bytes(stored, s3_bucket)).hexdigest() == stored.sha256
+
+
+async def test_a_multipart_upload_first_aborts_one_a_killed_process_left(
+    s3_bucket: S3Bucket,
+) -> None:
+    # A process killed mid-upload leaves an incomplete multipart upload (its parts billed,
+    # invisible); the next multipart store of that key is its heir and aborts it.
+    client = s3(s3_bucket)
+    key = "runway-out/heir.bin"
+    left = client.create_multipart_upload(Bucket=s3_bucket.bucket_name, Key=key)
+    client.upload_part(Bucket=s3_bucket.bucket_name, Key=key, UploadId=left["UploadId"],
+                       PartNumber=1, Body=b"x" * PART_SIZE)  # fmt: skip
+    assert len(incomplete_uploads(s3_bucket)) == 1
+    total = 2 * PART_SIZE + 7
+    stored = await stream_to_s3(pattern(total), s3_bucket, "heir.bin", content_type="video/mp4")
+    assert stored.size == total and stored.sha256 == pattern_sha256(total)
+    assert incomplete_uploads(s3_bucket) == []
+    assert hashlib.sha256(stored_bytes(stored, s3_bucket)).hexdigest() == stored.sha256
+
+
 async def test_an_empty_folder_stores_at_the_bucket_root(s3_server: MotoServer) -> None:
     bucket = s3_server.new_bucket(folder="")
     stored = await stream_to_s3(pattern(10), bucket, "a/b.bin", content_type="video/mp4")
