@@ -144,12 +144,25 @@ class Form:
     async def submit(self, api: httpx.AsyncClient) -> str:
         """Click Submit; the id of the run it created (the classic UI stays on the deployment,
         the new one opens the run: the API tells both the same way)."""
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
         before = set(await self._runs(api))
         # The form checks itself as fields lose focus; let that settle before the click.
         await self.page.wait_for_load_state("networkidle")
         submit = self.page.get_by_role("button", name="Submit")
         await expect(submit).to_be_enabled()
-        await submit.click()
+        for click in range(3):
+            # A click the page let fall (the new UI, busy re-rendering the form on a loaded
+            # machine, once sent nothing) is clicked again, as a person would; only a click that
+            # sent no create request at all is repeated, so no second run can come of it.
+            try:
+                async with self.page.expect_request(_creates_a_run, timeout=20_000):
+                    await submit.click()
+                break
+            except PlaywrightTimeout:
+                await self.shot(f"submit-{self.ui}-unsent-{click + 1}")
+        else:
+            raise AssertionError(f"three Submit clicks sent no request; the page is {self.page.url}")
         deadline = time.monotonic() + 120  # a loaded 2-core machine answers slowly
         while not (new := set(await self._runs(api)) - before):
             if time.monotonic() > deadline:
@@ -162,6 +175,10 @@ class Form:
     async def _runs(self, api: httpx.AsyncClient) -> list[str]:
         body = {"deployments": {"id": {"any_": [self.deployment_id]}}}
         return [run["id"] for run in (await api.post("/flow_runs/filter", json=body)).json()]
+
+
+def _creates_a_run(request: Any) -> bool:
+    return request.method == "POST" and request.url.endswith("/create_flow_run")
 
 
 async def artifacts_screenshot(page: Any, stack: Stack, ui: str, run_id: str, name: str) -> None:
