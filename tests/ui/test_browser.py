@@ -162,7 +162,7 @@ class Form:
             except PlaywrightTimeout:
                 await self.shot(f"submit-{self.ui}-unsent-{click + 1}")
         else:
-            raise AssertionError(f"three Submit clicks sent no request; the page is {self.page.url}")
+            raise AssertionError(f"3 Submit clicks sent no request; the page is {self.page.url}")
         deadline = time.monotonic() + 120  # a loaded 2-core machine answers slowly
         while not (new := set(await self._runs(api)) - before):
             if time.monotonic() > deadline:
