@@ -87,6 +87,7 @@ def _group(nodeid: str) -> str:
     return "ui-stack" if path.startswith("tests/ui/") else path
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest without xdist (-p no:xdist) runs as well
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadfile`` with the UI files as one unit (``dev.py test`` runs it).
 
