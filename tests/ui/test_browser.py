@@ -156,13 +156,18 @@ class Form:
             # machine, once sent nothing) is clicked again, as a person would; only a click that
             # sent no create request at all is repeated, so no second run can come of it.
             try:
-                async with self.page.expect_request(_creates_a_run, timeout=20_000):
+                async with self.page.expect_request(_creates_a_run, timeout=20_000) as sent:
                     await submit.click()
                 break
             except PlaywrightTimeout:
                 await self.shot(f"submit-{self.ui}-unsent-{click + 1}")
         else:
             raise AssertionError(f"3 Submit clicks sent no request; the page is {self.page.url}")
+        answer = await (await sent.value).response()
+        if answer is not None and answer.status >= 400:
+            await self.shot(f"submit-{self.ui}-refused")
+            refusal = await answer.text()
+            raise AssertionError(f"the server refused the run: {answer.status} {refusal}")
         deadline = time.monotonic() + 120  # a loaded 2-core machine answers slowly
         while not (new := set(await self._runs(api)) - before):
             if time.monotonic() > deadline:
