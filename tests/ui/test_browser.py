@@ -151,23 +151,27 @@ class Form:
         await self.page.wait_for_load_state("networkidle")
         submit = self.page.get_by_role("button", name="Submit")
         await expect(submit).to_be_enabled()
-        for click in range(3):
-            # A click the page let fall (the new UI, busy re-rendering the form on a loaded
-            # machine, once sent nothing) is clicked again, as a person would; only a click that
-            # sent no create request at all is repeated, so no second run can come of it.
+        # A person clicks again when nothing happened: a click the page let fall (the new UI,
+        # busy re-rendering the form on a loaded machine, once sent nothing), or a server
+        # error that made no run (SQLite busy under load: "Something went wrong"). Never after
+        # a request that made a run or was refused for its parameters.
+        for click in range(4):
             try:
                 async with self.page.expect_request(_creates_a_run, timeout=20_000) as sent:
                     await submit.click()
-                break
             except PlaywrightTimeout:
                 await self.shot(f"submit-{self.ui}-unsent-{click + 1}")
+                continue
+            answer = await (await sent.value).response()
+            if answer is None or answer.status < 400:
+                break
+            refusal = f"{answer.status} {await answer.text()}"
+            await self.shot(f"submit-{self.ui}-refused-{click + 1}")
+            if answer.status < 500 or set(await self._runs(api)) - before:
+                raise AssertionError(f"the server refused the run: {refusal}")
+            await self.page.wait_for_timeout(2_000)  # the error toast, read by a person
         else:
-            raise AssertionError(f"3 Submit clicks sent no request; the page is {self.page.url}")
-        answer = await (await sent.value).response()
-        if answer is not None and answer.status >= 400:
-            await self.shot(f"submit-{self.ui}-refused")
-            refusal = await answer.text()
-            raise AssertionError(f"the server refused the run: {answer.status} {refusal}")
+            raise AssertionError(f"4 Submit clicks made no run; the page is {self.page.url}")
         deadline = time.monotonic() + 120  # a loaded 2-core machine answers slowly
         while not (new := set(await self._runs(api)) - before):
             if time.monotonic() > deadline:
@@ -183,7 +187,7 @@ class Form:
 
 
 def _creates_a_run(request: Any) -> bool:
-    return request.method == "POST" and request.url.endswith("/create_flow_run")
+    return bool(request.method == "POST" and request.url.endswith("/create_flow_run"))
 
 
 async def artifacts_screenshot(page: Any, stack: Stack, ui: str, run_id: str, name: str) -> None:
