@@ -236,7 +236,9 @@ def served(flow_env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Pope
 
 
 async def test_user_cancellation_of_a_served_run_deletes_the_in_flight_task(
-    served: subprocess.Popen[str], long_tasks: RunwayEmulator, prefect_harness: str,
+    served: subprocess.Popen[str],
+    long_tasks: RunwayEmulator,
+    prefect_harness: str,
     tmp_path: Path,
 ) -> None:
     async with get_client() as prefect:
