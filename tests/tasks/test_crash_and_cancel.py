@@ -214,11 +214,13 @@ def test_sigterm_without_cancellation_deletes_nothing(
 
 
 @pytest.fixture
-def served(flow_env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+def served(flow_env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
     env = {**flow_env, "SERVE": "1", "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    # The runner's and its flow processes' output, for a failing test to show (served.log).
+    log = (tmp_path / "served.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, str(SCRIPT)], env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+        [sys.executable, str(SCRIPT)], env=env, stdout=log, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
     )  # fmt: skip
     try:
         yield process
@@ -230,10 +232,14 @@ def served(flow_env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        log.close()
 
 
 async def test_user_cancellation_of_a_served_run_deletes_the_in_flight_task(
-    served: subprocess.Popen[str], long_tasks: RunwayEmulator, prefect_harness: str
+    served: subprocess.Popen[str],
+    long_tasks: RunwayEmulator,
+    prefect_harness: str,
+    tmp_path: Path,
 ) -> None:
     async with get_client() as prefect:
         deadline = time.monotonic() + 90
@@ -260,7 +266,8 @@ async def test_user_cancellation_of_a_served_run_deletes_the_in_flight_task(
             assert time.monotonic() < deadline, f"the run never reached Cancelled: {state}"
             await _sleep()
     stats = long_tasks.stats()
-    assert stats["deletes"] == 1  # seen before the run reached Cancelled
+    log = (tmp_path / "served.log").read_text()[-6000:]
+    assert stats["deletes"] == 1, log  # seen before the run reached Cancelled
     assert stats["deleted_task_ids"] == stats["task_ids"]
 
 
