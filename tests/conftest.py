@@ -9,6 +9,11 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # A re-run right after a crash finds a fresh intent and waits this long for a task id that
 # will never come (30 s by default); the concurrent-submit tests set their own wait.
 os.environ.setdefault("RUNWAY_CLAIM_WAIT_SECONDS", "1")
+# Each xdist worker's Prefect test server keeps its SQLite: with a worker's flow processes and
+# the other worker's stacks on 2 cores, it answered 503 ("database is locked", nothing written)
+# past the client's 5 retries once in CI. Prefect's client retries a 503 with backoff; the
+# suite and every process it starts (they inherit this) retry longer.
+os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "10")
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
