@@ -178,6 +178,27 @@ def _uri(bucket: S3Bucket, full_key: str) -> str:
     return f"s3://{bucket.bucket_name}/{full_key}"
 
 
+def _stored(
+    bucket: S3Bucket,
+    full_key: str,
+    *,
+    size: int,
+    sha256: str,
+    content_type: str | None,
+    etag: str | None,
+) -> StoredObject:
+    """What S3 holds at ``full_key``, as S3 answered (its ETag without quotes)."""
+    return StoredObject(
+        bucket=bucket.bucket_name,
+        key=full_key,
+        uri=_uri(bucket, full_key),
+        size=size,
+        sha256=sha256,
+        content_type=content_type,
+        etag=etag.strip('"') if etag else None,
+    )
+
+
 def _media_type(content_type: str | None) -> str | None:
     if not content_type:
         return None
@@ -518,15 +539,11 @@ async def stream_to_s3(
                 **upload_args,
             )  # fmt: skip
             etag = response.get("ETag")
-            return StoredObject(
-                bucket=bucket.bucket_name,
-                key=full_key,
-                uri=_uri(bucket, full_key),
-                size=size,
+            return _stored(
+                bucket, full_key, size=size,
                 sha256=sha256() if sha256 is not None else _hex(digest),
-                content_type=content_type,
-                etag=etag.strip('"') if etag else None,
-            )
+                content_type=content_type, etag=etag,
+            )  # fmt: skip
     except (Exception, asyncio.CancelledError):
         await _close(iterator)
         raise
@@ -599,15 +616,10 @@ async def _multipart(
         await asyncio.to_thread(client.delete_object, Bucket=bucket.bucket_name, Key=full_key)
         raise RuntimeError(f"{full_key}: S3 holds {stored_size} bytes, {size} were sent")
     etag = head.get("ETag")
-    return StoredObject(
-        bucket=bucket.bucket_name,
-        key=full_key,
-        uri=_uri(bucket, full_key),
-        size=size,
-        sha256=sha256() if sha256 is not None else _hex(digest),
-        content_type=content_type,
-        etag=etag.strip('"') if etag else None,
-    )
+    return _stored(
+        bucket, full_key, size=size, sha256=sha256() if sha256 is not None else _hex(digest),
+        content_type=content_type, etag=etag,
+    )  # fmt: skip
 
 
 async def store_output(
@@ -804,15 +816,10 @@ async def write_sidecar(
         what=_uri(bucket, full_key),
     )
     etag = response.get("ETag")
-    return StoredObject(
-        bucket=bucket.bucket_name,
-        key=full_key,
-        uri=_uri(bucket, full_key),
-        size=len(body),
-        sha256=hashlib.sha256(body).hexdigest(),
-        content_type=_SIDECAR_CONTENT_TYPE,
-        etag=etag.strip('"') if etag else None,
-    )
+    return _stored(
+        bucket, full_key, size=len(body), sha256=hashlib.sha256(body).hexdigest(),
+        content_type=_SIDECAR_CONTENT_TYPE, etag=etag,
+    )  # fmt: skip
 
 
 async def read_sidecar(bucket: S3Bucket, key: str) -> dict[str, Any] | None:
