@@ -69,6 +69,7 @@ from prefect_runway.tasks.plan import (
     plan_generation,
     sidecar_reader,
 )
+from prefect_runway.tasks.run_ledgers import announce_ledger
 from prefect_runway.tasks.run_logs import send_package_logs_to_runs
 from prefect_runway.tasks.spec import GenerationSpec, InputError
 from prefect_runway.tasks.store import (
@@ -494,6 +495,8 @@ async def _generate(
         )  # fmt: skip
     ledger = SubmissionLedger(destination, plan.location.ledger_folder)
     run = current_run()
+    # Before any claim: the cancellation hook finds this run's tasks in this ledger by it.
+    await announce_ledger(destination, ledger.folder, ledger.location, run)
     steps = _PrefectSteps(
         client=client, destination=destination, ledger=ledger, s3=s3,
         policy=wait_policy or WaitPolicy(), allow_resubmit=allow_resubmit,
