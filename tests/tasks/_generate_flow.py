@@ -1,5 +1,7 @@
 """A flow that runs one generation, for tests that run it as a separate process.
 
+The flow's ``credentials_block`` and ``destination_block`` parameters name saved blocks for its
+cancellation hook (the served test saves them); the flow itself uses the environment's.
 Configured by environment variables (set by the tests): RUNWAY_BASE_URL, RUNWAY_API_KEY,
 S3_ENDPOINT_URL, S3_BUCKET, SPEC_JSON, and optionally ALLOW_RESUBMIT=1, POLL_SECONDS, SERVE=1
 (serve the flow as a deployment instead of running it once), and RUNWAY_CRASH_AT (a named crash
@@ -18,6 +20,7 @@ from prefect_aws import AwsCredentials, S3Bucket
 from prefect_aws.client_parameters import AwsClientParameters
 
 from prefect_runway.api import AmbiguousSubmission, RetryPolicy, RunwayClient, WaitPolicy
+from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.generate import generate
 
 
@@ -33,8 +36,15 @@ def _bucket() -> S3Bucket:
     )
 
 
-@flow(name="generate-in-a-process")
-async def generate_in_a_process(spec_json: str, allow_resubmit: bool = False) -> dict[str, object]:
+# The hook is the flows' own (image_to_video and the others carry it): when served, a user's
+# cancellation reaches the task through it even if the flow's process deleted nothing.
+@flow(name="generate-in-a-process", on_cancellation=[cancel_runway_tasks])
+async def generate_in_a_process(
+    spec_json: str,
+    allow_resubmit: bool = False,
+    credentials_block: str = "runway",
+    destination_block: str | None = None,
+) -> dict[str, object]:
     retry = RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.2)
     policy = WaitPolicy(poll_interval=float(os.environ.get("POLL_SECONDS", "0.05")), jitter=0.1)
     async with RunwayClient(
@@ -42,7 +52,7 @@ async def generate_in_a_process(spec_json: str, allow_resubmit: bool = False) ->
     ) as client:
         result = await generate(
             json.loads(spec_json),
-            destination=_bucket(),
+            destination=await S3Bucket.aload(destination_block) if destination_block else _bucket(),
             prefix="crash",
             client=client,
             wait_policy=policy,

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.states import Cancelling
 from prefect_aws import S3Bucket
+from pydantic import SecretStr
 
+from prefect_runway.blocks import RunwayCredentials
 from prefect_runway.testing.emulator import RunwayEmulator
 from tests.media_samples import png_data_uri
 from tests.s3 import MotoServer
@@ -239,8 +242,23 @@ async def test_user_cancellation_of_a_served_run_deletes_the_in_flight_task(
     served: subprocess.Popen[str],
     long_tasks: RunwayEmulator,
     prefect_harness: str,
+    s3_bucket: S3Bucket,
     tmp_path: Path,
 ) -> None:
+    # Saved blocks for the flow's on_cancellation hook: the wait's own DELETE or the hook's,
+    # whichever lands, must land exactly once before the run reads Cancelled.
+    suffix = uuid.uuid4().hex[:8]
+    await s3_bucket.asave(  # the flow's bucket, folder runway-out
+        f"crash-dest-{suffix}", overwrite=True
+    )
+    await RunwayCredentials(
+        api_key=SecretStr(long_tasks.api_key), base_url=long_tasks.base_url
+    ).asave(f"crash-runway-{suffix}", overwrite=True)
+    parameters = {
+        "spec_json": json.dumps(SPEC),
+        "credentials_block": f"crash-runway-{suffix}",
+        "destination_block": f"crash-dest-{suffix}",
+    }
     async with get_client() as prefect:
         deadline = time.monotonic() + 90
         deployment = None
@@ -252,9 +270,7 @@ async def test_user_cancellation_of_a_served_run_deletes_the_in_flight_task(
             except Exception:
                 assert time.monotonic() < deadline, "the served deployment never appeared"
                 await _sleep()
-        run = await prefect.create_flow_run_from_deployment(
-            deployment.id, parameters={"spec_json": json.dumps(SPEC)}
-        )
+        run = await prefect.create_flow_run_from_deployment(deployment.id, parameters=parameters)
         while long_tasks.stats()["tasks_by_status"].get("RUNNING", 0) != 1:
             assert time.monotonic() < deadline, "the served run never started its generation"
             await _sleep()
