@@ -274,7 +274,7 @@ async def cancel_runway_tasks(flow: Flow[..., Any], flow_run: FlowRun, state: St
             labels = flow_run.labels
     tasks = await _in_flight(waits, announced_ledgers(labels), flow_run, logger)
     if not tasks:
-        logger.info("cancelled; no Runway task was still in flight")
+        logger.info("cancelled; no Runway task was still waited on")
         return
     block = credentials_block_of(flow_run.parameters)
     credentials = cast(RunwayCredentials, await RunwayCredentials.aload(block))
@@ -287,7 +287,7 @@ async def cancel_runway_tasks(flow: Flow[..., Any], flow_run: FlowRun, state: St
     async with credentials.get_client() as client:
         cancelled = await asyncio.gather(*(cancel(task_id) for task_id in sorted(tasks)))
     logger.info(
-        "cancelled %d of the %d Runway task(s) still in flight (the others had finished, "
+        "cancelled %d of the %d Runway task(s) still waited on (the others had finished, "
         "were cancelled already, or are waited on by another run: detached)",
         sum(cancelled),
         len(tasks),
