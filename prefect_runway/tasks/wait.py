@@ -61,6 +61,7 @@ from prefect.settings import PREFECT_API_KEY, PREFECT_API_URL
 
 from prefect_runway.api import (
     QueueTimeout,
+    RunwayAPIError,
     RunwayClient,
     Task,
     TaskNotFound,
@@ -370,8 +371,9 @@ async def cancel_unless_finished(
         try:  # read again right before the DELETE: the decision took a few round trips
             task = await client.get_task(task_id)
         except Exception as error:
+            # The entry stays ``cancelling`` (below): back to ``submitted`` it would hold no
+            # lease of this run, and the next cancellation would not find the task.
             logger.warning("run cancelled; could not read Runway task %s (%s)", task_id, error)
-            await attachment.deleted(False)
             return False
         if task.is_terminal:
             logger.info("run cancelled; Runway task %s is now %s, left as is", task_id,
@@ -382,7 +384,12 @@ async def cancel_unless_finished(
         deleted = await client.delete_task(task_id)
     except Exception as error:
         logger.warning("run cancelled; could not cancel Runway task %s (%s)", task_id, error)
-        if attachment is not None:
+        # Only a refusal (4xx) proves the DELETE did nothing. A lost answer, a 5xx or a client
+        # closed under it may have cancelled the task: the entry stays ``cancelling``, so the
+        # next cancellation (the hook, or a second cancel) finishes the DELETE or records the
+        # task gone as ours, and a re-run takes the entry back only after ``revive_after``
+        # (then finds the task alive or gone).
+        if attachment is not None and _refused(error):
             await attachment.deleted(False)
         return False
     if attachment is not None:
@@ -390,6 +397,11 @@ async def cancel_unless_finished(
     if deleted:
         logger.info("run cancelled; cancelled the %s Runway task %s", task.status.value, task_id)
     return deleted
+
+
+def _refused(error: Exception) -> bool:
+    """Whether Runway answered a request with a client error: it was not carried out."""
+    return isinstance(error, RunwayAPIError) and 400 <= error.status_code < 500
 
 
 WAIT_RUN_PREFIX = "wait-"

@@ -29,6 +29,7 @@ from prefect_aws import S3Bucket
 from prefect_runway.api import (
     Gen4TurboImageToVideo,
     Gen45ImageToVideo,
+    RetryPolicy,
     RunwayClient,
     WaitPolicy,
     wait_for_task,
@@ -39,10 +40,12 @@ from prefect_runway.tasks.ledger import SubmissionLedger
 from prefect_runway.tasks.run_ledgers import announce_ledger, announced_ledgers
 from prefect_runway.tasks.submit import submit_once
 from prefect_runway.tasks.wait import Attachment, runway_tasks_waited_on, wait_for_generation
-from prefect_runway.testing.emulator import RunwayEmulator
+from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.flows.conftest import SavedBlocks
 from tests.media_samples import png_data_uri
 
+#: One DELETE and its retries.
+DELETE_ATTEMPTS = RetryPolicy().max_attempts
 REQUEST = Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)
 #: The model of the tasks meant to succeed: quick, and never queued behind the long ones.
 QUICK = Gen45ImageToVideo(
@@ -166,7 +169,10 @@ generations_strategy = st.lists(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    generations=generations_strategy, crash_at=st.none() | st.integers(0, 3), again=st.booleans()
+    generations=generations_strategy,
+    crash_at=st.none() | st.integers(0, 3),
+    again=st.booleans(),
+    lost_answers=st.sampled_from([0, 1, DELETE_ATTEMPTS]),
 )
 def test_the_hook_cancels_every_task_of_the_run_whatever_the_server_recorded(
     saved_blocks: SavedBlocks,
@@ -174,11 +180,17 @@ def test_the_hook_cancels_every_task_of_the_run_whatever_the_server_recorded(
     generations: list[Generation],
     crash_at: int | None,
     again: bool,
+    lost_answers: int,
 ) -> None:
     # At least one generation the hook must delete whose wait the server never recorded: the
     # case the hook missed when it read task runs alone.
     generations = [*generations, Generation("in_flight", recorded=False)]
     emulator.configure(**LONG_AND_QUICK)
+    # The first ``lost_answers`` DELETEs are carried out and their answers lost (a reset after
+    # processing); DELETE_ATTEMPTS of them outlast the client's retries, so the first pass
+    # cannot tell whether its DELETE landed.
+    lost = [Fault(operation="delete", kind="reset_after", times=n) for n in [lost_answers] if n]
+    emulator.set_faults(FaultPlan(rules=lost))
 
     async def scenario() -> None:
         async with (
@@ -207,6 +219,8 @@ def test_the_hook_cancels_every_task_of_the_run_whatever_the_server_recorded(
                     except _Crash:
                         pass
             await _hook(prefect, run_id)
+            emulator.set_faults(FaultPlan(rules=[]))
+            await _hook(prefect, run_id)  # the runner, or a second cancellation, again
             if again:  # a second cancellation of the same run changes nothing
                 await _hook(prefect, run_id)
             _check_books(emulator, generations, creates)
