@@ -51,6 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.tasks._retry import retry_storage
+from prefect_runway.tasks.s3io import run_s3, s3_client
 
 __all__ = [
     "ACTIVE_STATES",
@@ -191,7 +192,7 @@ class S3ConditionalStore:
         return "/".join(p for p in (self._bucket.bucket_folder.strip("/"), self._folder, key) if p)
 
     def _client(self) -> Any:
-        return self._bucket.credentials.get_s3_client()
+        return s3_client(self._bucket)
 
     async def get(self, key: str) -> Versioned | None:
         client, full = self._client(), self._key(key)
@@ -205,7 +206,7 @@ class S3ConditionalStore:
                 raise
             return Versioned(response["Body"].read(), str(response["ETag"]))
 
-        return await retry_storage(lambda: asyncio.to_thread(read), what=full, permanent=_permanent)
+        return await retry_storage(lambda: run_s3(read), what=full, permanent=_permanent)
 
     async def _put(self, key: str, body: bytes, **condition: str) -> str | None:
         client, full = self._client(), self._key(key)
@@ -227,9 +228,7 @@ class S3ConditionalStore:
                 raise
             return str(response["ETag"])
 
-        return await retry_storage(
-            lambda: asyncio.to_thread(write), what=full, permanent=_permanent
-        )
+        return await retry_storage(lambda: run_s3(write), what=full, permanent=_permanent)
 
     async def create(self, key: str, body: bytes) -> str | None:
         return await self._put(key, body, IfNoneMatch="*")

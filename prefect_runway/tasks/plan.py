@@ -23,7 +23,6 @@ budget holds across attempts and across the generations of a batch.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -40,6 +39,7 @@ from prefect_runway.tasks.inputs import S3Reader, identify_inputs
 from prefect_runway.tasks.keys import generation_key
 from prefect_runway.tasks.ledger import ACTIVE_STATES, LedgerEntry, NameHolder, SubmissionLedger
 from prefect_runway.tasks.locations import OutputLocation
+from prefect_runway.tasks.s3io import run_s3, s3_client
 from prefect_runway.tasks.spec import GenerationSpec
 from prefect_runway.tasks.store import read_sidecar
 
@@ -412,7 +412,7 @@ async def _head(destination: Any, sidecar: dict[str, Any], index: int = 0) -> di
         full_key = uri.removeprefix("s3://").partition("/")[2]
     if not full_key:
         return None
-    client = destination.credentials.get_s3_client()
+    client = s3_client(destination)
 
     def head() -> dict[str, Any] | None:
         try:
@@ -425,7 +425,7 @@ async def _head(destination: Any, sidecar: dict[str, Any], index: int = 0) -> di
                 return None
             raise  # unknown is not missing: guessing "missing" could pay again
 
-    return await asyncio.to_thread(head)
+    return await run_s3(head)
 
 
 async def name_is_replaceable(
@@ -532,7 +532,7 @@ async def plan_generation(
     """
     now = (clock or (lambda: datetime.now(UTC)))()
     request = spec.validate_request()
-    s3 = s3 or S3Reader(destination.credentials.get_s3_client())
+    s3 = s3 or S3Reader(s3_client(destination))
     if content_ids is None:
         content_ids = await identify_inputs(spec, s3, policy=input_policy)
     key = generation_key(spec, base_url=client.base_url, content_ids=content_ids)
