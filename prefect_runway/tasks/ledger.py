@@ -51,6 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.tasks._retry import retry_storage
+from prefect_runway.tasks.listing import KeyListing
 from prefect_runway.tasks.s3io import run_s3, s3_client
 
 __all__ = [
@@ -190,6 +191,10 @@ class S3ConditionalStore:
 
     def _key(self, key: str) -> str:
         return "/".join(p for p in (self._bucket.bucket_folder.strip("/"), self._folder, key) if p)
+
+    def object_key(self, key: str) -> str:
+        """The key in the bucket of a store key (what a listing of the bucket shows)."""
+        return self._key(key)
 
     def _client(self) -> Any:
         return s3_client(self._bucket)
@@ -503,6 +508,23 @@ class SubmissionLedger:
     def _entry_path(key: str) -> str:
         return f"ledger/{key}.json"
 
+    @staticmethod
+    def _name_path(normalised: str) -> str:
+        return f"names/{normalised}.json"
+
+    def object_key(self, path: str) -> str | None:
+        """The S3 key of a ledger path, or None when the ledger is not in S3."""
+        store = self._store
+        return store.object_key(path) if isinstance(store, S3ConditionalStore) else None
+
+    def entry_object_key(self, key: str) -> str | None:
+        """The S3 key of an attempt's entry (None off S3): what a listing is asked about."""
+        return self.object_key(self._entry_path(key))
+
+    def name_object_key(self, normalised: str) -> str | None:
+        """The S3 key of a name's holder record (None off S3)."""
+        return self.object_key(self._name_path(normalised))
+
     # --- reading -----------------------------------------------------------------------------
 
     async def _get_entry(self, key: str) -> tuple[LedgerEntry, str] | None:
@@ -516,11 +538,20 @@ class SubmissionLedger:
         found = await self._get_entry(key)
         return found[0] if found is not None else None
 
-    async def read_attempts(self, key: str, *, until: int) -> list[LedgerEntry | None]:
-        """Entries of attempts 1.. of a generation, stopping after the first absent one."""
+    async def read_attempts(
+        self, key: str, *, until: int, listing: KeyListing | None = None
+    ) -> list[LedgerEntry | None]:
+        """Entries of attempts 1.. of a generation, stopping after the first absent one.
+
+        ``listing``: an entry it proves absent is not read (see ``tasks/listing.py``).
+        """
         entries: list[LedgerEntry | None] = []
         for attempt in range(1, until + 1):
-            entry = await self.read(f"{key}-{attempt}")
+            attempt_key = f"{key}-{attempt}"
+            if listing is not None and listing.absent(self.entry_object_key(attempt_key)):
+                entries.append(None)
+                break
+            entry = await self.read(attempt_key)
             entries.append(entry)
             if entry is None:
                 break
@@ -879,8 +910,13 @@ class SubmissionLedger:
 
     # --- output names -------------------------------------------------------------------------
 
-    async def name_holder(self, normalised: str) -> NameHolder | None:
-        found = await self._store.get(f"names/{normalised}.json")
+    async def name_holder(
+        self, normalised: str, *, listing: KeyListing | None = None
+    ) -> NameHolder | None:
+        """Who holds an output name (None: nobody; ``listing`` may prove that without a GET)."""
+        if listing is not None and listing.absent(self.name_object_key(normalised)):
+            return None
+        found = await self._store.get(self._name_path(normalised))
         return NameHolder.model_validate_json(found.body) if found is not None else None
 
     async def claim_name(
@@ -900,7 +936,7 @@ class SubmissionLedger:
         taken over (on its ETag) only when ``await replaceable(holder)`` says that generation
         has nothing there and nothing in flight.
         """
-        path = f"names/{normalised}.json"
+        path = self._name_path(normalised)
         # The plan read the name free (or ours): create-only first, read only on 412; a
         # refusal is only ever decided on a fresh read (issue 20).
         found: Versioned | None = None
