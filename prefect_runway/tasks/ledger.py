@@ -28,6 +28,42 @@ botocore sent it again) comes back 412 although it won. Every write carries a fr
 ``write_id``, so the bytes we wrote are unique: when what S3 holds after a 412 is exactly what
 we sent, the write was ours (issue 16, item 8).
 
+The S3 requests of a new generation and what a crash after each leaves (issue 20). Reads,
+made by the plan before anything is written: the sidecar, the name's holder, attempt 1's
+entry; in a batch one LIST per folder (``tasks/listing.py``) answers all three for every
+generation, so none is sent. Writes, in this order, each surviving a crash at the point after
+it (``RUNWAY_CRASH_AT`` names the points in ``tasks/_crash.py``):
+
+1. the intent, create-only. Crash before: nothing written, a re-run claims. After (before the
+   POST, ``before_post``): an intent without a task id, which a re-run cannot tell from a
+   billed create whose answer was lost: it waits ``claim_wait`` for the claimer, then stops
+   with ``AmbiguousSubmission`` (no POST without ``allow_resubmit``).
+2. the name claim (create-only, or on the holder's ETag). After the intent on purpose: a
+   takeover of the name decided before the intent existed then fails on the ETag. A crash
+   between 1 and 2 leaves the name free and the intent unresolved: a re-run stops as in 1;
+   another generation may take the free name (the intent is ours, not the name's), and a
+   re-run allowed to resubmit meets that holder at step 2, before its POST (``NameTaken``).
+3. the POST (paid), then the task id and a lease (on the intent's ETag). A crash between the
+   POST and the write (``after_post``) is the ambiguous intent of 1; after it, a re-run
+   reattaches (no POST) and a user's cancel is decided on this entry (``decide_cancel``).
+4. the outcome (succeeded/failed, the run detached) on the entry's ETag, before storing. A
+   crash after it (``mid_download``, ``mid_upload``): the entry says succeeded, the sidecar is
+   absent: a re-run reattaches to the task id and stores it (no POST).
+5. the output (one PUT below 8 MiB), then the sidecar (``before_sidecar`` between them): a
+   re-run finds no sidecar and stores again from the task (no POST); a sidecar exists only
+   once its output does, and the plan checks the output's size and ETag against it (a HEAD,
+   or the batch's listing) before trusting it.
+
+So 3 GETs + 4 ledger PUTs + 2 PUTs = 9 for one generation on its own, 6 (plus 3 LISTs per
+batch) in a batch. Not folded, and why each fold was left out: the name claim into the intent
+(one object cannot be create-only for the attempt and for the name at once: the name's record
+is shared by every generation that wants the name, so two generations on one name would both
+win); the outcome into the sidecar (the sidecar is written after the output, minutes later
+for a large one; until then the entry would stay ``submitted`` with the run's lease, so a
+user's cancel in that window would be decided on a finished task and a re-run could not tell
+"succeeded, being stored" from "running"); the task id into the outcome (a crash while waiting
+would leave an intent without its id: a paid generation lost).
+
 Where the ledger lives: an ``S3Bucket`` (plain boto3 calls on the block's own client: prefect-aws
 ``read_path``/``write_path`` cannot send conditions, and build a TransferManager per call) or a
 ``LocalFileSystem`` (one machine; the same compare-and-swap under an ``flock`` of a lock file).
