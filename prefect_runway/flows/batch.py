@@ -100,8 +100,21 @@ from prefect_runway.tasks.cost import (
 from prefect_runway.tasks.generate import GenerationResult, generate
 from prefect_runway.tasks.inputs import InputError, S3Reader, identify_inputs
 from prefect_runway.tasks.keys import generation_key
-from prefect_runway.tasks.locations import InvalidName, NameTaken, RunNames, check_prefix
-from prefect_runway.tasks.plan import Action, CreditBudget, GenerationPlan, plan_generation
+from prefect_runway.tasks.locations import (
+    InvalidName,
+    NameTaken,
+    OutputLocation,
+    RunNames,
+    check_prefix,
+)
+from prefect_runway.tasks.plan import (
+    Action,
+    CreditBudget,
+    GenerationPlan,
+    list_for_plans,
+    plan_generation,
+)
+from prefect_runway.tasks.s3io import s3_client
 from prefect_runway.tasks.spec import GenerationSpec
 
 __all__ = [
@@ -399,7 +412,7 @@ async def plan_rows(
     """
     check_prefix(prefix)
     names = names or RunNames()
-    reader = S3Reader(destination.credentials.get_s3_client())
+    reader = S3Reader(s3_client(destination))
     policy = policy or InputPolicy.for_run(destination_bucket=destination.bucket_name)
     by_key: dict[str, PlannedGeneration] = {}
     for row in rows:
@@ -423,6 +436,16 @@ async def plan_rows(
             by_key[key] = PlannedGeneration(key=key, row=row, spec=row.spec, content_ids=ids)
 
     gate = asyncio.Semaphore(_PLANNING_CONCURRENCY)
+    # One LIST per folder instead of a GET per sidecar, name and ledger entry (issue 20).
+    locations: list[OutputLocation] = []
+    for generation in by_key.values():
+        try:
+            locations.append(
+                OutputLocation.of(prefix=prefix, name=generation.spec.name, key=generation.key)
+            )
+        except InvalidName:
+            pass  # its plan refuses it by name below
+    listing = await list_for_plans(destination, locations)
 
     async def plan(generation: PlannedGeneration) -> None:
         async with gate:
@@ -433,7 +456,7 @@ async def plan_rows(
                 generation.plan = await plan_generation(
                     generation.spec, destination=destination, prefix=prefix, client=client,
                     s3=reader, max_attempts=max_attempts,
-                    content_ids=generation.content_ids, price_caps=caps,
+                    content_ids=generation.content_ids, price_caps=caps, listing=listing,
                 )  # fmt: skip
             except (InputError, InvalidName) as error:
                 for row in (generation.row, *generation.twins):

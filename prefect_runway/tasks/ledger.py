@@ -28,6 +28,42 @@ botocore sent it again) comes back 412 although it won. Every write carries a fr
 ``write_id``, so the bytes we wrote are unique: when what S3 holds after a 412 is exactly what
 we sent, the write was ours (issue 16, item 8).
 
+The S3 requests of a new generation and what a crash after each leaves (issue 20). Reads,
+made by the plan before anything is written: the sidecar, the name's holder, attempt 1's
+entry; in a batch one LIST per folder (``tasks/listing.py``) answers all three for every
+generation, so none is sent. Writes, in this order, each surviving a crash at the point after
+it (``RUNWAY_CRASH_AT`` names the points in ``tasks/_crash.py``):
+
+1. the intent, create-only. Crash before: nothing written, a re-run claims. After (before the
+   POST, ``before_post``): an intent without a task id, which a re-run cannot tell from a
+   billed create whose answer was lost: it waits ``claim_wait`` for the claimer, then stops
+   with ``AmbiguousSubmission`` (no POST without ``allow_resubmit``).
+2. the name claim (create-only, or on the holder's ETag). After the intent on purpose: a
+   takeover of the name decided before the intent existed then fails on the ETag. A crash
+   between 1 and 2 leaves the name free and the intent unresolved: a re-run stops as in 1;
+   another generation may take the free name (the intent is ours, not the name's), and a
+   re-run allowed to resubmit meets that holder at step 2, before its POST (``NameTaken``).
+3. the POST (paid), then the task id and a lease (on the intent's ETag). A crash between the
+   POST and the write (``after_post``) is the ambiguous intent of 1; after it, a re-run
+   reattaches (no POST) and a user's cancel is decided on this entry (``decide_cancel``).
+4. the outcome (succeeded/failed, the run detached) on the entry's ETag, before storing. A
+   crash after it (``mid_download``, ``mid_upload``): the entry says succeeded, the sidecar is
+   absent: a re-run reattaches to the task id and stores it (no POST).
+5. the output (one PUT below 8 MiB), then the sidecar (``before_sidecar`` between them): a
+   re-run finds no sidecar and stores again from the task (no POST); a sidecar exists only
+   once its output does, and the plan checks the output's size and ETag against it (a HEAD,
+   or the batch's listing) before trusting it.
+
+So 3 GETs + 4 ledger PUTs + 2 PUTs = 9 for one generation on its own, 6 (plus 3 LISTs per
+batch) in a batch. Not folded, and why each fold was left out: the name claim into the intent
+(one object cannot be create-only for the attempt and for the name at once: the name's record
+is shared by every generation that wants the name, so two generations on one name would both
+win); the outcome into the sidecar (the sidecar is written after the output, minutes later
+for a large one; until then the entry would stay ``submitted`` with the run's lease, so a
+user's cancel in that window would be decided on a finished task and a re-run could not tell
+"succeeded, being stored" from "running"); the task id into the outcome (a crash while waiting
+would leave an intent without its id: a paid generation lost).
+
 Where the ledger lives: an ``S3Bucket`` (plain boto3 calls on the block's own client: prefect-aws
 ``read_path``/``write_path`` cannot send conditions, and build a TransferManager per call) or a
 ``LocalFileSystem`` (one machine; the same compare-and-swap under an ``flock`` of a lock file).
@@ -51,6 +87,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.tasks._retry import retry_storage
+from prefect_runway.tasks.listing import KeyListing
+from prefect_runway.tasks.s3io import run_s3, s3_client
 
 __all__ = [
     "ACTIVE_STATES",
@@ -190,8 +228,12 @@ class S3ConditionalStore:
     def _key(self, key: str) -> str:
         return "/".join(p for p in (self._bucket.bucket_folder.strip("/"), self._folder, key) if p)
 
+    def object_key(self, key: str) -> str:
+        """The key in the bucket of a store key (what a listing of the bucket shows)."""
+        return self._key(key)
+
     def _client(self) -> Any:
-        return self._bucket.credentials.get_s3_client()
+        return s3_client(self._bucket)
 
     async def get(self, key: str) -> Versioned | None:
         client, full = self._client(), self._key(key)
@@ -205,7 +247,7 @@ class S3ConditionalStore:
                 raise
             return Versioned(response["Body"].read(), str(response["ETag"]))
 
-        return await retry_storage(lambda: asyncio.to_thread(read), what=full, permanent=_permanent)
+        return await retry_storage(lambda: run_s3(read), what=full, permanent=_permanent)
 
     async def _put(self, key: str, body: bytes, **condition: str) -> str | None:
         client, full = self._client(), self._key(key)
@@ -227,9 +269,7 @@ class S3ConditionalStore:
                 raise
             return str(response["ETag"])
 
-        return await retry_storage(
-            lambda: asyncio.to_thread(write), what=full, permanent=_permanent
-        )
+        return await retry_storage(lambda: run_s3(write), what=full, permanent=_permanent)
 
     async def create(self, key: str, body: bytes) -> str | None:
         return await self._put(key, body, IfNoneMatch="*")
@@ -504,6 +544,23 @@ class SubmissionLedger:
     def _entry_path(key: str) -> str:
         return f"ledger/{key}.json"
 
+    @staticmethod
+    def _name_path(normalised: str) -> str:
+        return f"names/{normalised}.json"
+
+    def object_key(self, path: str) -> str | None:
+        """The S3 key of a ledger path, or None when the ledger is not in S3."""
+        store = self._store
+        return store.object_key(path) if isinstance(store, S3ConditionalStore) else None
+
+    def entry_object_key(self, key: str) -> str | None:
+        """The S3 key of an attempt's entry (None off S3): what a listing is asked about."""
+        return self.object_key(self._entry_path(key))
+
+    def name_object_key(self, normalised: str) -> str | None:
+        """The S3 key of a name's holder record (None off S3)."""
+        return self.object_key(self._name_path(normalised))
+
     # --- reading -----------------------------------------------------------------------------
 
     async def _get_entry(self, key: str) -> tuple[LedgerEntry, str] | None:
@@ -517,11 +574,20 @@ class SubmissionLedger:
         found = await self._get_entry(key)
         return found[0] if found is not None else None
 
-    async def read_attempts(self, key: str, *, until: int) -> list[LedgerEntry | None]:
-        """Entries of attempts 1.. of a generation, stopping after the first absent one."""
+    async def read_attempts(
+        self, key: str, *, until: int, listing: KeyListing | None = None
+    ) -> list[LedgerEntry | None]:
+        """Entries of attempts 1.. of a generation, stopping after the first absent one.
+
+        ``listing``: an entry it proves absent is not read (see ``tasks/listing.py``).
+        """
         entries: list[LedgerEntry | None] = []
         for attempt in range(1, until + 1):
-            entry = await self.read(f"{key}-{attempt}")
+            attempt_key = f"{key}-{attempt}"
+            if listing is not None and listing.absent(self.entry_object_key(attempt_key)):
+                entries.append(None)
+                break
+            entry = await self.read(attempt_key)
             entries.append(entry)
             if entry is None:
                 break
@@ -880,8 +946,13 @@ class SubmissionLedger:
 
     # --- output names -------------------------------------------------------------------------
 
-    async def name_holder(self, normalised: str) -> NameHolder | None:
-        found = await self._store.get(f"names/{normalised}.json")
+    async def name_holder(
+        self, normalised: str, *, listing: KeyListing | None = None
+    ) -> NameHolder | None:
+        """Who holds an output name (None: nobody; ``listing`` may prove that without a GET)."""
+        if listing is not None and listing.absent(self.name_object_key(normalised)):
+            return None
+        found = await self._store.get(self._name_path(normalised))
         return NameHolder.model_validate_json(found.body) if found is not None else None
 
     async def claim_name(
@@ -901,7 +972,7 @@ class SubmissionLedger:
         taken over (on its ETag) only when ``await replaceable(holder)`` says that generation
         has nothing there and nothing in flight.
         """
-        path = f"names/{normalised}.json"
+        path = self._name_path(normalised)
         # The plan read the name free (or ours): create-only first, read only on 412; a
         # refusal is only ever decided on a fresh read (issue 20).
         found: Versioned | None = None

@@ -23,10 +23,10 @@ budget holds across attempts and across the generations of a batch.
 
 from __future__ import annotations
 
-import asyncio
+import collections
 import logging
 import math
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -39,9 +39,11 @@ from prefect_runway.tasks.cost import CostEstimate, OverBudget, estimate_spec
 from prefect_runway.tasks.inputs import S3Reader, identify_inputs
 from prefect_runway.tasks.keys import generation_key
 from prefect_runway.tasks.ledger import ACTIVE_STATES, LedgerEntry, NameHolder, SubmissionLedger
+from prefect_runway.tasks.listing import KeyListing, folder_of, list_folders
 from prefect_runway.tasks.locations import OutputLocation
+from prefect_runway.tasks.s3io import run_s3, s3_client
 from prefect_runway.tasks.spec import GenerationSpec
-from prefect_runway.tasks.store import read_sidecar
+from prefect_runway.tasks.store import read_sidecar, resolve_key
 
 __all__ = [
     "Action",
@@ -49,6 +51,7 @@ __all__ = [
     "GenerationPlan",
     "Reservation",
     "Step",
+    "list_for_plans",
     "name_is_replaceable",
     "next_step",
     "plan_generation",
@@ -383,12 +386,14 @@ def stored_object_problem(sidecar: dict[str, Any], head: dict[str, Any] | None) 
     return None
 
 
-async def _further_outputs_problem(destination: Any, sidecar: dict[str, Any]) -> str | None:
+async def _further_outputs_problem(
+    destination: Any, sidecar: dict[str, Any], listing: KeyListing | None = None
+) -> str | None:
     """Why an output after the first (images with ``outputCount``, audio with ``numVariants``)
     is not what the sidecar lists, or None: every paid output must be in S3, not only one."""
     outputs = [o for o in sidecar.get("outputs") or [] if isinstance(o, dict)]
     for index, output in enumerate(outputs[1:], start=1):
-        head = await _head(destination, sidecar, index)
+        head = await _head(destination, sidecar, index, listing)
         uri = output.get("uri")
         if head is None:
             return f"output {index} ({uri}) is missing although its sidecar vouches for it"
@@ -400,7 +405,12 @@ async def _further_outputs_problem(destination: Any, sidecar: dict[str, Any]) ->
     return None
 
 
-async def _head(destination: Any, sidecar: dict[str, Any], index: int = 0) -> dict[str, Any] | None:
+async def _head(
+    destination: Any,
+    sidecar: dict[str, Any],
+    index: int = 0,
+    listing: KeyListing | None = None,
+) -> dict[str, Any] | None:
     outputs = sidecar.get("outputs") or []
     full_key = (
         outputs[index].get("key")
@@ -412,7 +422,10 @@ async def _head(destination: Any, sidecar: dict[str, Any], index: int = 0) -> di
         full_key = uri.removeprefix("s3://").partition("/")[2]
     if not full_key:
         return None
-    client = destination.credentials.get_s3_client()
+    if listing is not None and listing.knows(full_key):
+        # The listing's size and ETag are what a HEAD sent then would answer (issue 20).
+        return listing.head(full_key)
+    client = s3_client(destination)
 
     def head() -> dict[str, Any] | None:
         try:
@@ -425,7 +438,7 @@ async def _head(destination: Any, sidecar: dict[str, Any], index: int = 0) -> di
                 return None
             raise  # unknown is not missing: guessing "missing" could pay again
 
-    return await asyncio.to_thread(head)
+    return await run_s3(head)
 
 
 async def name_is_replaceable(
@@ -485,6 +498,28 @@ async def _look_up_outcome(client: RunwayClient, entry: LedgerEntry) -> LedgerEn
     return entry
 
 
+async def list_for_plans(destination: Any, locations: Iterable[OutputLocation]) -> KeyListing:
+    """One LIST per folder the plans of ``locations`` read (a batch's): sidecars and outputs,
+    ledger entries, name holders. See ``tasks/listing.py`` for when a folder is given up.
+
+    Example:
+        ```python
+        listing = await list_for_plans(bucket, [plan.location for plan in plans])
+        ```
+    """
+    counts: collections.Counter[str] = collections.Counter()
+    for location in locations:
+        ledger = SubmissionLedger(destination, location.ledger_folder)
+        counts[folder_of(resolve_key(destination, location.sidecar_key))] += 2  # and the output
+        for full_key in (
+            ledger.entry_object_key(location.attempt_key(1)),
+            ledger.name_object_key(location.normalised_name),
+        ):
+            if full_key is not None:
+                counts[folder_of(full_key)] += 1
+    return await list_folders(destination, counts)
+
+
 async def plan_generation(
     spec: GenerationSpec,
     *,
@@ -500,6 +535,7 @@ async def plan_generation(
     claim_wait: float | None = None,
     clock: Callable[[], datetime] | None = None,
     price_caps: Mapping[str, float] | None = None,
+    listing: KeyListing | None = None,
 ) -> GenerationPlan:
     """Plan one generation: read S3 and the ledger once, price what this run may pay.
 
@@ -520,6 +556,8 @@ async def plan_generation(
         clock: The time (tests).
         price_caps: Credits per generation the run accepts, by model, for models without a
             published price (the estimate's ``at_most``; infinite without a cap).
+        listing: What a batch's one LIST per folder found (``tasks/listing.py``): a key it
+            proves absent is not read, an output it holds is not HEADed.
 
     Raises:
         InputError, InvalidName, pydantic.ValidationError: nothing was spent.
@@ -532,7 +570,7 @@ async def plan_generation(
     """
     now = (clock or (lambda: datetime.now(UTC)))()
     request = spec.validate_request()
-    s3 = s3 or S3Reader(destination.credentials.get_s3_client())
+    s3 = s3 or S3Reader(s3_client(destination))
     if content_ids is None:
         content_ids = await identify_inputs(spec, s3, policy=input_policy)
     key = generation_key(spec, base_url=client.base_url, content_ids=content_ids)
@@ -544,7 +582,10 @@ async def plan_generation(
         "estimate": priced, "max_attempts": max_attempts, "allow_resubmit": allow_resubmit,
     }  # fmt: skip
 
-    sidecar = await read_sidecar(destination, location.sidecar_key)
+    if listing is not None and listing.absent(resolve_key(destination, location.sidecar_key)):
+        sidecar = None
+    else:
+        sidecar = await read_sidecar(destination, location.sidecar_key)
     if sidecar is not None and sidecar.get("key") != key:
         taken = (
             f"name {location.name!r} already holds the output of another generation "
@@ -553,9 +594,9 @@ async def plan_generation(
         )
         return GenerationPlan(**common, step=Step(Action.NAME_TAKEN, 1), problem=taken)
     if sidecar is not None:
-        problem = stored_object_problem(sidecar, await _head(destination, sidecar))
+        problem = stored_object_problem(sidecar, await _head(destination, sidecar, 0, listing))
         if problem is None:
-            problem = await _further_outputs_problem(destination, sidecar)
+            problem = await _further_outputs_problem(destination, sidecar, listing)
         attempt = int(sidecar.get("attempt") or 1)
         if problem is None:
             return GenerationPlan(**common, step=Step(Action.STORED, attempt), sidecar=sidecar)
@@ -563,7 +604,7 @@ async def plan_generation(
             **common, step=Step(Action.RESTORE, attempt), sidecar=sidecar, problem=problem
         )
 
-    holder = await ledger.name_holder(location.normalised_name)
+    holder = await ledger.name_holder(location.normalised_name, listing=listing)
     if holder is not None and holder.key != key:
         if not await name_is_replaceable(ledger, sidecar_reader(destination, location), holder):
             problem = (
@@ -573,7 +614,7 @@ async def plan_generation(
             )
             return GenerationPlan(**common, step=Step(Action.NAME_TAKEN, 1), problem=problem)
 
-    entries = list(await ledger.read_attempts(key, until=_MAX_ATTEMPTS_READ))
+    entries = list(await ledger.read_attempts(key, until=_MAX_ATTEMPTS_READ, listing=listing))
     wait = _claim_wait() if claim_wait is None else claim_wait
 
     def decide() -> Step:

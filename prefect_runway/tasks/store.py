@@ -51,6 +51,7 @@ from prefect_runway.api.download import OutputStream
 from prefect_runway.api.errors import OutputDownloadFailed
 from prefect_runway.tasks._crash import crash_point
 from prefect_runway.tasks._retry import retry_storage
+from prefect_runway.tasks.s3io import run_s3, s3_client
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -514,7 +515,7 @@ async def stream_to_s3(
     """
     full_key = resolve_key(bucket, key)
     upload_args = _upload_args(content_type, extra_args)
-    client = bucket.credentials.get_s3_client()
+    client = s3_client(bucket)
     digest = None if sha256 is not None else hashlib.sha256()
     iterator = aiter(chunks)
     # Below PART_SIZE the bytes are held, as s3transfer holds them before its single PUT.
@@ -534,7 +535,7 @@ async def stream_to_s3(
             crash_point("mid_upload")  # every byte received, nothing sent to S3
             body = b"".join(held)
             held.clear()
-            response = await asyncio.to_thread(
+            response = await run_s3(
                 client.put_object, Bucket=bucket.bucket_name, Key=full_key, Body=body,
                 **upload_args,
             )  # fmt: skip
@@ -609,11 +610,11 @@ async def _multipart(
         pipe.end_if_open()  # e.g. KeyboardInterrupt, or this coroutine closed unfinished
     await upload
 
-    head = await asyncio.to_thread(client.head_object, Bucket=bucket.bucket_name, Key=full_key)
+    head = await run_s3(client.head_object, Bucket=bucket.bucket_name, Key=full_key)
     stored_size = int(head["ContentLength"])
     if stored_size != size:
         # Should never happen; a wrong object must not stay where a good one is expected.
-        await asyncio.to_thread(client.delete_object, Bucket=bucket.bucket_name, Key=full_key)
+        await run_s3(client.delete_object, Bucket=bucket.bucket_name, Key=full_key)
         raise RuntimeError(f"{full_key}: S3 holds {stored_size} bytes, {size} were sent")
     etag = head.get("ETag")
     return _stored(
@@ -735,8 +736,8 @@ async def _store(
     )  # fmt: skip
     if stored.size != stream.received or (stream.size is not None and stored.size != stream.size):
         # Cannot happen unless this module has a bug; a wrong object must not look stored.
-        client = bucket.credentials.get_s3_client()
-        await asyncio.to_thread(client.delete_object, Bucket=stored.bucket, Key=stored.key)
+        client = s3_client(bucket)
+        await run_s3(client.delete_object, Bucket=stored.bucket, Key=stored.key)
         raise RuntimeError(f"{stored.uri}: the stored bytes differ from the download")
     return stored
 
@@ -748,7 +749,7 @@ async def _abort_stale_uploads(bucket: S3Bucket, full_key: str) -> None:
     are stored, and billed, invisibly. Whoever stores this key again is its heir. A listing
     that fails only costs the clean-up, never the store.
     """
-    client = bucket.credentials.get_s3_client()
+    client = s3_client(bucket)
 
     def abort() -> int:
         listed = client.list_multipart_uploads(Bucket=bucket.bucket_name, Prefix=full_key)
@@ -760,7 +761,7 @@ async def _abort_stale_uploads(bucket: S3Bucket, full_key: str) -> None:
         return len(stale)
 
     try:
-        aborted = await asyncio.to_thread(abort)
+        aborted = await run_s3(abort)
     except Exception as error:
         logger.info("could not look for stale uploads to %s (%s)", full_key, type(error).__name__)
         return
@@ -806,11 +807,11 @@ async def write_sidecar(
     body = (
         json.dumps(to_jsonable_python(sidecar), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     ).encode("utf-8")
-    client = bucket.credentials.get_s3_client()
+    client = s3_client(bucket)
     # The sidecar is what makes a stored output count as stored: worth more than botocore's
     # own few retries. Rewriting the same bytes is harmless.
     response = await retry_storage(
-        lambda: asyncio.to_thread(
+        lambda: run_s3(
             client.put_object, Bucket=bucket.bucket_name, Key=full_key, Body=body, **args
         ),
         what=_uri(bucket, full_key),
@@ -847,7 +848,7 @@ async def read_sidecar(bucket: S3Bucket, key: str) -> dict[str, Any] | None:
         ```
     """
     full_key = resolve_key(bucket, key)
-    client = bucket.credentials.get_s3_client()
+    client = s3_client(bucket)
 
     def get() -> bytes | None:
         try:
@@ -859,7 +860,7 @@ async def read_sidecar(bucket: S3Bucket, key: str) -> dict[str, Any] | None:
         body: bytes = response["Body"].read()
         return body
 
-    body = await asyncio.to_thread(get)
+    body = await run_s3(get)
     if body is None:
         return None
     value = json.loads(body)

@@ -24,6 +24,11 @@ from prefect_aws.client_parameters import AwsClientParameters
 
 __all__ = ["MotoServer"]
 
+#: The clients' connection pool: at least ``prefect_runway.tasks.s3io.S3_THREADS`` (not imported:
+#: this helper stays free of the tasks package), so ``s3io.s3_client`` returns the block's own
+#: client and a test's botocore hooks on ``credentials.get_s3_client()`` see every request.
+_POOL = max(64, int(os.environ.get("RUNWAY_S3_THREADS", "0")))
+
 # Runs in the child: start the server, report its port, serve until stdin closes.
 _SERVER = """
 import sys
@@ -111,7 +116,9 @@ class MotoServer:
             aws_access_key_id="testing",
             aws_secret_access_key="testing",  # noqa: S106 - moto accepts any key
             region_name="us-east-1",
-            aws_client_parameters=AwsClientParameters(endpoint_url=self.endpoint_url),
+            aws_client_parameters=AwsClientParameters(
+                endpoint_url=self.endpoint_url, config={"max_pool_connections": _POOL}
+            ),
         )
 
     def new_bucket(self, folder: str = "runway-out", *, stem: str = "test") -> S3Bucket:
