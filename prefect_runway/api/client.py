@@ -147,6 +147,12 @@ class RunwayClient:
         )
         # Output links are signed URLs on a CDN: they must never receive the API key.
         self._downloads = httpx.AsyncClient(timeout=timeout, limits=limits)
+        # Requests beyond the pool's size wait here, not in httpcore's pool: the pool matches
+        # every queued request against every connection each time one frees (O(queued x
+        # connections), encode/httpcore#1035), and a flow with 2,000 generations creating or
+        # polling at once stalled on it (BENCHMARKS.md 7.2). A semaphore queues in O(1).
+        self._api_slots = asyncio.Semaphore(max_connections)
+        self._create_slots = asyncio.Semaphore(max_connections)
 
     async def __aenter__(self) -> Self:
         return self
@@ -371,14 +377,19 @@ class RunwayClient:
         json: dict[str, Any] | None = None,
         model: str | None = None,
     ) -> httpx.Response:
-        http = self._creates if kind is Operation.CREATE else self._api
+        http, slots = (
+            (self._creates, self._create_slots)
+            if kind is Operation.CREATE
+            else (self._api, self._api_slots)
+        )
         attempt = 0
         quota: tuple[int | None, int | None, bool] = (None, None, False)
         while True:
             attempt += 1
             retry_after: float | None = None
             try:
-                response = await http.request(method, path, json=json)
+                async with slots:
+                    response = await http.request(method, path, json=json)
             except httpx.TransportError as error:
                 action = judge_exception(kind, error)
                 cause = self._describe(error)
