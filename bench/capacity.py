@@ -400,17 +400,12 @@ def capacity_section(doc: dict[str, Any], name: str) -> list[str]:
 
 
 def splice_capacity(output: Path, doc: dict[str, Any], name: str) -> None:
-    """Replace (or add, after the cost section) BENCHMARKS.md's capacity subsection."""
-    from bench.report import COSTS_END
-
+    """Replace (or append) BENCHMARKS.md's capacity subsection, leaving the rest as it is."""
     section = "\n".join(capacity_section(doc, name))
     text = output.read_text() if output.exists() else "# Benchmarks\n"
     if CAPACITY_START in text and CAPACITY_END in text:
         head, rest = text.split(CAPACITY_START, 1)
         text = head + section + rest.split(CAPACITY_END, 1)[1]
-    elif COSTS_END in text:
-        head, tail = text.split(COSTS_END, 1)
-        text = head + COSTS_END + "\n\n" + section + tail
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     output.write_text(text)

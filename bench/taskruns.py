@@ -41,7 +41,14 @@ def child(kind: str, count: int, concurrency: int, result: str) -> None:
 
     counts = Counts().install(events=True)
 
-    async def empty(**_: Any) -> None:
+    # Named parameters, as the real tasks have (Prefect folds ``**kwargs`` into one).
+    async def empty(task_id: str) -> None:
+        return None
+
+    async def store_like(
+        client: RunwayClient, task_id: str, output_url: str, index: int,
+        destination: S3Bucket, key_without_extension: str, extra_args: Any, expected: Any,
+    ) -> None:  # fmt: skip
         return None
 
     def name() -> str:
@@ -51,7 +58,7 @@ def child(kind: str, count: int, concurrency: int, result: str) -> None:
         "plain": empty,
         "task": task(name="bench-empty", cache_policy=NO_CACHE, retries=0)(empty),
         "named": task(name="bench-named", task_run_name=name, cache_policy=NO_CACHE)(empty),
-        "params": task(name="bench-params", cache_policy=NO_CACHE, retries=2)(empty),
+        "params": task(name="bench-params", cache_policy=NO_CACHE, retries=2)(store_like),
     }[kind]
 
     @flow(name=f"bench-taskruns-{kind}")
@@ -95,7 +102,7 @@ def measure(count: int, concurrency: int) -> dict[str, Any]:
                 [sys.executable, "-m", "bench.taskruns", "--child", kind, "--count", str(count),
                  "--concurrency", str(concurrency), "--result", str(result)],
                 cwd=ROOT, env=child_env({"PREFECT_API_URL": server.api_url}), check=True,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=(workdir / f"{kind}.log").open("wb"),
             )  # fmt: skip
             _settle(server)
             doc = json.loads(result.read_text())

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import re
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -151,8 +152,11 @@ class RunwayClient:
         # every queued request against every connection each time one frees (O(queued x
         # connections), encode/httpcore#1035), and a flow with 2,000 generations creating or
         # polling at once stalled on it (BENCHMARKS.md 7.2). A semaphore queues in O(1).
-        self._api_slots = asyncio.Semaphore(max_connections)
-        self._create_slots = asyncio.Semaphore(max_connections)
+        # One pair per event loop: an asyncio.Semaphore belongs to the loop it first waits in.
+        self._max_connections = max_connections
+        self._slots: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[asyncio.Semaphore, asyncio.Semaphore]
+        ] = weakref.WeakKeyDictionary()
 
     async def __aenter__(self) -> Self:
         return self
@@ -377,10 +381,15 @@ class RunwayClient:
         json: dict[str, Any] | None = None,
         model: str | None = None,
     ) -> httpx.Response:
+        loop = asyncio.get_running_loop()
+        if loop not in self._slots:
+            self._slots[loop] = (
+                asyncio.Semaphore(self._max_connections),
+                asyncio.Semaphore(self._max_connections),
+            )
+        api_slots, create_slots = self._slots[loop]
         http, slots = (
-            (self._creates, self._create_slots)
-            if kind is Operation.CREATE
-            else (self._api, self._api_slots)
+            (self._creates, create_slots) if kind is Operation.CREATE else (self._api, api_slots)
         )
         attempt = 0
         quota: tuple[int | None, int | None, bool] = (None, None, False)
