@@ -206,7 +206,7 @@ def main() -> None:
 
 
 def measure(harness: Any, waits: int, window: float, poll_interval: float,
-            workdir: Path) -> dict[str, Any]:  # fmt: skip
+            workdir: Path, *, spy: bool = True) -> dict[str, Any]:  # fmt: skip
     """One capacity run: ``waits`` generations held RUNNING by the emulator, polled by one
     child process; the parent samples the Prefect server's and its own (the emulator's) CPU."""
     from bench.common import MODEL, child_env, manifest_rows
@@ -238,7 +238,7 @@ def measure(harness: Any, waits: int, window: float, poll_interval: float,
              "--manifest", str(manifest), "--destination-block", "bench-dest",
              "--credentials-block", "bench-runway", "--prefix", "capacity",
              "--poll-interval", str(poll_interval), "--window", str(window),
-             "--result", str(result_path), "--spy", str(spy_path)],
+             "--result", str(result_path), *(["--spy", str(spy_path)] if spy else [])],
             cwd=ROOT, env=child_env({"PREFECT_API_URL": harness.api_url}),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False,
         )  # fmt: skip
