@@ -102,7 +102,8 @@ class RunwayClient:
         create_timeout: Timeouts of a create; its read timeout is how long an answer is awaited
             before the create counts as ambiguous.
         retry: Retry budget and backoff.
-        max_connections: Connection pool size shared by polls, deletes and downloads.
+        max_connections: Connection pool size shared by polls, deletes and downloads; more
+            requests than this at once wait their turn, in order, before reaching the pool.
 
     Raises:
         InvalidApiKey: the key is empty, not the provider's shape, or unfit for a header.
