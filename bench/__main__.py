@@ -13,6 +13,9 @@ Example:
     # the flow and of the Prefect server until idle, Runway requests, the re-run), N=200:
     # writes results/<name>.json and replaces only BENCHMARKS.md's section 7
     python3 dev.py bench --figures costs --name costs-final --runs 2
+    # issue 20's capacity: one flow process holding 2,000 concurrent waits polled every 5 s
+    # (RSS, CPU per poll, file descriptors); replaces only BENCHMARKS.md's subsection 7.3
+    python3 dev.py bench --figures capacity --name capacity --waits 2000
     ```
 """
 
@@ -295,6 +298,10 @@ def main() -> None:
                         "BENCHMARKS.md's cost section (see report.COST_RUNS)")  # fmt: skip
     parser.add_argument("--cost-size", type=int, default=200,
                         help="N of the cost figure (default 200)")  # fmt: skip
+    parser.add_argument("--waits", type=int, default=2000,
+                        help="concurrent waits of the capacity figure (default 2000)")  # fmt: skip
+    parser.add_argument("--window", type=float, default=60.0,
+                        help="seconds the capacity figure measures its steady state")  # fmt: skip
     parser.add_argument("--output", help="default BENCHMARKS.md; --quick: results/quick.md")
     parser.add_argument("--only-report", action="store_true",
                         help="re-render BENCHMARKS.md from results/<name>.json")  # fmt: skip
@@ -345,6 +352,13 @@ def main() -> None:
             if "stream" in figures:
                 results["stream"] = streaming(harness, stream_bytes, runs)
                 keep()
+            if "capacity" in figures:
+                from bench import capacity
+
+                results["capacity"] = capacity.measure(
+                    harness, args.waits, args.window, 5.0, workdir
+                )
+                keep()
             partial.unlink(missing_ok=True)
         results["load_after"] = os.getloadavg()
         results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -352,6 +366,13 @@ def main() -> None:
         results_path.write_text(json.dumps(results, indent=1))
         log(f"results in {results_path.relative_to(ROOT)}")
     results = json.loads(results_path.read_text())
+    if set(results.get("figures", [])) == {"capacity"}:
+        from bench.capacity import splice_capacity
+
+        output = Path(args.output) if args.output else ROOT / "BENCHMARKS.md"
+        splice_capacity(output, results, name)
+        log(f"wrote the capacity subsection of {output}")
+        return
     if set(results.get("figures", [])) == {"costs"} or (
         args.only_report and "scale" not in results
     ):

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import re
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -101,7 +102,8 @@ class RunwayClient:
         create_timeout: Timeouts of a create; its read timeout is how long an answer is awaited
             before the create counts as ambiguous.
         retry: Retry budget and backoff.
-        max_connections: Connection pool size shared by polls, deletes and downloads.
+        max_connections: Connection pool size shared by polls, deletes and downloads; more
+            requests than this at once wait their turn, in order, before reaching the pool.
 
     Raises:
         InvalidApiKey: the key is empty, not the provider's shape, or unfit for a header.
@@ -147,6 +149,15 @@ class RunwayClient:
         )
         # Output links are signed URLs on a CDN: they must never receive the API key.
         self._downloads = httpx.AsyncClient(timeout=timeout, limits=limits)
+        # Requests beyond the pool's size wait here, not in httpcore's pool: the pool matches
+        # every queued request against every connection each time one frees (O(queued x
+        # connections), encode/httpcore#1035), and a flow with 2,000 generations creating or
+        # polling at once stalled on it (BENCHMARKS.md 7.3). A semaphore queues in O(1).
+        # One pair per event loop: an asyncio.Semaphore belongs to the loop it first waits in.
+        self._max_connections = max_connections
+        self._slots: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[asyncio.Semaphore, asyncio.Semaphore]
+        ] = weakref.WeakKeyDictionary()
 
     async def __aenter__(self) -> Self:
         return self
@@ -371,14 +382,24 @@ class RunwayClient:
         json: dict[str, Any] | None = None,
         model: str | None = None,
     ) -> httpx.Response:
-        http = self._creates if kind is Operation.CREATE else self._api
+        loop = asyncio.get_running_loop()
+        if loop not in self._slots:
+            self._slots[loop] = (
+                asyncio.Semaphore(self._max_connections),
+                asyncio.Semaphore(self._max_connections),
+            )
+        api_slots, create_slots = self._slots[loop]
+        http, slots = (
+            (self._creates, create_slots) if kind is Operation.CREATE else (self._api, api_slots)
+        )
         attempt = 0
         quota: tuple[int | None, int | None, bool] = (None, None, False)
         while True:
             attempt += 1
             retry_after: float | None = None
             try:
-                response = await http.request(method, path, json=json)
+                async with slots:
+                    response = await http.request(method, path, json=json)
             except httpx.TransportError as error:
                 action = judge_exception(kind, error)
                 cause = self._describe(error)

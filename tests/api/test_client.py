@@ -541,3 +541,36 @@ async def test_credit_usage_counts_todays_generation(
     assert usage.total("gen4_turbo") == 10 == usage.total()
     with pytest.raises(ValueError, match="1 to 90 days"):
         await client.get_credit_usage(start_date=today, before_date=today + dt.timedelta(days=91))
+
+
+async def test_requests_beyond_the_pool_wait_outside_httpcore_pool(
+    emulator: RunwayEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many more creates and polls at once than connections: none waits in httpcore's pool
+    (whose queue is O(queued x connections) per freed connection, encode/httpcore#1035), and
+    every one is answered; a create still goes out once."""
+    import httpcore
+
+    inside = 0
+    most = 0
+    original = httpcore.AsyncConnectionPool.handle_async_request
+
+    async def counted(pool: httpcore.AsyncConnectionPool, request: httpcore.Request) -> object:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        try:
+            return await original(pool, request)
+        finally:
+            inside -= 1
+
+    monkeypatch.setattr(httpcore.AsyncConnectionPool, "handle_async_request", counted)
+    async with RunwayClient(
+        emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY, max_connections=3
+    ) as client:
+        created = await asyncio.gather(*(client.create(i2v(seed=n)) for n in range(24)))
+        polled = await asyncio.gather(*(client.get_task(c.id) for c in created for _ in "ab"))
+    assert {task.id for task in polled} == {c.id for c in created}
+    assert emulator.stats()["creates_total"] == 24
+    # Creates and polls have a pool each: at most 3 requests in each, never queued there.
+    assert 1 <= most <= 3

@@ -59,3 +59,30 @@ def test_both_sides_run_and_the_report_renders(
     assert "| ours | " in text.split("poll delay median")[1]  # the measured split is reported
     assert (tmp_path / "plots" / "scale.png").stat().st_size > 0
     assert (tmp_path / "plots" / "latency.png").stat().st_size > 0
+
+
+def test_the_capacity_figure_holds_its_waits_and_renders(
+    prefect_harness: str, emulator: RunwayEmulator, s3_server: MotoServer, tmp_path: Path
+) -> None:
+    """``--figures capacity`` at a tiny size: every wait polled, a window measured, the
+    subsection rendered and spliced (no figure asserted)."""
+    from bench import capacity
+    from bench.__main__ import skeleton
+    from bench.harness import Harness
+
+    with Harness(tmp_path, api_url=prefect_harness, emulator=emulator, moto=s3_server) as h:
+        result = capacity.measure(h, waits=3, window=2.0, poll_interval=0.5, workdir=tmp_path,
+                                  spy=False)  # fmt: skip
+    assert result["ended_early"] == 0
+    last = result["window"]["last"]
+    assert last["polled"] == 3 and last["polls"] > result["window"]["first"]["polls"]
+    assert emulator.stats()["creates_total"] == 0  # reset after: the held tasks end there
+    doc = {**skeleton("pytest", runs=1, sizes=[3], rerun_size=3, stream_bytes=1),
+           "capacity": result}  # fmt: skip
+    output = tmp_path / "BENCHMARKS.md"
+    output.write_text("# Benchmarks\n\nbefore\n")
+    capacity.splice_capacity(output, doc, "smoke")
+    capacity.splice_capacity(output, doc, "smoke")  # replaced, not added twice
+    text = output.read_text()
+    assert text.count(capacity.CAPACITY_START) == 1 and "before" in text
+    assert "| CPU per poll |" in text
