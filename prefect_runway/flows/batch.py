@@ -65,7 +65,13 @@ from prefect.states import Completed
 from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from prefect_runway.api import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
+from prefect_runway.api import (
+    AmbiguousSubmission,
+    RunTimeout,
+    RunwayClient,
+    WaitCancelled,
+    WaitPolicy,
+)
 from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.api.pricing import PRICE_UNKNOWN
 from prefect_runway.api.waiting import OwnQueue, own_queue
@@ -773,6 +779,7 @@ async def run_planned(
     await progress.start()
     limited = await models_with_global_limits([g.spec.model for g in generations])
     slots = {model: SharedSlots(f"runway-{model}") for model in sorted(limited)}
+    cancelled: list[WaitCancelled] = []  # a wait saw the user's cancellation confirmed
 
     async def run(generation: PlannedGeneration) -> None:
         spec, row = generation.spec, generation.row
@@ -780,6 +787,16 @@ async def run_planned(
         estimated = generation.estimate.credits if generation.estimate else None
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(limits[spec.model])
+            if cancelled:
+                # The user cancelled the run (a wait saw it confirmed): a row that was waiting
+                # for a slot is not submitted (it would be paid and deleted at once).
+                reason = "the run was cancelled before this row was submitted; nothing was paid"
+                for each in (row, *generation.twins):
+                    results[each.line] = _failed(each, reason).model_copy(
+                        update={"duplicate_of": None if each is row else row.line}
+                    )
+                await progress.one_finished()
+                return
             if spec.model in slots:
                 # Across runs and machines: the operator created this limit. Held from before
                 # the POST until stored, so it bounds what is submitted, queued included.
@@ -793,6 +810,8 @@ async def run_planned(
                     plan=generation.plan, budget=budget,
                 )  # fmt: skip
             except Exception as error:
+                if isinstance(error, WaitCancelled):
+                    cancelled.append(error)
                 # One row's trouble (a refused create, S3 down for a moment, an ambiguous
                 # submit) ends that row only: the others go on, and a re-run picks it up.
                 reason = scrub(f"{type(error).__name__}: {error}") or ""
