@@ -11,10 +11,10 @@
 * On a confirmed user cancellation or a queue timeout: read the task again, and DELETE it only if
   it has not succeeded (deleting a SUCCEEDED task deletes its outputs).
 * The queue budget counts only the time a task waits for someone else: while it is queued
-  behind our own tasks (an ``OwnQueue`` is set, as a batch that submits ahead sets it, and at
-  least ``concurrency`` of our tasks of its model were submitted before it and are unfinished),
-  its queue clock stands still. Runway queues tasks beyond the tier's concurrency (THROTTLED)
-  in about the order they were submitted, so those tasks wait for ours, not for Runway.
+  behind our own tasks (an ``OwnQueue`` is set, as a batch that submits ahead sets it, and
+  ``concurrency`` of our tasks of its model run, or were created before it and are
+  unfinished), its queue clock stands still. Runway queues tasks beyond the tier's concurrency
+  (THROTTLED) in about the order they were submitted, so those tasks wait for ours.
 * On a running timeout: never DELETE (cancelling a RUNNING task refunds nothing and can lose paid
   work); raise with the task id, so the output can be recovered later.
 """
@@ -123,14 +123,16 @@ class WaitPolicy:
 
 @dataclass
 class OwnQueue:
-    """Our own unfinished tasks of one model, in the order their waits began.
+    """Our own unfinished tasks of one model: when each was created, which ones run.
 
     A batch that submits ahead keeps more tasks submitted than Runway runs at once; the ones
     beyond the tier's concurrency wait THROTTLED behind ours. The queue budget
-    (``WaitPolicy.max_queue_seconds``) is for waiting on Runway, not on ourselves: a task
-    counts as *behind our own* while at least ``concurrency`` of the tasks registered before it
-    are unfinished, and its queue clock stands still meanwhile. The waits register themselves
-    (``wait_for_task`` reads ``own_queue``); one object per model and flow run.
+    (``WaitPolicy.max_queue_seconds``) is for waiting on Runway, not on ourselves: a queued task
+    counts as *behind our own* while ``concurrency`` or more of our other tasks are RUNNING
+    (every slot is ours), or ``concurrency`` or more of ours created before it are unfinished
+    (Runway starts queued tasks in about the order they were submitted). Its queue clock
+    stands still meanwhile. The waits register themselves (``wait_for_task`` reads
+    ``own_queue``); one object per model and flow run.
 
     Attributes:
         concurrency: How many of our tasks of the model Runway runs at once (the batch's
@@ -144,33 +146,41 @@ class OwnQueue:
     """
 
     concurrency: int
-    _order: dict[str, None] = field(default_factory=dict, repr=False)
+    _created: dict[str, float] = field(default_factory=dict, repr=False)
+    _running: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ValueError(f"concurrency must be 1 or more; got {self.concurrency!r}")
 
-    def joined(self, task_id: str) -> None:
-        """``task_id`` is submitted and unfinished (registering it twice keeps its place)."""
-        self._order.setdefault(task_id, None)
+    def joined(self, task_id: str, created: float) -> None:
+        """``task_id``, created at ``created`` (a timestamp), is submitted and unfinished."""
+        self._created.setdefault(task_id, created)
+
+    def seen(self, task_id: str, status: TaskStatus) -> None:
+        """A poll read ``status`` for ``task_id``."""
+        if status is TaskStatus.RUNNING:
+            self._running.add(task_id)
+        else:
+            self._running.discard(task_id)
 
     def left(self, task_id: str) -> None:
         """``task_id`` is no longer ours to wait for (finished, deleted, or given up)."""
-        self._order.pop(task_id, None)
-
-    def ahead_of(self, task_id: str) -> int:
-        """How many of our unfinished tasks were registered before ``task_id``."""
-        for index, each in enumerate(self._order):
-            if each == task_id:
-                return index
-        return 0
+        self._created.pop(task_id, None)
+        self._running.discard(task_id)
 
     def behind_own(self, task_id: str) -> bool:
-        """Whether ``task_id`` waits for our own tasks: ``concurrency`` or more ahead of it."""
-        return self.ahead_of(task_id) >= self.concurrency
+        """Whether ``task_id`` waits for our own tasks (see the class)."""
+        if len(self._running - {task_id}) >= self.concurrency:
+            return True
+        mine = self._created.get(task_id)
+        if mine is None:
+            return False
+        earlier = sum(1 for other, at in self._created.items() if other != task_id and at <= mine)
+        return earlier >= self.concurrency
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self._created)
 
 
 _OWN_QUEUE: contextvars.ContextVar[OwnQueue | None] = contextvars.ContextVar(
@@ -327,7 +337,7 @@ async def wait_for_task(
     policy = policy or WaitPolicy()
     queue = _OWN_QUEUE.get()
     if queue is not None:
-        queue.joined(task_id)
+        queue.joined(task_id, (created_at or now()).timestamp())
     try:
         return await _poll_until_terminal(
             client, task_id, policy, queue, on_update=on_update, should_cancel=should_cancel,
@@ -398,6 +408,8 @@ async def _poll_until_terminal(
             logger.warning("task %s: poll failed (%s); still waiting", task_id, error)
             continue
         not_found = poll_errors = 0
+        if queue is not None:
+            queue.seen(task_id, task.status)
         if last is None or task.status is not last.status:
             logger.info("task %s: %s", task_id, task.status.value)
             if task.status is TaskStatus.RUNNING and running_since is None:
