@@ -75,6 +75,7 @@ class SharedSlots:
         self._waiters: deque[asyncio.Future[asyncio.Event]] = deque()
         self._acquiring = 0
         self._holders: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     async def __aenter__(self) -> SharedSlots:
         return self
@@ -89,6 +90,7 @@ class SharedSlots:
 
     async def aclose(self) -> None:
         """Give every slot back: the holders leave ``concurrency()``, which releases each lease."""
+        self._closed = True
         for holder in list(self._holders):
             holder.cancel()
         if self._holders:
@@ -99,13 +101,7 @@ class SharedSlots:
         """Hold one slot for the body: a slot this run holds if one is free, else a new one."""
         waiter: asyncio.Future[asyncio.Event] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
-        # Each holder still acquiring serves one waiter when it gets its slot; the others are
-        # served by slots in use as they finish. A waiter beyond those starts a new holder.
-        if self._acquiring < sum(1 for w in self._waiters if not w.done()):
-            self._acquiring += 1
-            holder = asyncio.ensure_future(self._hold())
-            self._holders.add(holder)
-            holder.add_done_callback(self._holders.discard)
+        self._start_acquiring()
         try:
             done = await waiter
         except BaseException:
@@ -119,6 +115,20 @@ class SharedSlots:
             yield
         finally:
             done.set()
+
+    def _start_acquiring(self) -> None:
+        """Start one holder if a generation waits and none is acquiring already.
+
+        One at a time: Prefect's client serializes the acquisitions of a name in a process
+        anyway, and a holder still acquiring when the run ends is cancelled, which leaves its
+        slot held until its lease expires if the server granted it meanwhile.
+        """
+        if self._closed or self._acquiring or not any(not w.done() for w in self._waiters):
+            return
+        self._acquiring += 1
+        holder = asyncio.ensure_future(self._hold())
+        self._holders.add(holder)
+        holder.add_done_callback(self._holders.discard)
 
     async def _hold(self) -> None:
         """Acquire one slot, lend it to waiting generations one after another, give it back."""
@@ -158,3 +168,4 @@ class SharedSlots:
         finally:
             if not acquired:
                 self._acquiring -= 1
+                self._start_acquiring()  # the failure served one waiter; others may wait
