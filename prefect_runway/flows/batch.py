@@ -16,8 +16,7 @@
   starts) bounds the generations of a model across runs, workers and machines. It counts what
   is *submitted*, queued included: each generation holds a slot from before its POST until it
   is stored, so create it as the tier's concurrency plus the queue you want kept (for example
-  20 + 4). The slots are handed from one generation to the next inside a run with no Prefect
-  call (``flows/global_slots.py``).
+  20 + 4).
 * Before any POST: every row is validated, planned and priced once (``tasks/plan.py``, over
   every attempt the ledger holds); ``dry_run`` shows the plans as a table artifact and stops;
   ``max_credits`` refuses a batch whose attempts to pay now are estimated above it; the
@@ -60,6 +59,7 @@ from prefect.artifacts import (
     aupdate_progress_artifact,
 )
 from prefect.client.orchestration import get_client
+from prefect.concurrency.asyncio import concurrency
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Completed
 from prefect_aws import S3Bucket
@@ -76,7 +76,6 @@ from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.api.pricing import PRICE_UNKNOWN
 from prefect_runway.api.waiting import OwnQueue, own_queue
 from prefect_runway.flows._common import estimate_row, refuse_if_unaffordable
-from prefect_runway.flows.global_slots import SharedSlots
 from prefect_runway.flows.manifest import MAX_MANIFEST_BYTES, ManifestRow, parse_manifest
 from prefect_runway.flows.parameters import (
     NOT_SET,
@@ -778,7 +777,6 @@ async def run_planned(
     progress = BatchProgress(len(generations), key=f"runway-{flow_label}-progress")
     await progress.start()
     limited = await models_with_global_limits([g.spec.model for g in generations])
-    slots = {model: SharedSlots(f"runway-{model}") for model in sorted(limited)}
     cancelled: list[WaitCancelled] = []  # a wait saw the user's cancellation confirmed
 
     async def run(generation: PlannedGeneration) -> None:
@@ -797,10 +795,10 @@ async def run_planned(
                     )
                 await progress.one_finished()
                 return
-            if spec.model in slots:
+            if spec.model in limited:
                 # Across runs and machines: the operator created this limit. Held from before
                 # the POST until stored, so it bounds what is submitted, queued included.
-                await stack.enter_async_context(slots[spec.model].slot())
+                await stack.enter_async_context(concurrency(f"runway-{spec.model}", strict=False))
             stack.enter_context(own_queue(queues[spec.model]))
             try:
                 result = await generate(
@@ -854,8 +852,3 @@ async def run_planned(
         with anyio.CancelScope(shield=True):
             await asyncio.gather(*rows, return_exceptions=True)
         raise
-    finally:
-        # Every row has ended: give the global limits' slots back (one release per slot held).
-        with anyio.CancelScope(shield=True):
-            for each in slots.values():
-                await each.aclose()

@@ -282,10 +282,10 @@ async def test_batch_without_a_global_limit_asks_for_no_slot(
     prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    import prefect_runway.flows.global_slots as slots_module
+    import prefect_runway.flows.batch as batch_module
 
     acquisitions: list[object] = []
-    monkeypatch.setattr(slots_module, "concurrency", lambda *a, **k: acquisitions.append(a))
+    monkeypatch.setattr(batch_module, "concurrency", lambda *a, **k: acquisitions.append(a))
     await _save_blocks(emulator, s3_bucket, "nolimit")
     report = await batch(
         str(_three_rows(tmp_path)), destination_block="nolimit-dest",
