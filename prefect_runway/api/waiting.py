@@ -10,6 +10,11 @@
 * Tolerate a few consecutive transient poll errors.
 * On a confirmed user cancellation or a queue timeout: read the task again, and DELETE it only if
   it has not succeeded (deleting a SUCCEEDED task deletes its outputs).
+* The queue budget counts only the time a task waits for someone else: while it is queued
+  behind our own tasks (an ``OwnQueue`` is set, as a batch that submits ahead sets it, and
+  ``concurrency`` of our tasks of its model run, or were created before it and are
+  unfinished), its queue clock stands still. Runway queues tasks beyond the tier's concurrency
+  (THROTTLED) in about the order they were submitted, so those tasks wait for ours.
 * On a running timeout: never DELETE (cancelling a RUNNING task refunds nothing and can lose paid
   work); raise with the task id, so the output can be recovered later.
 """
@@ -17,11 +22,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import math
 import random
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from prefect_runway.api.client import RunwayClient
@@ -36,11 +43,13 @@ from prefect_runway.api.task import Task, TaskStatus
 __all__ = [
     "MAX_POLL_INTERVAL",
     "NOT_FOUND_WINDOW_SECONDS",
+    "OwnQueue",
     "QueueTimeout",
     "RunTimeout",
     "TaskVanished",
     "WaitCancelled",
     "WaitPolicy",
+    "own_queue",
     "wait_for_task",
 ]
 
@@ -110,6 +119,87 @@ class WaitPolicy:
 
     def next_delay(self) -> float:
         return self.poll_interval * (1 + self.jitter * (2 * random.random() - 1))
+
+
+@dataclass
+class OwnQueue:
+    """Our own unfinished tasks of one model: when each was created, which ones run.
+
+    A batch that submits ahead keeps more tasks submitted than Runway runs at once; the ones
+    beyond the tier's concurrency wait THROTTLED behind ours. The queue budget
+    (``WaitPolicy.max_queue_seconds``) is for waiting on Runway, not on ourselves: a queued task
+    counts as *behind our own* while ``concurrency`` or more of our other tasks are RUNNING
+    (every slot is ours), or ``concurrency`` or more of ours created before it are unfinished
+    (Runway starts queued tasks in about the order they were submitted). Its queue clock
+    stands still meanwhile. The waits register themselves (``wait_for_task`` reads
+    ``own_queue``); one object per model and flow run.
+
+    Attributes:
+        concurrency: How many of our tasks of the model Runway runs at once (the batch's
+            ``concurrency_per_model``).
+
+    Example:
+        ```python
+        with own_queue(OwnQueue(concurrency=4)):
+            task = await wait_for_task(client, task_id, policy)
+        ```
+    """
+
+    concurrency: int
+    _created: dict[str, float] = field(default_factory=dict, repr=False)
+    _running: set[str] = field(default_factory=set, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be 1 or more; got {self.concurrency!r}")
+
+    def joined(self, task_id: str, created: float) -> None:
+        """``task_id``, created at ``created`` (a timestamp), is submitted and unfinished."""
+        self._created.setdefault(task_id, created)
+
+    def seen(self, task_id: str, status: TaskStatus) -> None:
+        """A poll read ``status`` for ``task_id``."""
+        if status is TaskStatus.RUNNING:
+            self._running.add(task_id)
+        else:
+            self._running.discard(task_id)
+
+    def left(self, task_id: str) -> None:
+        """``task_id`` is no longer ours to wait for (finished, deleted, or given up)."""
+        self._created.pop(task_id, None)
+        self._running.discard(task_id)
+
+    def behind_own(self, task_id: str) -> bool:
+        """Whether ``task_id`` waits for our own tasks (see the class)."""
+        if len(self._running - {task_id}) >= self.concurrency:
+            return True
+        mine = self._created.get(task_id)
+        if mine is None:
+            return False
+        earlier = sum(1 for other, at in self._created.items() if other != task_id and at <= mine)
+        return earlier >= self.concurrency
+
+    def __len__(self) -> int:
+        return len(self._created)
+
+
+_OWN_QUEUE: contextvars.ContextVar[OwnQueue | None] = contextvars.ContextVar(
+    "prefect_runway_own_queue", default=None
+)
+
+
+@contextmanager
+def own_queue(queue: OwnQueue | None) -> Iterator[OwnQueue | None]:
+    """Let the waits started inside (in this task and the ones it starts) use ``queue``.
+
+    A context variable, not a parameter: the wait runs inside a Prefect task whose inputs
+    are recorded, and this is bookkeeping of the flow run, not an input.
+    """
+    token = _OWN_QUEUE.set(queue)
+    try:
+        yield queue
+    finally:
+        _OWN_QUEUE.reset(token)
 
 
 class WaitEnded(RunwayError):
@@ -245,11 +335,40 @@ async def wait_for_task(
         ```
     """
     policy = policy or WaitPolicy()
+    queue = _OWN_QUEUE.get()
+    if queue is not None:
+        queue.joined(task_id, (created_at or now()).timestamp())
+    try:
+        return await _poll_until_terminal(
+            client, task_id, policy, queue, on_update=on_update, should_cancel=should_cancel,
+            may_delete=may_delete, on_poll=on_poll, created_at=created_at, now=now, sleep=sleep,
+        )  # fmt: skip
+    finally:
+        if queue is not None:
+            queue.left(task_id)
 
+
+async def _poll_until_terminal(
+    client: RunwayClient,
+    task_id: str,
+    policy: WaitPolicy,
+    queue: OwnQueue | None,
+    *,
+    on_update: Callable[[Task], Awaitable[None]] | None,
+    should_cancel: Callable[[], Awaitable[bool]] | None,
+    may_delete: Callable[[], Awaitable[bool]] | None,
+    on_poll: Callable[[], Awaitable[None]] | None,
+    created_at: datetime | None,
+    now: Callable[[], datetime],
+    sleep: Callable[[float], Awaitable[None]],
+) -> Task:
     def clock() -> float:
         return now().timestamp()
 
-    queued_since = clock()
+    # Queued time counted against the budget: only while the task is not behind our own.
+    queued_seconds = 0.0
+    queue_mark = clock()
+    behind = queue is not None and queue.behind_own(task_id)
     running_since: float | None = None
     created = created_at or now()
     last: Task | None = None
@@ -289,6 +408,8 @@ async def wait_for_task(
             logger.warning("task %s: poll failed (%s); still waiting", task_id, error)
             continue
         not_found = poll_errors = 0
+        if queue is not None:
+            queue.seen(task_id, task.status)
         if last is None or task.status is not last.status:
             logger.info("task %s: %s", task_id, task.status.value)
             if task.status is TaskStatus.RUNNING and running_since is None:
@@ -301,11 +422,17 @@ async def wait_for_task(
         if task.is_terminal:
             return task
         elapsed = clock()
+        # The interval since the last poll counts as queued time unless the task was behind
+        # our own tasks at its start (a slot of ours freeing since then starts the clock).
+        if not behind:
+            queued_seconds += elapsed - queue_mark
+        queue_mark = elapsed
+        behind = queue is not None and queue.behind_own(task_id)
         if task.status.is_queued and policy.max_queue_seconds is not None:
-            if elapsed - queued_since > policy.max_queue_seconds:
+            if queued_seconds > policy.max_queue_seconds:
                 fresh = await _fresh_status(client, task_id)
                 if fresh is None or fresh.status.is_queued:
-                    seconds = elapsed - queued_since
+                    seconds = queued_seconds
                     if fresh is not None and may_delete is not None:
                         if not await may_delete():
                             raise QueueTimeout(

@@ -4,9 +4,19 @@
 * Identical rows (same generation key) are generated once and share the output. Two different
   rows with one ``name`` (compared without case) would land on one key: the later one is
   refused by name before any POST, and reported.
-* At most ``concurrency_per_model`` generations of a model run at once in this flow run, and a
-  Prefect global concurrency limit named ``runway-<model>`` (when one exists as the batch
-  starts) bounds them across runs, workers and machines.
+* Submit ahead: at most ``concurrency_per_model`` generations of a model run at once, and up
+  to ``queue_ahead`` more are submitted beyond them and wait in Runway's own queue (THROTTLED),
+  so Runway starts the next one the moment a slot frees instead of after our next poll, store
+  and POST. Credits are taken at create: every queued one is reserved against ``max_credits``
+  before its POST and counted against the daily limits before the batch, as the running ones
+  are. A user's cancellation or a queue timeout DELETEs the queued tasks (likely refunded, not
+  guaranteed by Runway); the queue timeout does not count the time a task waits behind our own
+  tasks (``api/waiting.py``, ``OwnQueue``).
+* A Prefect global concurrency limit named ``runway-<model>`` (when one exists as the batch
+  starts) bounds the generations of a model across runs, workers and machines. It counts what
+  is *submitted*, queued included: each generation holds a slot from before its POST until it
+  is stored, so create it as the tier's concurrency plus the queue you want kept (for example
+  20 + 4).
 * Before any POST: every row is validated, planned and priced once (``tasks/plan.py``, over
   every attempt the ledger holds); ``dry_run`` shows the plans as a table artifact and stops;
   ``max_credits`` refuses a batch whose attempts to pay now are estimated above it; the
@@ -55,9 +65,16 @@ from prefect.states import Completed
 from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from prefect_runway.api import AmbiguousSubmission, RunTimeout, RunwayClient, WaitPolicy
+from prefect_runway.api import (
+    AmbiguousSubmission,
+    RunTimeout,
+    RunwayClient,
+    WaitCancelled,
+    WaitPolicy,
+)
 from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.api.pricing import PRICE_UNKNOWN
+from prefect_runway.api.waiting import OwnQueue, own_queue
 from prefect_runway.flows._common import estimate_row, refuse_if_unaffordable
 from prefect_runway.flows.manifest import MAX_MANIFEST_BYTES, ManifestRow, parse_manifest
 from prefect_runway.flows.parameters import (
@@ -74,6 +91,7 @@ from prefect_runway.flows.parameters import (
     MaxRunMinutes,
     PollInterval,
     PriceCaps,
+    QueueAhead,
     Strict,
     described,
 )
@@ -533,6 +551,7 @@ async def batch(
     prefix: KeyPrefix = "batch",
     credentials_block: CredentialsBlockName = "runway",
     concurrency_per_model: ConcurrencyPerModel = 4,
+    queue_ahead: QueueAhead = 4,
     max_attempts: MaxAttempts = 3,
     poll_interval: PollInterval = 5.0,
     max_queue_minutes: MaxQueueMinutes = NOT_SET,
@@ -591,7 +610,8 @@ async def batch(
         )  # fmt: skip
         await run_planned(generations, results, client, destination, prefix, policy,
                    concurrency_per_model, max_attempts, detach=detach,
-                   input_policy=inputs, budget=CreditBudget(max_credits))  # fmt: skip
+                   input_policy=inputs, budget=CreditBudget(max_credits),
+                   queue_ahead=queue_ahead)  # fmt: skip
     ordered = [results[row.line] for row in rows]
     report = BatchReport.tally(ordered, estimated_credits=estimated, unknown_price=unknown)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -754,19 +774,33 @@ async def run_planned(
     detach: bool = False,
     input_policy: InputPolicy | None = None,
     budget: CreditBudget | None = None,
+    queue_ahead: int = 0,
 ) -> None:
     """Generate the planned generations, bounded per model; fill ``results`` for every row.
 
     Each generation carries out its plan; ``budget`` (``max_credits``) is shared by all of them:
-    every paid attempt is reserved against it before its POST. With ``detach``, a generation
-    not finished at its first look is left ``waiting``. Inputs are read where ``input_policy``
-    allows (by default this machine's, with the destination).
+    every paid attempt is reserved against it before its POST. At most ``per_model`` of a model
+    run at once and ``queue_ahead`` more are submitted to wait in Runway's queue (so at most
+    ``per_model + queue_ahead`` of a model are submitted and unfinished); a slot of the
+    ``runway-<model>`` global concurrency limit, where it exists, is held by each of those.
+    With ``detach``, a generation not finished at its first look is left ``waiting``. Inputs
+    are read where ``input_policy`` allows (by default this machine's, with the destination).
     """
+    if per_model < 1 or queue_ahead < 0:
+        raise ValueError(
+            f"concurrency per model must be 1 or more (got {per_model}) and queue_ahead 0 or "
+            f"more (got {queue_ahead})"
+        )
     budget = budget or CreditBudget(max_credits=None)
-    limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_model))
+    submitted = per_model + queue_ahead
+    limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(submitted))
+    # Our own unfinished tasks per model, so a queue timeout does not count the time a task
+    # waits behind them in Runway's queue.
+    queues: dict[str, OwnQueue] = defaultdict(lambda: OwnQueue(concurrency=per_model))
     progress = BatchProgress(len(generations), key=f"runway-{flow_label}-progress")
     await progress.start()
     limited = await models_with_global_limits([g.spec.model for g in generations])
+    cancelled: list[WaitCancelled] = []  # a wait saw the user's cancellation confirmed
 
     async def run(generation: PlannedGeneration) -> None:
         spec, row = generation.spec, generation.row
@@ -774,9 +808,21 @@ async def run_planned(
         estimated = generation.estimate.credits if generation.estimate else None
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(limits[spec.model])
+            if cancelled:
+                # The user cancelled the run (a wait saw it confirmed): a row that was waiting
+                # for a slot is not submitted (it would be paid and deleted at once).
+                reason = "the run was cancelled before this row was submitted; nothing was paid"
+                for each in (row, *generation.twins):
+                    results[each.line] = _failed(each, reason).model_copy(
+                        update={"duplicate_of": None if each is row else row.line}
+                    )
+                await progress.one_finished()
+                return
             if spec.model in limited:
-                # Across runs and machines: the operator created this limit.
+                # Across runs and machines: the operator created this limit. Held from before
+                # the POST until stored, so it bounds what is submitted, queued included.
                 await stack.enter_async_context(concurrency(f"runway-{spec.model}", strict=False))
+            stack.enter_context(own_queue(queues[spec.model]))
             try:
                 result = await generate(
                     spec, destination=destination, prefix=prefix, client=client,
@@ -785,6 +831,8 @@ async def run_planned(
                     plan=generation.plan, budget=budget,
                 )  # fmt: skip
             except Exception as error:
+                if isinstance(error, WaitCancelled):
+                    cancelled.append(error)
                 # One row's trouble (a refused create, S3 down for a moment, an ambiguous
                 # submit) ends that row only: the others go on, and a re-run picks it up.
                 reason = scrub(f"{type(error).__name__}: {error}") or ""
@@ -820,7 +868,8 @@ async def run_planned(
     except BaseException:
         # Cancelled, or SIGTERM (raised in whichever row was running): every other row must
         # still decide about its own Runway task (a user's cancellation DELETEs the ones in
-        # flight) while the Runway and Prefect clients are open, before the flow tears down.
+        # flight, queued ones included) while the Runway and Prefect clients are open, before
+        # the flow tears down.
         for pending in rows:
             pending.cancel()
         with anyio.CancelScope(shield=True):

@@ -85,6 +85,7 @@ __all__ = [
     "PriceCap",
     "PriceCaps",
     "Prompt",
+    "QueueAhead",
     "Seed",
     "SoundEffectPrompt",
     "Strict",
@@ -637,9 +638,22 @@ ConcurrencyPerModel = Annotated[
     int,
     described(
         "Concurrency per model",
-        "Generations of one model at once in this run (a global concurrency limit named after "
-        "the model, such as runway-gen4_turbo, bounds them across runs too when it exists).",
+        "Generations of one model running at once in this run: match your Runway tier's "
+        "concurrency (a global concurrency limit named after the model, such as "
+        "runway-gen4_turbo, bounds what is submitted across runs too when it exists).",
         ge=1,
+        le=100,
+    ),
+]
+QueueAhead = Annotated[
+    int,
+    described(
+        "Queue ahead",
+        "Generations of one model submitted beyond the running ones, to wait in Runway's own "
+        "queue so the next starts the moment a slot frees. Each is paid at its create "
+        "(bounded by Max credits); a cancellation or queue timeout cancels the queued ones "
+        "(usually refunded, not guaranteed). 0: submit only when a slot is free.",
+        ge=0,
         le=100,
     ),
 ]

@@ -114,6 +114,7 @@ from prefect_runway.flows.parameters import (
     PollInterval,
     PriceCaps,
     Prompt,
+    QueueAhead,
     Seed,
     SoundEffectPrompt,
     Voice,
@@ -570,6 +571,7 @@ class StoryboardParams(BaseModel):
     max_credits: MaxCredits = NOT_SET
     price_caps: PriceCaps = NOT_SET
     concurrency_per_model: ConcurrencyPerModel = 4
+    queue_ahead: QueueAhead = 4
     max_attempts: MaxAttempts = 3
     poll_interval: PollInterval = 5.0
     max_queue_minutes: MaxQueueMinutes = NOT_SET
@@ -959,7 +961,7 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
             await run_planned(
                 generations, results, client, destination, folder, policy,
                 params.concurrency_per_model, params.max_attempts, flow_label="storyboard",
-                input_policy=inputs, budget=budget,
+                input_policy=inputs, budget=budget, queue_ahead=params.queue_ahead,
             )  # fmt: skip
 
         await run_stages(

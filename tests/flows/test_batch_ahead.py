@@ -1,0 +1,228 @@
+"""Submit ahead (``queue_ahead``): Runway's queue kept full, never more paid or submitted.
+
+Every assertion reads the emulator's books (creates, deletes, credits, each task's create and
+end times), not the batch's own report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prefect import flow
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.states import Cancelling
+from prefect_aws import S3Bucket
+
+from prefect_runway.api import RunwayClient, WaitPolicy
+from prefect_runway.flows.batch import RowResult, batch, plan_rows, run_planned
+from prefect_runway.flows.manifest import parse_manifest
+from prefect_runway.tasks.plan import CreditBudget
+from prefect_runway.testing.emulator import RunwayEmulator
+from tests.flows.conftest import SavedBlocks
+from tests.media_samples import png_bytes
+from tests.testing.emulator.support import wait_for
+
+PRICE = 10  # gen4_turbo, 2 s: 5 credits a second
+
+
+def _manifest(tmp_path: Path, count: int, tag: str = "") -> Path:
+    image = tmp_path / "still.png"
+    image.write_bytes(png_bytes())
+    path = tmp_path / f"ahead{tag}.jsonl"
+    path.write_text("".join(
+        json.dumps({"name": f"r{tag}{seed}", "model": "gen4_turbo", "promptImage": str(image),
+                    "ratio": "960:960", "duration": 2, "seed": seed}) + "\n"
+        for seed in range(count)
+    ))  # fmt: skip
+    return path
+
+
+def _records(emulator: RunwayEmulator) -> list[dict[str, Any]]:
+    ids = emulator.stats()["task_ids"]
+    return sorted((emulator.task(i) for i in ids), key=lambda r: r["created_at"]["monotonic"])
+
+
+def most_unfinished_at_once(records: list[dict[str, Any]]) -> int:
+    """The most of these tasks created and not yet ended at any one moment (Runway's side)."""
+    moments: list[tuple[float, int]] = []
+    for record in records:
+        moments.append((record["created_at"]["monotonic"], 1))
+        ended = record["ended_at"]
+        moments.append((ended["monotonic"] if ended else float("inf"), -1))
+    # An end and a create at one instant: the end first (the slot was free again).
+    moments.sort(key=lambda m: (m[0], m[1]))
+    return max(itertools.accumulate(step for _, step in moments), default=0)
+
+
+def test_the_overlap_counter_counts_what_it_should() -> None:
+    def at(start: float, end: float | None) -> dict[str, Any]:
+        return {"created_at": {"monotonic": start},
+                "ended_at": {"monotonic": end} if end is not None else None}  # fmt: skip
+
+    assert most_unfinished_at_once([at(0, 1), at(1, 2), at(2, 3)]) == 1
+    assert most_unfinished_at_once([at(0, 5), at(1, 2), at(1.5, None)]) == 3
+    assert most_unfinished_at_once([]) == 0
+
+
+@settings(
+    max_examples=5, deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)  # fmt: skip
+@given(
+    concurrency=st.integers(1, 3),
+    ahead=st.integers(0, 3),
+    rows=st.integers(1, 8),
+    exact_budget=st.booleans(),
+)
+def test_submitted_ahead_never_exceeds_running_plus_queue_nor_the_budget(
+    saved_blocks: SavedBlocks,
+    emulator: RunwayEmulator,
+    tmp_path_factory: pytest.TempPathFactory,
+    concurrency: int,
+    ahead: int,
+    rows: int,
+    exact_budget: bool,
+) -> None:
+    emulator.reset()
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=0.3)
+    manifest = _manifest(tmp_path_factory.mktemp("ahead"), rows)
+    max_credits = rows * PRICE if exact_budget else None
+    report = asyncio.run(
+        batch(
+            str(manifest),
+            destination_block=saved_blocks.destination,
+            credentials_block=saved_blocks.credentials,
+            concurrency_per_model=concurrency,
+            queue_ahead=ahead,
+            poll_interval=0.05,
+            max_credits=max_credits,
+            prefix=f"ahead-{uuid.uuid4().hex[:8]}",  # each example pays for its own rows
+        )
+    )
+    stats = emulator.stats()
+    records = _records(emulator)
+    # Never more of ours submitted and unfinished than running + queued ahead.
+    assert most_unfinished_at_once(records) <= concurrency + ahead
+    # No generation created twice: one create per distinct request, one per row.
+    assert len({json.dumps(r["request"], sort_keys=True) for r in records}) == len(records)
+    assert report.succeeded == rows and stats["creates_total"] == rows
+    assert stats["credits_charged"] <= (max_credits if max_credits is not None else rows * PRICE)
+    if ahead and rows > concurrency:
+        # Submitted ahead: some task was created while `concurrency` of ours were unfinished.
+        assert most_unfinished_at_once(records) > concurrency
+
+
+@flow(name="ahead-run-planned")
+async def run_with_budget(
+    manifest: str, bucket: S3Bucket, base_url: str, api_key: str, per_model: int, ahead: int,
+    max_credits: float,
+) -> dict[int, RowResult]:  # fmt: skip
+    rows = parse_manifest(Path(manifest).read_bytes(), kind="jsonl")
+    results: dict[int, RowResult] = {}
+    async with RunwayClient(api_key, base_url=base_url) as client:
+        planned = await plan_rows(rows, client, bucket, "ahead", results)
+        await run_planned(
+            planned, results, client, bucket, "ahead", WaitPolicy(poll_interval=0.05), per_model,
+            3, budget=CreditBudget(max_credits), queue_ahead=ahead,
+        )  # fmt: skip
+    return results
+
+
+@pytest.mark.parametrize(("concurrency", "ahead"), [(1, 2), (2, 3)])
+async def test_a_budget_for_the_running_ones_stops_the_queued_ones_before_their_post(
+    prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path,
+    concurrency: int, ahead: int,
+) -> None:  # fmt: skip
+    # The batch flow refuses a manifest over max_credits before any POST; the budget also
+    # holds inside the run (retries, rows an earlier run left), reserved before each POST.
+    # Here the run is given a budget that covers only the running ones.
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=0.5)
+    results = await run_with_budget(
+        str(_manifest(tmp_path, concurrency + ahead)), s3_bucket, emulator.base_url,
+        emulator.api_key, concurrency, ahead, concurrency * PRICE,
+    )  # fmt: skip
+    stats = emulator.stats()
+    assert stats["creates_total"] == concurrency  # the queued ones were never POSTed
+    assert stats["credits_charged"] <= concurrency * PRICE
+    refused = [r for r in results.values() if r.status == "failed"]
+    assert len(refused) == ahead and all("OVER_BUDGET" in (r.reason or "") for r in refused)
+
+
+async def test_cancelling_a_run_deletes_each_queued_and_running_task_exactly_once(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
+) -> None:
+    concurrency, ahead, rows = 2, 3, 8
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=60.0)
+    manifest = _manifest(tmp_path, rows, tag="cancel")
+    run = asyncio.ensure_future(
+        batch(
+            str(manifest),
+            destination_block=saved_blocks.destination,
+            credentials_block=saved_blocks.credentials,
+            concurrency_per_model=concurrency,
+            queue_ahead=ahead,
+            poll_interval=0.05,
+            return_state=True,
+        )
+    )
+    # Running ones RUNNING, the ones ahead THROTTLED behind them, the rest not submitted.
+    await asyncio.to_thread(
+        wait_for, lambda: emulator.stats()["creates_total"], lambda n: n == concurrency + ahead
+    )
+    # Before the cancel: the ones submitted ahead wait THROTTLED at Runway.
+    await asyncio.to_thread(
+        wait_for,
+        lambda: Counter(r["status"] for r in _records(emulator)),
+        lambda seen: seen["THROTTLED"] == ahead,
+    )
+    async with get_client() as prefect:
+        runs = await prefect.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["runway-batch"])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))
+            ),
+        )
+        assert len(runs) == 1
+        await prefect.set_flow_run_state(runs[0].id, Cancelling(), force=True)
+    await asyncio.gather(run, return_exceptions=True)
+    stats = emulator.stats()
+    records = _records(emulator)
+    assert stats["creates_total"] == concurrency + ahead  # nothing submitted after the cancel
+    assert Counter(stats["deleted_task_ids"]) == Counter(stats["task_ids"])  # each once
+    assert stats["deletes"] == concurrency + ahead
+    assert all(r["status"] == "CANCELLED" for r in records)
+
+
+async def test_a_queue_timeout_does_not_count_time_behind_our_own_tasks(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
+) -> None:
+    # One slot at Runway; four rows, three of them submitted ahead. Each waits THROTTLED behind
+    # ours for about a run (0.8 s) times its place; the queue budget is 0.5 s (0.5/60 minutes).
+    emulator.configure(max_concurrent={"gen4_turbo": 1}, run_seconds=0.8)
+    report = await batch(
+        str(_manifest(tmp_path, 4, tag="q")), destination_block=saved_blocks.destination,
+        credentials_block=saved_blocks.credentials, concurrency_per_model=1, queue_ahead=3,
+        poll_interval=0.05, max_queue_minutes=0.5 / 60,
+    )  # fmt: skip
+    stats = emulator.stats()
+    assert report.succeeded == 4, [r.reason for r in report.results]
+    assert stats["deletes"] == 0 and stats["creates_total"] == 4
+    # They were submitted ahead and queued behind ours (how many at once depends on timing).
+    assert most_unfinished_at_once(_records(emulator)) > 1
