@@ -78,7 +78,10 @@ def prefect_harness() -> Iterator[str]:
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    # Up to 120 s: with three xdist workers, three Prefect servers (this worker's, the UI
+    # stack's, the end-to-end one) may start at once on 2 cores, and 60 s ran out once at a
+    # load average of 17 (the machine shared with other suites).
+    with prefect_test_harness(server_startup_timeout=120):
         yield str(PREFECT_API_URL.value())
 
 
@@ -94,7 +97,8 @@ def _group(nodeid: str) -> str:
 
 @pytest.hookimpl(optionalhook=True)  # pytest without xdist (-p no:xdist) runs as well
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``--dist loadfile`` with the UI files as one unit (``dev.py test`` runs it).
+    """``--dist loadfile`` with the UI files as one unit (``dev.py test`` runs it), a worker
+    given its next unit only when one test of its current units is left.
 
     Module-scoped fixtures (a Prefect server with workers, runs cancelled together) then start
     once per file. Written here because xdist's own ``loadgroup`` marks no longer group
@@ -108,6 +112,21 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class FileScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return _group(nodeid)
+
+        def _reschedule(self, node: Any) -> None:
+            # xdist hands a worker its next unit while two of its tests are left, so a long
+            # unit's last-but-one test (the UI stack's is two minutes) held the next-longest
+            # unit on a busy worker while another stood idle. A worker runs a test only once
+            # it knows the next (for teardown), so the next unit goes when one test is left:
+            # the longest unit waiting then goes to the first worker that is free.
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) > 1:
+                return
+            self._assign_work_unit(node)
 
     return FileScheduling(config, log)
 

@@ -40,7 +40,11 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
+# Package scope: the stack (a Prefect server with its UI, a worker, the emulator, S3) serves
+# both UI files, which run one after the other on one xdist worker (tests/conftest.py), and
+# stops when they are done. At session scope it stayed up, idle, until that worker's last
+# file: its server's loops took ~7% of a core for the rest of the run.
+@pytest.fixture(scope="package")
 async def ui_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     pointed = os.environ.get("RUNWAY_UI_STACK")
     if pointed:
@@ -80,7 +84,7 @@ class _RetryBusy(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def api(ui_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
         base_url=ui_stack.api_url, timeout=30, transport=_RetryBusy()
@@ -88,7 +92,7 @@ async def api(ui_stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def s3(ui_stack: Stack) -> Any:
     return boto3.client(
         "s3", endpoint_url=ui_stack.s3_url, region_name="us-east-1",

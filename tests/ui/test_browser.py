@@ -41,7 +41,7 @@ pytestmark = pytest.mark.slow
 UIS = {"classic": "", "v2": "/v2"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Chromium closes once this file's tests are done
 async def browser() -> AsyncIterator[Any]:
     try:
         from playwright.async_api import async_playwright
