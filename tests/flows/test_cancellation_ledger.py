@@ -219,8 +219,11 @@ def test_the_hook_cancels_every_task_of_the_run_whatever_the_server_recorded(
                     except _Crash:
                         pass
             await _hook(prefect, run_id)
-            emulator.set_faults(FaultPlan(rules=[]))
-            await _hook(prefect, run_id)  # the runner, or a second cancellation, again
+            if lost_answers >= DELETE_ATTEMPTS:
+                # Only a DELETE whose every answer was lost needs a second pass (the runner's,
+                # or a second cancellation): otherwise one pass after a crash must suffice.
+                emulator.set_faults(FaultPlan(rules=[]))
+                await _hook(prefect, run_id)
             if again:  # a second cancellation of the same run changes nothing
                 await _hook(prefect, run_id)
             _check_books(emulator, generations, creates)

@@ -75,6 +75,8 @@ class EmulatorConfig(BaseModel):
         fps: Frame rate of output videos.
         output_bytes: When set, outputs are deterministic pseudo-random bytes of exactly this
             size instead of an MP4 (streamed in constant memory, for large-download benchmarks).
+            A task keeps what was set when it was created: changing it later does not change
+            the outputs of tasks already made.
         mode: Which provider's API shape to serve: ``"runway"`` (Runway's own, ``/v1/...``) or
             ``"cometapi"`` (the CometAPI proxy's official-format routes, ``/runwayml/v1/...``;
             see the README). Fixed while running.

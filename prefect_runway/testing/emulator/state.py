@@ -204,6 +204,9 @@ class Task:
     first_download: float | None = None  # when an output GET first arrived (detection latency)
     first_seen_succeeded: float | None = None  # when a GET first answered SUCCEEDED (likewise)
     plan: OutputPlan | None = None  # the catalogue's models: what the task makes (else an MP4)
+    # ``EmulatorConfig.output_bytes`` when the task was created: a finished task's output does
+    # not change when the configuration does (Runway's does not either).
+    output_bytes: int | None = None
 
     @property
     def output_count(self) -> int:
@@ -698,6 +701,7 @@ class EmulatorState:
             will_fail=fail_text is not None,
             upload_uris=tuple(ref.uri for ref in request.media() if ref.scheme == "runway"),
             plan=plan,
+            output_bytes=self.config.output_bytes,
         )
         self.tasks[task.id] = task
         self._charged += estimate
@@ -773,16 +777,15 @@ class EmulatorState:
         """The bytes behind output ``index`` of a SUCCEEDED task (rendered once, cached)."""
         if not 0 <= index < task.output_count:
             return None
-        config = self.config
-        if config.output_bytes is not None:
-            blob = PseudoRandomBlob(config.output_bytes)
+        if task.output_bytes is not None:
+            blob = PseudoRandomBlob(task.output_bytes)
             return OutputHandle(size=blob.size, content_type=blob.content_type, blob=blob)
         video = await self._render(task, index)
         return OutputHandle(size=video.size, content_type=video.content_type, video=video)
 
     async def output_sha256(self, task: Task, index: int = 0) -> tuple[str, int]:
         """``(sha256, size)`` of the task's output ``index``."""
-        size = self.config.output_bytes
+        size = task.output_bytes
         if size is not None:
             blob = PseudoRandomBlob(size)
             digest = await self._blob_hashes.get_or_compute(("blob", size), blob.compute_sha256)

@@ -310,6 +310,24 @@ def test_output_bytes_mode_streams_exact_pseudo_random_bytes(make_emulator: Make
         assert middle.content == whole[1048570:2097161]
 
 
+def test_a_tasks_output_keeps_the_size_it_was_created_with(make_emulator: MakeEmulator) -> None:
+    # The storm makes its multipart cohort's tasks with 9 MiB outputs, then settles with the
+    # default: a task made before the change still serves (and records) what it made. When the
+    # output followed the config instead, a re-run storing the same task saw another sha256.
+    size = 1024 * 1024 + 7
+    emu = make_emulator(output_bytes=size, run_seconds=0.05)
+    with client(emu) as http:
+        task_id, link = _succeed(http, "/v1/image_to_video", i2v_body(duration=2))
+        emu.configure(output_bytes=None)
+        body = httpx.get(link).content
+        record = emu.task(task_id)["outputs"][0]
+        assert (len(body), record["size"]) == (size, size)
+        assert record["sha256"] == hashlib.sha256(body).hexdigest()
+        later, later_link = _succeed(http, "/v1/image_to_video", i2v_body(duration=2))
+        assert httpx.get(later_link).content[4:8] == b"ftyp"  # made after: an MP4 again
+        assert emu.task(later)["outputs"][0]["size"] != size
+
+
 def _soundtrack(data: bytes) -> tuple[float, float, float] | None:
     """(audio seconds, picture seconds, RMS) of the first audio stream; None without one."""
     import io
