@@ -164,7 +164,7 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     print("Starting the Runway emulator, a local S3 and a temporary Prefect server...")
-    with MotoServer() as s3, prefect_test_harness(server_startup_timeout=60):
+    with MotoServer() as s3, prefect_test_harness(server_startup_timeout=120):
         result, paths = asyncio.run(run_demo(args.out, s3))
     _report(result, paths, args.out)
 

@@ -743,7 +743,7 @@ def main() -> None:
         f"python3 dev.py storm --generations {args.generations} --seed {args.seed} "
         f"--vanish {args.vanish}"
     )
-    with prefect_test_harness(server_startup_timeout=60), MotoServer() as s3_server:
+    with prefect_test_harness(server_startup_timeout=120), MotoServer() as s3_server:
         figures = asyncio.run(
             run_storm(args.generations, seed=args.seed, s3_server=s3_server, vanish=args.vanish)
         )
