@@ -57,7 +57,6 @@ from types import TracebackType
 from typing import Any, Protocol
 from uuid import UUID
 
-import anyio
 import httpx
 
 from prefect_runway.api.errors import PrefectRunwayError
@@ -190,6 +189,7 @@ class GlobalSlots:
         self._in_flight = 0
         self._unlimited = False  # the limit was deleted: run without it, as concurrency() does
         self._closing = False
+        self._closer: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> GlobalSlots:
         if self._client is None:
@@ -227,29 +227,47 @@ class GlobalSlots:
                 self._give_back(lease)
 
     async def aclose(self) -> None:
-        """Stop acquiring and give every slot back; safe to call twice, never cancelled."""
-        with anyio.CancelScope(shield=True):
-            self._closing = True
-            self._wake.set()
-            for waiter in self._waiters:
-                waiter.cancel()
-            if self._acquirer is not None:
-                # Between attempts it stops at once; a POST in flight is answered first, and
-                # a slot it grants is given back below.
-                await asyncio.gather(self._acquirer, return_exceptions=True)
-            if self._renewer is not None:
-                self._renewer.cancel()
-                await asyncio.gather(self._renewer, return_exceptions=True)
-            for lease in list(self._idle):
-                self._idle.pop(lease).cancel()
-                self._release(lease)
-            # Slots still lent (a generation that outlives its run) are given back as their
-            # generations end: _give_back releases them while closing.
-            while self._releases:
-                await asyncio.gather(*list(self._releases), return_exceptions=True)
-            if self._own_client is not None:
-                await self._own_client.aclose()
-                self._own_client = None
+        """Stop acquiring and give every slot back; safe to call twice.
+
+        A cancellation of the caller does not interrupt it (anyio's shielded scope does not
+        stop a plain ``Task.cancel()``, which is how a cancelled flow's rows end): the
+        closing runs as its own task, is waited for to its end, and the cancellation is
+        raised after.
+        """
+        if self._closer is None:
+            self._closer = asyncio.ensure_future(self._close())
+        interrupted = False
+        while not self._closer.done():
+            try:
+                await asyncio.shield(self._closer)
+            except asyncio.CancelledError:
+                interrupted = True
+        self._closer.result()
+        if interrupted:
+            raise asyncio.CancelledError
+
+    async def _close(self) -> None:
+        self._closing = True
+        self._wake.set()
+        for waiter in self._waiters:
+            waiter.cancel()
+        if self._acquirer is not None:
+            # Between attempts it stops at once; a POST in flight is answered first, and a
+            # slot it grants is given back below.
+            await asyncio.gather(self._acquirer, return_exceptions=True)
+        if self._renewer is not None:
+            self._renewer.cancel()
+            await asyncio.gather(self._renewer, return_exceptions=True)
+        for lease in list(self._idle):
+            self._idle.pop(lease).cancel()
+            self._release(lease)
+        # Slots still lent (a generation that outlives its run) are given back as their
+        # generations end: _give_back releases them while closing.
+        while self._releases:
+            await asyncio.gather(*list(self._releases), return_exceptions=True)
+        if self._own_client is not None:
+            await self._own_client.aclose()
+            self._own_client = None
 
     async def _take(self) -> UUID | None:
         if self._closing:
