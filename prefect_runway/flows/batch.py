@@ -16,7 +16,9 @@
   starts) bounds the generations of a model across runs, workers and machines. It counts what
   is *submitted*, queued included: each generation holds a slot from before its POST until it
   is stored, so create it as the tier's concurrency plus the queue you want kept (for example
-  20 + 4).
+  20 + 4). A run asks the server for one slot at a time and hands a slot from one generation
+  to the next with no Prefect call (``flows/global_slots.py``): the Prefect API calls per slot
+  change do not grow with the generations waiting.
 * Before any POST: every row is validated, planned and priced once (``tasks/plan.py``, over
   every attempt the ledger holds); ``dry_run`` shows the plans as a table artifact and stops;
   ``max_credits`` refuses a batch whose attempts to pay now are estimated above it; the
@@ -59,7 +61,6 @@ from prefect.artifacts import (
     aupdate_progress_artifact,
 )
 from prefect.client.orchestration import get_client
-from prefect.concurrency.asyncio import concurrency
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Completed
 from prefect_aws import S3Bucket
@@ -76,6 +77,7 @@ from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.api.pricing import PRICE_UNKNOWN
 from prefect_runway.api.waiting import OwnQueue, own_queue
 from prefect_runway.flows._common import estimate_row, refuse_if_unaffordable
+from prefect_runway.flows.global_slots import GlobalLimitUnavailable, GlobalSlots
 from prefect_runway.flows.manifest import MAX_MANIFEST_BYTES, ManifestRow, parse_manifest
 from prefect_runway.flows.parameters import (
     NOT_SET,
@@ -800,6 +802,8 @@ async def run_planned(
     progress = BatchProgress(len(generations), key=f"runway-{flow_label}-progress")
     await progress.start()
     limited = await models_with_global_limits([g.spec.model for g in generations])
+    # One per limit for the whole run: one acquisition in flight, slots handed on locally.
+    slots = {model: GlobalSlots(f"runway-{model}") for model in sorted(limited)}
     cancelled: list[WaitCancelled] = []  # a wait saw the user's cancellation confirmed
 
     async def run(generation: PlannedGeneration) -> None:
@@ -808,20 +812,25 @@ async def run_planned(
         estimated = generation.estimate.credits if generation.estimate else None
         async with AsyncExitStack() as stack:
             await stack.enter_async_context(limits[spec.model])
+            refused: str | None = None
+            if spec.model in slots and not cancelled:
+                # Across runs and machines: the operator created this limit. Held from before
+                # the POST until stored, so it bounds what is submitted, queued included.
+                try:
+                    await stack.enter_async_context(slots[spec.model].slot())
+                except GlobalLimitUnavailable as error:
+                    refused = f"{error}; nothing was paid"
             if cancelled:
                 # The user cancelled the run (a wait saw it confirmed): a row that was waiting
                 # for a slot is not submitted (it would be paid and deleted at once).
-                reason = "the run was cancelled before this row was submitted; nothing was paid"
+                refused = "the run was cancelled before this row was submitted; nothing was paid"
+            if refused is not None:
                 for each in (row, *generation.twins):
-                    results[each.line] = _failed(each, reason).model_copy(
+                    results[each.line] = _failed(each, refused).model_copy(
                         update={"duplicate_of": None if each is row else row.line}
                     )
                 await progress.one_finished()
                 return
-            if spec.model in limited:
-                # Across runs and machines: the operator created this limit. Held from before
-                # the POST until stored, so it bounds what is submitted, queued included.
-                await stack.enter_async_context(concurrency(f"runway-{spec.model}", strict=False))
             stack.enter_context(own_queue(queues[spec.model]))
             try:
                 result = await generate(
@@ -862,7 +871,15 @@ async def run_planned(
             model=spec.model, estimated_credits=estimated, result=result,
         )  # fmt: skip
 
-    rows = [asyncio.ensure_future(run(generation)) for generation in generations]
+    async with AsyncExitStack() as held:
+        for each in slots.values():
+            await held.enter_async_context(each)
+        await _run_rows([asyncio.ensure_future(run(generation)) for generation in generations])
+    # Every row has ended and every slot is given back (GlobalSlots.aclose, never cancelled).
+
+
+async def _run_rows(rows: list[asyncio.Future[None]]) -> None:
+    """Wait for every row; on a cancellation or SIGTERM, let each row end its own way."""
     try:
         await asyncio.gather(*rows)
     except BaseException:

@@ -285,7 +285,7 @@ async def test_batch_without_a_global_limit_asks_for_no_slot(
     import prefect_runway.flows.batch as batch_module
 
     acquisitions: list[object] = []
-    monkeypatch.setattr(batch_module, "concurrency", lambda *a, **k: acquisitions.append(a))
+    monkeypatch.setattr(batch_module, "GlobalSlots", lambda *a, **k: acquisitions.append(a))
     await _save_blocks(emulator, s3_bucket, "nolimit")
     report = await batch(
         str(_three_rows(tmp_path)), destination_block="nolimit-dest",
