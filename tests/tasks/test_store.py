@@ -592,8 +592,8 @@ async def test_sidecar_that_is_not_an_object_raises(s3_bucket: S3Bucket) -> None
 BIG = 200 * MiB
 # Measured on the 2-core dev machine: the child holds ~125 MiB once prefect-aws and
 # prefect_runway.tasks.store are imported, and peaks ~47 MiB above that while streaming, the
-# same for 50 MiB as for 200 MiB (parts in memory: IN_MEMORY_PARTS + the one being read +
-# s3transfer's first threshold read). Buffering the output would add 200 MiB or more. The
+# same for 50 MiB as for 200 MiB (parts in memory: UPLOAD_CONCURRENCY on their way + the one
+# being filled and its join). Buffering the output would add 200 MiB or more. The
 # bounds leave ~70% margin for allocator and library differences.
 MAX_GROWTH_MIB = 80
 MAX_PEAK_MIB = 240
