@@ -1,17 +1,16 @@
 """Storing outputs in S3: streamed, hashed, multipart, in constant memory, never half-written.
 
 An output goes from its signed URL into S3 as it downloads: nothing touches the disk and memory
-stays bounded whatever the output's size. The bridge between the async download and boto3's
-(synchronous, threaded) managed upload::
+stays bounded whatever the output's size. Below ``PART_SIZE`` it is one PutObject of the bytes
+received; from ``PART_SIZE`` on, a multipart upload driven from the event loop::
 
-    download chunks (event loop)
-      -> _ChunkPipe: a queue bounded in bytes (PIPE_BYTES), a RawIOBase to its reader
-      -> io.BufferedReader: full reads, so s3transfer sees a stream longer than its threshold
-      -> s3transfer in an upload thread: PART_SIZE parts, at most IN_MEMORY_PARTS held at once
+    download chunks (event loop, hashed as they arrive)
+      -> the part being filled: the chunks, joined once into PART_SIZE bytes
+      -> UploadPart on the S3 thread pool, at most UPLOAD_CONCURRENCY parts on their way
 
-Backpressure runs the other way: when S3 is slower than the download, s3transfer stops reading
-once ``IN_MEMORY_PARTS`` parts wait for a connection, the pipe fills, the download loop waits
-for room before it takes the next chunk off the socket, and TCP flow control slows the sender.
+Backpressure runs the other way: when S3 is slower than the download, the loop waits for a
+part to be stored before it sends the next, so it takes no chunk off the socket meanwhile, and
+TCP flow control slows the sender.
 
 Nothing is visible in S3 before the upload completes (PutObject, or CompleteMultipartUpload),
 and that happens only after the last byte arrived and its count was checked. Any failure before
@@ -26,25 +25,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import json
 import logging
 import re
-import threading
-from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
-from boto3.s3.transfer import (  # type: ignore[import-untyped, unused-ignore]
-    S3Transfer,
-    TransferConfig,
-    create_transfer_manager,
-)
+from boto3.s3.transfer import S3Transfer  # type: ignore[import-untyped, unused-ignore]
 from prefect_aws import S3Bucket
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import to_jsonable_python
+from s3transfer.constants import (  # type: ignore[import-untyped, unused-ignore]
+    FULL_OBJECT_CHECKSUM_ARGS,
+)
+from s3transfer.upload import (  # type: ignore[import-untyped, unused-ignore]
+    UploadSubmissionTask,
+)
+from s3transfer.utils import (  # type: ignore[import-untyped, unused-ignore]
+    get_filtered_dict,
+    set_default_checksum_algorithm,
+)
 
 from prefect_runway.api.catalogue import OutputKind
 from prefect_runway.api.download import OutputStream
@@ -53,13 +55,8 @@ from prefect_runway.tasks._crash import crash_point
 from prefect_runway.tasks._retry import retry_storage
 from prefect_runway.tasks.s3io import run_s3, s3_client
 
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
-
 __all__ = [
-    "IN_MEMORY_PARTS",
     "PART_SIZE",
-    "PIPE_BYTES",
     "UPLOAD_CONCURRENCY",
     "StoredObject",
     "output_extension",
@@ -77,18 +74,9 @@ MiB = 1024 * 1024
 #: Multipart threshold and part size. 8 MiB is boto3's default; with S3's 10,000-part limit it
 #: allows outputs up to 78 GiB, far beyond anything Runway returns.
 PART_SIZE = 8 * MiB
-#: Parts uploaded at once.
+#: Parts on their way to S3 at once. With the part being filled from the download, at most
+#: ``(UPLOAD_CONCURRENCY + 1) x PART_SIZE`` bytes of the output are in memory (24 MiB).
 UPLOAD_CONCURRENCY = 2
-#: Parts s3transfer may hold in memory (queued or uploading). boto3's default of 10 would let
-#: 80 MiB pile up whenever S3 is slower than the download.
-IN_MEMORY_PARTS = 2
-#: Bytes the pipe between the download and the upload thread may hold.
-PIPE_BYTES = 2 * MiB
-
-#: Bytes handed to the upload after which its multipart upload certainly exists: s3transfer
-#: holds at most IN_MEMORY_PARTS parts before it must send one, and the pipe and the reader's
-#: buffer hold the rest (for the ``mid_upload`` crash point).
-_MULTIPART_UNDER_WAY = (IN_MEMORY_PARTS + 1) * PART_SIZE + PIPE_BYTES + 256 * 1024
 
 _DEFAULT_CONTENT_TYPE = "application/octet-stream"
 _SIDECAR_CONTENT_TYPE = "application/json"
@@ -249,207 +237,142 @@ def _upload_args(content_type: str, extra_args: Mapping[str, Any] | None) -> dic
     return args
 
 
-def _transfer_config() -> Any:
-    config = TransferConfig(
-        multipart_threshold=PART_SIZE,
-        multipart_chunksize=PART_SIZE,
-        max_concurrency=UPLOAD_CONCURRENCY,
-        use_threads=True,
-        # The CRT client (used by "auto" when awscrt is installed) manages its own buffers
-        # and ignores the memory cap below.
-        preferred_transfer_client="classic",
+def _multipart_args(
+    client: Any, upload_args: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The arguments of CreateMultipartUpload, UploadPart and CompleteMultipartUpload.
+
+    Split as boto3's managed upload splits ``ExtraArgs`` (s3transfer's own lists, so a user's
+    SSE-C key reaches every part and the checksum the client defaults to, CRC32, is asked for
+    at the create and sent with each part).
+    """
+    args = dict(upload_args)
+    if getattr(client.meta.config, "request_checksum_calculation", None) == "when_supported":
+        set_default_checksum_algorithm(args)
+    for checksum in FULL_OBJECT_CHECKSUM_ARGS:
+        if checksum in args:  # a whole-object checksum given by the user
+            args["ChecksumType"] = "FULL_OBJECT"
+            args["ChecksumAlgorithm"] = checksum.replace("Checksum", "")
+    create = get_filtered_dict(
+        args, blocklisted_keys=UploadSubmissionTask.CREATE_MULTIPART_BLOCKLIST
     )
-    # TransferConfig's constructor refuses this argument (TypeError), but s3transfer reads the
-    # attribute: it bounds the parts held in memory for a non-seekable stream.
-    config.max_in_memory_upload_chunks = IN_MEMORY_PARTS
-    return config
+    part = get_filtered_dict(args, UploadSubmissionTask.UPLOAD_PART_ARGS)
+    complete = get_filtered_dict(args, UploadSubmissionTask.COMPLETE_MULTIPART_ARGS)
+    return create, part, complete
 
 
-class _Transfer(Protocol):
-    def done(self) -> bool: ...
+class _Parts:
+    """The parts of one multipart upload, at most ``UPLOAD_CONCURRENCY`` on their way at once.
 
-
-class _SourceFailed(Exception):
-    """Raised to s3transfer when the data source failed; the upload aborts."""
-
-
-class _UploadEnded(Exception):
-    """The upload thread is over before the data was: its own outcome says why."""
-
-
-class _ChunkPipe(io.RawIOBase):
-    """Byte chunks fed from the event loop, read by s3transfer in another thread.
-
-    The writer side is async and never blocks the loop: when the pipe holds ``capacity`` bytes
-    it awaits an event the reader sets (through ``call_soon_threadsafe``) once it took some.
-    The reader side blocks on a condition until there is data, the end, or a failure.
+    Each part is one ``bytes`` sent by ``UploadPart`` on the S3 pool. boto3's managed upload
+    (s3transfer) would copy each part of a non-seekable stream into a ``BytesIO`` behind a
+    ``ReadFileChunk``, which botocore then reads back three times (checksum, signature, and the
+    socket in 16 KiB reads with a callback each), with a thread of its own reading our stream:
+    measured, that was most of the client CPU this stream spent above boto3's own upload
+    (BENCHMARKS.md 7.5). A ``bytes`` body is hashed in one call and sent in one ``sendall``.
+    The arguments are split as s3transfer splits them (``_multipart_args``).
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, capacity: int) -> None:
-        super().__init__()
-        self._loop = loop
-        self._capacity = capacity
-        self._cond = threading.Condition()
-        self._chunks: deque[memoryview] = deque()
-        self._buffered = 0
-        self._eof = False
-        self._failure: BaseException | None = None
-        self._upload_over = False
-        self._writer_waiting = False
-        self._reader_waiting = False
-        self._room = asyncio.Event()
-        self._transfer: _Transfer | None = None
+    def __init__(
+        self, client: Any, bucket: str, key: str, upload_id: str, part_args: dict[str, Any]
+    ) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._key = key
+        self._upload_id = upload_id
+        self._part_args = part_args
+        self._algorithm = part_args.get("ChecksumAlgorithm")
+        self._sending: set[asyncio.Future[dict[str, Any]]] = set()
+        self._done: list[dict[str, Any]] = []
+        self._number = 0
 
-    def readable(self) -> bool:
-        return True
+    async def send(self, body: bytes) -> None:
+        """Send ``body`` as the next part, once fewer than ``UPLOAD_CONCURRENCY`` are on their
+        way (the download waits meanwhile: backpressure). Raises a failed part's error."""
+        self._collect()
+        while len(self._sending) >= UPLOAD_CONCURRENCY:
+            await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
+            self._collect()
+        self._number += 1
+        self._sending.add(asyncio.ensure_future(run_s3(self._upload_part, self._number, body)))
 
-    def watch(self, transfer: _Transfer) -> None:
-        """Stop reading once ``transfer`` is done (a part failed): s3transfer would otherwise
-        read, and so download, the rest of the stream before it reports the failure."""
-        with self._cond:
-            self._transfer = transfer
+    def _upload_part(self, number: int, body: bytes) -> dict[str, Any]:
+        response = self._client.upload_part(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number,
+            Body=body, **self._part_args,
+        )  # fmt: skip
+        part = {"ETag": response["ETag"], "PartNumber": number}
+        if self._algorithm:  # CompleteMultipartUpload wants each part's checksum back
+            member = f"Checksum{str(self._algorithm).upper()}"
+            if member in response:
+                part[member] = response[member]
+        return part
 
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        target = memoryview(buffer).cast("B")
-        if not target:
-            return 0
-        with self._cond:
-            while True:
-                if self._failure is not None:
-                    raise _SourceFailed(f"the data source failed: {type(self._failure).__name__}")
-                if self._transfer is not None and self._transfer.done():
-                    raise _SourceFailed("the upload failed; reading stopped")
-                if self._chunks:
-                    break
-                if self._eof:
-                    return 0
-                self._reader_waiting = True
-                self._cond.wait()
-                self._reader_waiting = False
-            filled = 0
-            while self._chunks and filled < len(target):
-                chunk = self._chunks[0]
-                take = min(len(chunk), len(target) - filled)
-                target[filled : filled + take] = chunk[:take]
-                filled += take
-                if take == len(chunk):
-                    self._chunks.popleft()
-                else:
-                    self._chunks[0] = chunk[take:]
-            self._buffered -= filled
-            if self._writer_waiting:
-                self._writer_waiting = False
-                with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
-                    self._loop.call_soon_threadsafe(self._room.set)
-            return filled
+    def _collect(self) -> None:
+        """Take the parts S3 answered; raise the first failure."""
+        finished = [future for future in self._sending if future.done()]
+        self._sending.difference_update(finished)
+        failure: BaseException | None = None
+        for future in finished:
+            error = future.exception()  # every one retrieved, not only the first failure's
+            if error is None:
+                self._done.append(future.result())
+            elif failure is None:
+                failure = error
+        if failure is not None:
+            raise failure
+        if finished:
+            crash_point("mid_upload")  # a part of this multipart upload is in S3
 
-    async def feed(self, chunk: bytes) -> None:
-        """Queue ``chunk``, waiting while the pipe is full.
+    async def finish(self) -> list[dict[str, Any]]:
+        """Wait for every part; return them in order for CompleteMultipartUpload."""
+        while self._sending:
+            await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
+            self._collect()
+        return sorted(self._done, key=lambda part: int(part["PartNumber"]))
 
-        Raises:
-            _UploadEnded: The upload thread finished (it failed) and will read no more.
-        """
-        view = memoryview(chunk)
-        while True:
-            with self._cond:
-                if self._upload_over:
-                    raise _UploadEnded
-                # One chunk may take the pipe past its capacity: chunks are network reads of
-                # at most a few hundred KiB, and refusing a chunk larger than the room would
-                # wait forever.
-                if self._buffered < self._capacity:
-                    self._chunks.append(view)
-                    self._buffered += len(view)
-                    # A notification per network chunk is most of the pipe's cost; only a
-                    # reader that waits needs one (it checks for chunks under the lock).
-                    if self._reader_waiting:
-                        self._cond.notify_all()
-                    return
-                self._writer_waiting = True
-                self._room.clear()
-            await self._room.wait()
-
-    def finish(self) -> None:
-        """No more data: the reader sees the end once it has read what is queued."""
-        with self._cond:
-            self._eof = True
-            self._cond.notify_all()
-
-    def fail(self, error: BaseException) -> None:
-        """The source failed: the reader raises at its next read, so s3transfer aborts."""
-        with self._cond:
-            if self._failure is None:
-                self._failure = error
-            self._chunks.clear()
-            self._buffered = 0
-            self._cond.notify_all()
-
-    def end_if_open(self) -> None:
-        """Never leave the reader waiting for data that will not come."""
-        with self._cond:
-            if not self._eof and self._failure is None:
-                self._failure = RuntimeError("the data source stopped")
-                self._cond.notify_all()
-
-    def upload_over(self) -> None:
-        """Called on the loop when the upload thread ends: wake a writer waiting for room."""
-        with self._cond:
-            self._upload_over = True
-        self._room.set()
+    async def settle(self) -> None:
+        """Wait for the parts still on their way, whatever their outcome (before an abort:
+        a part stored after AbortMultipartUpload would stay, billed)."""
+        if self._sending:
+            await asyncio.wait(self._sending)
+            for future in self._sending:
+                if not future.cancelled():
+                    future.exception()  # retrieved: no "exception never retrieved" warning
+            self._sending.clear()
 
 
-def _in_thread(
-    loop: asyncio.AbstractEventLoop, function: Callable[[], None], name: str
-) -> asyncio.Future[None]:
-    """Run ``function`` in a thread of its own; the future settles on ``loop`` when it ends.
+async def _abort(client: Any, bucket: str, key: str, upload_id: str, parts: _Parts) -> None:
+    """Abort a multipart upload after its parts on their way settled; never raises.
 
-    A dedicated thread rather than the loop's default executor: an upload holds its thread for
-    as long as the download lasts, and a batch of them would starve every ``to_thread`` call.
+    Runs as a task of its own under ``asyncio.shield``: a second cancellation of the store
+    cannot stop it half-way and leave the parts stored.
     """
-    future: asyncio.Future[None] = loop.create_future()
 
-    def settle(error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is None:
-            future.set_result(None)
-        else:
-            future.set_exception(error)
+    async def abort() -> None:
+        await parts.settle()
+        await run_s3(client.abort_multipart_upload, Bucket=bucket, Key=key, UploadId=upload_id)
 
-    def run() -> None:
-        outcome: BaseException | None = None
-        try:
-            function()
-        except BaseException as error:  # handed to the loop, which re-raises it
-            outcome = error
-        with contextlib.suppress(RuntimeError):  # the loop was closed: nobody is waiting
-            loop.call_soon_threadsafe(settle, outcome)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
+    task = asyncio.ensure_future(abort())
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        task.add_done_callback(_log_abort_outcome(bucket, key))
+        raise
+    except Exception as error:
+        logger.warning(
+            "could not abort the multipart upload to s3://%s/%s (%s): its parts stay until a "
+            "re-run stores this key or a lifecycle rule removes them",
+            bucket, key, type(error).__name__,
+        )  # fmt: skip
 
 
-def _upload(client: Any, pipe: _ChunkPipe, bucket: str, key: str, args: dict[str, Any]) -> None:
-    """boto3's managed upload (what ``upload_fileobj`` does), reading from the pipe.
+def _log_abort_outcome(bucket: str, key: str) -> Callable[[asyncio.Future[None]], None]:
+    def done(task: asyncio.Future[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            logger.warning("could not abort the multipart upload to s3://%s/%s", bucket, key)
 
-    The transfer manager is used directly, rather than through ``upload_fileobj``, to hand its
-    future to the pipe so reading stops as soon as a part fails.
-    """
-    # BufferedReader.read(n) returns n bytes unless the stream ended; the pipe's own reads are
-    # short. s3transfer reads the threshold once to decide between one PUT and a multipart
-    # upload: a short first read makes it PUT, after reading the whole stream into memory.
-    reader = io.BufferedReader(pipe, buffer_size=256 * 1024)
-    with create_transfer_manager(client, _transfer_config()) as manager:
-        transfer = manager.upload(fileobj=reader, bucket=bucket, key=key, extra_args=args)
-        pipe.watch(transfer)
-        # On failure this raises after s3transfer ran its cleanups: AbortMultipartUpload.
-        transfer.result()
-
-
-async def _settle(upload: asyncio.Future[None]) -> None:
-    """Wait for the upload thread to finish (and abort) after a failure, ignoring its error."""
-    with contextlib.suppress(Exception):
-        await asyncio.shield(upload)
+    return done
 
 
 async def _close(iterator: AsyncIterator[bytes]) -> None:
@@ -473,9 +396,11 @@ async def stream_to_s3(
 
     An object below ``PART_SIZE`` is one ``PutObject`` of the bytes held in memory (as
     s3transfer would do after reading them): its answer proves the object (botocore sends the
-    length and a checksum S3 verifies), so no HEAD follows. A larger one is boto3's managed
-    multipart transfer, with the block's S3 client, at most ``IN_MEMORY_PARTS`` parts in
-    memory, after aborting any incomplete multipart upload a killed process left at the key.
+    length and a checksum S3 verifies), so no HEAD follows. A larger one is a multipart upload
+    with the block's S3 client, in parts of ``PART_SIZE`` with ``ExtraArgs`` split as boto3's
+    managed upload splits them, at most ``UPLOAD_CONCURRENCY`` parts on their way (and one
+    filling) in memory, after aborting any incomplete multipart upload a killed process left
+    at the key; its size is checked with a HEAD once completed.
     If ``chunks`` raises, the upload fails or the call is cancelled, the multipart upload is
     aborted before the error propagates: no object and no incomplete upload are left.
 
@@ -572,55 +497,82 @@ async def _multipart(
     sha256: Callable[[], str] | None,
 ) -> StoredObject:
     """The rest of ``stream_to_s3`` for an object of ``PART_SIZE`` or more: the bytes held
-    first, then the rest of ``iterator``, through boto3's managed transfer."""
-    loop = asyncio.get_running_loop()
-    pipe = _ChunkPipe(loop, PIPE_BYTES)
-    upload = _in_thread(
-        loop,
-        lambda: _upload(client, pipe, bucket.bucket_name, full_key, upload_args),
-        name=f"s3-upload {full_key}",
-    )
-    upload.add_done_callback(lambda _: pipe.upload_over())
+    first, then the rest of ``iterator``, as parts of exactly ``PART_SIZE`` (the last one
+    shorter) sent as they fill."""
+    name = bucket.bucket_name
+    create_args, part_args, complete_args = _multipart_args(client, upload_args)
+    try:
+        created = await run_s3(
+            client.create_multipart_upload, Bucket=name, Key=full_key, **create_args
+        )
+    except (Exception, asyncio.CancelledError):
+        await _close(iterator)
+        raise
+    upload_id = str(created["UploadId"])
+    parts = _Parts(client, name, full_key, upload_id, part_args)
+    # The part being filled: the network's chunks (a view of the one cut at the part's end),
+    # joined once when full: the one copy of the bytes between the socket and the request.
+    filling: list[bytes | memoryview] = []
+    filled = 0
     try:
         for chunk in held:
-            await pipe.feed(chunk)
+            filled = await _fill(parts, filling, filled, chunk)
         held.clear()
         async for chunk in iterator:
             if not isinstance(chunk, bytes):
-                chunk = bytes(chunk)  # the pipe keeps a view: a reused buffer would change
+                chunk = bytes(chunk)  # a reused buffer would change under us
             if digest is not None:
                 digest.update(chunk)
             size += len(chunk)
-            await pipe.feed(chunk)
-            if size > _MULTIPART_UNDER_WAY:
-                crash_point("mid_upload")  # parts of a multipart upload are in S3 by now
-        crash_point("mid_upload")  # every byte handed over, the upload not completed
-        pipe.finish()
-    except _UploadEnded:
-        # The upload failed (and aborted) while data was still coming: its error is the one.
+            filled = await _fill(parts, filling, filled, chunk)
+        if filling:
+            body = b"".join(filling)
+            filling.clear()
+            await parts.send(body)
+            del body
+        done = await parts.finish()
+        crash_point("mid_upload")  # every part stored, the upload not completed
+        await run_s3(
+            client.complete_multipart_upload, Bucket=name, Key=full_key, UploadId=upload_id,
+            MultipartUpload={"Parts": done}, **complete_args,
+        )  # fmt: skip
+    except (Exception, asyncio.CancelledError):
+        filling.clear()
         await _close(iterator)
-        await upload
-        raise RuntimeError(f"the upload of {full_key} ended before its data") from None
-    except (Exception, asyncio.CancelledError) as error:
-        pipe.fail(error)
-        await _close(iterator)
-        await _settle(upload)
+        await _abort(client, name, full_key, upload_id, parts)
         raise
-    finally:
-        pipe.end_if_open()  # e.g. KeyboardInterrupt, or this coroutine closed unfinished
-    await upload
 
-    head = await run_s3(client.head_object, Bucket=bucket.bucket_name, Key=full_key)
+    head = await run_s3(client.head_object, Bucket=name, Key=full_key)
     stored_size = int(head["ContentLength"])
     if stored_size != size:
         # Should never happen; a wrong object must not stay where a good one is expected.
-        await run_s3(client.delete_object, Bucket=bucket.bucket_name, Key=full_key)
+        await run_s3(client.delete_object, Bucket=name, Key=full_key)
         raise RuntimeError(f"{full_key}: S3 holds {stored_size} bytes, {size} were sent")
     etag = head.get("ETag")
     return _stored(
         bucket, full_key, size=size, sha256=sha256() if sha256 is not None else _hex(digest),
         content_type=content_type, etag=etag,
     )  # fmt: skip
+
+
+async def _fill(parts: _Parts, filling: list[bytes | memoryview], filled: int, chunk: bytes) -> int:
+    """Add ``chunk`` to the part being filled; send each part that reaches ``PART_SIZE``.
+
+    Returns the bytes now in the part being filled.
+    """
+    view = memoryview(chunk)
+    while filled + len(view) >= PART_SIZE:
+        cut = PART_SIZE - filled
+        filling.append(view[:cut])
+        body = b"".join(filling)
+        filling.clear()  # before waiting for room: the chunks and the part are not both kept
+        await parts.send(body)
+        del body
+        filled, view = 0, view[cut:]
+    if view:
+        filling.append(view)
+        filled += len(view)
+    return filled
 
 
 async def store_output(

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from prefect_aws import S3Bucket
 
 from prefect_runway.api import (
@@ -590,8 +592,8 @@ async def test_sidecar_that_is_not_an_object_raises(s3_bucket: S3Bucket) -> None
 BIG = 200 * MiB
 # Measured on the 2-core dev machine: the child holds ~125 MiB once prefect-aws and
 # prefect_runway.tasks.store are imported, and peaks ~47 MiB above that while streaming, the
-# same for 50 MiB as for 200 MiB (parts in memory: IN_MEMORY_PARTS + the one being read +
-# s3transfer's first threshold read). Buffering the output would add 200 MiB or more. The
+# same for 50 MiB as for 200 MiB (parts in memory: UPLOAD_CONCURRENCY on their way + the one
+# being filled and its join). Buffering the output would add 200 MiB or more. The
 # bounds leave ~70% margin for allocator and library differences.
 MAX_GROWTH_MIB = 80
 MAX_PEAK_MIB = 240
@@ -694,3 +696,221 @@ async def test_200_mb_output_streams_in_constant_memory(s3_bucket: S3Bucket) -> 
     )
     assert peak - baseline < MAX_GROWTH_MIB
     assert peak < MAX_PEAK_MIB
+
+
+# -- multipart parts, failures and cancellations, attacker's order -------------------------
+
+_NOISE = hashlib.shake_256(b"prefect-runway multipart model").digest(MiB)
+_NOISE2 = _NOISE + _NOISE
+
+
+def noise_chunks(total: int, sizes: list[int]) -> Iterator[bytes]:
+    """``total`` bytes of noise cut into ``sizes`` (cycled; each at most 1 MiB; 0 allowed)."""
+    sent = 0
+    index = 0
+    while sent < total:
+        size = min(sizes[index % len(sizes)], total - sent)
+        index += 1
+        start = sent % MiB
+        yield bytes(_NOISE2[start : start + size])
+        sent += size
+
+
+async def noise(
+    total: int, sizes: list[int], *, fail_at: int | None = None
+) -> AsyncIterator[bytes]:
+    sent = 0
+    for chunk in noise_chunks(total, sizes):
+        if fail_at is not None and sent + len(chunk) > fail_at:
+            raise OSError("connection reset by the test")
+        sent += len(chunk)
+        yield chunk
+
+
+def noise_sha256(total: int, sizes: list[int]) -> str:
+    digest = hashlib.sha256()
+    for chunk in noise_chunks(total, sizes):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+class PartLog:
+    """Every UploadPart's number and body size, every part's answer and every abort, in the
+    order they happened. A part's answer is told by the thread that asked for it (after-call
+    names no parameters)."""
+
+    def __init__(
+        self,
+        calls: S3Calls,
+        *,
+        refuse_part: int | None = None,
+        hold: Callable[[int], None] | None = None,
+    ) -> None:
+        self.parts: list[tuple[int, int]] = []
+        self.order: list[str] = []
+        self._lock = threading.Lock()
+        self._asking = threading.local()
+
+        def provide(params: dict[str, Any], **_: Any) -> None:
+            number = int(params["PartNumber"])
+            self._asking.number = number
+            with self._lock:
+                self.parts.append((number, len(params["Body"])))
+            if hold is not None:
+                hold(number)
+            if number == refuse_part:
+                raise InjectedS3Failure(f"part {number}")
+
+        def answered(**_: Any) -> None:
+            with self._lock:
+                self.order.append(f"part {self._asking.number} answered")
+
+        def abort(**_: Any) -> None:
+            with self._lock:
+                self.order.append("abort")
+
+        calls.hook("provide-client-params.s3.UploadPart", provide)
+        calls.hook("after-call.s3.UploadPart", answered)
+        calls.hook("before-call.s3.AbortMultipartUpload", abort)
+
+
+# Each example moves up to 25 MiB through moto: few examples, and no shrinking (minutes each).
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
+@given(
+    total=st.one_of(
+        st.sampled_from([PART_SIZE, PART_SIZE + 1, 2 * PART_SIZE - 1, 2 * PART_SIZE]),
+        st.integers(PART_SIZE, 3 * PART_SIZE + 1),
+    ),
+    sizes=st.lists(
+        st.one_of(st.integers(0, 300 * 1024), st.sampled_from([1, 64 * 1024, MiB])),
+        min_size=1, max_size=6,
+    ).filter(any),
+    failure=st.one_of(
+        st.none(),
+        st.tuples(st.just("source"), st.integers(0, 3 * PART_SIZE)),
+        st.tuples(st.just("part"), st.integers(1, 4)),
+    ),
+)  # fmt: skip
+def test_multipart_model_parts_are_exact_and_a_failure_leaves_nothing(
+    s3_server: MotoServer, total: int, sizes: list[int], failure: tuple[str, int] | None
+) -> None:
+    # Model: the object is the bytes in order, in parts of exactly PART_SIZE (the last one
+    # shorter), numbered 1..n; any failure (the source's or a part's) leaves no object and no
+    # incomplete upload, and no abort is asked before every part on its way was answered.
+    bucket = s3_server.new_bucket()
+    calls = S3Calls(bucket)
+    kind, where = failure if failure is not None else ("", 0)
+    log = PartLog(calls, refuse_part=where if kind == "part" else None)
+    fail_at = where if kind == "source" and where < total else None
+    try:
+        outcome: StoredObject | BaseException
+        try:
+            outcome = asyncio.run(
+                stream_to_s3(noise(total, sizes, fail_at=fail_at), bucket, "model.bin",
+                             content_type="video/mp4")
+            )  # fmt: skip
+        except (OSError, InjectedS3Failure) as error:
+            outcome = error
+    finally:
+        calls.remove()
+    parts_expected = -(-total // PART_SIZE)
+    refused = kind == "part" and where <= parts_expected
+    if fail_at is None and not refused:
+        assert isinstance(outcome, StoredObject), outcome
+        assert outcome.size == total and outcome.sha256 == noise_sha256(total, sizes)
+        assert hashlib.sha256(stored_bytes(outcome, bucket)).hexdigest() == outcome.sha256
+        assert sorted(log.parts) == [
+            (n, PART_SIZE if n < parts_expected else total - PART_SIZE * (n - 1))
+            for n in range(1, parts_expected + 1)
+        ]
+        assert (outcome.etag or "").endswith(f"-{parts_expected}")
+        assert "abort" not in log.order
+    else:
+        assert isinstance(outcome, OSError if fail_at is not None else InjectedS3Failure)
+        assert keys(bucket) == []
+        if "abort" in log.order:
+            # Every part asked for before the abort was answered (or refused) before it.
+            asked = {n for n, _ in log.parts if n != where or kind != "part"}
+            answered_before = {
+                int(entry.split()[1]) for entry in log.order[: log.order.index("abort")]
+                if entry.endswith("answered")
+            }  # fmt: skip
+            assert asked <= answered_before, log.order
+    assert incomplete_uploads(bucket) == []
+
+
+async def test_no_abort_while_a_part_is_still_on_its_way(
+    s3_bucket: S3Bucket, s3_calls: S3Calls
+) -> None:
+    # Part 1 is slow, part 2 is refused. An abort sent while part 1 is on its way would let
+    # part 1 land after it: S3 then keeps that part (billed, invisible) under an upload nobody
+    # will complete. The abort must wait for part 1's answer. Part 1 is held until the abort
+    # is asked, or for a second after the source was closed (the store gave up on it).
+    source_closed = threading.Event()
+    abort_asked = threading.Event()
+
+    def hold(number: int) -> None:
+        if number == 1:
+            assert source_closed.wait(30)
+            abort_asked.wait(1.0)  # the window an early abort would fall in
+
+    log = PartLog(s3_calls, refuse_part=2, hold=hold)
+    s3_calls.hook("before-call.s3.AbortMultipartUpload", lambda **_: abort_asked.set())
+
+    async def source() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in pattern(4 * PART_SIZE):
+                yield chunk
+        finally:
+            source_closed.set()
+
+    with pytest.raises(InjectedS3Failure):
+        await stream_to_s3(source(), s3_bucket, "slow.bin", content_type="video/mp4")
+    assert log.order == ["part 1 answered", "abort"]
+    assert keys(s3_bucket) == [] and incomplete_uploads(s3_bucket) == []
+
+
+async def test_cancelled_again_while_aborting_still_aborts(
+    s3_bucket: S3Bucket, s3_calls: S3Calls
+) -> None:
+    # A user cancels, then the run is cancelled again (a second cancel, a timeout) while the
+    # store waits for a part on its way before aborting: the abort must still happen.
+    release_part_2 = threading.Event()
+    closed = asyncio.Event()
+
+    def hold_part_2(params: dict[str, Any], **_: Any) -> None:
+        if params["PartNumber"] == 2:
+            assert release_part_2.wait(30)
+
+    s3_calls.hook("provide-client-params.s3.UploadPart", hold_part_2)
+
+    async def stalls_after_two_parts() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in pattern(2 * PART_SIZE + MiB):
+                yield chunk
+            await asyncio.Event().wait()  # a download that hangs
+            yield b""
+        finally:
+            closed.set()
+
+    store = asyncio.create_task(
+        stream_to_s3(stalls_after_two_parts(), s3_bucket, "twice.bin", content_type="video/mp4")
+    )
+    assert await asyncio.to_thread(s3_calls.seen["UploadPart"].wait, 30)
+    store.cancel()
+    await asyncio.wait_for(closed.wait(), 30)  # the first cancel reached the store
+    store.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await store
+    release_part_2.set()
+    for _ in range(300):  # until the abort went through (it runs on after the store ended)
+        if s3_calls.counts.get("AbortMultipartUpload") and not incomplete_uploads(s3_bucket):
+            break
+        await asyncio.sleep(0.1)
+    assert s3_calls.counts.get("AbortMultipartUpload") == 1
+    assert keys(s3_bucket) == [] and incomplete_uploads(s3_bucket) == []
