@@ -52,6 +52,8 @@ def main() -> None:
     parser.add_argument("--result", required=True)
     parser.add_argument("--profile")
     parser.add_argument("--phases", action="store_true", help="time the steps (no profiler)")
+    parser.add_argument("--poll-interval", type=float, default=POLL_INTERVAL)
+    parser.add_argument("--queue-ahead", type=int, help="default: the batch's own default")
     args = parser.parse_args()
     timed = bool(args.profile or args.phases)
 
@@ -75,7 +77,8 @@ def main() -> None:
             credentials_block=args.credentials_block,
             prefix=args.prefix,
             concurrency_per_model=CONCURRENCY,
-            poll_interval=POLL_INTERVAL,
+            poll_interval=args.poll_interval,
+            **({} if args.queue_ahead is None else {"queue_ahead": args.queue_ahead}),
         )
         return {"succeeded": report.succeeded, "failed": report.failed, "rows": report.rows}
 
