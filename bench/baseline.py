@@ -82,7 +82,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         region_name="us-east-1",
     )
     # C at a time (the default), or every row submitted at once and left to Runway's queue.
-    limit = asyncio.Semaphore(len(rows) if args.submit_all else CONCURRENCY)
+    limit = asyncio.Semaphore(len(rows) if args.submit_all else args.concurrency)
     failed = 0
 
     async def bounded(row: dict[str, Any]) -> None:
@@ -107,6 +107,7 @@ def main() -> None:
     for name in ("manifest", "base-url", "api-key", "endpoint-url", "bucket", "prefix", "result"):
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("--profile")
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     parser.add_argument("--poll-time", type=float, default=SDK_POLL_TIME)
     parser.add_argument("--poll-jitter", type=float, default=SDK_POLL_JITTER)
     parser.add_argument("--submit-all", action="store_true",

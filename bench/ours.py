@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--profile")
     parser.add_argument("--phases", action="store_true", help="time the steps (no profiler)")
     parser.add_argument("--poll-interval", type=float, default=POLL_INTERVAL)
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     parser.add_argument("--queue-ahead", type=int, help="default: the batch's own default")
     args = parser.parse_args()
     timed = bool(args.profile or args.phases)
@@ -76,7 +77,7 @@ def main() -> None:
             destination_block=args.destination_block,
             credentials_block=args.credentials_block,
             prefix=args.prefix,
-            concurrency_per_model=CONCURRENCY,
+            concurrency_per_model=args.concurrency,
             poll_interval=args.poll_interval,
             **({} if args.queue_ahead is None else {"queue_ahead": args.queue_ahead}),
         )

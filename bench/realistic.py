@@ -9,7 +9,7 @@ load but never each other's slots. The sides:
 
 * ``ours``: the batch flow as a user runs it (``concurrency_per_model=20``, the default
   ``queue_ahead``), polling every 5 s with 20 % jitter;
-* ``ours-queue-C``: the same with ``queue_ahead`` = C, a full wave queued in Runway;
+* ``ours-queue-c``: the same with ``queue_ahead`` = C, a full wave queued in Runway;
 * ``sdk``: the SDK script of ``bench/baseline.py``, C at a time (a semaphore around create,
   wait, download, upload), the SDK's poll set to 5 s +- 1 s (its own jitter, the same spread
   as ours);
@@ -57,12 +57,13 @@ class Side:
 
 def sides(concurrency: int = CONCURRENCY, poll: float = POLL_SECONDS) -> list[Side]:
     # The SDK sleeps POLL_TIME + uniform(-POLL_JITTER / 2, +POLL_JITTER / 2): ours is +-20 %.
-    sdk_poll = ("--poll-time", str(poll), "--poll-jitter", str(0.4 * poll))
+    c = ("--concurrency", str(concurrency))
+    sdk_poll = (*c, "--poll-time", str(poll), "--poll-jitter", str(0.4 * poll))
     return [
-        Side("ours", "ours", ("--poll-interval", str(poll)),
+        Side("ours", "ours", (*c, "--poll-interval", str(poll)),
              "prefect-runway batch, default queue_ahead"),
-        Side("ours-queue-C", "ours",
-             ("--poll-interval", str(poll), "--queue-ahead", str(concurrency)),
+        Side("ours-queue-c", "ours",
+             (*c, "--poll-interval", str(poll), "--queue-ahead", str(concurrency)),
              f"prefect-runway batch, queue_ahead = C = {concurrency}"),
         Side("sdk", "baseline", sdk_poll, "SDK script, C at a time"),
         Side("sdk-all", "baseline", (*sdk_poll, "--submit-all"),
