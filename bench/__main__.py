@@ -16,6 +16,9 @@ Example:
     # issue 20's capacity: one flow process holding 2,000 concurrent waits polled every 5 s
     # (RSS, CPU per poll, file descriptors); replaces only BENCHMARKS.md's subsection 7.3
     python3 dev.py bench --figures capacity --name capacity --waits 2000
+    # issue 20's wall at realistic scale: 60 s generations, 5 s polls, C=20, N=100, every side
+    # at once on its own emulator, 3 rounds (~20 min); replaces only subsection 7.7
+    python3 dev.py bench --figures realistic --name realistic
     ```
 """
 
@@ -302,6 +305,8 @@ def main() -> None:
                         help="concurrent waits of the capacity figure (default 2000)")  # fmt: skip
     parser.add_argument("--window", type=float, default=60.0,
                         help="seconds the capacity figure measures its steady state")  # fmt: skip
+    parser.add_argument("--realistic-size", type=int, default=100,
+                        help="N of the realistic-scale wall figure (default 100)")  # fmt: skip
     parser.add_argument("--output", help="default BENCHMARKS.md; --quick: results/quick.md")
     parser.add_argument("--only-report", action="store_true",
                         help="re-render BENCHMARKS.md from results/<name>.json")  # fmt: skip
@@ -359,6 +364,13 @@ def main() -> None:
                     harness, args.waits, args.window, 5.0, workdir
                 )
                 keep()
+            if "realistic" in figures:
+                from bench import realistic
+
+                results["realistic"] = realistic.measure(
+                    harness, workdir, n=args.realistic_size, runs=runs, log=log
+                )
+                keep()
             partial.unlink(missing_ok=True)
         results["load_after"] = os.getloadavg()
         results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -366,6 +378,13 @@ def main() -> None:
         results_path.write_text(json.dumps(results, indent=1))
         log(f"results in {results_path.relative_to(ROOT)}")
     results = json.loads(results_path.read_text())
+    if set(results.get("figures", [])) == {"realistic"}:
+        from bench.realistic import splice
+
+        output = Path(args.output) if args.output else ROOT / "BENCHMARKS.md"
+        splice(output, results, name)
+        log(f"wrote the realistic-scale subsection of {output}")
+        return
     if set(results.get("figures", [])) == {"capacity"}:
         from bench.capacity import splice_capacity
 

@@ -4,7 +4,9 @@ What a careful user would write without prefect-runway: ``AsyncRunwayML`` pointe
 emulator, ``create`` then ``wait_for_task_output`` (its poll constants divided by the time
 scale, as ours are), at most C generations at once, each output downloaded with httpx into a
 spooled temporary file (memory up to 16 MiB, disk beyond) and put into S3 with boto3's
-``upload_fileobj``. No ledger, no sidecar, no Prefect.
+``upload_fileobj``. No ledger, no sidecar, no Prefect. ``--submit-all`` creates every row at
+once instead and leaves those beyond Runway's concurrency THROTTLED in its queue (the realistic
+figure's second SDK side, ``bench/realistic.py``).
 
 ``python -m bench.baseline --manifest rows.jsonl --base-url URL --api-key KEY --endpoint-url
 S3URL --bucket B --prefix P --result out.json``
@@ -69,8 +71,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     import runwayml.lib.polling as polling
     from runwayml import AsyncRunwayML
 
-    polling.POLL_TIME = SDK_POLL_TIME  # type: ignore[assignment]
-    polling.POLL_JITTER = SDK_POLL_JITTER  # type: ignore[assignment]
+    polling.POLL_TIME = args.poll_time  # type: ignore[assignment]
+    polling.POLL_JITTER = args.poll_jitter  # type: ignore[assignment]
     rows = [json.loads(line) for line in Path(args.manifest).read_text().splitlines() if line]
     s3 = boto3.client(
         "s3",
@@ -79,7 +81,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         aws_secret_access_key="testing",  # noqa: S106 (moto accepts any key)
         region_name="us-east-1",
     )
-    limit = asyncio.Semaphore(CONCURRENCY)
+    # C at a time (the default), or every row submitted at once and left to Runway's queue.
+    limit = asyncio.Semaphore(len(rows) if args.submit_all else args.concurrency)
     failed = 0
 
     async def bounded(row: dict[str, Any]) -> None:
@@ -104,6 +107,12 @@ def main() -> None:
     for name in ("manifest", "base-url", "api-key", "endpoint-url", "bucket", "prefix", "result"):
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("--profile")
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
+    parser.add_argument("--poll-time", type=float, default=SDK_POLL_TIME)
+    parser.add_argument("--poll-jitter", type=float, default=SDK_POLL_JITTER)
+    parser.add_argument("--submit-all", action="store_true",
+                        help="create every row at once; Runway's queue (THROTTLED) holds "
+                        "those beyond its concurrency")  # fmt: skip
     args = parser.parse_args()
     import boto3  # noqa: F401  (imports count as start-up, as in ours)
     import httpx  # noqa: F401

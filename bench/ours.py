@@ -52,6 +52,9 @@ def main() -> None:
     parser.add_argument("--result", required=True)
     parser.add_argument("--profile")
     parser.add_argument("--phases", action="store_true", help="time the steps (no profiler)")
+    parser.add_argument("--poll-interval", type=float, default=POLL_INTERVAL)
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
+    parser.add_argument("--queue-ahead", type=int, help="default: the batch's own default")
     args = parser.parse_args()
     timed = bool(args.profile or args.phases)
 
@@ -74,8 +77,9 @@ def main() -> None:
             destination_block=args.destination_block,
             credentials_block=args.credentials_block,
             prefix=args.prefix,
-            concurrency_per_model=CONCURRENCY,
-            poll_interval=POLL_INTERVAL,
+            concurrency_per_model=args.concurrency,
+            poll_interval=args.poll_interval,
+            **({} if args.queue_ahead is None else {"queue_ahead": args.queue_ahead}),
         )
         return {"succeeded": report.succeeded, "failed": report.failed, "rows": report.rows}
 
