@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import threading
+import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from prefect_runway.api import (
 )
 from prefect_runway.tasks.store import (
     PART_SIZE,
+    UPLOAD_CONCURRENCY,
     StoredObject,
     output_extension,
     read_sidecar,
@@ -696,6 +698,54 @@ async def test_200_mb_output_streams_in_constant_memory(s3_bucket: S3Bucket) -> 
     )
     assert peak - baseline < MAX_GROWTH_MIB
     assert peak < MAX_PEAK_MIB
+
+
+# -- the parts in memory: what the bound above is made of --------------------------------
+
+
+async def test_a_multipart_upload_holds_no_more_than_its_part_buffers(
+    s3_bucket: S3Bucket, s3_calls: S3Calls
+) -> None:
+    # Every Python allocation of every thread (the S3 pool's botocore requests included) is
+    # traced while 6 parts and a bit go to moto. S3 is made slow: each part is answered only
+    # once the source has given every byte up to the end of the part that fills behind it,
+    # so the parts on their way are always as many as allowed while the next one fills. What
+    # the output then costs in memory is those parts plus the one being filled, nothing
+    # more. A part joined from the chunks holds the chunks and the joined part at once; a body
+    # botocore copied (a bytearray into a BytesIO, a bytes onto the request's headers) doubles
+    # each part on its way; a buffer per part not let go grows with the output. Each breaks
+    # the bound (allocator and request slack: 3 MiB).
+    total = 6 * PART_SIZE + MiB
+    given = 0
+    progress = threading.Condition()
+
+    def slow_s3(params: dict[str, Any], **_: Any) -> None:
+        behind = min(total, (int(params["PartNumber"]) + UPLOAD_CONCURRENCY) * PART_SIZE)
+        with progress:
+            assert progress.wait_for(lambda: given >= behind, 30)
+
+    async def source() -> AsyncIterator[bytes]:
+        nonlocal given
+        async for chunk in pattern(total):
+            fresh = bytes(memoryview(chunk))  # a new object per chunk, as off the network
+            with progress:
+                given += len(fresh)
+                progress.notify_all()
+            yield fresh
+
+    s3_calls.hook("provide-client-params.s3.UploadPart", slow_s3)
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        stored = await stream_to_s3(source(), s3_bucket, "bounded.bin", content_type="video/mp4")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert stored.size == total and stored.sha256 == pattern_sha256(total)
+    assert (stored.etag or "").endswith("-7") and s3_calls.counts["UploadPart"] == 7
+    bound = (UPLOAD_CONCURRENCY + 1) * PART_SIZE + 3 * MiB
+    print(f"traced peak {(peak - before) / MiB:.2f} MiB, bound {bound / MiB:.0f} MiB")
+    assert peak - before <= bound, f"{(peak - before) / MiB:.1f} MiB > {bound / MiB:.0f} MiB"
 
 
 # -- multipart parts, failures and cancellations, attacker's order -------------------------
