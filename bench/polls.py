@@ -83,7 +83,9 @@ async def hold(args: argparse.Namespace, base_url: str, api_key: str) -> dict[st
     polled: set[str] = set()
     polls = 0
     policy = WaitPolicy(poll_interval=args.poll_interval)
-    async with RunwayClient(api_key=api_key, base_url=base_url) as client:
+    async with RunwayClient(
+        api_key=api_key, base_url=base_url, max_connections=args.connections
+    ) as client:
         if args.mode == "wait":
             get_task = client.get_task
 
@@ -96,25 +98,43 @@ async def hold(args: argparse.Namespace, base_url: str, api_key: str) -> dict[st
             client.get_task = counted  # type: ignore[method-assign]
             waits = [asyncio.create_task(wait_for_task(client, i, policy)) for i in ids]
         else:
-            http = httpx.AsyncClient(
-                base_url=base_url,
-                headers={"Authorization": f"Bearer {api_key}", "X-Runway-Version": API_VERSION},
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=100,
-                                    keepalive_expiry=4.0),
-            )  # fmt: skip
-            slots = asyncio.Semaphore(100)
+            headers = {"Authorization": f"Bearer {api_key}", "X-Runway-Version": API_VERSION}
+            limits = httpx.Limits(
+                max_connections=args.connections,
+                max_keepalive_connections=args.connections,
+                keepalive_expiry=4.0,
+            )
+            http = httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits)
+            transport = httpx.AsyncHTTPTransport(limits=limits)
+            slots = asyncio.Semaphore(args.connections)
 
             async def bare(task_id: str) -> None:
                 nonlocal polls
+                request = httpx.Request("GET", f"{base_url}/v1/tasks/{task_id}", headers=headers)
                 while True:
                     async with slots:
-                        response = await http.get(f"/v1/tasks/{task_id}")
-                    response.raise_for_status()
+                        if args.mode == "bare":
+                            response = await http.get(f"/v1/tasks/{task_id}")
+                        else:  # the transport alone: no client-level machinery
+                            response = await transport.handle_async_request(request)
+                            await response.aread()
+                            await response.aclose()
+                    if response.status_code != 200:
+                        raise RuntimeError(f"HTTP {response.status_code}")
                     polls += 1
                     polled.add(task_id)
                     await asyncio.sleep(policy.next_delay())
 
             waits = [asyncio.create_task(bare(i)) for i in ids]
+        pools = [client._api._transport._pool, http._transport._pool, transport._pool] if (
+            args.mode != "wait") else [client._api._transport._pool]  # fmt: skip
+        pool_sizes: list[int] = []
+
+        async def watch_pools() -> None:
+            while True:
+                pool_sizes.append(sum(len(p.connections) for p in pools))
+                await asyncio.sleep(0.25)
+
         while len(polled) < len(ids):
             if any(w.done() for w in waits):
                 raise RuntimeError(next(w for w in waits if w.done()).exception())
@@ -128,9 +148,11 @@ async def hold(args: argparse.Namespace, base_url: str, api_key: str) -> dict[st
                  str(int(args.window)), "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
+        watcher = asyncio.create_task(watch_pools())
         cpu0, polls0, t0 = cpu_seconds(), polls, time.monotonic()
         await asyncio.sleep(args.window)
         cpu1, polls1, t1 = cpu_seconds(), polls, time.monotonic()
+        watcher.cancel()
         if spy is not None:
             await asyncio.to_thread(spy.wait, 60)
         ended = sum(w.done() for w in waits)
@@ -149,6 +171,8 @@ async def hold(args: argparse.Namespace, base_url: str, api_key: str) -> dict[st
         "cores": (cpu1 - cpu0) / (t1 - t0),
         "cpu_per_poll_ms": 1000 * (cpu1 - cpu0) / count if count else float("nan"),
         "rss_mib": proc_status("VmRSS") / 2**20,
+        "pooled_connections_mean": sum(pool_sizes) / max(len(pool_sizes), 1),
+        "pooled_connections_max": max(pool_sizes, default=0),
         "ended_early": ended,
         "load": os.getloadavg(),
     }
@@ -157,7 +181,8 @@ async def hold(args: argparse.Namespace, base_url: str, api_key: str) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--waits", type=int, default=500)
-    parser.add_argument("--mode", choices=("wait", "bare"), default="wait")
+    parser.add_argument("--mode", choices=("wait", "bare", "transport"), default="wait")
+    parser.add_argument("--connections", type=int, default=100, help="the pool's size")
     parser.add_argument("--poll-interval", type=float, default=5.0)
     parser.add_argument("--window", type=float, default=30.0)
     parser.add_argument("--spy", help="py-spy raw samples of this process over the window")

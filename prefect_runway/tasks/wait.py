@@ -137,6 +137,9 @@ class FlowRunCancellation:
         """True once the run's state is CANCELLING (or CANCELLED). Errors read as False."""
         if self.flow_run_id is None or self._cancelling:
             return self._cancelling
+        # Every poll of every wait asks: answer a recent reading without taking the lock.
+        if not fresh and time.monotonic() - self._checked_at < self.min_interval:
+            return self._cancelling
         async with self._lock:
             if not fresh and time.monotonic() - self._checked_at < self.min_interval:
                 return self._cancelling
