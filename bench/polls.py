@@ -126,8 +126,8 @@ async def hold(args: argparse.Namespace, base_url: str, api_key: str) -> dict[st
                     await asyncio.sleep(policy.next_delay())
 
             waits = [asyncio.create_task(bare(i)) for i in ids]
-        pools = [client._api._transport._pool, http._transport._pool, transport._pool] if (
-            args.mode != "wait") else [client._api._transport._pool]  # fmt: skip
+        pools = [http._transport._pool, transport._pool] if (
+            args.mode != "wait") else [c._transport._pool for c in client._api_pools]  # fmt: skip
         pool_sizes: list[int] = []
 
         async def watch_pools() -> None:
