@@ -112,8 +112,10 @@ class RunwayClient:
         create_timeout: Timeouts of a create; its read timeout is how long an answer is awaited
             before the create counts as ambiguous.
         retry: Retry budget and backoff.
-        max_connections: Connection pool size shared by polls, deletes and downloads; more
-            requests than this at once wait their turn, in order, before reaching the pool.
+        max_connections: Connections for polls, deletes and reads (spread over pools of 8:
+            httpcore's housekeeping per request grows with the square of a pool's size), and
+            as many each for creates and for downloads; more requests than this at once wait
+            their turn, in order, before reaching a pool.
 
     Raises:
         InvalidApiKey: the key is empty, not the provider's shape, or unfit for a header.
@@ -414,12 +416,13 @@ class RunwayClient:
         model: str | None = None,
     ) -> httpx.Response:
         loop = asyncio.get_running_loop()
-        if loop not in self._slots:
-            self._slots[loop] = (
+        slots = self._slots.get(loop)  # one lookup per call: every poll comes here
+        if slots is None:
+            slots = self._slots[loop] = (
                 asyncio.Semaphore(self._max_connections),
                 asyncio.Semaphore(self._max_connections),
             )
-        api_slots, create_slots = self._slots[loop]
+        api_slots, create_slots = slots
         attempt = 0
         quota: tuple[int | None, int | None, bool] = (None, None, False)
         while True:
