@@ -1,6 +1,7 @@
 """What one poll costs the process that sends it: ``N`` concurrent waits against the emulator.
 
-``python -m bench.polls --waits 500 [--mode wait|bare] [--poll-interval 5] [--window 30]
+``python -m bench.polls --waits 500 [--mode wait|bare|transport] [--connections 100]
+[--poll-interval 5] [--window 30]
 [--spy out.txt] [--result out.json]``
 
 The capacity figure (``bench/capacity.py``, BENCHMARKS.md 7.3) measures the whole flow process
@@ -11,7 +12,8 @@ not ours), every task stays RUNNING for an hour, and this process holds ``--wait
 * ``wait``: ``wait_for_task`` on one shared ``RunwayClient`` (the package's poll path, without
   Prefect: the lease renewal and the cancellation check are measured by the capacity figure);
 * ``bare``: the floor for an httpx request per poll: a plain ``httpx.AsyncClient`` GET of the
-  same URL with the same headers and pool, ``asyncio.sleep`` between, nothing parsed.
+  same URL with the same headers and pool, ``asyncio.sleep`` between, nothing parsed;
+* ``transport``: the same through ``httpx.AsyncHTTPTransport`` alone (no client machinery).
 
 Once every wait has polled, CPU (user + system, all threads) and polls are counted over
 ``--window`` seconds. The result: CPU per poll, polls per second, RSS; with ``--spy``, py-spy's
