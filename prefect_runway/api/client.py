@@ -85,6 +85,16 @@ _BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\"\\,;]+")
 # server closes it (which would look like a reset).
 _KEEPALIVE_EXPIRY = 4.0
 
+# Connections per httpcore pool of polls, deletes and reads. httpcore's pool tidies itself twice
+# per request (when the request arrives and when its response closes) by walking every pooled
+# connection, and for each idle one it polls the socket (a syscall) and counts every connection
+# again: O(idle x pooled) per request. One pool of 100 connections, which a burst of polls fills
+# and whose idle surplus lingers for the keep-alive, spent 70 % of a polling process's CPU there
+# (BENCHMARKS.md 7.3, py-spy), and the slower each poll, the larger the bursts. Several small
+# pools (httpx clients) with the same total keep that walk short; the client sends each request
+# to the pool with the most free connections, which always has one.
+_POOL_CONNECTIONS = 8
+
 
 class RunwayClient:
     """Async client for Runway's generation API.
@@ -102,8 +112,10 @@ class RunwayClient:
         create_timeout: Timeouts of a create; its read timeout is how long an answer is awaited
             before the create counts as ambiguous.
         retry: Retry budget and backoff.
-        max_connections: Connection pool size shared by polls, deletes and downloads; more
-            requests than this at once wait their turn, in order, before reaching the pool.
+        max_connections: Connections for polls, deletes and reads (spread over pools of 8:
+            httpcore's housekeeping per request grows with the square of a pool's size), and
+            as many each for creates and for downloads; more requests than this at once wait
+            their turn, in order, before reaching a pool.
 
     Raises:
         InvalidApiKey: the key is empty, not the provider's shape, or unfit for a header.
@@ -135,9 +147,26 @@ class RunwayClient:
             max_keepalive_connections=max_connections,
             keepalive_expiry=_KEEPALIVE_EXPIRY,
         )
-        self._api = httpx.AsyncClient(
-            base_url=self.base_url, headers=headers, timeout=timeout, limits=limits
-        )
+        if max_connections < 1:
+            raise ValueError(f"max_connections must be 1 or more; got {max_connections!r}")
+        # Polls, deletes and reads: max_connections spread over pools of _POOL_CONNECTIONS.
+        pools, rest = divmod(max_connections, _POOL_CONNECTIONS)
+        sizes = [_POOL_CONNECTIONS] * pools + ([rest] if rest else [])
+        self._api_pools = [
+            httpx.AsyncClient(
+                base_url=self.base_url,
+                headers=headers,
+                timeout=timeout,
+                limits=httpx.Limits(
+                    max_connections=size,
+                    max_keepalive_connections=size,
+                    keepalive_expiry=_KEEPALIVE_EXPIRY,
+                ),
+            )
+            for size in sizes
+        ]
+        self._api_sizes = sizes
+        self._api_busy = [0] * len(sizes)  # requests in flight per pool
         # Creates go out on fresh connections: a stale pooled connection that the server has
         # just closed fails like a reset after sending, which would make a good create look
         # ambiguous. One handshake per paid generation is cheap.
@@ -172,7 +201,11 @@ class RunwayClient:
 
     async def aclose(self) -> None:
         """Close the connection pools."""
-        await asyncio.gather(self._api.aclose(), self._creates.aclose(), self._downloads.aclose())
+        await asyncio.gather(
+            *(pool.aclose() for pool in self._api_pools),
+            self._creates.aclose(),
+            self._downloads.aclose(),
+        )
 
     def __repr__(self) -> str:
         return f"RunwayClient(provider={self.provider.name!r}, base_url={self.base_url!r})"
@@ -383,23 +416,25 @@ class RunwayClient:
         model: str | None = None,
     ) -> httpx.Response:
         loop = asyncio.get_running_loop()
-        if loop not in self._slots:
-            self._slots[loop] = (
+        slots = self._slots.get(loop)  # one lookup per call: every poll comes here
+        if slots is None:
+            slots = self._slots[loop] = (
                 asyncio.Semaphore(self._max_connections),
                 asyncio.Semaphore(self._max_connections),
             )
-        api_slots, create_slots = self._slots[loop]
-        http, slots = (
-            (self._creates, create_slots) if kind is Operation.CREATE else (self._api, api_slots)
-        )
+        api_slots, create_slots = slots
         attempt = 0
         quota: tuple[int | None, int | None, bool] = (None, None, False)
         while True:
             attempt += 1
             retry_after: float | None = None
             try:
-                async with slots:
-                    response = await http.request(method, path, json=json)
+                if kind is Operation.CREATE:
+                    async with create_slots:
+                        response = await self._creates.request(method, path, json=json)
+                else:
+                    async with api_slots:
+                        response = await self._pooled(method, path, json)
             except httpx.TransportError as error:
                 action = judge_exception(kind, error)
                 cause = self._describe(error)
@@ -468,6 +503,24 @@ class RunwayClient:
                 delay,
             )
             await asyncio.sleep(delay)
+
+    async def _pooled(self, method: str, path: str, json: dict[str, Any] | None) -> httpx.Response:
+        """Send on the API pool with the most free connections (see ``_POOL_CONNECTIONS``).
+
+        The caller holds one of the ``max_connections`` slots, so fewer requests than the pools'
+        connections are in flight and that pool has a free one: nothing waits inside httpcore's
+        pool (the smaller last pool fills no further than its size).
+        """
+        busy = self._api_busy
+        index = 0
+        if len(busy) > 1:
+            free = [size - count for size, count in zip(self._api_sizes, busy, strict=True)]
+            index = free.index(max(free))
+        busy[index] += 1
+        try:
+            return await self._api_pools[index].request(method, path, json=json)
+        finally:
+            busy[index] -= 1
 
     async def _daily_quota(self, model: str | None) -> tuple[int | None, int | None, bool]:
         """The model's daily limit and today's usage, and whether the provider could say."""

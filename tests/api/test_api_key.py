@@ -120,7 +120,8 @@ async def test_a_header_h11_refuses_fails_without_quoting_it_or_counting_as_ambi
     async with RunwayClient(emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY) as c:
         bad = f"Bearer {emulator.api_key}\n"
         c._creates.headers["Authorization"] = bad
-        c._api.headers["Authorization"] = bad
+        for pool in c._api_pools:
+            pool.headers["Authorization"] = bad
         with pytest.raises(RunwayConnectionError) as created:
             await c.create(i2v())
         with pytest.raises(RunwayConnectionError) as polled:
@@ -146,7 +147,8 @@ async def test_a_server_that_echoes_the_authorization_header_is_scrubbed(
     async with RunwayClient(KEY, base_url="https://api.example.test", retry=FAST_RETRY) as c:
         transport = httpx.MockTransport(echo)
         c._creates._transport = transport
-        c._api._transport = transport
+        for pool in c._api_pools:
+            pool._transport = transport
         for call in (c.create(i2v()), c.get_task("some-task-id")):
             with pytest.raises(RunwayError) as info:
                 await call

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import io
 import logging
@@ -574,3 +575,48 @@ async def test_requests_beyond_the_pool_wait_outside_httpcore_pool(
     assert emulator.stats()["creates_total"] == 24
     # Creates and polls have a pool each: at most 3 requests in each, never queued there.
     assert 1 <= most <= 3
+
+
+async def test_polls_spread_over_small_pools_and_never_wait_inside_one(
+    emulator: RunwayEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Polls go to several small httpcore pools (its housekeeping per request walks every
+    pooled connection, and for each idle one every connection again): no pool ever holds
+    more requests than its connections, every pool is used, and every poll is answered."""
+    import httpcore
+
+    inside: collections.Counter[int] = collections.Counter()
+    most: collections.Counter[int] = collections.Counter()
+    sizes: dict[int, int] = {}
+    original = httpcore.AsyncConnectionPool.handle_async_request
+
+    async def counted(pool: httpcore.AsyncConnectionPool, request: httpcore.Request) -> object:
+        key = id(pool)
+        sizes[key] = pool._max_connections
+        inside[key] += 1
+        most[key] = max(most[key], inside[key])
+        try:
+            return await original(pool, request)
+        finally:
+            inside[key] -= 1
+
+    async with RunwayClient(
+        emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY, max_connections=20
+    ) as client:
+        created = [await client.create(i2v(seed=n)) for n in range(6)]
+        monkeypatch.setattr(httpcore.AsyncConnectionPool, "handle_async_request", counted)
+        polled = await asyncio.gather(*(client.get_task(c.id) for c in created for _ in range(40)))
+        pooled = [
+            len(pool._transport._pool.connections)  # type: ignore[attr-defined]
+            for pool in client._api_pools
+        ]
+    assert [task.id for task in polled] == [c.id for c in created for _ in range(40)]
+    assert sorted(sizes.values()) == [4, 8, 8]  # 20 connections: pools of 8, 8 and 4
+    assert all(most[key] <= size for key, size in sizes.items()), (most, sizes)
+    assert sum(most.values()) > 8  # more at once than one pool holds: they were spread
+    assert all(count <= size for count, size in zip(pooled, [8, 8, 4], strict=True))
+
+
+def test_a_pool_of_no_connections_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_connections must be 1 or more; got 0"):
+        RunwayClient("key_" + "0" * 128, max_connections=0)

@@ -29,7 +29,7 @@ from tests.media_samples import png_bytes
 def test_the_block_sets_the_create_timeout_and_defaults_well_above_a_create() -> None:
     key = SecretStr("key_" + "0" * 128)
     assert RunwayCredentials(api_key=key).get_client()._creates.timeout.read == 120.0
-    assert RunwayCredentials(api_key=key).get_client()._api.timeout.read == 60.0
+    assert RunwayCredentials(api_key=key).get_client()._api_pools[0].timeout.read == 60.0
     quick = RunwayCredentials(api_key=key, create_timeout_seconds=7.5).get_client()
     assert quick._creates.timeout.read == 7.5 and quick._creates.timeout.connect == 5.0
     for wrong in (0.5, 1e308, float("nan"), 901):

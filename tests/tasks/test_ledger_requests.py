@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from prefect.filesystems import LocalFileSystem
 from prefect_aws import S3Bucket
 
 from prefect_runway.tasks.ledger import LedgerEntry, NameHolder, SubmissionLedger
+from prefect_runway.tasks.wait import Attachment
 
 
 @contextmanager
@@ -131,3 +137,68 @@ async def test_a_name_is_claimed_create_only_and_refused_only_on_a_fresh_read(
     assert again.key == "k" and requests == {"PutObject": 1}
     holder = await a.name_holder("intro")
     assert holder is not None and holder.write_id == again.write_id
+
+
+async def test_a_waits_renewals_ask_the_ledger_only_once_half_the_lease_is_gone(
+    s3_bucket: S3Bucket,
+) -> None:
+    # Attachment.renew runs before every poll (400 a second for 2,000 waits): until the
+    # ledger would rewrite the lease (half of it gone), it answers from what it last saw,
+    # without calling the ledger; from then on it renews, and the lease never lapses.
+    now = [datetime.now(UTC)]
+    ledger = SubmissionLedger(s3_bucket, "_runway", clock=lambda: now[0])
+    other = SubmissionLedger(s3_bucket, "_runway")
+    claim = await ledger.claim("k-1", model="gen4_turbo", run="a")
+    await ledger.record_submitted(
+        claim.entry, task_id="t1", estimated_credits=10, run="a", lease_seconds=600
+    )
+    calls = 0
+    attach = ledger.attach
+
+    async def counted_attach(*args: Any, **kwargs: Any) -> LedgerEntry | None:
+        nonlocal calls
+        calls += 1
+        return await attach(*args, **kwargs)
+
+    ledger.attach = counted_attach  # type: ignore[method-assign]
+    hook = Attachment(ledger, "k-1", "t1", "a", lease_seconds=600, alive=None)
+    with counted(s3_bucket) as requests:
+        for _ in range(5):
+            await hook.renew()
+        assert calls == 1 and requests == {}  # the first asks; the lease is fresh: no request
+        now[0] += timedelta(seconds=299)
+        await hook.renew()
+        assert calls == 1 and requests == {}
+        now[0] += timedelta(seconds=2)  # 301 s: half the lease is gone
+        await hook.renew()
+        assert calls == 2 and requests == {"PutObject": 1}
+        await hook.renew()
+        assert calls == 2
+    entry = await other.read("k-1")
+    assert entry is not None and entry.leases["a"] == now[0] + timedelta(seconds=600)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(st.floats(min_value=0, max_value=299), min_size=1, max_size=30))
+def test_a_renewed_lease_never_lapses_while_the_wait_polls(steps: list[float]) -> None:
+    # Polls at any intervals shorter than half the lease: after each renewal, what the ledger
+    # holds (read by another object, as another run would) still has half a lease to go.
+    async def scenario(folder: str) -> None:
+        now = [datetime.now(UTC)]
+        storage = LocalFileSystem(basepath=folder)
+        ledger = SubmissionLedger(storage, clock=lambda: now[0])
+        other = SubmissionLedger(storage)
+        claim = await ledger.claim("k-1", model="gen4_turbo", run="a")
+        await ledger.record_submitted(
+            claim.entry, task_id="t1", estimated_credits=10, run="a", lease_seconds=600
+        )
+        hook = Attachment(ledger, "k-1", "t1", "a", lease_seconds=600, alive=None)
+        for step in steps:
+            now[0] += timedelta(seconds=step)
+            await hook.renew()
+            entry = await other.read("k-1")
+            assert entry is not None
+            assert entry.leases["a"] - now[0] >= timedelta(seconds=300), (step, entry.leases)
+
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(scenario(folder))
