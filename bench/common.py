@@ -199,3 +199,34 @@ class Counts:
             "events": dict(self.events),
             "threads_started": self.threads_started,
         }
+
+
+def emulator_timeline(emulator: Any) -> list[dict[str, float | None]]:
+    """Per emulator task, as wall-clock seconds: created, started, ended (SUCCEEDED or FAILED),
+    succeeded, first seen SUCCEEDED and first output GET (None where it has not happened).
+
+    The emulator keeps monotonic times; each is converted through the task's own pair of
+    create times, read on the emulator's loop.
+    """
+    state = emulator.state
+
+    async def read() -> list[dict[str, float | None]]:
+        now = state.clock()
+        state.advance_all(now)
+        rows = []
+        for task in state.tasks.values():
+
+            def wall(mono: float | None, task: Any = task) -> float | None:
+                return None if mono is None else task.created_wall + mono - task.created_mono
+
+            status = task.status_at(now)
+            ended = task.run_end if status in ("SUCCEEDED", "FAILED") else None
+            succeeded = task.run_end if status == "SUCCEEDED" else None
+            rows.append({"created": task.created_wall, "started": wall(task.run_start),
+                         "ended": wall(ended), "succeeded": wall(succeeded),
+                         "first_seen": wall(task.first_seen_succeeded),
+                         "first_download": wall(task.first_download)})  # fmt: skip
+        return rows
+
+    result: list[dict[str, float | None]] = emulator.call(read())
+    return result

@@ -35,6 +35,7 @@ from bench.common import (
     QUEUE_SECONDS,
     RUN_SECONDS,
     child_env,
+    emulator_timeline,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,24 +246,7 @@ class Harness:
 
     def _timeline(self) -> list[dict[str, float | None]]:
         """Per task: created, SUCCEEDED and first output GET, as wall-clock seconds."""
-        state = self.emulator.state
-
-        async def read() -> list[dict[str, float | None]]:
-            now = state.clock()
-            state.advance_all(now)
-            rows = []
-            for task in state.tasks.values():
-
-                def wall(mono: float | None, task: Any = task) -> float | None:
-                    return None if mono is None else task.created_wall + mono - task.created_mono
-
-                succeeded = task.run_end if task.status_at(now) == "SUCCEEDED" else None
-                rows.append({"created": task.created_wall, "succeeded": wall(succeeded),
-                             "first_seen": wall(task.first_seen_succeeded),
-                             "first_download": wall(task.first_download)})  # fmt: skip
-            return rows
-
-        return self.emulator.call(read())
+        return emulator_timeline(self.emulator)
 
     def run(
         self,

@@ -35,7 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import CONCURRENCY, MODEL, OUTPUT_BYTES, child_env, manifest_rows
+from bench.common import (
+    CONCURRENCY,
+    MODEL,
+    OUTPUT_BYTES,
+    child_env,
+    emulator_timeline,
+    manifest_rows,
+)
 
 GENERATION_SECONDS = 60.0
 POLL_SECONDS = 5.0
@@ -175,28 +182,6 @@ class _Running:
     log: Any = None
     started: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _timeline(emulator: Any) -> list[dict[str, Any]]:
-    state = emulator.state
-
-    async def read() -> list[dict[str, Any]]:
-        now = state.clock()
-        state.advance_all(now)
-        rows = []
-        for task in state.tasks.values():
-
-            def wall(mono: float | None, task: Any = task) -> float | None:
-                return None if mono is None else task.created_wall + mono - task.created_mono
-
-            ended = task.run_end if task.status_at(now) in ("SUCCEEDED", "FAILED") else None
-            rows.append({"created": task.created_wall, "started": wall(task.run_start),
-                         "ended": wall(ended), "first_seen": wall(task.first_seen_succeeded),
-                         "first_download": wall(task.first_download)})  # fmt: skip
-        return rows
-
-    result: list[dict[str, Any]] = emulator.call(read())
-    return result
 
 
 def _emulator(concurrency: int, generation: float) -> Any:
@@ -348,7 +333,7 @@ def _round(
             tail = (run.run_dir / "output.log").read_text(errors="replace")[-3000:]
             raise RuntimeError(f"{run.side.name} failed ({run.process.returncode}):\n{tail}")
         result = json.loads(result_path.read_text())
-        timeline = _timeline(run.emulator)
+        timeline = emulator_timeline(run.emulator)
         stats = run.emulator.stats()
         figures = analyse(result, timeline, concurrency=concurrency, generation=generation)
         out["sides"][run.side.name] = {
