@@ -5,8 +5,9 @@ stays bounded whatever the output's size. Below ``PART_SIZE`` it is one PutObjec
 received; from ``PART_SIZE`` on, a multipart upload driven from the event loop::
 
     download chunks (event loop, hashed as they arrive)
-      -> the part being filled: the chunks, joined once into PART_SIZE bytes
+      -> the part being filled: a PART_SIZE bytearray the chunks are copied into
       -> UploadPart on the S3 thread pool, at most UPLOAD_CONCURRENCY parts on their way
+      -> the part's buffer, once S3 answered, filled again with a later part
 
 Backpressure runs the other way: when S3 is slower than the download, the loop waits for a
 part to be stored before it sends the next, so it takes no chunk off the socket meanwhile, and
@@ -75,7 +76,8 @@ MiB = 1024 * 1024
 #: allows outputs up to 78 GiB, far beyond anything Runway returns.
 PART_SIZE = 8 * MiB
 #: Parts on their way to S3 at once. With the part being filled from the download, at most
-#: ``(UPLOAD_CONCURRENCY + 1) x PART_SIZE`` bytes of the output are in memory (24 MiB).
+#: ``(UPLOAD_CONCURRENCY + 1) x PART_SIZE`` bytes of the output are in memory (24 MiB), in as
+#: many buffers, allocated once per upload and reused.
 UPLOAD_CONCURRENCY = 2
 
 _DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -262,15 +264,27 @@ def _multipart_args(
 
 
 class _Parts:
-    """The parts of one multipart upload, at most ``UPLOAD_CONCURRENCY`` on their way at once.
+    """The parts of one multipart upload, at most ``UPLOAD_CONCURRENCY`` on their way at once,
+    each filled in a buffer of ``PART_SIZE`` that is filled again once S3 answered its part.
 
-    Each part is one ``bytes`` sent by ``UploadPart`` on the S3 pool. boto3's managed upload
+    Each part is sent whole by one ``UploadPart`` on the S3 pool. boto3's managed upload
     (s3transfer) would copy each part of a non-seekable stream into a ``BytesIO`` behind a
     ``ReadFileChunk``, which botocore then reads back three times (checksum, signature, and the
     socket in 16 KiB reads with a callback each), with a thread of its own reading our stream:
     measured, that was most of the client CPU this stream spent above boto3's own upload
-    (BENCHMARKS.md 7.5). A ``bytes`` body is hashed in one call and sent in one ``sendall``.
+    (BENCHMARKS.md 7.5). A buffer body is hashed in one call and sent in one ``sendall``.
     The arguments are split as s3transfer splits them (``_multipart_args``).
+
+    Why reused ``bytearray`` buffers rather than a ``bytes`` joined from the chunks: a join
+    holds the chunks and the part at once (one part more at every part's end), and a fresh
+    8 MiB allocation per part lets glibc's dynamic mmap threshold move them onto the heap,
+    whose freed memory it keeps; the buffers here are allocated once per upload, at most
+    ``UPLOAD_CONCURRENCY + 1`` of them (BENCHMARKS.md 7.5, third pass). botocore sends a
+    ``bytearray`` as it is over plain HTTP (the CRC32 and the SigV4 payload hash read it in
+    place; urllib3 2 passes it to ``sendall``). Over HTTPS its aws-chunked trailer path
+    (``botocore.httpchecksum._apply_request_trailer_checksum``) wraps the body in a
+    ``BytesIO``, which copies a ``bytearray`` for the whole request but shares a ``bytes``:
+    there each part is sent as a ``bytes`` copy and its buffer is free at once.
     """
 
     def __init__(
@@ -282,21 +296,45 @@ class _Parts:
         self._upload_id = upload_id
         self._part_args = part_args
         self._algorithm = part_args.get("ChecksumAlgorithm")
-        self._sending: set[asyncio.Future[dict[str, Any]]] = set()
+        endpoint = str(getattr(client.meta, "endpoint_url", "") or "")
+        self._copy_to_bytes = endpoint.lower().startswith("https:")
+        # Each part on its way, and the buffer it is sent from (None: sent from a copy).
+        self._sending: dict[asyncio.Future[dict[str, Any]], bytearray | None] = {}
+        self._free: list[bytearray] = []
         self._done: list[dict[str, Any]] = []
         self._number = 0
+        #: Buffers allocated so far (at most ``UPLOAD_CONCURRENCY + 1``).
+        self.allocated = 0
 
-    async def send(self, body: bytes) -> None:
-        """Send ``body`` as the next part, once fewer than ``UPLOAD_CONCURRENCY`` are on their
-        way (the download waits meanwhile: backpressure). Raises a failed part's error."""
+    def buffer(self) -> bytearray:
+        """A buffer of ``PART_SIZE`` to fill: one whose part S3 answered, else a new one."""
+        if self._free:
+            return self._free.pop()
+        self.allocated += 1
+        return bytearray(PART_SIZE)
+
+    async def send(self, buffer: bytearray, size: int) -> None:
+        """Send ``buffer[:size]`` as the next part, once fewer than ``UPLOAD_CONCURRENCY`` are
+        on their way (the download waits meanwhile: backpressure). The buffer is S3's until
+        ``buffer()`` hands it out again. Raises a failed part's error."""
         self._collect()
         while len(self._sending) >= UPLOAD_CONCURRENCY:
             await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
             self._collect()
         self._number += 1
-        self._sending.add(asyncio.ensure_future(run_s3(self._upload_part, self._number, body)))
+        body: bytes | bytearray
+        owner: bytearray | None
+        if self._copy_to_bytes:
+            body, owner = bytes(memoryview(buffer)[:size]), None
+            self._free.append(buffer)
+        else:
+            if size < len(buffer):
+                del buffer[size:]  # the last part: shrunk in place, never filled again
+            body, owner = buffer, buffer
+        future = asyncio.ensure_future(run_s3(self._upload_part, self._number, body))
+        self._sending[future] = owner
 
-    def _upload_part(self, number: int, body: bytes) -> dict[str, Any]:
+    def _upload_part(self, number: int, body: bytes | bytearray) -> dict[str, Any]:
         response = self._client.upload_part(
             Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number,
             Body=body, **self._part_args,
@@ -309,14 +347,16 @@ class _Parts:
         return part
 
     def _collect(self) -> None:
-        """Take the parts S3 answered; raise the first failure."""
+        """Take the parts S3 answered and free their buffers; raise the first failure."""
         finished = [future for future in self._sending if future.done()]
-        self._sending.difference_update(finished)
         failure: BaseException | None = None
         for future in finished:
+            owner = self._sending.pop(future)
             error = future.exception()  # every one retrieved, not only the first failure's
             if error is None:
                 self._done.append(future.result())
+                if owner is not None and len(owner) == PART_SIZE:
+                    self._free.append(owner)  # botocore is done with it: it answered
             elif failure is None:
                 failure = error
         if failure is not None:
@@ -329,11 +369,13 @@ class _Parts:
         while self._sending:
             await asyncio.wait(self._sending, return_when=asyncio.FIRST_COMPLETED)
             self._collect()
+        self._free.clear()
         return sorted(self._done, key=lambda part: int(part["PartNumber"]))
 
     async def settle(self) -> None:
         """Wait for the parts still on their way, whatever their outcome (before an abort:
         a part stored after AbortMultipartUpload would stay, billed)."""
+        self._free.clear()
         if self._sending:
             await asyncio.wait(self._sending)
             for future in self._sending:
@@ -510,26 +552,22 @@ async def _multipart(
         raise
     upload_id = str(created["UploadId"])
     parts = _Parts(client, name, full_key, upload_id, part_args)
-    # The part being filled: the network's chunks (a view of the one cut at the part's end),
-    # joined once when full: the one copy of the bytes between the socket and the request.
-    filling: list[bytes | memoryview] = []
+    # The part being filled: each network chunk is copied into it once, the one copy of the
+    # bytes between the socket and the request.
+    buffer = parts.buffer()
     filled = 0
     try:
-        for chunk in held:
-            filled = await _fill(parts, filling, filled, chunk)
-        held.clear()
+        held.reverse()
+        while held:  # each held chunk let go once copied: they and the part are not both kept
+            buffer, filled = await _fill(parts, buffer, filled, held.pop())
         async for chunk in iterator:
-            if not isinstance(chunk, bytes):
-                chunk = bytes(chunk)  # a reused buffer would change under us
             if digest is not None:
                 digest.update(chunk)
             size += len(chunk)
-            filled = await _fill(parts, filling, filled, chunk)
-        if filling:
-            body = b"".join(filling)
-            filling.clear()
-            await parts.send(body)
-            del body
+            buffer, filled = await _fill(parts, buffer, filled, chunk)
+        if filled:
+            await parts.send(buffer, filled)
+        buffer = bytearray()  # the last part's buffer is S3's; an unused one is let go
         done = await parts.finish()
         crash_point("mid_upload")  # every part stored, the upload not completed
         await run_s3(
@@ -537,7 +575,6 @@ async def _multipart(
             MultipartUpload={"Parts": done}, **complete_args,
         )  # fmt: skip
     except (Exception, asyncio.CancelledError):
-        filling.clear()
         await _close(iterator)
         await _abort(client, name, full_key, upload_id, parts)
         raise
@@ -555,24 +592,27 @@ async def _multipart(
     )  # fmt: skip
 
 
-async def _fill(parts: _Parts, filling: list[bytes | memoryview], filled: int, chunk: bytes) -> int:
-    """Add ``chunk`` to the part being filled; send each part that reaches ``PART_SIZE``.
+async def _fill(
+    parts: _Parts, buffer: bytearray, filled: int, chunk: bytes
+) -> tuple[bytearray, int]:
+    """Copy ``chunk`` into the part being filled; send each part that reaches ``PART_SIZE``.
 
-    Returns the bytes now in the part being filled.
+    Every byte of ``chunk`` is copied before this returns (a source may then reuse it).
+
+    Returns:
+        The part being filled now and the bytes in it.
     """
     view = memoryview(chunk)
     while filled + len(view) >= PART_SIZE:
         cut = PART_SIZE - filled
-        filling.append(view[:cut])
-        body = b"".join(filling)
-        filling.clear()  # before waiting for room: the chunks and the part are not both kept
-        await parts.send(body)
-        del body
-        filled, view = 0, view[cut:]
+        buffer[filled:PART_SIZE] = view[:cut]
+        await parts.send(buffer, PART_SIZE)
+        buffer, filled, view = parts.buffer(), 0, view[cut:]
     if view:
-        filling.append(view)
-        filled += len(view)
-    return filled
+        end = filled + len(view)
+        buffer[filled:end] = view
+        filled = end
+    return buffer, filled
 
 
 async def store_output(

@@ -31,8 +31,49 @@ _POOL = max(64, int(os.environ.get("RUNWAY_S3_THREADS", "0")))
 
 # Runs in the child: start the server, report its port, serve until stdin closes.
 _SERVER = """
+import functools
+import os
 import sys
+import threading
+import time
+
+from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
+
+# S3 applies each request to an object atomically; moto does not, and its threaded server runs
+# requests at once. A conditional PUT checks its ETag, then stores: two writers conditioned on
+# one ETag can both win. Replacing an object disposes of the old one's bytes before the new
+# one is in place: a GET or a conditional check in between fails or sees nothing. Real S3
+# does neither (the ledger's one-create rule rests on it; CI saw two creates). One object
+# request at a time makes moto's check and store one step; bodies are read before the lock.
+_object_lock = threading.RLock()
+
+
+def _atomic(handler):
+    @functools.wraps(handler)
+    def atomic(self, *args, **kwargs):
+        with _object_lock:
+            return handler(self, *args, **kwargs)
+
+    return atomic
+
+
+if os.environ.get("RUNWAY_MOTO_ATOMIC", "1") == "1":
+    for _name in ("get_object", "head_object", "put_object", "copy_object", "delete_object"):
+        setattr(S3Response, _name, _atomic(getattr(S3Response, _name)))
+
+# The tests of this server widen moto's window between a PUT's check and its store.
+_store_delay = float(os.environ.get("RUNWAY_MOTO_STORE_DELAY", "0"))
+if _store_delay:
+    from moto.s3.models import S3Backend
+
+    _store = S3Backend.put_object
+
+    def put_object(self, *args, **kwargs):
+        time.sleep(_store_delay)
+        return _store(self, *args, **kwargs)
+
+    S3Backend.put_object = put_object
 
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()  # returns once the socket is bound and listening
@@ -47,6 +88,12 @@ STOP_TIMEOUT = 10.0
 class MotoServer:
     """moto's S3 (and every other service) on a loopback port, in a child process.
 
+    Args:
+        atomic: One object request at a time, as S3 applies each atomically (see ``_SERVER``);
+            False only to show what moto does without it.
+        store_delay: Seconds each PUT waits between its condition's check and its store
+            (the tests of this server widen moto's window with it).
+
     Attributes:
         endpoint_url: ``http://127.0.0.1:<port>``, for ``AwsClientParameters``.
         pid: The server process's id.
@@ -58,7 +105,8 @@ class MotoServer:
         ```
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, atomic: bool = True, store_delay: float = 0.0) -> None:
+        self._atomic, self._store_delay = atomic, store_delay
         self._process: subprocess.Popen[str] | None = None
         self._log: IO[bytes] | None = None
         self.endpoint_url = ""
@@ -80,7 +128,13 @@ class MotoServer:
             stdout=subprocess.PIPE,
             stderr=self._log,
             text=True,
-            env={**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+            env={
+                **os.environ,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "RUNWAY_MOTO_ATOMIC": "1" if self._atomic else "0",
+                "RUNWAY_MOTO_STORE_DELAY": str(self._store_delay),
+            },
         )
         self._process, self.pid = process, process.pid
         assert process.stdout is not None

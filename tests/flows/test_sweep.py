@@ -27,8 +27,9 @@ async def test_a_detached_batch_is_stored_by_the_sweep_without_a_new_create(
     manifest.write_text("\n".join(json.dumps(row) for row in [*rows, {**rows[0], "name": "x"}]))
     run = {"destination_block": saved_blocks.destination,
            "credentials_block": saved_blocks.credentials}  # fmt: skip
-    # Renders long enough that the detached batch and the first sweep end while they run.
-    emulator.configure(run_seconds=6.0)
+    # Renders long enough that the detached batch and the first sweep end while they run
+    # (6 s was not, once, at CI's load).
+    emulator.configure(run_seconds=20.0)
     detached = await batch(str(manifest), detach=True, poll_interval=0.05, **run)
     assert detached.waiting == 4 and detached.succeeded == 0  # three generations, one twin
     assert emulator.stats()["creates_total"] == 3

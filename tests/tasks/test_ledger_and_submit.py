@@ -255,6 +255,9 @@ async def test_a_cancel_whose_process_stopped_mid_way_is_finished_by_the_hook(
     # its process: before the DELETE (the task still runs) or after it (the task is gone).
     # The hook, in the runner, finishes either: it DELETEs the task, or records the DELETE that
     # landed, so a re-run pays for the cancelled attempt instead of reporting it vanished.
+    # The tasks run for an hour: one that ended first would rightly be left as is (it did,
+    # at CI's load, with the suite's 0.3 s tasks).
+    emulator.configure(run_seconds=3600)
     for deleted_before_stop in (False, True):
         key = f"k-{deleted_before_stop}"
         submitted = await submit_once(REQUEST, key=key, client=client, ledger=any_ledger, run="a")

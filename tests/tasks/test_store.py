@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import logging
 import os
 import sys
 import threading
+import tracemalloc
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +33,7 @@ from prefect_runway.api import (
 )
 from prefect_runway.tasks.store import (
     PART_SIZE,
+    UPLOAD_CONCURRENCY,
     StoredObject,
     output_extension,
     read_sidecar,
@@ -590,12 +594,12 @@ async def test_sidecar_that_is_not_an_object_raises(s3_bucket: S3Bucket) -> None
 # -- 200 MB in constant memory ------------------------------------------------------------
 
 BIG = 200 * MiB
-# Measured on the 2-core dev machine: the child holds ~125 MiB once prefect-aws and
-# prefect_runway.tasks.store are imported, and peaks ~47 MiB above that while streaming, the
-# same for 50 MiB as for 200 MiB (parts in memory: UPLOAD_CONCURRENCY on their way + the one
-# being filled and its join). Buffering the output would add 200 MiB or more. The
-# bounds leave ~70% margin for allocator and library differences.
-MAX_GROWTH_MIB = 80
+# Measured on the 2-core dev machine: the child holds ~134 MiB once prefect-aws and
+# prefect_runway.tasks.store are imported, and peaks ~36 MiB above that while streaming (53
+# before the parts were reused buffers): the parts, UPLOAD_CONCURRENCY on their way + the one
+# being filled (24 MiB), and the S3 client built on first use. Buffering the output would add
+# 200 MiB or more. The bounds leave ~70% margin for allocator and library differences.
+MAX_GROWTH_MIB = 60
 MAX_PEAK_MIB = 240
 
 # Runs in a child process with the venv's python, so its peak RSS is the store's alone: the
@@ -696,6 +700,131 @@ async def test_200_mb_output_streams_in_constant_memory(s3_bucket: S3Bucket) -> 
     )
     assert peak - baseline < MAX_GROWTH_MIB
     assert peak < MAX_PEAK_MIB
+
+
+# -- the parts in memory: what the bound above is made of --------------------------------
+
+
+async def test_a_multipart_upload_holds_no_more_than_its_part_buffers(
+    s3_bucket: S3Bucket, s3_calls: S3Calls
+) -> None:
+    # Every Python allocation of every thread (the S3 pool's botocore requests included) is
+    # traced while 6 parts and a bit go to moto. S3 is made slow: each part is answered only
+    # once the source has given every byte up to the end of the part that fills behind it,
+    # so the parts on their way are always as many as allowed while the next one fills. What
+    # the output then costs in memory is those parts plus the one being filled, nothing
+    # more. A part joined from the chunks holds the chunks and the joined part at once; a body
+    # botocore copied (a bytearray into a BytesIO, a bytes onto the request's headers) doubles
+    # each part on its way; a buffer per part not let go grows with the output. Each breaks
+    # the bound (allocator and request slack: 3 MiB).
+    total = 6 * PART_SIZE + MiB
+    given = 0
+    progress = threading.Condition()
+
+    def slow_s3(params: dict[str, Any], **_: Any) -> None:
+        behind = min(total, (int(params["PartNumber"]) + UPLOAD_CONCURRENCY) * PART_SIZE)
+        with progress:
+            assert progress.wait_for(lambda: given >= behind, 30)
+
+    async def source() -> AsyncIterator[bytes]:
+        nonlocal given
+        async for chunk in pattern(total):
+            fresh = bytes(memoryview(chunk))  # a new object per chunk, as off the network
+            with progress:
+                given += len(fresh)
+                progress.notify_all()
+            yield fresh
+
+    s3_calls.hook("provide-client-params.s3.UploadPart", slow_s3)
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        stored = await stream_to_s3(source(), s3_bucket, "bounded.bin", content_type="video/mp4")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert stored.size == total and stored.sha256 == pattern_sha256(total)
+    assert (stored.etag or "").endswith("-7") and s3_calls.counts["UploadPart"] == 7
+    bound = (UPLOAD_CONCURRENCY + 1) * PART_SIZE + 3 * MiB
+    print(f"traced peak {(peak - before) / MiB:.2f} MiB, bound {bound / MiB:.0f} MiB")
+    assert peak - before <= bound, f"{(peak - before) / MiB:.1f} MiB > {bound / MiB:.0f} MiB"
+
+
+class _NoBody:
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        return iter([b""])
+
+
+def test_over_https_botocore_does_not_copy_the_parts_on_their_way() -> None:
+    # Over HTTPS botocore sends each part aws-chunked with a CRC32 trailer, and wraps the body
+    # in a BytesIO for that: a copy of a bytearray for the whole request, none of a bytes.
+    # botocore's real request building runs (checksum, signature, chunked encoding); only the
+    # network is replaced by a before-send hook that reads the body as a socket would and
+    # answers once the part behind it was filled (on their way: as many as allowed). Traced
+    # memory stays the parts on their way plus the one filling, plus the aws-chunked
+    # encoder's own pieces of each part on its way (its 1 MiB reads and framed chunks, and
+    # the reads here: measured ~4 MiB a part, half a part allowed) and 3 MiB slack: 32.6 MiB
+    # measured. A bytearray sent as it is over HTTPS holds a whole copy of each part on its
+    # way: 43.8 MiB.
+    import boto3
+    from botocore.awsrequest import AWSResponse
+
+    from prefect_runway.tasks.store import _fill, _Parts
+
+    client = boto3.client(
+        "s3", endpoint_url="https://s3.example.invalid", region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    total, filled_bytes = 5 * PART_SIZE + MiB, 0
+    progress = threading.Condition()
+    sent: list[tuple[int, int, bytes]] = []
+
+    def network(request: Any, **_: Any) -> AWSResponse:
+        number = int(urlsplit(request.url).query.split("partNumber=")[1].split("&")[0])
+        behind = min(total, (number + UPLOAD_CONCURRENCY) * PART_SIZE)
+        with progress:
+            assert progress.wait_for(lambda: filled_bytes >= behind, 30)
+        length, tail = 0, b""
+        while piece := request.body.read(64 * 1024):
+            length += len(piece)
+            tail = (tail + piece)[-128:]
+        sent.append((number, int(request.headers["X-Amz-Decoded-Content-Length"]), tail))
+        return AWSResponse(request.url, 200, {"ETag": f'"etag-{number}"'}, _NoBody())
+
+    client.meta.events.register("before-send.s3.UploadPart", network)
+    parts = _Parts(client, "bucket", "key", "upload", {"ChecksumAlgorithm": "CRC32"})
+    block = bytes(range(256)) * 1024
+
+    async def upload() -> list[dict[str, Any]]:
+        nonlocal filled_bytes
+        buffer, filled = parts.buffer(), 0
+        while filled_bytes < total:
+            chunk = bytes(memoryview(block)[: min(len(block), total - filled_bytes)])
+            with progress:
+                filled_bytes += len(chunk)
+                progress.notify_all()
+            buffer, filled = await _fill(parts, buffer, filled, chunk)
+        if filled:
+            await parts.send(buffer, filled)
+        return await parts.finish()
+
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        done = asyncio.run(upload())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [part["PartNumber"] for part in done] == [1, 2, 3, 4, 5, 6]
+    assert sorted((n, size) for n, size, _ in sent) == [
+        (n, PART_SIZE if n <= 5 else MiB) for n in range(1, 7)
+    ]
+    # The trailer's CRC32 is the part's bytes: every part holds the same pattern.
+    crc = base64.b64encode(zlib.crc32(block * (PART_SIZE // len(block))).to_bytes(4, "big"))
+    assert all(b"x-amz-checksum-crc32:" + crc in tail for n, _, tail in sent if n <= 5)
+    bound = (UPLOAD_CONCURRENCY + 1) * PART_SIZE + UPLOAD_CONCURRENCY * PART_SIZE // 2 + 3 * MiB
+    print(f"traced peak {(peak - before) / MiB:.2f} MiB, bound {bound / MiB:.0f} MiB")
+    assert peak - before <= bound, f"{(peak - before) / MiB:.1f} MiB > {bound / MiB:.0f} MiB"
 
 
 # -- multipart parts, failures and cancellations, attacker's order -------------------------
