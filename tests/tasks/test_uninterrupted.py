@@ -110,3 +110,43 @@ async def test_a_wait_cancelled_twice_while_deciding_still_deletes_its_task(
     assert submitted.task_id in emulator.stats()["deleted_task_ids"]
     entry = await ledger.read("k-1")
     assert entry is not None and entry.state == "cancelled", entry
+
+
+async def test_a_clean_up_that_never_ends_is_given_up_after_its_grace(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An API that stopped answering while its client retries: the shutdown of a worker (or of
+    # a test session's event loop) must not wait for it forever.
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def endless() -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    async def caller() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            with anyio.CancelScope(shield=True):
+                await uninterrupted(endless(), grace=0.2)
+
+    task = asyncio.ensure_future(caller())
+    await asyncio.sleep(0)
+    await _cancel_twice(task, started)
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=30)
+    assert cancelled.is_set()  # the clean-up itself was cancelled, not left behind
+    assert "still running" in caplog.text
+
+
+async def test_the_grace_counts_from_the_first_cancellation_only() -> None:
+    # Without a cancellation a long clean-up is simply awaited: the grace does not apply.
+    async def slow() -> str:
+        await asyncio.sleep(0.3)
+        return "done"
+
+    assert await uninterrupted(slow(), grace=0.01) == "done"
