@@ -110,6 +110,7 @@ from prefect_runway.flows.user_errors import (
     load_destination,
 )
 from prefect_runway.tasks._retry import retry_storage
+from prefect_runway.tasks._uninterrupted import uninterrupted
 from prefect_runway.tasks.allowed_inputs import InputNotAllowed, InputPolicy, open_checked
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.cost import (
@@ -880,8 +881,13 @@ async def run_planned(
 
 async def _run_rows(rows: list[asyncio.Future[None]]) -> None:
     """Wait for every row; on a cancellation or SIGTERM, let each row end its own way."""
+    # Shielded: a cancellation of this run would otherwise reach every row through the
+    # gather, and a second one (the teardown's) would cut short the clean-up of the first.
+    # Each row is cancelled here exactly once instead.
+    every_row = asyncio.gather(*rows)
+    every_row.add_done_callback(_retrieve)
     try:
-        await asyncio.gather(*rows)
+        await asyncio.shield(every_row)
     except BaseException:
         # Cancelled, or SIGTERM (raised in whichever row was running): every other row must
         # still decide about its own Runway task (a user's cancellation DELETEs the ones in
@@ -890,5 +896,11 @@ async def _run_rows(rows: list[asyncio.Future[None]]) -> None:
         for pending in rows:
             pending.cancel()
         with anyio.CancelScope(shield=True):
-            await asyncio.gather(*rows, return_exceptions=True)
+            await uninterrupted(asyncio.gather(*rows, return_exceptions=True))
         raise
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark the outcome seen: the rows' own results are what the batch reports."""
+    if not future.cancelled():
+        future.exception()

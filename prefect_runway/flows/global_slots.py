@@ -60,6 +60,7 @@ from uuid import UUID
 import httpx
 
 from prefect_runway.api.errors import PrefectRunwayError
+from prefect_runway.tasks._uninterrupted import uninterrupted
 
 __all__ = [
     "DEFAULT_KEEP_IDLE_SECONDS",
@@ -236,15 +237,7 @@ class GlobalSlots:
         """
         if self._closer is None:
             self._closer = asyncio.ensure_future(self._close())
-        interrupted = False
-        while not self._closer.done():
-            try:
-                await asyncio.shield(self._closer)
-            except asyncio.CancelledError:
-                interrupted = True
-        self._closer.result()
-        if interrupted:
-            raise asyncio.CancelledError
+        await uninterrupted(self._closer)
 
     async def _close(self) -> None:
         self._closing = True

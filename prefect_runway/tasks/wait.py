@@ -70,6 +70,7 @@ from prefect_runway.api import (
     wait_for_task,
 )
 from prefect_runway.tasks._crash import crash_point
+from prefect_runway.tasks._uninterrupted import uninterrupted
 from prefect_runway.tasks.ledger import DEFAULT_LEASE_SECONDS, SubmissionLedger
 
 __all__ = [
@@ -341,8 +342,8 @@ async def wait_with_cancellation(
         # Interrupted: by the runner after a user's cancellation, or by a plain SIGTERM (which
         # Prefect raises as TerminationSignal in whichever wait happens to be running). Only
         # the run's state tells them apart; shield the check and the DELETE from the
-        # cancellation that is tearing the run down.
-        with anyio.CancelScope(shield=True):
+        # cancellation that is tearing the run down, a second one included.
+        async def decide() -> None:
             if await cancellation.is_cancelling(fresh=True):
                 await cancel_unless_finished(client, task_id, attachment)
             else:
@@ -351,6 +352,9 @@ async def wait_with_cancellation(
                     "the task was left running: recover it by its id",
                     task_id,
                 )
+
+        with anyio.CancelScope(shield=True):
+            await uninterrupted(decide())
         raise
 
 

@@ -321,3 +321,30 @@ async def test_batch_holds_an_existing_global_limit(
     )
     for earlier, later in itertools.pairwise(records):
         assert later["created_at"]["monotonic"] >= earlier["succeeded_at"]["monotonic"]
+
+
+async def test_rows_cancelled_twice_still_end_their_own_way() -> None:
+    # A cancelled batch cancels every row once and waits for each to decide about its Runway
+    # task; the run's teardown cancelling it again must not cut those decisions short.
+    release, deciding, decided = asyncio.Event(), asyncio.Event(), []
+
+    async def row(name: str) -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            deciding.set()
+            await asyncio.shield(release.wait())  # the row's own DELETE, say
+            decided.append(name)
+            raise
+
+    rows: list[asyncio.Future[None]] = [asyncio.ensure_future(row(n)) for n in "abc"]
+    running = asyncio.ensure_future(batch_module._run_rows(rows))
+    await asyncio.sleep(0)
+    running.cancel()
+    await deciding.wait()
+    running.cancel()
+    await asyncio.sleep(0.05)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert sorted(decided) == ["a", "b", "c"]
