@@ -33,9 +33,11 @@ at that moment either lands first (the canceller then only detaches) or sees the
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,12 +77,14 @@ from prefect_runway.tasks.ledger import DEFAULT_LEASE_SECONDS, SubmissionLedger
 __all__ = [
     "Attachment",
     "FlowRunCancellation",
+    "SharedWaits",
     "WaitRecord",
     "cancel_unless_finished",
     "prefect_run_alive",
     "runway_tasks_waited_on",
     "runway_waits",
     "wait_for_generation",
+    "wait_in_shared_run",
     "wait_with_cancellation",
 ]
 
@@ -546,4 +550,274 @@ async def wait_for_generation(
         on_update=on_update,
         attachment=attachment,
         created_at=created_at,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One ``runway-wait`` task run per flow run (issue 20)
+
+#: The shared task run's name: ``runway-wait (first <task id>)``. Not ``wait-...``: the
+#: ``on_cancellation`` hook reads the waits of ``generate`` from the ledger, and only
+#: ``wait_for_generation``'s runs by name (``runway_waits``).
+SHARED_WAIT_RUN_NAME = "runway-wait (first {task_id})"
+
+
+class _Watch:
+    """One shared ``runway-wait`` task run and the waits it holds.
+
+    Everything here runs on one event loop thread: no lock is needed, and every change of
+    ``members`` is synchronous, so "the last wait ended" and "a new wait joined" never race.
+    """
+
+    def __init__(self, first_task_id: str) -> None:
+        self.first_task_id = first_task_id
+        self.members = 0  # joined and not ended (a wait still starting included)
+        self.started = 0  # waits started under this task run
+        self.context: asyncio.Future[contextvars.Context] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self.waits: set[asyncio.Task[Task]] = set()
+        self.changed = asyncio.Event()
+        self.settled = asyncio.Event()
+        self.closed = False
+        self.terminated: BaseException | None = None
+        self.runner: asyncio.Task[None] | None = None
+
+    def terminate(self, error: BaseException) -> None:
+        if self.terminated is None:
+            self.terminated = error
+        self.closed = True
+        self.changed.set()
+
+    async def stop_all(self) -> None:
+        """Cancel every wait and let each make its own DELETE decision, to its end."""
+        for wait in list(self.waits):
+            wait.cancel()
+        while pending := [wait for wait in self.waits if not wait.done()]:
+            try:
+                await asyncio.wait(pending)
+            except asyncio.CancelledError:  # torn down again: the decisions still finish
+                continue
+
+
+async def _until_settled(watch: _Watch) -> None:
+    """Wait until every wait of a stopped task run has decided, cancellations or not."""
+    while not watch.settled.is_set():
+        try:
+            await asyncio.shield(watch.settled.wait())
+        except asyncio.CancelledError:
+            continue
+
+
+async def _finished(wait: asyncio.Task[Task]) -> None:
+    """Wait for a cancelled wait's end (its DELETE decision), whatever cancels the caller."""
+    while not wait.done():
+        try:
+            await asyncio.wait([wait])
+        except asyncio.CancelledError:
+            continue
+
+
+def _shared_run_name() -> str:
+    from prefect.runtime import task_run
+
+    return SHARED_WAIT_RUN_NAME.format(task_id=task_run.parameters["first_task_id"])
+
+
+@task(name="runway-wait", task_run_name=_shared_run_name, cache_policy=NO_CACHE, retries=0)
+async def _watch_waits(watch: _Watch, first_task_id: str) -> int:
+    """The shared task run: it lives while any of the flow run's waits is in flight.
+
+    The waits run as asyncio tasks in this task run's context (their logs land in it), each
+    awaited by its own caller; this body only lasts until the last one ends. A SIGTERM
+    (``TerminationSignal``) or a cancellation reaching this body, or any wait, stops every wait
+    (each decides about its own Runway task) before it propagates.
+
+    Returns:
+        How many waits it held.
+    """
+    watch.context.set_result(contextvars.copy_context())
+    try:
+        while not watch.closed:
+            await watch.changed.wait()
+            watch.changed.clear()
+    except BaseException as error:
+        watch.terminate(error)
+    if watch.terminated is not None:
+        await watch.stop_all()
+        watch.settled.set()  # the callers need not wait for the engine's crash report
+        raise watch.terminated
+    return watch.started
+
+
+class SharedWaits:
+    """The waits of one flow run, watched by one ``runway-wait`` task run while any is in flight.
+
+    Each Prefect task run costs the server about 70 ms of CPU (three state changes, BENCHMARKS.md
+    7.2), so ``generate``'s waits share one: the first wait starts it, the last one in flight
+    ends it, and a later wait starts a new one. Each wait stays its own coroutine with all it
+    does alone (``wait_with_cancellation``): its lease, its budgets, its 404 window, its own
+    DELETE decision; its caller gets exactly its outcome. A caller cancelled cancels its own
+    wait only; a SIGTERM or a cancellation of the task run stops them all, each deciding about
+    its own task, and then reaches every caller. The ``on_cancellation`` hook finds these waits'
+    tasks in the ledger (``tasks/cancellation.py``), not by the task run's name.
+
+    Example:
+        ```python
+        task = await SharedWaits.current().wait(
+            task_id, lambda: wait_with_cancellation(client, task_id, policy, cancellation=c)
+        )
+        ```
+    """
+
+    _by_loop: weakref.WeakKeyDictionary[
+        asyncio.AbstractEventLoop, dict[tuple[str | None, str | None], SharedWaits]
+    ] = weakref.WeakKeyDictionary()
+
+    def __init__(self) -> None:
+        self._watch: _Watch | None = None
+
+    @classmethod
+    def current(cls) -> SharedWaits:
+        """The shared waits of the current flow run (and task run, when called inside one)."""
+        from prefect.context import TaskRunContext
+        from prefect.runtime import flow_run
+
+        parent = TaskRunContext.get()
+        key = (flow_run.get_id(), str(parent.task_run.id) if parent else None)
+        runs = cls._by_loop.setdefault(asyncio.get_running_loop(), {})
+        if key not in runs:
+            runs[key] = cls()
+        return runs[key]
+
+    @property
+    def in_flight(self) -> int:
+        """Waits joined to the current task run and not ended."""
+        return self._watch.members if self._watch is not None else 0
+
+    async def wait(self, task_id: str, waiting: Callable[[], Awaitable[Task]]) -> Task:
+        """Run ``waiting()`` (a wait for ``task_id``) under the shared task run.
+
+        Returns:
+            What ``waiting()`` returns.
+
+        Raises:
+            What ``waiting()`` raises; ``TerminationSignal`` (or ``CancelledError``) once every
+            wait has decided, when the shared task run was stopped.
+        """
+        watch = self._join(task_id)
+        try:
+            context = await asyncio.shield(watch.context)
+        except BaseException:
+            self._leave(watch)
+            raise
+        if watch.terminated is not None:
+            self._leave(watch)
+            await _until_settled(watch)
+            raise watch.terminated
+
+        async def waited() -> Task:
+            return await waiting()
+
+        wait = asyncio.get_running_loop().create_task(
+            waited(), name=f"runway-wait-{task_id}", context=context.copy()
+        )
+        watch.waits.add(wait)
+        watch.started += 1
+        wait.add_done_callback(lambda done: self._ended(watch, done))
+        try:
+            return await asyncio.shield(wait)
+        except asyncio.CancelledError:
+            caller = asyncio.current_task()
+            if (
+                wait.done()
+                and watch.terminated is not None
+                and not (caller is not None and caller.cancelling())
+            ):
+                await _until_settled(watch)  # every other wait decides first
+                raise watch.terminated from None
+            wait.cancel()  # the caller was cancelled: its own wait decides about its task
+            await _finished(wait)
+            raise
+        except Exception:
+            raise  # this wait's own outcome (QueueTimeout, TaskVanished...): its caller's only
+        except BaseException:
+            await _until_settled(watch)  # SIGTERM in this wait: the others decide first
+            raise
+
+    def _join(self, task_id: str) -> _Watch:
+        watch = self._watch
+        if watch is None or watch.closed:
+            watch = self._watch = _Watch(task_id)
+            watch.runner = asyncio.get_running_loop().create_task(self._run(watch))
+        watch.members += 1
+        return watch
+
+    def _leave(self, watch: _Watch) -> None:
+        watch.members -= 1
+        if watch.members <= 0:
+            watch.closed = True  # a wait joining from now on starts a new task run
+            if self._watch is watch:
+                self._watch = None
+            watch.changed.set()
+
+    def _ended(self, watch: _Watch, wait: asyncio.Task[Task]) -> None:
+        watch.waits.discard(wait)
+        error = None if wait.cancelled() else wait.exception()  # retrieved: never logged
+        if error is not None and not isinstance(error, Exception):
+            watch.terminate(error)  # a SIGTERM in this wait stops the others
+            if self._watch is watch:
+                self._watch = None
+        self._leave(watch)
+
+    async def _run(self, watch: _Watch) -> None:
+        try:
+            await _watch_waits(watch, watch.first_task_id)
+        except BaseException as error:
+            if not watch.context.done():  # the task run never started: the waits neither
+                watch.context.set_exception(
+                    error if isinstance(error, Exception) else RuntimeError(repr(error))
+                )
+            if not isinstance(error, Exception) or watch.waits:
+                watch.terminate(error)
+            if self._watch is watch:
+                self._watch = None
+            await watch.stop_all()
+        finally:
+            watch.settled.set()
+
+
+async def wait_in_shared_run(
+    client: RunwayClient,
+    task_id: str,
+    policy: WaitPolicy,
+    *,
+    on_update: Callable[[Task], Awaitable[None]] | None = None,
+    attachment: Attachment | None = None,
+    created_at: datetime | None = None,
+    cancellation: Cancellation | None = None,
+) -> Task:
+    """``wait_for_generation`` without a task run of its own: under the flow run's shared one.
+
+    Same arguments, outcome and exceptions as ``wait_for_generation``; the wait is watched by
+    the flow run's one ``runway-wait`` task run (``SharedWaits``). Without an ``attachment`` in
+    the ledger, a cancellation hook cannot find the task once the process is gone: pass one.
+
+    Example:
+        ```python
+        task = await wait_in_shared_run(client, task_id, WaitPolicy(), attachment=attachment)
+        ```
+    """
+    watching = cancellation or FlowRunCancellation.current()
+    return await SharedWaits.current().wait(
+        task_id,
+        lambda: wait_with_cancellation(
+            client,
+            task_id,
+            policy,
+            cancellation=watching,
+            on_update=on_update,
+            attachment=attachment,
+            created_at=created_at,
+        ),
     )
