@@ -76,7 +76,7 @@ async def settled_task_runs(flow_run_id: Any, submits: int, stores: int) -> list
         if (
             sum(n.startswith("submit-") for n in names) == submits
             and sum(n.startswith("runway-store") for n in names) == stores
-            and _shared(runs)
+            and any(n.startswith(("runway-wait (first ", "wait-")) for n in names)
             and done
         ):
             return runs
