@@ -286,7 +286,8 @@ async def cancel_runway_tasks(flow: Flow[..., Any], flow_run: FlowRun, state: St
     """``on_cancellation`` hook: cancel every Runway task the run had in flight and nobody
     else waits on.
 
-    Finds the run's tasks in the ledgers its labels name and in its unfinished wait task runs
+    Finds the run's tasks in the ledgers its labels name (a listing each: the destination's
+    credentials need ``s3:ListBucket``) and in its unfinished ``wait_for_generation`` task runs
     (the module docstring says why both), then for each task GETs its status and DELETEs it
     only while PENDING, THROTTLED or RUNNING and when the ledger says no other live run is
     attached. Errors are logged per task.

@@ -16,11 +16,18 @@ state is CANCELLING, and only if the task has not SUCCEEDED (a DELETE would dest
 
 A run waits on many tasks at once (a batch), but the runner's SIGTERM reaches only one of its
 waits (Prefect raises ``TerminationSignal`` in whichever is running, and the event loop may stop
-before any other wait runs again). So every wait is a Prefect task run named
-``wait-<Runway task id>``, and once the runner has stopped the process, the flows'
-``on_cancellation`` hook (``tasks/cancellation.py``, run by the runner itself) finds the waits
-that never finished through the Prefect API (``runway_tasks_waited_on``) and cancels their tasks.
-The interrupted wait still cancels its own task at once when it can.
+before any other wait runs again). So once the runner has stopped the process, the flows'
+``on_cancellation`` hook (``tasks/cancellation.py``, run by the runner itself) finds the tasks
+the run still waited on in the ledger (every wait holds a lease there) and cancels them. The
+interrupted wait still cancels its own task at once when it can.
+
+``generate``'s waits share one Prefect task run per flow run (``SharedWaits``, issue 20: a task
+run costs the server about 70 ms of CPU): ``runway-wait (first <task id>)``, started by the
+first wait and ended by the last one in flight. Each wait stays its own coroutine with its own
+outcome and DELETE decision; a SIGTERM raised in any of them, or in the shared task run, stops
+every wait (each decides about its own task) before it reaches their callers. The public
+``wait_for_generation`` task keeps one task run per call, named ``wait-<Runway task id>``, which
+the hook also reads (``runway_tasks_waited_on``).
 
 Cancellation deletes only what nobody else waits on (DESIGN.md, issue 16 item 2). Each run that
 waits on an attempt's task is *attached* to it in the ledger: a lease renewed while it polls,
