@@ -633,6 +633,14 @@ def _shared_run_name() -> str:
     return SHARED_WAIT_RUN_NAME.format(task_id=task_run.parameters["first_task_id"])
 
 
+async def _closed(watch: _Watch) -> None:
+    """The last wait of a task run returns once the task run has ended, as a wait of its own
+    task run returned once that had (so a flow that returns next leaves no task run open)."""
+    runner = watch.runner
+    if watch.closed and watch.terminated is None and runner is not None and not runner.done():
+        await asyncio.wait([runner])
+
+
 @task(name="runway-wait", task_run_name=_shared_run_name, cache_policy=NO_CACHE, retries=0)
 async def _watch_waits(watch: _Watch, first_task_id: str) -> int:
     """The shared task run: it lives while any of the flow run's waits is in flight.
@@ -735,7 +743,7 @@ class SharedWaits:
         watch.started += 1
         wait.add_done_callback(lambda done: self._ended(watch, done))
         try:
-            return await asyncio.shield(wait)
+            task = await asyncio.shield(wait)
         except asyncio.CancelledError:
             caller = asyncio.current_task()
             if (
@@ -749,10 +757,14 @@ class SharedWaits:
             await _finished(wait)
             raise
         except Exception:
-            raise  # this wait's own outcome (QueueTimeout, TaskVanished...): its caller's only
+            # This wait's own outcome (QueueTimeout, TaskVanished...): its caller's only.
+            await _closed(watch)
+            raise
         except BaseException:
             await _until_settled(watch)  # SIGTERM in this wait: the others decide first
             raise
+        await _closed(watch)
+        return task
 
     def _join(self, task_id: str) -> _Watch:
         watch = self._watch

@@ -282,6 +282,11 @@ def _outcome(rng: random.Random, index: int) -> Any:
     return RuntimeError(f"poll of t{index} failed")
 
 
+def runners() -> list[asyncio.Task[Any]]:
+    """The shared task runs still open (the asyncio tasks that call them)."""
+    return [t for t in asyncio.all_tasks() if t.get_name() == SHARED_RUNNER_NAME and not t.done()]
+
+
 @flow(name="shared-wait-model")
 async def model_run(seed: int, waits: int) -> dict[str, int]:
     rng = random.Random(seed)
@@ -335,6 +340,8 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
             in_flight.discard(index)
             outcome = got(index)
             assert outcome is expected[index], (index, outcome, expected[index])
+            if not in_flight:  # the last caller returns once the task run has ended
+                assert not runners(), runners()
         elif move == "cancel":
             index = rng.choice(sorted(in_flight))
             callers[index].cancel()
@@ -369,16 +376,7 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
             in_flight.clear()
         assert shared.in_flight == len(in_flight), (shared.in_flight, in_flight)
     # None in flight: every shared task run has ended (its asyncio task is done).
-    await until(
-        lambda: (
-            not [
-                t
-                for t in asyncio.all_tasks()
-                if t.get_name() == SHARED_RUNNER_NAME and not t.done()
-            ]
-        ),
-        "the shared task runs end",
-    )
+    await until(lambda: not runners(), "the shared task runs end")
     return {"periods": periods, "terminations": terminations}
 
 
