@@ -567,7 +567,8 @@ async def wait_for_generation(
 #: ``on_cancellation`` hook reads the waits of ``generate`` from the ledger, and only
 #: ``wait_for_generation``'s runs by name (``runway_waits``).
 SHARED_WAIT_RUN_NAME = "runway-wait (first {task_id})"
-#: The asyncio task that calls the shared task run (tests wait for it to end).
+#: The asyncio task that calls the shared task run: ``<this> (first <task id>)`` (tests wait for
+#: it to end).
 SHARED_RUNNER_NAME = "runway-shared-wait"
 
 
@@ -771,7 +772,7 @@ class SharedWaits:
         if watch is None or watch.closed:
             watch = self._watch = _Watch(task_id)
             watch.runner = asyncio.get_running_loop().create_task(
-                self._run(watch), name=SHARED_RUNNER_NAME
+                self._run(watch), name=f"{SHARED_RUNNER_NAME} (first {task_id})"
             )
         watch.members += 1
         return watch

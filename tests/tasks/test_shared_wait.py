@@ -284,7 +284,8 @@ def _outcome(rng: random.Random, index: int) -> Any:
 
 def runners() -> list[asyncio.Task[Any]]:
     """The shared task runs still open (the asyncio tasks that call them)."""
-    return [t for t in asyncio.all_tasks() if t.get_name() == SHARED_RUNNER_NAME and not t.done()]
+    named = [t for t in asyncio.all_tasks() if t.get_name().startswith(SHARED_RUNNER_NAME)]
+    return [t for t in named if not t.done()]
 
 
 @flow(name="shared-wait-model")
@@ -297,12 +298,15 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
     expected: dict[int, Any] = {}  # what each caller must get (an object or an exception)
     in_flight: set[int] = set()  # started, caller not ended (the model's count)
     periods = terminations = 0
+    first = -1  # the first wait of the current stretch: its task run is named after it
+    open_at_return: dict[int, set[str]] = {}  # the task runs still open as a caller returned
 
     async def call(index: int, fake: FakeWait) -> Task:
         try:
             return await shared.wait(f"t{index}", fake.run)
         finally:
             log.append(("ended", index))
+            open_at_return[index] = {t.get_name() for t in runners()}
 
     async def ended(index: int) -> None:
         await until(lambda: callers[index].done(), f"caller {index} ends")
@@ -325,6 +329,7 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
             index = unstarted.pop()
             if not in_flight:
                 periods += 1  # a new stretch with a wait in flight: a new task run
+                first = index
             fake = fakes[index] = FakeWait(index, log)
             callers[index] = asyncio.ensure_future(call(index, fake))
             in_flight.add(index)
@@ -341,7 +346,7 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
             outcome = got(index)
             assert outcome is expected[index], (index, outcome, expected[index])
             if not in_flight:  # the last caller returns once the task run has ended
-                assert not runners(), runners()
+                assert f"{SHARED_RUNNER_NAME} (first t{first})" not in open_at_return[index]
         elif move == "cancel":
             index = rng.choice(sorted(in_flight))
             callers[index].cancel()
