@@ -688,12 +688,16 @@ class SharedWaits:
         ```
     """
 
+    # Written by hand: Prefect has no task run that several callers' coroutines join and leave
+    # (a task run is one call), and an anyio task group cannot hold coroutines whose callers
+    # live in other asyncio tasks and must each get their own outcome and cancellation.
     _by_loop: weakref.WeakKeyDictionary[
         asyncio.AbstractEventLoop, dict[tuple[str | None, str | None], SharedWaits]
     ] = weakref.WeakKeyDictionary()
 
-    def __init__(self) -> None:
+    def __init__(self, key: tuple[str | None, str | None] = (None, None)) -> None:
         self._watch: _Watch | None = None
+        self._key = key
 
     @classmethod
     def current(cls) -> SharedWaits:
@@ -705,8 +709,15 @@ class SharedWaits:
         key = (flow_run.get_id(), str(parent.task_run.id) if parent else None)
         runs = cls._by_loop.setdefault(asyncio.get_running_loop(), {})
         if key not in runs:
-            runs[key] = cls()
+            runs[key] = cls(key)
         return runs[key]
+
+    def _forget(self) -> None:
+        """Out of the registry once idle (a process may run many flow runs on one loop)."""
+        if self._watch is None:
+            runs = self._by_loop.get(asyncio.get_running_loop(), {})
+            if runs.get(self._key) is self:
+                del runs[self._key]
 
     @property
     def in_flight(self) -> int:
@@ -784,6 +795,7 @@ class SharedWaits:
             if self._watch is watch:
                 self._watch = None
             watch.changed.set()
+            self._forget()
 
     def _ended(self, watch: _Watch, wait: asyncio.Task[Task]) -> None:
         watch.waits.discard(wait)
