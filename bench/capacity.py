@@ -6,10 +6,11 @@ server; the emulator (started by the parent) keeps every task RUNNING for an hou
 ends while we measure.
 
 One flow run calls ``generate`` for every row at once: the real path (plan, the ledger's
-claims, submit, one ``runway-wait`` task run per generation with its lease in the ledger and
-the run's shared cancellation check). Once every wait has polled its task at least once (the
-ramp), the steady state is measured over ``--window`` seconds: CPU of this process, polls
-sent, Prefect API calls, S3 requests (lease renewals), RSS, file descriptors, sockets, threads.
+claims, submit, the waits under the flow run's one shared ``runway-wait`` task run, each with
+its lease in the ledger, and the run's shared cancellation check). Once every wait has polled
+its task at least once (the ramp), the steady state is measured over ``--window`` seconds: CPU
+of this process, polls sent, Prefect API calls, S3 requests (lease renewals), RSS, file
+descriptors, sockets, threads.
 Then the process writes its result and leaves at once (``os._exit``): the waits never end.
 """
 

@@ -17,9 +17,20 @@ What the hook relies on to find the run's tasks:
   only) and reads them: every entry with a task id that this run is attached to (its lease,
   written with the task id before any wait starts) or that is ``cancelling`` (a canceller
   stopped between its decision and its DELETE) is a task to cancel.
-* **The run's wait task runs** (``runway_waits``), as well: they name their ledger entry too.
-  They are not enough alone: Prefect 3 sends task-run creations and states to the server as
+* **The run's ``wait_for_generation`` task runs** (``runway_waits``), as well: a user's flow
+  that calls that task directly has no ledger; its task runs are named ``wait-<task id>``.
+  ``generate``'s waits have no task run of their own (they share one per flow run, issue 20,
+  ``tasks/wait.py``), so for them **the ledger is the one source**, and a task run's name would
+  not have been enough anyway: Prefect 3 sends task-run creations and states to the server as
   events, which reach its records late under load (or never, from a killed process).
+
+**Listing the ledger needs ``s3:ListBucket``** on the destination bucket (besides the
+``s3:GetObject`` and ``s3:PutObject`` every run needs). Without it the hook cannot find the
+run's tasks: it logs a WARNING naming the permission, and the tasks are left running (a task
+left running costs at most its own price; their outputs are recovered, paying nothing, with
+the ``runway-recover`` flow and the task ids the run logged at submit). The waits that saw the
+cancellation themselves (a run called in-process, or one whose wait was polling when the
+runner stopped it) still cancel their own tasks.
 
 The destination block comes from the label (when the run loaded its destination from a saved
 block) or from the run's parameters (``destination_block``); the credentials from the run's
@@ -180,6 +191,16 @@ async def _entries_of_run(
     ]
 
 
+def _access_denied(error: Exception) -> bool:
+    """Whether S3 refused a request for lack of permission (botocore's ``ClientError``)."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, Mapping):
+        return False
+    code = str(response.get("Error", {}).get("Code", ""))
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in ("AccessDenied", "AllAccessDisabled", "403") or status == 403
+
+
 async def _in_flight(
     waits: list[WaitRecord], announced: list[AnnouncedLedger], flow_run: FlowRun, logger: Any
 ) -> dict[str, Attachment | None]:
@@ -227,8 +248,19 @@ async def _in_flight(
         try:
             entries = await _entries_of_run(ledger, destination, run, since)
         except Exception as error:  # the waits below still tell some
-            logger.warning("could not read the ledger %s (%s)", ledger.location,
-                           type(error).__name__)  # fmt: skip
+            if _access_denied(error):
+                logger.warning(
+                    "could not list the ledger %s: the destination's credentials lack "
+                    "s3:ListBucket on bucket %s (%s), so this run's Runway tasks recorded "
+                    "there were NOT cancelled and are left running. Recover their outputs "
+                    "with the runway-recover flow (the task ids are in this run's log, "
+                    "'Submitted ... as Runway task ...'), and grant s3:ListBucket so a "
+                    "cancellation can cancel them", ledger.location,
+                    destination.bucket_name, type(error).__name__,
+                )  # fmt: skip
+            else:
+                logger.warning("could not read the ledger %s (%s)", ledger.location,
+                               type(error).__name__)  # fmt: skip
             continue
         for key, entry in entries:
             assert entry.task_id is not None
@@ -254,7 +286,8 @@ async def cancel_runway_tasks(flow: Flow[..., Any], flow_run: FlowRun, state: St
     """``on_cancellation`` hook: cancel every Runway task the run had in flight and nobody
     else waits on.
 
-    Finds the run's tasks in the ledgers its labels name and in its unfinished wait task runs
+    Finds the run's tasks in the ledgers its labels name (a listing each: the destination's
+    credentials need ``s3:ListBucket``) and in its unfinished ``wait_for_generation`` task runs
     (the module docstring says why both), then for each task GETs its status and DELETEs it
     only while PENDING, THROTTLED or RUNNING and when the ledger says no other live run is
     attached. Errors are logged per task.

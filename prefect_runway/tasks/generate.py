@@ -85,7 +85,7 @@ from prefect_runway.tasks.submit import (
     submit_generation,
     unresolved_intent,
 )
-from prefect_runway.tasks.wait import Attachment, prefect_run_alive, wait_for_generation
+from prefect_runway.tasks.wait import Attachment, prefect_run_alive, wait_in_shared_run
 
 __all__ = [
     "GenerationFailed",
@@ -334,8 +334,10 @@ class _PrefectSteps:
     async def wait(
         self, task_id: str, *, attachment: Attachment, created_at: datetime | None
     ) -> Task:
-        return await wait_for_generation(
-            self.client, task_id, self.policy, self.on_update,
+        # Under the flow run's one ``runway-wait`` task run, not one per generation (issue
+        # 20): the hook finds the task through ``attachment``'s ledger entry.
+        return await wait_in_shared_run(
+            self.client, task_id, self.policy, on_update=self.on_update,
             attachment=attachment, created_at=created_at,
         )  # fmt: skip
 

@@ -16,11 +16,18 @@ state is CANCELLING, and only if the task has not SUCCEEDED (a DELETE would dest
 
 A run waits on many tasks at once (a batch), but the runner's SIGTERM reaches only one of its
 waits (Prefect raises ``TerminationSignal`` in whichever is running, and the event loop may stop
-before any other wait runs again). So every wait is a Prefect task run named
-``wait-<Runway task id>``, and once the runner has stopped the process, the flows'
-``on_cancellation`` hook (``tasks/cancellation.py``, run by the runner itself) finds the waits
-that never finished through the Prefect API (``runway_tasks_waited_on``) and cancels their tasks.
-The interrupted wait still cancels its own task at once when it can.
+before any other wait runs again). So once the runner has stopped the process, the flows'
+``on_cancellation`` hook (``tasks/cancellation.py``, run by the runner itself) finds the tasks
+the run still waited on in the ledger (every wait holds a lease there) and cancels them. The
+interrupted wait still cancels its own task at once when it can.
+
+``generate``'s waits share one Prefect task run per flow run (``SharedWaits``, issue 20: a task
+run costs the server about 70 ms of CPU): ``runway-wait (first <task id>)``, started by the
+first wait and ended by the last one in flight. Each wait stays its own coroutine with its own
+outcome and DELETE decision; a SIGTERM raised in any of them, or in the shared task run, stops
+every wait (each decides about its own task) before it reaches their callers. The public
+``wait_for_generation`` task keeps one task run per call, named ``wait-<Runway task id>``, which
+the hook also reads (``runway_tasks_waited_on``).
 
 Cancellation deletes only what nobody else waits on (DESIGN.md, issue 16 item 2). Each run that
 waits on an attempt's task is *attached* to it in the ledger: a lease renewed while it polls,
@@ -33,9 +40,11 @@ at that moment either lands first (the canceller then only detaches) or sees the
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -76,12 +85,14 @@ from prefect_runway.tasks.ledger import DEFAULT_LEASE_SECONDS, SubmissionLedger
 __all__ = [
     "Attachment",
     "FlowRunCancellation",
+    "SharedWaits",
     "WaitRecord",
     "cancel_unless_finished",
     "prefect_run_alive",
     "runway_tasks_waited_on",
     "runway_waits",
     "wait_for_generation",
+    "wait_in_shared_run",
     "wait_with_cancellation",
 ]
 
@@ -571,4 +582,303 @@ async def wait_for_generation(
         on_update=on_update,
         attachment=attachment,
         created_at=created_at,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One ``runway-wait`` task run per flow run (issue 20)
+
+#: The shared task run's name: ``runway-wait (first <task id>)``. Not ``wait-...``: the
+#: ``on_cancellation`` hook reads the waits of ``generate`` from the ledger, and only
+#: ``wait_for_generation``'s runs by name (``runway_waits``).
+SHARED_WAIT_RUN_NAME = "runway-wait (first {task_id})"
+#: The asyncio task that calls the shared task run: ``<this> (first <task id>)`` (tests wait for
+#: it to end).
+SHARED_RUNNER_NAME = "runway-shared-wait"
+
+
+class _Watch:
+    """One shared ``runway-wait`` task run and the waits it holds.
+
+    Everything here runs on one event loop thread: no lock is needed, and every change of
+    ``members`` is synchronous, so "the last wait ended" and "a new wait joined" never race.
+    """
+
+    def __init__(self, first_task_id: str) -> None:
+        self.first_task_id = first_task_id
+        self.members = 0  # joined and not ended (a wait still starting included)
+        self.started = 0  # waits started under this task run
+        self.context: asyncio.Future[contextvars.Context] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self.waits: set[asyncio.Task[Task]] = set()
+        self.changed = asyncio.Event()
+        self.settled = asyncio.Event()
+        self.closed = False
+        self.terminated: BaseException | None = None
+        self.runner: asyncio.Task[None] | None = None
+
+    def terminate(self, error: BaseException) -> None:
+        if self.terminated is None:
+            self.terminated = error
+        self.closed = True
+        self.changed.set()
+
+    async def stop_all(self) -> None:
+        """Cancel every wait and let each make its own DELETE decision, to its end."""
+        for wait in list(self.waits):
+            wait.cancel()
+        while pending := [wait for wait in self.waits if not wait.done()]:
+            try:
+                await asyncio.wait(pending)
+            except asyncio.CancelledError:  # torn down again: the decisions still finish
+                continue
+
+
+async def _until_settled(watch: _Watch) -> None:
+    """Wait until every wait of a stopped task run has decided, cancellations or not."""
+    while not watch.settled.is_set():
+        try:
+            await asyncio.shield(watch.settled.wait())
+        except asyncio.CancelledError:
+            continue
+
+
+async def _finished(wait: asyncio.Task[Task]) -> None:
+    """Wait for a cancelled wait's end (its DELETE decision), whatever cancels the caller."""
+    while not wait.done():
+        try:
+            await asyncio.wait([wait])
+        except asyncio.CancelledError:
+            continue
+
+
+def _shared_run_name() -> str:
+    from prefect.runtime import task_run
+
+    return SHARED_WAIT_RUN_NAME.format(task_id=task_run.parameters["first_task_id"])
+
+
+async def _closed(watch: _Watch) -> None:
+    """The last wait of a task run returns once the task run has ended, as a wait of its own
+    task run returned once that had (so a flow that returns next leaves no task run open)."""
+    runner = watch.runner
+    if watch.closed and watch.terminated is None and runner is not None and not runner.done():
+        await asyncio.wait([runner])
+
+
+@task(name="runway-wait", task_run_name=_shared_run_name, cache_policy=NO_CACHE, retries=0)
+async def _watch_waits(watch: _Watch, first_task_id: str) -> int:
+    """The shared task run: it lives while any of the flow run's waits is in flight.
+
+    The waits run as asyncio tasks in this task run's context (their logs land in it), each
+    awaited by its own caller; this body only lasts until the last one ends. A SIGTERM
+    (``TerminationSignal``) or a cancellation reaching this body, or any wait, stops every wait
+    (each decides about its own Runway task) before it propagates.
+
+    Returns:
+        How many waits it held.
+    """
+    watch.context.set_result(contextvars.copy_context())
+    try:
+        while not watch.closed:
+            await watch.changed.wait()
+            watch.changed.clear()
+    except BaseException as error:
+        watch.terminate(error)
+    if watch.terminated is not None:
+        await watch.stop_all()
+        watch.settled.set()  # the callers need not wait for the engine's crash report
+        raise watch.terminated
+    return watch.started
+
+
+class SharedWaits:
+    """The waits of one flow run, watched by one ``runway-wait`` task run while any is in flight.
+
+    Each Prefect task run costs the server about 70 ms of CPU (three state changes, BENCHMARKS.md
+    7.2), so ``generate``'s waits share one: the first wait starts it, the last one in flight
+    ends it, and a later wait starts a new one. Each wait stays its own coroutine with all it
+    does alone (``wait_with_cancellation``): its lease, its budgets, its 404 window, its own
+    DELETE decision; its caller gets exactly its outcome. A caller cancelled cancels its own
+    wait only; a SIGTERM or a cancellation of the task run stops them all, each deciding about
+    its own task, and then reaches every caller. The ``on_cancellation`` hook finds these waits'
+    tasks in the ledger (``tasks/cancellation.py``), not by the task run's name.
+
+    Example:
+        ```python
+        task = await SharedWaits.current().wait(
+            task_id, lambda: wait_with_cancellation(client, task_id, policy, cancellation=c)
+        )
+        ```
+    """
+
+    # Written by hand: Prefect has no task run that several callers' coroutines join and leave
+    # (a task run is one call), and an anyio task group cannot hold coroutines whose callers
+    # live in other asyncio tasks and must each get their own outcome and cancellation.
+    _by_loop: weakref.WeakKeyDictionary[
+        asyncio.AbstractEventLoop, dict[tuple[str | None, str | None], SharedWaits]
+    ] = weakref.WeakKeyDictionary()
+
+    def __init__(self, key: tuple[str | None, str | None] = (None, None)) -> None:
+        self._watch: _Watch | None = None
+        self._key = key
+
+    @classmethod
+    def current(cls) -> SharedWaits:
+        """The shared waits of the current flow run (and task run, when called inside one)."""
+        from prefect.context import TaskRunContext
+        from prefect.runtime import flow_run
+
+        parent = TaskRunContext.get()
+        key = (flow_run.get_id(), str(parent.task_run.id) if parent else None)
+        runs = cls._by_loop.setdefault(asyncio.get_running_loop(), {})
+        if key not in runs:
+            runs[key] = cls(key)
+        return runs[key]
+
+    def _forget(self) -> None:
+        """Out of the registry once idle (a process may run many flow runs on one loop)."""
+        if self._watch is None:
+            runs = self._by_loop.get(asyncio.get_running_loop(), {})
+            if runs.get(self._key) is self:
+                del runs[self._key]
+
+    @property
+    def in_flight(self) -> int:
+        """Waits joined to the current task run and not ended."""
+        return self._watch.members if self._watch is not None else 0
+
+    async def wait(self, task_id: str, waiting: Callable[[], Awaitable[Task]]) -> Task:
+        """Run ``waiting()`` (a wait for ``task_id``) under the shared task run.
+
+        Returns:
+            What ``waiting()`` returns.
+
+        Raises:
+            What ``waiting()`` raises; ``TerminationSignal`` (or ``CancelledError``) once every
+            wait has decided, when the shared task run was stopped.
+        """
+        watch = self._join(task_id)
+        try:
+            context = await asyncio.shield(watch.context)
+        except BaseException:
+            self._leave(watch)
+            raise
+        if watch.terminated is not None:
+            self._leave(watch)
+            await _until_settled(watch)
+            raise watch.terminated
+
+        async def waited() -> Task:
+            return await waiting()
+
+        wait = asyncio.get_running_loop().create_task(
+            waited(), name=f"runway-wait-{task_id}", context=context.copy()
+        )
+        watch.waits.add(wait)
+        watch.started += 1
+        wait.add_done_callback(lambda done: self._ended(watch, done))
+        try:
+            task = await asyncio.shield(wait)
+        except asyncio.CancelledError:
+            caller = asyncio.current_task()
+            if (
+                wait.done()
+                and watch.terminated is not None
+                and not (caller is not None and caller.cancelling())
+            ):
+                await _until_settled(watch)  # every other wait decides first
+                raise watch.terminated from None
+            wait.cancel()  # the caller was cancelled: its own wait decides about its task
+            await _finished(wait)
+            raise
+        except Exception:
+            # This wait's own outcome (QueueTimeout, TaskVanished...): its caller's only.
+            await _closed(watch)
+            raise
+        except BaseException:
+            await _until_settled(watch)  # SIGTERM in this wait: the others decide first
+            raise
+        await _closed(watch)
+        return task
+
+    def _join(self, task_id: str) -> _Watch:
+        watch = self._watch
+        if watch is None or watch.closed:
+            watch = self._watch = _Watch(task_id)
+            watch.runner = asyncio.get_running_loop().create_task(
+                self._run(watch), name=f"{SHARED_RUNNER_NAME} (first {task_id})"
+            )
+        watch.members += 1
+        return watch
+
+    def _leave(self, watch: _Watch) -> None:
+        watch.members -= 1
+        if watch.members <= 0:
+            watch.closed = True  # a wait joining from now on starts a new task run
+            if self._watch is watch:
+                self._watch = None
+            watch.changed.set()
+            self._forget()
+
+    def _ended(self, watch: _Watch, wait: asyncio.Task[Task]) -> None:
+        watch.waits.discard(wait)
+        error = None if wait.cancelled() else wait.exception()  # retrieved: never logged
+        if error is not None and not isinstance(error, Exception):
+            watch.terminate(error)  # a SIGTERM in this wait stops the others
+            if self._watch is watch:
+                self._watch = None
+        self._leave(watch)
+
+    async def _run(self, watch: _Watch) -> None:
+        try:
+            await _watch_waits(watch, watch.first_task_id)
+        except BaseException as error:
+            if not watch.context.done():  # the task run never started: the waits neither
+                watch.context.set_exception(
+                    error if isinstance(error, Exception) else RuntimeError(repr(error))
+                )
+            if not isinstance(error, Exception) or watch.waits:
+                watch.terminate(error)
+            if self._watch is watch:
+                self._watch = None
+            await watch.stop_all()
+        finally:
+            watch.settled.set()
+
+
+async def wait_in_shared_run(
+    client: RunwayClient,
+    task_id: str,
+    policy: WaitPolicy,
+    *,
+    on_update: Callable[[Task], Awaitable[None]] | None = None,
+    attachment: Attachment | None = None,
+    created_at: datetime | None = None,
+    cancellation: Cancellation | None = None,
+) -> Task:
+    """``wait_for_generation`` without a task run of its own: under the flow run's shared one.
+
+    Same arguments, outcome and exceptions as ``wait_for_generation``; the wait is watched by
+    the flow run's one ``runway-wait`` task run (``SharedWaits``). Without an ``attachment`` in
+    the ledger, a cancellation hook cannot find the task once the process is gone: pass one.
+
+    Example:
+        ```python
+        task = await wait_in_shared_run(client, task_id, WaitPolicy(), attachment=attachment)
+        ```
+    """
+    watching = cancellation or FlowRunCancellation.current()
+    return await SharedWaits.current().wait(
+        task_id,
+        lambda: wait_with_cancellation(
+            client,
+            task_id,
+            policy,
+            cancellation=watching,
+            on_update=on_update,
+            attachment=attachment,
+            created_at=created_at,
+        ),
     )

@@ -326,8 +326,19 @@ async def test_three_ways_to_start_a_run_on_two_workers(
 
 
 async def test_cancelling_a_fan_out_cancels_its_chunk_run_and_deletes_its_runway_tasks(
-    deployed: Server, emulator: RunwayEmulator, tmp_path: Path
+    deployed: Server, emulator: RunwayEmulator, s3_server: MotoServer, tmp_path: Path
 ) -> None:
+    s3 = s3_server.credentials().get_s3_client()
+
+    def in_the_ledger() -> str:
+        """Every ledger entry's body, concatenated (a task id recorded shows in it)."""
+        return "".join(
+            s3.get_object(Bucket=bucket["Name"], Key=item["Key"])["Body"].read().decode()
+            for bucket in s3.list_buckets()["Buckets"]
+            for item in s3.list_objects_v2(Bucket=bucket["Name"]).get("Contents", [])
+            if "/_runway/ledger/" in item["Key"]
+        )
+
     # One chunk of three rows, on the worker the fan-out leaves free: one task RUNNING for
     # minutes, the others THROTTLED behind it.
     emulator.configure(run_seconds=120, max_concurrent={"gen4_turbo": 1})
@@ -340,7 +351,8 @@ async def test_cancelling_a_fan_out_cancels_its_chunk_run_and_deletes_its_runway
     )  # fmt: skip
     deadline = time.monotonic() + 180
     async with get_client() as prefect:
-        # Every task created, and its wait recorded by the server (what the hook reads).
+        # Every task created (in the ledger, with the run's lease, before its wait: what the
+        # hook reads) and the waits under way (the chunk's one shared runway-wait task run).
         while True:
             chunks = await _chunk_runs_of(fan.id)
             task_ids = emulator.stats()["task_ids"]
@@ -351,15 +363,17 @@ async def test_cancelling_a_fan_out_cancels_its_chunk_run_and_deletes_its_runway
                 if chunks
                 else []
             )
-            # A wait's name is "wait-<task id> (attempt <ledger entry> in <folder>)".
-            waited = {
-                run.name.removeprefix("wait-").split(" ", 1)[0]
+            waiting = [
+                run.name
                 for run in waits
-                if run.name.startswith("wait-") and run.state_type == StateType.RUNNING
-            }
-            if len(task_ids) == 3 and waited == set(task_ids):
-                break
-            assert time.monotonic() < deadline, (chunks, task_ids, waited)
+                if run.name.startswith("runway-wait (first ")
+                and run.state_type == StateType.RUNNING
+            ]
+            if len(task_ids) == 3 and waiting:
+                ledger = await asyncio.to_thread(in_the_ledger)
+                if all(task_id in ledger for task_id in task_ids):
+                    break
+            assert time.monotonic() < deadline, (chunks, task_ids, [r.name for r in waits])
             await asyncio.sleep(0.5)
         assert emulator.stats()["tasks_by_status"].get("SUCCEEDED", 0) == 0
 

@@ -20,6 +20,8 @@ from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import pytest
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prefect.client.orchestration import PrefectClient, get_client
@@ -309,3 +311,43 @@ async def test_the_label_is_written_once_per_run_and_ledger(
     assert sorted((a.folder, a.location, a.block) for a in found) == sorted(
         (x.folder, x.location, saved_blocks.destination) for x in ledgers
     )
+
+
+async def test_without_list_bucket_the_hook_leaves_the_tasks_running_and_names_the_permission(
+    saved_blocks: SavedBlocks,
+    emulator: RunwayEmulator,
+    client: RunwayClient,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ``generate``'s waits share one task run (issue 20): the ledger's listing is the one way
+    # the hook finds their tasks. A policy without s3:ListBucket refuses it: nothing can be
+    # deleted safely, and the WARNING says which permission and what to do.
+    emulator.configure(**LONG_AND_QUICK)
+    generations = [Generation("in_flight", recorded=False)]
+    real = BaseClient._make_api_call
+
+    def refused(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "ListObjectsV2":
+            raise ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": "Access Denied"},
+                 "ResponseMetadata": {"HTTPStatusCode": 403}},
+                operation,
+            )  # fmt: skip
+        return real(self, operation, params)
+
+    async with get_client() as prefect:
+        run_id, ledger = await _setup(prefect, client, saved_blocks, generations)
+        with monkeypatch.context() as patch, caplog.at_level(logging.WARNING):
+            patch.setattr(BaseClient, "_make_api_call", refused)
+            await _hook(prefect, run_id)
+        assert emulator.stats()["deletes"] == 0
+        warned = [r for r in caplog.records if "s3:ListBucket" in r.getMessage()]
+        assert warned and warned[0].levelno == logging.WARNING, caplog.text
+        message = warned[0].getMessage()
+        assert "left running" in message and "runway-recover" in message, message
+        assert saved_blocks.bucket.bucket_name in message, message
+        # Granted again, the same hook finds the task in the ledger and cancels it.
+        await _hook(prefect, run_id)
+    assert emulator.stats()["deleted_task_ids"] == [generations[0].task_id]
+    await _check_ledger(ledger, generations, run_id)

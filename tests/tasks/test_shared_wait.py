@@ -1,0 +1,405 @@
+"""One ``runway-wait`` task run per flow run (issue 20): fewer task runs, the same outcomes.
+
+The waits of ``generate`` share one Prefect task run while any is in flight
+(``prefect_runway.tasks.wait.SharedWaits``). Each wait keeps its own outcome, its own DELETE
+decision and its own failures; these tests hold it to that against the emulator's books, and a
+seeded random model drives waits joining and leaving the shared task run in orders nobody
+planned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+import time
+from collections.abc import Callable
+from typing import Any, cast
+
+import pytest
+from prefect import flow
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.objects import StateType, TaskRun
+from prefect.exceptions import TerminationSignal
+from prefect_aws import S3Bucket
+
+from prefect_runway.api import QueueTimeout, RunwayClient, Task, TaskVanished, WaitPolicy
+from prefect_runway.tasks import wait as wait_module
+from prefect_runway.tasks.generate import GenerationResult, generate
+from prefect_runway.tasks.wait import SHARED_RUNNER_NAME, SharedWaits
+from prefect_runway.testing.emulator import RunwayEmulator
+from tests.media_samples import png_data_uri
+
+FAST = WaitPolicy(poll_interval=0.05, jitter=0.1)
+#: A hang guard, not a timing under test.
+PATIENCE = 120.0
+
+
+def spec(name: str) -> dict[str, Any]:
+    return {
+        "request": {
+            "model": "gen4_turbo", "promptImage": png_data_uri(), "ratio": "1280:720",
+            "duration": 2, "promptText": name,
+        },
+        "name": name,
+    }  # fmt: skip
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        assert time.monotonic() < deadline, f"never: {what}"
+        await asyncio.sleep(0.02)
+
+
+async def task_runs_of(flow_run_id: Any) -> list[TaskRun]:
+    async with get_client() as prefect:
+        return await prefect.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+
+
+def _shared(runs: list[TaskRun]) -> list[TaskRun]:
+    return [run for run in runs if run.name.startswith("runway-wait (first ")]
+
+
+async def settled_task_runs(flow_run_id: Any, submits: int, stores: int) -> list[TaskRun]:
+    """The flow run's task runs once the server has recorded the submits and stores it made
+    (Prefect 3 sends task runs as events: they reach the records late under load) and each
+    has a final state."""
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        runs = await task_runs_of(flow_run_id)
+        names = [run.name for run in runs]
+        done = all(run.state_type is not None and run.state_type in FINAL for run in runs)
+        if (
+            sum(n.startswith("submit-") for n in names) == submits
+            and sum(n.startswith("runway-store") for n in names) == stores
+            and any(n.startswith(("runway-wait (first ", "wait-")) for n in names)
+            and done
+        ):
+            return runs
+        assert time.monotonic() < deadline, sorted(names)
+        await asyncio.sleep(0.2)
+
+
+FINAL = {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
+
+
+# ---------------------------------------------------------------------------------------------
+# Against the emulator: a batch in one flow run
+
+
+@flow(name="shared-wait-batch")
+async def batch(
+    names: list[str],
+    bucket: S3Bucket,
+    client: RunwayClient,
+    policies: dict[str, WaitPolicy] | None = None,
+) -> list[GenerationResult]:
+    policies = policies or {}
+    return list(
+        await asyncio.gather(
+            *(
+                generate(spec(name), destination=bucket, prefix="shared", client=client,
+                         wait_policy=policies.get(name, FAST))
+                for name in names
+            )
+        )
+    )  # fmt: skip
+
+
+async def test_a_batch_makes_a_submit_and_a_store_per_generation_and_fewer_waits(
+    prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient, s3_bucket: S3Bucket
+) -> None:
+    emulator.configure(run_seconds=1.5)
+    names = [f"clip-{n}" for n in range(6)]
+    state = await batch(names, s3_bucket, client, return_state=True)
+    results = cast(list[GenerationResult], await state.result())
+    assert [r.status for r in results] == ["succeeded"] * 6
+    assert emulator.stats()["creates_total"] == 6
+    runs = await settled_task_runs(state.state_details.flow_run_id, submits=6, stores=6)
+    waits = _shared(runs)
+    # One per stretch of time with a wait in flight: six waits begun together share one or two.
+    assert 1 <= len(waits) < 6, sorted(run.name for run in runs)
+    assert not [run.name for run in runs if run.name.startswith("wait-")]
+    assert all(run.state_type == StateType.COMPLETED for run in waits), waits
+    # Named after the first task it watched, so the UI says what it is.
+    task_ids = {r.task_id for r in results}
+    assert all(run.name.removeprefix("runway-wait (first ").rstrip(")") in task_ids
+               for run in waits)  # fmt: skip
+
+
+@flow(name="shared-wait-one-cancelled")
+async def batch_with_a_cancelled_row(
+    names: list[str], victim: str, bucket: S3Bucket, client: RunwayClient
+) -> dict[str, Any]:
+    seen: dict[str, str] = {}
+
+    def reporter(name: str) -> Callable[[Task], Any]:
+        async def update(task: Task) -> None:
+            seen.setdefault(name, task.id)
+
+        return update
+
+    rows = {
+        name: asyncio.ensure_future(
+            generate(spec(name), destination=bucket, prefix="shared", client=client,
+                     wait_policy=FAST, on_update=reporter(name))
+        )
+        for name in names
+    }  # fmt: skip
+    # Mid-wait: every row's task exists and the victim's wait has polled it.
+    await until(lambda: len(seen) == len(names), "every wait polled its task")
+    rows[victim].cancel()
+    outcomes = await asyncio.gather(*rows.values(), return_exceptions=True)
+    return {"seen": seen, "outcomes": dict(zip(rows, outcomes, strict=True))}
+
+
+async def test_a_cancelled_caller_deletes_only_its_own_task_and_the_others_store(
+    prefect_harness: str,
+    emulator: RunwayEmulator,
+    client: RunwayClient,
+    s3_bucket: S3Bucket,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The cancelled row's wait reads the run's state afresh when interrupted: say "cancelling"
+    # then (a confirmed cancellation, as far as that wait is concerned), never on a poll. A
+    # wait interrupted that should not be would DELETE its task too: the books would show it.
+    async def is_cancelling(self: Any, *, fresh: bool = False) -> bool:
+        return fresh
+
+    monkeypatch.setattr(wait_module.FlowRunCancellation, "is_cancelling", is_cancelling)
+    emulator.configure(run_seconds=4.0)
+    names = [f"row-{n}" for n in range(5)]
+    out = await batch_with_a_cancelled_row(names, "row-2", s3_bucket, client)
+    victim = out["seen"]["row-2"]
+    outcomes = out["outcomes"]
+    assert isinstance(outcomes["row-2"], asyncio.CancelledError), outcomes["row-2"]
+    others = [outcomes[name] for name in names if name != "row-2"]
+    assert all(isinstance(r, GenerationResult) and r.status == "succeeded" for r in others), others
+    stats = emulator.stats()
+    assert stats["deleted_task_ids"] == [victim]
+    assert stats["creates_total"] == 5
+    s3 = s3_bucket.credentials.get_s3_client()
+    stored = {
+        item["Key"] for item in
+        s3.list_objects_v2(Bucket=s3_bucket.bucket_name, Prefix="runway-out/shared/")
+        .get("Contents", [])
+    }  # fmt: skip
+    for result in others:
+        assert isinstance(result, GenerationResult)
+        assert result.output_uri is not None
+        assert result.output_uri.split("/", 3)[3] in stored
+
+
+@pytest.mark.parametrize("ending", ["queue_timeout", "vanished"])
+async def test_a_wait_that_raises_leaves_the_others_running_and_stored(
+    prefect_harness: str,
+    emulator: RunwayEmulator,
+    client: RunwayClient,
+    s3_bucket: S3Bucket,
+    ending: str,
+) -> None:
+    names = [f"{ending}-{n}" for n in range(4)]
+    victim = names[1]
+    if ending == "queue_timeout":
+        # Every task queues a while; only the victim has a queue budget, shorter than that.
+        emulator.configure(queue_seconds=2.0, run_seconds=1.0)
+        policy = WaitPolicy(poll_interval=0.05, jitter=0.1, max_queue_seconds=0.3)
+    else:
+        emulator.configure(run_seconds=3.0)
+        policy = WaitPolicy(poll_interval=0.05, jitter=0.1, not_found_window=0.2,
+                            not_found_tolerance=1)  # fmt: skip
+
+    async def delete_the_victims_task() -> None:  # someone else deletes it
+        def created() -> bool:
+            return any(emulator.task(t)["request"].get("promptText") == victim
+                       for t in emulator.stats()["task_ids"])  # fmt: skip
+
+        await until(created, "the victim's task is created")
+        task_id = next(t for t in emulator.stats()["task_ids"]
+                       if emulator.task(t)["request"].get("promptText") == victim)  # fmt: skip
+        await client.delete_task(task_id)
+
+    @flow(name=f"shared-wait-{ending}")
+    async def run() -> list[GenerationResult]:
+        deleting = asyncio.ensure_future(
+            delete_the_victims_task() if ending == "vanished" else asyncio.sleep(0)
+        )
+        results = await batch.fn(names, s3_bucket, client, {victim: policy})
+        await deleting
+        return results
+
+    results = {r.name: r for r in await run()}
+    assert results[victim].status == "failed"
+    code = "QUEUE_TIMEOUT" if ending == "queue_timeout" else "TASK_VANISHED"
+    assert results[victim].failure_code == code, results[victim]
+    assert all(results[n].status == "succeeded" for n in names if n != victim), results
+    stats = emulator.stats()
+    assert stats["deleted_task_ids"] == [results[victim].task_id]  # ours, or the stranger's
+    assert stats["creates_total"] == 4
+
+
+# ---------------------------------------------------------------------------------------------
+# The model: waits joining and leaving the shared task run at random
+
+
+class FakeWait:
+    """A wait whose end the test decides; it records its DELETE decision when cancelled."""
+
+    def __init__(self, index: int, log: list[tuple[str, int]]) -> None:
+        self.index, self.log = index, log
+        self.began = asyncio.Event()
+        self.release: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.decided = False
+
+    async def run(self) -> Task:
+        self.began.set()
+        try:
+            outcome = await self.release
+        except asyncio.CancelledError:
+            for _ in range(3):  # the decision takes a few round trips (shielded in real life)
+                await asyncio.sleep(0)
+            self.decided = True
+            self.log.append(("decided", self.index))
+            raise
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return cast(Task, outcome)
+
+
+def _outcome(rng: random.Random, index: int) -> Any:
+    pick = rng.choice(["task", "task", "queue", "vanished", "error"])
+    if pick == "task":
+        return object()
+    if pick == "queue":
+        return QueueTimeout(task_id=f"t{index}", seconds=1.0, deleted=True)
+    if pick == "vanished":
+        return TaskVanished(task_id=f"t{index}", last_status="RUNNING", not_found=3,
+                            since_create=200.0)  # fmt: skip
+    return RuntimeError(f"poll of t{index} failed")
+
+
+def runners() -> list[asyncio.Task[Any]]:
+    """The shared task runs still open (the asyncio tasks that call them)."""
+    named = [t for t in asyncio.all_tasks() if t.get_name().startswith(SHARED_RUNNER_NAME)]
+    return [t for t in named if not t.done()]
+
+
+@flow(name="shared-wait-model")
+async def model_run(seed: int, waits: int) -> dict[str, int]:
+    rng = random.Random(seed)
+    shared = SharedWaits.current()
+    log: list[tuple[str, int]] = []
+    fakes: dict[int, FakeWait] = {}
+    callers: dict[int, asyncio.Task[Any]] = {}
+    expected: dict[int, Any] = {}  # what each caller must get (an object or an exception)
+    in_flight: set[int] = set()  # started, caller not ended (the model's count)
+    periods = terminations = 0
+    first = -1  # the first wait of the current stretch: its task run is named after it
+    open_at_return: dict[int, set[str]] = {}  # the task runs still open as a caller returned
+
+    async def call(index: int, fake: FakeWait) -> Task:
+        try:
+            return await shared.wait(f"t{index}", fake.run)
+        finally:
+            log.append(("ended", index))
+            open_at_return[index] = {t.get_name() for t in runners()}
+
+    async def ended(index: int) -> None:
+        await until(lambda: callers[index].done(), f"caller {index} ends")
+
+    def got(index: int) -> Any:
+        caller = callers[index]
+        if caller.cancelled():
+            return asyncio.CancelledError
+        return caller.exception() or caller.result()
+
+    unstarted = list(range(waits))
+    rng.shuffle(unstarted)
+    while unstarted or in_flight:
+        moves = (["start"] * 3 if unstarted else []) + (
+            ["finish"] * 3 + ["cancel", "terminate" if rng.random() < 0.25 else "finish"]
+            if in_flight else []
+        )  # fmt: skip
+        move = rng.choice(moves)
+        if move == "start":
+            index = unstarted.pop()
+            if not in_flight:
+                periods += 1  # a new stretch with a wait in flight: a new task run
+                first = index
+            fake = fakes[index] = FakeWait(index, log)
+            callers[index] = asyncio.ensure_future(call(index, fake))
+            in_flight.add(index)
+            await asyncio.sleep(0)  # the caller's first step: it joins (synchronously)
+            if rng.random() < 0.5:  # or goes on while the task run is starting
+                await until(fake.began.is_set, f"wait {index} begins")
+        elif move == "finish":
+            index = rng.choice(sorted(in_flight))
+            await until(fakes[index].began.is_set, f"wait {index} begins")
+            expected[index] = _outcome(rng, index)
+            fakes[index].release.set_result(expected[index])
+            await ended(index)
+            in_flight.discard(index)
+            outcome = got(index)
+            assert outcome is expected[index], (index, outcome, expected[index])
+            if not in_flight:  # the last caller returns once the task run has ended
+                assert f"{SHARED_RUNNER_NAME} (first t{first})" not in open_at_return[index]
+        elif move == "cancel":
+            index = rng.choice(sorted(in_flight))
+            callers[index].cancel()
+            await ended(index)
+            in_flight.discard(index)
+            assert got(index) is asyncio.CancelledError
+            began = fakes[index].began.is_set()
+            # Its own wait decided (if it had begun); no other wait was interrupted.
+            assert fakes[index].decided == began, (index, began)
+            others = [i for i in in_flight if fakes[i].decided]
+            assert others == [], others
+        else:  # a SIGTERM raised in one wait: every wait decides, then every caller gets it
+            index = rng.choice(sorted(in_flight))
+            await until(fakes[index].began.is_set, f"wait {index} begins")
+            terminations += 1
+            sigterm = TerminationSignal(signal=signal.SIGTERM)
+            fakes[index].release.set_result(sigterm)
+            for each in sorted(in_flight):
+                await ended(each)
+            # Every interrupted wait decided before any caller of this task run got the signal.
+            last_decision = max(
+                (n for n, (kind, i) in enumerate(log) if kind == "decided" and i in in_flight),
+                default=-1,
+            )
+            first_end = min(n for n, (kind, i) in enumerate(log)
+                            if kind == "ended" and i in in_flight)  # fmt: skip
+            assert last_decision < first_end, log
+            for each in sorted(in_flight - {index}):
+                assert got(each) is sigterm, (each, got(each))
+                assert fakes[each].decided == fakes[each].began.is_set(), (each, log)
+            assert got(index) is sigterm
+            in_flight.clear()
+        assert shared.in_flight == len(in_flight), (shared.in_flight, in_flight)
+    # None in flight: every shared task run has ended (its asyncio task is done).
+    await until(lambda: not runners(), "the shared task runs end")
+    return {"periods": periods, "terminations": terminations}
+
+
+@pytest.mark.parametrize("seed", range(8))
+async def test_random_joins_and_leaves_get_each_caller_its_own_outcome(
+    prefect_harness: str, seed: int
+) -> None:
+    state = await model_run(seed, 9, return_state=True)
+    counts = cast(dict[str, int], await state.result())
+    flow_run_id = state.state_details.flow_run_id
+    # One task run per stretch of time with a wait in flight, as the server records them.
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        waits = _shared(await task_runs_of(flow_run_id))
+        if len(waits) >= counts["periods"] and all(w.state_type in FINAL for w in waits):
+            break
+        assert time.monotonic() < deadline, (counts, [(w.name, w.state_type) for w in waits])
+        await asyncio.sleep(0.2)
+    assert len(waits) == counts["periods"], (counts, [w.name for w in waits])
+    crashed = [w for w in waits if w.state_type != StateType.COMPLETED]
+    assert len(crashed) == counts["terminations"], [(w.name, w.state_type) for w in waits]
