@@ -594,13 +594,14 @@ async def test_sidecar_that_is_not_an_object_raises(s3_bucket: S3Bucket) -> None
 # -- 200 MB in constant memory ------------------------------------------------------------
 
 BIG = 200 * MiB
-# Measured on the 2-core dev machine: the child holds ~134 MiB once prefect-aws and
-# prefect_runway.tasks.store are imported, and peaks ~36 MiB above that while streaming (53
-# before the parts were reused buffers): the parts, UPLOAD_CONCURRENCY on their way + the one
-# being filled (24 MiB), and the S3 client built on first use. Buffering the output would add
-# 200 MiB or more. The bounds leave ~70% margin for allocator and library differences.
-MAX_GROWTH_MIB = 60
-MAX_PEAK_MIB = 240
+# The child holds ~130-140 MiB once prefect-aws and prefect_runway.tasks.store are imported. While
+# streaming, its peak grows by the parts (UPLOAD_CONCURRENCY on their way + the one being filled:
+# 24 MiB) and the S3 client built on first use, plus what glibc's per-thread arenas keep: the
+# same code measured +36, +46 and +60 MiB on the 2-core machines (the parts are filled on the
+# event loop's thread and sent from the S3 pool's). A CI run at +60.5 failed a 60 MiB bound, so
+# the bounds are set by what they must tell apart: buffering the output adds 200 MiB or more.
+MAX_GROWTH_MIB = 100
+MAX_PEAK_MIB = 260
 
 # Runs in a child process with the venv's python, so its peak RSS is the store's alone: the
 # emulator serves from this test process and moto runs in its own.
