@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["CLEAN_UP_GRACE_SECONDS", "uninterrupted"]
 
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 CLEAN_UP_GRACE_SECONDS = 60.0
 
 
-async def uninterrupted(awaitable: Awaitable[T], *, grace: float = CLEAN_UP_GRACE_SECONDS) -> T:
+async def uninterrupted(awaitable: Awaitable[T], *, grace: float | None = None) -> T:
     """Await ``awaitable`` to its end even if the caller is cancelled meanwhile (within ``grace``).
 
     The caller's cancellations are held back until the awaitable is done, then one
@@ -41,6 +41,7 @@ async def uninterrupted(awaitable: Awaitable[T], *, grace: float = CLEAN_UP_GRAC
         awaitable: The clean-up.
         grace: Seconds the clean-up may still take once the caller was first cancelled; after
             them the clean-up is cancelled (logged as a warning) and the cancellation raised.
+            ``CLEAN_UP_GRACE_SECONDS`` when not given (read at the call: tests shorten it).
 
     Returns:
         What the awaitable returned, when the caller was not cancelled meanwhile.
@@ -51,6 +52,8 @@ async def uninterrupted(awaitable: Awaitable[T], *, grace: float = CLEAN_UP_GRAC
             await uninterrupted(cancel_unless_finished(client, task_id, attachment))
         ```
     """
+    if grace is None:
+        grace = CLEAN_UP_GRACE_SECONDS
     work = asyncio.ensure_future(awaitable)
     loop = asyncio.get_running_loop()
     deadline: float | None = None
@@ -58,6 +61,8 @@ async def uninterrupted(awaitable: Awaitable[T], *, grace: float = CLEAN_UP_GRAC
         remaining = None if deadline is None else deadline - loop.time()
         if remaining is not None and remaining <= 0:
             work.cancel()
+            # Nobody awaits its end now: retrieve it, or asyncio logs it as never retrieved.
+            work.add_done_callback(_retrieve)
             logger.warning(
                 "a clean-up was still running %.0f s after its caller was cancelled; "
                 "cancelled it (%r)", grace, work,
@@ -75,3 +80,8 @@ async def uninterrupted(awaitable: Awaitable[T], *, grace: float = CLEAN_UP_GRAC
     if deadline is not None:
         raise asyncio.CancelledError
     return result
+
+
+def _retrieve(work: asyncio.Future[Any]) -> None:
+    if not work.cancelled():
+        work.exception()

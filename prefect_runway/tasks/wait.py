@@ -40,6 +40,7 @@ at that moment either lands first (the canceller then only detaches) or sees the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import re
@@ -616,6 +617,7 @@ class _Watch:
         self.settled = asyncio.Event()
         self.closed = False
         self.terminated: BaseException | None = None
+        self.stopped = False  # ``stop_all`` was called: the waits are deciding
         self.runner: asyncio.Task[None] | None = None
 
     def terminate(self, error: BaseException) -> None:
@@ -625,32 +627,50 @@ class _Watch:
         self.changed.set()
 
     async def stop_all(self) -> None:
-        """Cancel every wait and let each make its own DELETE decision, to its end."""
-        for wait in list(self.waits):
-            wait.cancel()
-        while pending := [wait for wait in self.waits if not wait.done()]:
-            try:
-                await asyncio.wait(pending)
-            except asyncio.CancelledError:  # torn down again: the decisions still finish
-                continue
+        """Cancel every wait and let each make its own DELETE decision, to its end.
+
+        A wait already cancelled (by its caller) is deciding already: it is not cancelled
+        again, which would start its decision's grace. The decisions are awaited through
+        ``uninterrupted``: once this task run is cancelled again meanwhile (a second SIGTERM,
+        the event loop closing), they get ``CLEAN_UP_GRACE_SECONDS`` more, then are cancelled
+        again (a WARNING), so a decision that never ends cannot hold the process's shutdown.
+        """
+        self.stopped = True
+        pending = [wait for wait in self.waits if not wait.done()]
+        for wait in pending:
+            if not wait.cancelling():
+                wait.cancel()
+        if pending:
+            # The waits' outcomes are their callers' (``_ended`` retrieved them): none raised.
+            await uninterrupted(asyncio.gather(*pending, return_exceptions=True))
 
 
 async def _until_settled(watch: _Watch) -> None:
-    """Wait until every wait of a stopped task run has decided, cancellations or not."""
-    while not watch.settled.is_set():
-        try:
-            await asyncio.shield(watch.settled.wait())
-        except asyncio.CancelledError:
-            continue
+    """Wait until every wait of a stopped task run has decided.
+
+    A cancellation of the caller meanwhile gives the decisions the clean-up grace
+    (``uninterrupted``), then raises: the caller does not wait on them forever.
+    """
+    await uninterrupted(watch.settled.wait())
 
 
 async def _finished(wait: asyncio.Task[Task]) -> None:
-    """Wait for a cancelled wait's end (its DELETE decision), whatever cancels the caller."""
-    while not wait.done():
-        try:
-            await asyncio.wait([wait])
-        except asyncio.CancelledError:
-            continue
+    """Wait for a cancelled wait's end (its DELETE decision), whatever cancels the caller.
+
+    Once the caller is cancelled again meanwhile, the decision gets the clean-up grace
+    (``uninterrupted``), then the wait is cancelled again (its own decision's grace starts)
+    and ``CancelledError`` raised.
+
+    Raises:
+        asyncio.CancelledError: The caller was cancelled again meanwhile.
+    """
+    caller = asyncio.current_task()
+    cancelled = caller.cancelling() if caller is not None else 0
+    # Its outcome (its cancellation, mostly) is not the caller's: ``_ended`` retrieved it.
+    with contextlib.suppress(BaseException):
+        await uninterrupted(wait)
+    if caller is not None and caller.cancelling() > cancelled:
+        raise asyncio.CancelledError
 
 
 def _shared_run_name() -> str:
@@ -790,7 +810,8 @@ class SharedWaits:
             ):
                 await _until_settled(watch)  # every other wait decides first
                 raise watch.terminated from None
-            wait.cancel()  # the caller was cancelled: its own wait decides about its task
+            if not wait.cancelling():
+                wait.cancel()  # the caller was cancelled: its own wait decides about its task
             await _finished(wait)
             raise
         except Exception:
@@ -843,7 +864,8 @@ class SharedWaits:
                 watch.terminate(error)
             if self._watch is watch:
                 self._watch = None
-            await watch.stop_all()
+            if not watch.stopped:
+                await watch.stop_all()
         finally:
             watch.settled.set()
 

@@ -26,6 +26,7 @@ from prefect_aws import S3Bucket
 
 from prefect_runway.api import QueueTimeout, RunwayClient, Task, TaskVanished, WaitPolicy
 from prefect_runway.tasks import wait as wait_module
+from prefect_runway.tasks._uninterrupted import uninterrupted
 from prefect_runway.tasks.generate import GenerationResult, generate
 from prefect_runway.tasks.wait import SHARED_RUNNER_NAME, SharedWaits
 from prefect_runway.testing.emulator import RunwayEmulator
@@ -403,3 +404,121 @@ async def test_random_joins_and_leaves_get_each_caller_its_own_outcome(
     assert len(waits) == counts["periods"], (counts, [w.name for w in waits])
     crashed = [w for w in waits if w.state_type != StateType.COMPLETED]
     assert len(crashed) == counts["terminations"], [(w.name, w.state_type) for w in waits]
+
+
+# ---------------------------------------------------------------------------------------------
+# A DELETE decision that never ends (Runway, S3 or the Prefect server stopped answering)
+
+
+async def endless_decision() -> None:
+    await asyncio.Event().wait()
+
+
+class HangingDecision(FakeWait):
+    """A wait whose DELETE decision never ends (Runway or S3 stopped answering): as the real
+    decision (``wait_with_cancellation``), it goes on through further cancellations until its
+    own grace, counted from the next one, is over."""
+
+    def __init__(self, index: int, log: list[tuple[str, int]]) -> None:
+        super().__init__(index, log)
+        self.deciding = asyncio.Event()
+        self.given_up = False
+
+    async def run(self) -> Task:
+        self.began.set()
+        try:
+            return cast(Task, await self.release)
+        except asyncio.CancelledError:
+            self.deciding.set()
+            try:
+                await uninterrupted(endless_decision())
+            except asyncio.CancelledError:
+                self.given_up = True
+                self.log.append(("given up", self.index))
+            raise
+
+
+@pytest.fixture
+def short_grace(monkeypatch: pytest.MonkeyPatch) -> float:
+    """A clean-up's grace after its caller's cancellation, short enough for a test to see."""
+    from prefect_runway.tasks import _uninterrupted
+
+    monkeypatch.setattr(_uninterrupted, "CLEAN_UP_GRACE_SECONDS", 0.05)
+    return 0.05
+
+
+async def ends(tasks: list[asyncio.Task[Any]]) -> None:
+    """A hang guard: every task ends (they must not absorb cancellations forever)."""
+    _, pending = await asyncio.wait(tasks, timeout=PATIENCE)
+    assert not pending, f"still running: {pending}"
+
+
+def given_up(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The clean-ups given up after their grace, but the fake decisions' own."""
+    return [
+        r.getMessage() for r in caplog.records
+        if r.levelname == "WARNING" and "still running" in r.getMessage()
+        and "endless_decision" not in r.getMessage()
+    ]  # fmt: skip
+
+
+@flow(name="shared-wait-caller-cancelled-twice")
+async def caller_cancelled_twice() -> dict[str, Any]:
+    shared, log = SharedWaits.current(), []
+    stuck, other = HangingDecision(0, log), FakeWait(1, log)
+    callers = [asyncio.ensure_future(shared.wait(f"t{w.index}", w.run)) for w in (stuck, other)]
+    await until(lambda: stuck.began.is_set() and other.began.is_set(), "both waits begin")
+    callers[0].cancel()  # the user's cancellation: the wait decides about its task...
+    await until(stuck.deciding.is_set, "the wait decides")
+    callers[0].cancel()  # ...and the run's teardown cancels the caller again
+    await ends([callers[0]])
+    await until(lambda: stuck.given_up, "the endless decision is given up")
+    decided_meanwhile = other.decided
+    result = object()
+    other.release.set_result(result)
+    await ends([callers[1]])
+    await until(lambda: not runners(), "the shared task run ends")
+    return {
+        "first": "cancelled" if callers[0].cancelled() else repr(callers[0].exception()),
+        "second": callers[1].result() is result,
+        "other decided": decided_meanwhile,
+    }
+
+
+async def test_a_caller_cancelled_twice_is_not_held_by_an_endless_decision(
+    prefect_harness: str, short_grace: float, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = await caller_cancelled_twice()
+    assert out == {"first": "cancelled", "second": True, "other decided": False}
+    assert any("runway-wait-t0" in m for m in given_up(caplog)), caplog.text
+
+
+@flow(name="shared-wait-terminated-with-an-endless-decision")
+async def terminated_with_an_endless_decision() -> dict[str, str]:
+    shared, log = SharedWaits.current(), []
+    stuck, signalled = HangingDecision(0, log), FakeWait(1, log)
+    callers = [asyncio.ensure_future(shared.wait(f"t{w.index}", w.run)) for w in (stuck, signalled)]
+    await until(lambda: stuck.began.is_set() and signalled.began.is_set(), "both waits begin")
+    signalled.release.set_result(TerminationSignal(signal=signal.SIGTERM))
+    await until(stuck.deciding.is_set, "the SIGTERM stops the other wait, which decides")
+    # The shared task run is torn down again (a second SIGTERM, the event loop closing), and
+    # so is the signalled wait's caller, waiting for the other's decision.
+    held = [*runners(), callers[1]]
+    for each in held:
+        each.cancel()
+    await ends(held)
+    await ends(callers)
+    assert stuck.given_up
+    return {
+        f"t{n}": "cancelled" if c.cancelled() else type(c.exception()).__name__
+        for n, c in enumerate(callers)
+    }
+
+
+async def test_a_terminated_shared_run_is_not_held_by_an_endless_decision(
+    prefect_harness: str, short_grace: float, caplog: pytest.LogCaptureFixture
+) -> None:
+    outcomes = await terminated_with_an_endless_decision()
+    assert outcomes["t0"] == "TerminationSignal", outcomes  # its wait was stopped by it
+    assert outcomes["t1"] in {"cancelled", "TerminationSignal"}, outcomes
+    assert given_up(caplog), caplog.text
