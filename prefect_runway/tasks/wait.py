@@ -575,11 +575,28 @@ async def wait_for_generation(
         runway.TaskVanished: the task answers 404.
         runway.WaitCancelled: the user cancelled the run; the task was cancelled unless done.
     """
-    return await wait_with_cancellation(
+    return await _waiting(client, task_id, policy, on_update, attachment, created_at)()
+
+
+def _waiting(
+    client: RunwayClient,
+    task_id: str,
+    policy: WaitPolicy,
+    on_update: Callable[[Task], Awaitable[None]] | None,
+    attachment: Attachment | None,
+    created_at: datetime | None,
+    cancellation: Cancellation | None = None,
+) -> Callable[[], Awaitable[Task]]:
+    """The wait of ``wait_for_generation`` and ``wait_in_shared_run``, ready to start.
+
+    ``cancellation`` defaults to the current flow run's, read now (in the caller's context).
+    """
+    watching = cancellation or FlowRunCancellation.current()
+    return lambda: wait_with_cancellation(
         client,
         task_id,
         policy,
-        cancellation=FlowRunCancellation.current(),
+        cancellation=watching,
         on_update=on_update,
         attachment=attachment,
         created_at=created_at,
@@ -891,16 +908,5 @@ async def wait_in_shared_run(
         task = await wait_in_shared_run(client, task_id, WaitPolicy(), attachment=attachment)
         ```
     """
-    watching = cancellation or FlowRunCancellation.current()
-    return await SharedWaits.current().wait(
-        task_id,
-        lambda: wait_with_cancellation(
-            client,
-            task_id,
-            policy,
-            cancellation=watching,
-            on_update=on_update,
-            attachment=attachment,
-            created_at=created_at,
-        ),
-    )
+    waiting = _waiting(client, task_id, policy, on_update, attachment, created_at, cancellation)
+    return await SharedWaits.current().wait(task_id, waiting)

@@ -462,12 +462,18 @@ def given_up(caplog: pytest.LogCaptureFixture) -> list[str]:
     ]  # fmt: skip
 
 
-@flow(name="shared-wait-caller-cancelled-twice")
-async def caller_cancelled_twice() -> dict[str, Any]:
+async def stuck_and_other() -> tuple[HangingDecision, FakeWait, list[asyncio.Task[Task]]]:
+    """Two waits under one shared task run, begun: ``t0`` whose decision never ends, ``t1``."""
     shared, log = SharedWaits.current(), []
     stuck, other = HangingDecision(0, log), FakeWait(1, log)
     callers = [asyncio.ensure_future(shared.wait(f"t{w.index}", w.run)) for w in (stuck, other)]
     await until(lambda: stuck.began.is_set() and other.began.is_set(), "both waits begin")
+    return stuck, other, callers
+
+
+@flow(name="shared-wait-caller-cancelled-twice")
+async def caller_cancelled_twice() -> dict[str, Any]:
+    stuck, other, callers = await stuck_and_other()
     callers[0].cancel()  # the user's cancellation: the wait decides about its task...
     await until(stuck.deciding.is_set, "the wait decides")
     callers[0].cancel()  # ...and the run's teardown cancels the caller again
@@ -495,10 +501,7 @@ async def test_a_caller_cancelled_twice_is_not_held_by_an_endless_decision(
 
 @flow(name="shared-wait-terminated-with-an-endless-decision")
 async def terminated_with_an_endless_decision() -> dict[str, str]:
-    shared, log = SharedWaits.current(), []
-    stuck, signalled = HangingDecision(0, log), FakeWait(1, log)
-    callers = [asyncio.ensure_future(shared.wait(f"t{w.index}", w.run)) for w in (stuck, signalled)]
-    await until(lambda: stuck.began.is_set() and signalled.began.is_set(), "both waits begin")
+    stuck, signalled, callers = await stuck_and_other()
     signalled.release.set_result(TerminationSignal(signal=signal.SIGTERM))
     await until(stuck.deciding.is_set, "the SIGTERM stops the other wait, which decides")
     # The shared task run is torn down again (a second SIGTERM, the event loop closing), and
