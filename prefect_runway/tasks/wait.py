@@ -769,10 +769,20 @@ class SharedWaits:
 
         parent = TaskRunContext.get()
         key = (flow_run.get_id(), str(parent.task_run.id) if parent else None)
-        runs = cls._by_loop.setdefault(asyncio.get_running_loop(), {})
-        if key not in runs:
-            runs[key] = cls(key)
-        return runs[key]
+        # Registered by its first ``wait`` only: asking leaves nothing behind.
+        return cls._by_loop.get(asyncio.get_running_loop(), {}).get(key) or cls(key)
+
+    def _registered(self, *, register: bool = False) -> SharedWaits:
+        """The handle the registry holds for this flow run, if any: this one, or one made
+        since this one went idle and was forgotten (it holds the flow run's task run now).
+
+        Args:
+            register: Register this one when the registry holds none (a wait is joining).
+        """
+        runs = self._by_loop.setdefault(asyncio.get_running_loop(), {})
+        if register:
+            return runs.setdefault(self._key, self)
+        return runs.get(self._key, self)
 
     def _forget(self) -> None:
         """Out of the registry once idle (a process may run many flow runs on one loop)."""
@@ -784,7 +794,8 @@ class SharedWaits:
     @property
     def in_flight(self) -> int:
         """Waits joined to the current task run and not ended."""
-        return self._watch.members if self._watch is not None else 0
+        watch = self._registered()._watch
+        return watch.members if watch is not None else 0
 
     async def wait(self, task_id: str, waiting: Callable[[], Awaitable[Task]]) -> Task:
         """Run ``waiting()`` (a wait for ``task_id``) under the shared task run.
@@ -796,11 +807,15 @@ class SharedWaits:
             What ``waiting()`` raises; ``TerminationSignal`` (or ``CancelledError``) once every
             wait has decided, when the shared task run was stopped.
         """
+        shared = self._registered(register=True)
+        if shared is not self:  # a handle kept while idle: the flow run's task run is there
+            return await shared.wait(task_id, waiting)
         watch = self._join(task_id)
         try:
             context = await asyncio.shield(watch.context)
         except BaseException:
             self._leave(watch)
+            await _closed(watch)  # the last caller returns once the task run has ended
             raise
         if watch.terminated is not None:
             self._leave(watch)
@@ -830,6 +845,7 @@ class SharedWaits:
             if not wait.cancelling():
                 wait.cancel()  # the caller was cancelled: its own wait decides about its task
             await _finished(wait)
+            await _closed(watch)
             raise
         except Exception:
             # This wait's own outcome (QueueTimeout, TaskVanished...): its caller's only.

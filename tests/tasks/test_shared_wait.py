@@ -283,16 +283,26 @@ def _outcome(rng: random.Random, index: int) -> Any:
     return RuntimeError(f"poll of t{index} failed")
 
 
-def runners() -> list[asyncio.Task[Any]]:
-    """The shared task runs still open (the asyncio tasks that call them)."""
-    named = [t for t in asyncio.all_tasks() if t.get_name().startswith(SHARED_RUNNER_NAME)]
-    return [t for t in named if not t.done()]
+def runners(first: str = "") -> list[asyncio.Task[Any]]:
+    """The shared task runs still open (the asyncio tasks that call them), of the waits whose
+    task ids begin with ``first`` (one flow run's, when several run on the loop)."""
+    name = f"{SHARED_RUNNER_NAME} (first {first}"
+    return [t for t in asyncio.all_tasks() if t.get_name().startswith(name) and not t.done()]
+
+
+def registered(flow_run_id: str) -> list[Any]:
+    """The flow run's entries in ``SharedWaits``' registry on this loop."""
+    runs = SharedWaits._by_loop.get(asyncio.get_running_loop(), {})
+    return [key for key in runs if key[0] == flow_run_id]
 
 
 @flow(name="shared-wait-model")
 async def model_run(seed: int, waits: int) -> dict[str, int]:
+    from prefect.runtime import flow_run
+
     rng = random.Random(seed)
-    shared = SharedWaits.current()
+    held = SharedWaits.current()  # kept by the caller, or asked for anew at each wait (below)
+    tid = f"s{seed}-t"  # task ids of this flow run (another may run on the loop)
     log: list[tuple[str, int]] = []
     fakes: dict[int, FakeWait] = {}
     callers: dict[int, asyncio.Task[Any]] = {}
@@ -302,12 +312,12 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
     first = -1  # the first wait of the current stretch: its task run is named after it
     open_at_return: dict[int, set[str]] = {}  # the task runs still open as a caller returned
 
-    async def call(index: int, fake: FakeWait) -> Task:
+    async def call(index: int, fake: FakeWait, shared: SharedWaits) -> Task:
         try:
-            return await shared.wait(f"t{index}", fake.run)
+            return await shared.wait(f"{tid}{index}", fake.run)
         finally:
             log.append(("ended", index))
-            open_at_return[index] = {t.get_name() for t in runners()}
+            open_at_return[index] = {t.get_name() for t in runners(tid)}
 
     async def ended(index: int) -> None:
         await until(lambda: callers[index].done(), f"caller {index} ends")
@@ -332,7 +342,10 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
                 periods += 1  # a new stretch with a wait in flight: a new task run
                 first = index
             fake = fakes[index] = FakeWait(index, log)
-            callers[index] = asyncio.ensure_future(call(index, fake))
+            # A handle kept across waits (maybe idle and forgotten meanwhile) or a fresh one:
+            # either way one task run per stretch.
+            shared = held if rng.random() < 0.5 else SharedWaits.current()
+            callers[index] = asyncio.ensure_future(call(index, fake, shared))
             in_flight.add(index)
             await asyncio.sleep(0)  # the caller's first step: it joins (synchronously)
             if rng.random() < 0.5:  # or goes on while the task run is starting
@@ -347,13 +360,16 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
             outcome = got(index)
             assert outcome is expected[index], (index, outcome, expected[index])
             if not in_flight:  # the last caller returns once the task run has ended
-                assert f"{SHARED_RUNNER_NAME} (first t{first})" not in open_at_return[index]
+                assert f"{SHARED_RUNNER_NAME} (first {tid}{first})" not in open_at_return[index]
         elif move == "cancel":
             index = rng.choice(sorted(in_flight))
             callers[index].cancel()
             await ended(index)
             in_flight.discard(index)
             assert got(index) is asyncio.CancelledError
+            if not in_flight:  # cancelled or not, the last caller returns after the task run
+                open_then = open_at_return[index]
+                assert f"{SHARED_RUNNER_NAME} (first {tid}{first})" not in open_then, open_then
             began = fakes[index].began.is_set()
             # Its own wait decided (if it had begun); no other wait was interrupted.
             assert fakes[index].decided == began, (index, began)
@@ -380,9 +396,11 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
                 assert fakes[each].decided == fakes[each].began.is_set(), (each, log)
             assert got(index) is sigterm
             in_flight.clear()
-        assert shared.in_flight == len(in_flight), (shared.in_flight, in_flight)
-    # None in flight: every shared task run has ended (its asyncio task is done).
-    await until(lambda: not runners(), "the shared task runs end")
+        assert held.in_flight == len(in_flight), (held.in_flight, in_flight)
+    # None in flight: every shared task run has ended (its asyncio task is done), and the
+    # registry holds nothing of this flow run.
+    await until(lambda: not runners(tid), "the shared task runs end")
+    assert registered(flow_run.get_id()) == []
     return {"periods": periods, "terminations": terminations}
 
 
@@ -391,6 +409,21 @@ async def test_random_joins_and_leaves_get_each_caller_its_own_outcome(
     prefect_harness: str, seed: int
 ) -> None:
     state = await model_run(seed, 9, return_state=True)
+    await check_task_runs(state)
+
+
+@pytest.mark.parametrize("seeds", [(100, 101), (102, 103)])
+async def test_two_flow_runs_on_one_loop_keep_their_waits_apart(
+    prefect_harness: str, seeds: tuple[int, int]
+) -> None:
+    states = await asyncio.gather(*(model_run(seed, 9, return_state=True) for seed in seeds))
+    for state in states:
+        await check_task_runs(state)
+    assert SharedWaits._by_loop.get(asyncio.get_running_loop(), {}) == {}
+
+
+async def check_task_runs(state: Any) -> None:
+    """The model's flow run made one task run per stretch, crashed once per SIGTERM."""
     counts = cast(dict[str, int], await state.result())
     flow_run_id = state.state_details.flow_run_id
     # One task run per stretch of time with a wait in flight, as the server records them.
