@@ -890,9 +890,12 @@ class SharedWaits:
             await _watch_waits(watch, watch.first_task_id)
         except BaseException as error:
             if not watch.context.done():  # the task run never started: the waits neither
-                watch.context.set_exception(
-                    error if isinstance(error, Exception) else RuntimeError(repr(error))
-                )
+                # Every caller gets what stopped it: a SIGTERM as itself (not wrapped in a
+                # RuntimeError), a cancellation as a cancellation.
+                if isinstance(error, asyncio.CancelledError):
+                    watch.context.cancel()
+                else:
+                    watch.context.set_exception(error)
             if not isinstance(error, Exception) or watch.waits:
                 watch.terminate(error)
             if self._watch is watch:

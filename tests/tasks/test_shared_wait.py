@@ -558,3 +558,59 @@ async def test_a_terminated_shared_run_is_not_held_by_an_endless_decision(
     assert outcomes["t0"] == "TerminationSignal", outcomes  # its wait was stopped by it
     assert outcomes["t1"] in {"cancelled", "TerminationSignal"}, outcomes
     assert given_up(caplog), caplog.text
+
+
+# ---------------------------------------------------------------------------------------------
+# The shared task run cannot start
+
+
+@flow(name="shared-wait-run-cannot-start")
+async def run_that_cannot_start() -> dict[str, Any]:
+    from prefect.runtime import flow_run
+
+    shared, log = SharedWaits.current(), []
+    refused = [FakeWait(n, log) for n in range(3)]
+    callers = [asyncio.ensure_future(shared.wait(f"t{w.index}", w.run)) for w in refused]
+    await ends(callers)
+    outcomes = ["cancelled" if c.cancelled() else c.exception() for c in callers]
+    # The next wait of the flow run starts a task run of its own, which works.
+    later, result = FakeWait(3, log), object()
+    later.release.set_result(result)
+    after = await shared.wait("t3", later.run)
+    await until(lambda: not runners(), "the shared task runs end")
+    return {
+        "outcomes": outcomes,
+        "began": [w.began.is_set() for w in refused],
+        "later": after is result,
+        "registered": registered(flow_run.get_id()),
+    }
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError("the Prefect API answered 503"),
+        TerminationSignal(signal=signal.SIGTERM),
+        asyncio.CancelledError(),  # the event loop closing while the task run starts
+    ],
+    ids=["api-error", "sigterm", "cancelled"],
+)
+async def test_a_shared_run_that_cannot_start_gives_every_caller_why(
+    prefect_harness: str, monkeypatch: pytest.MonkeyPatch, error: BaseException
+) -> None:
+    watch_waits, calls = wait_module._watch_waits, []
+
+    async def refuse_first(watch: Any, first_task_id: str) -> int:
+        calls.append(first_task_id)
+        if len(calls) == 1:
+            raise error  # before the body: no context for the waits
+        return await watch_waits(watch, first_task_id)
+
+    monkeypatch.setattr(wait_module, "_watch_waits", refuse_first)
+    out = await run_that_cannot_start()
+    # Each caller gets what stopped the task run: not a stand-in for it.
+    why = "cancelled" if isinstance(error, asyncio.CancelledError) else error
+    assert all(outcome is why for outcome in out["outcomes"]), out["outcomes"]
+    assert out["began"] == [False] * 3
+    assert out["later"] and out["registered"] == []
+    assert calls == ["t0", "t3"]
