@@ -28,6 +28,7 @@ from prefect_runway.api import QueueTimeout, RunwayClient, Task, TaskVanished, W
 from prefect_runway.tasks import wait as wait_module
 from prefect_runway.tasks._uninterrupted import uninterrupted
 from prefect_runway.tasks.generate import GenerationResult, generate
+from prefect_runway.tasks.ledger import SubmissionLedger
 from prefect_runway.tasks.wait import SHARED_RUNNER_NAME, SharedWaits
 from prefect_runway.testing.emulator import RunwayEmulator
 from tests.media_samples import png_data_uri
@@ -614,3 +615,94 @@ async def test_a_shared_run_that_cannot_start_gives_every_caller_why(
     assert out["began"] == [False] * 3
     assert out["later"] and out["registered"] == []
     assert calls == ["t0", "t3"]
+
+
+# ---------------------------------------------------------------------------------------------
+# A SIGTERM in one wait while another decides about its task (against the emulator's books)
+
+
+class HeldCancellation:
+    """The run is being cancelled (read afresh when a wait is interrupted, never on a poll).
+
+    ``held``: that read waits for ``release``. ``signal``: the next poll raises a SIGTERM
+    there, as Prefect raises it in whichever wait is running.
+    """
+
+    def __init__(self, *, held: bool = False) -> None:
+        self.asked, self.release, self.signal = asyncio.Event(), asyncio.Event(), False
+        if not held:
+            self.release.set()
+
+    async def is_cancelling(self, *, fresh: bool = False) -> bool:
+        if self.signal and not fresh:
+            self.signal = False
+            raise TerminationSignal(signal=signal.SIGTERM)
+        if fresh:
+            self.asked.set()
+            await self.release.wait()
+        return fresh
+
+
+@flow(name="shared-wait-sigterm-while-another-decides")
+async def sigterm_while_another_decides(
+    client: RunwayClient, emulator: RunwayEmulator, ids: list[str]
+) -> list[Any]:
+    deciding, signalled, polling = (
+        HeldCancellation(held=True),
+        HeldCancellation(),
+        HeldCancellation(),
+    )
+    polled: set[str] = set()
+
+    def seen(task_id: str) -> Callable[[Task], Any]:
+        async def update(task: Task) -> None:
+            polled.add(task_id)
+
+        return update
+
+    callers = [
+        asyncio.ensure_future(wait_module.wait_in_shared_run(
+            client, task_id, FAST, on_update=seen(task_id), cancellation=cancellation,
+        ))
+        for task_id, cancellation in zip(ids, (deciding, signalled, polling), strict=True)
+    ]  # fmt: skip
+    await until(lambda: polled == set(ids), "every wait polled its task")
+    callers[0].cancel()  # a user's cancellation of one row: its wait decides, slowly
+    await until(deciding.asked.is_set, "the cancelled wait reads the run's state")
+    signalled.signal = True  # then the SIGTERM, raised in another wait
+    await until(
+        lambda: set(ids[1:]) <= set(emulator.stats()["deleted_task_ids"]),
+        "the stopped waits DELETE their tasks",
+    )
+    deciding.release.set()  # the first decision ends only now, under the stopped task run
+    await ends(callers)
+    return ["cancelled" if c.cancelled() else c.exception() for c in callers]
+
+
+async def test_a_sigterm_leaves_a_decision_under_way_to_its_end(
+    prefect_harness: str,
+    emulator: RunwayEmulator,
+    client: RunwayClient,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from prefect.filesystems import LocalFileSystem
+
+    from prefect_runway.tasks import _uninterrupted
+    from prefect_runway.tasks.submit import submit_once
+    from tests.tasks.test_uninterrupted import REQUEST
+
+    # No grace at all: a decision is cut the moment something cancels its wait again. The
+    # SIGTERM's stop must not: that wait was already deciding, and nothing else cancelled.
+    monkeypatch.setattr(_uninterrupted, "CLEAN_UP_GRACE_SECONDS", 0.0)
+    emulator.configure(run_seconds=3600)
+    ledger = SubmissionLedger(LocalFileSystem(basepath=str(tmp_path / "ledger")))
+    ids = [
+        (await submit_once(REQUEST, key=f"k-{n}", client=client, ledger=ledger, run="a")).task_id
+        for n in range(3)
+    ]
+    outcomes = await sigterm_while_another_decides(client, emulator, ids)
+    assert outcomes[0] == "cancelled", outcomes
+    assert all(isinstance(o, TerminationSignal) for o in outcomes[1:]), outcomes
+    # Every task was DELETEd once: the stopped ones and the one whose decision was under way.
+    assert sorted(emulator.stats()["deleted_task_ids"]) == sorted(ids)
