@@ -626,7 +626,10 @@ class _Watch:
         self.first_task_id = first_task_id
         self.members = 0  # joined and not ended (a wait still starting included)
         self.started = 0  # waits started under this task run
-        self.context: asyncio.Future[contextvars.Context] = (
+        # What the task run's engine set in its context (its ``TaskRunContext``...), laid by
+        # each wait over its own caller's context; the engine's context began as this one.
+        self.base = contextvars.copy_context()
+        self.context: asyncio.Future[dict[contextvars.ContextVar[Any], Any]] = (
             asyncio.get_running_loop().create_future()
         )
         self.waits: set[asyncio.Task[Task]] = set()
@@ -708,7 +711,8 @@ async def _closed(watch: _Watch) -> None:
 async def _watch_waits(watch: _Watch, first_task_id: str) -> int:
     """The shared task run: it lives while any of the flow run's waits is in flight.
 
-    The waits run as asyncio tasks in this task run's context (their logs land in it), each
+    The waits run as asyncio tasks in their callers' contexts with this task run's laid over
+    them (their logs land in it; a caller's own context variables stay its own), each
     awaited by its own caller; this body only lasts until the last one ends. A SIGTERM
     (``TerminationSignal``) or a cancellation reaching this body, or any wait, stops every wait
     (each decides about its own Runway task) before it propagates.
@@ -716,7 +720,11 @@ async def _watch_waits(watch: _Watch, first_task_id: str) -> int:
     Returns:
         How many waits it held.
     """
-    watch.context.set_result(contextvars.copy_context())
+    missing = object()
+    engine = contextvars.copy_context()
+    watch.context.set_result(
+        {var: value for var, value in engine.items() if watch.base.get(var, missing) is not value}
+    )
     try:
         while not watch.closed:
             await watch.changed.wait()
@@ -812,7 +820,7 @@ class SharedWaits:
             return await shared.wait(task_id, waiting)
         watch = self._join(task_id)
         try:
-            context = await asyncio.shield(watch.context)
+            task_run = await asyncio.shield(watch.context)
         except BaseException:
             self._leave(watch)
             await _closed(watch)  # the last caller returns once the task run has ended
@@ -825,8 +833,13 @@ class SharedWaits:
         async def waited() -> Task:
             return await waiting()
 
+        # The caller's own context, inside the shared task run (as a wait in a task run of its
+        # own had): its context variables (a logger's bound row, say) reach its ``on_update``.
+        context = contextvars.copy_context()
+        for var, value in task_run.items():
+            context.run(var.set, value)
         wait = asyncio.get_running_loop().create_task(
-            waited(), name=f"runway-wait-{task_id}", context=context.copy()
+            waited(), name=f"runway-wait-{task_id}", context=context
         )
         watch.waits.add(wait)
         watch.started += 1

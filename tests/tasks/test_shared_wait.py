@@ -10,6 +10,7 @@ planned.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import random
 import signal
 import time
@@ -706,3 +707,34 @@ async def test_a_sigterm_leaves_a_decision_under_way_to_its_end(
     assert all(isinstance(o, TerminationSignal) for o in outcomes[1:]), outcomes
     # Every task was DELETEd once: the stopped ones and the one whose decision was under way.
     assert sorted(emulator.stats()["deleted_task_ids"]) == sorted(ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# Each wait runs in its caller's context, inside the shared task run
+
+ROW: contextvars.ContextVar[str] = contextvars.ContextVar("row", default="none")
+
+
+@flow(name="shared-wait-callers-contexts")
+async def callers_contexts() -> list[tuple[str, str]]:
+    async def row(name: str) -> tuple[str, str]:
+        ROW.set(name)  # e.g. structlog's bound variables, read by a caller's on_update
+
+        async def waiting() -> Task:
+            from prefect.context import TaskRunContext
+
+            run = TaskRunContext.get()
+            await asyncio.sleep(0)
+            return cast(Task, (ROW.get(), run.task_run.name if run else "no task run"))
+
+        return cast(tuple[str, str], await SharedWaits.current().wait(f"t-{name}", waiting))
+
+    return list(await asyncio.gather(*(row(f"row-{n}") for n in range(3))))
+
+
+async def test_each_wait_sees_its_callers_context_inside_the_shared_task_run(
+    prefect_harness: str,
+) -> None:
+    seen = await callers_contexts()
+    assert [row for row, _ in seen] == ["row-0", "row-1", "row-2"], seen
+    assert all(run.startswith("runway-wait (first t-row-") for _, run in seen), seen
