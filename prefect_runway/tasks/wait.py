@@ -122,10 +122,11 @@ class FlowRunCancellation:
     """Whether the current flow run was cancelled by a user (its state is CANCELLING).
 
     One instance per flow run, shared by all its waits, so a thousand concurrent generations
-    cost one state read per ``min_interval``, not a thousand.
+    cost one state read per ``min_interval``, not a thousand. Held only while a wait holds it:
+    a process running many flow runs keeps none of those that ended.
     """
 
-    _by_run: dict[UUID, FlowRunCancellation] = {}
+    _by_run: weakref.WeakValueDictionary[UUID, FlowRunCancellation] = weakref.WeakValueDictionary()
 
     def __init__(self, flow_run_id: UUID | None, min_interval: float = 2.0) -> None:
         self.flow_run_id = flow_run_id
@@ -142,9 +143,10 @@ class FlowRunCancellation:
         if not run_id:
             return cls(None)
         key = UUID(str(run_id))
-        if key not in cls._by_run:
-            cls._by_run[key] = cls(key)
-        return cls._by_run[key]
+        found = cls._by_run.get(key)
+        if found is None:
+            found = cls._by_run[key] = cls(key)
+        return found
 
     async def is_cancelling(self, *, fresh: bool = False) -> bool:
         """True once the run's state is CANCELLING (or CANCELLED). Errors read as False."""

@@ -738,3 +738,42 @@ async def test_each_wait_sees_its_callers_context_inside_the_shared_task_run(
     seen = await callers_contexts()
     assert [row for row, _ in seen] == ["row-0", "row-1", "row-2"], seen
     assert all(run.startswith("runway-wait (first t-row-") for _, run in seen), seen
+
+
+# ---------------------------------------------------------------------------------------------
+# Many flow runs in one process leave nothing behind
+
+
+@flow(name="shared-wait-one-of-many")
+async def one_of_many(client: RunwayClient, task_id: str) -> str:
+    from prefect.runtime import flow_run
+
+    await wait_module.wait_in_shared_run(client, task_id, FAST)
+    return str(flow_run.get_id())
+
+
+async def test_flow_runs_that_ended_leave_no_registry_entry(
+    prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient, tmp_path: Any
+) -> None:
+    import gc
+
+    from prefect.filesystems import LocalFileSystem
+
+    from prefect_runway.tasks.submit import submit_once
+    from tests.tasks.test_uninterrupted import REQUEST
+
+    emulator.configure(run_seconds=0.2)
+    ledger = SubmissionLedger(LocalFileSystem(basepath=str(tmp_path / "ledger")))
+    runs = []
+    for n in range(3):
+        task_id = (await submit_once(REQUEST, key=f"k-{n}", client=client, ledger=ledger)).task_id
+        runs.append(await one_of_many(client, task_id))
+    gc.collect()
+    assert registered_anywhere(runs) == []
+
+
+def registered_anywhere(runs: list[str]) -> list[str]:
+    """The flow runs still held by a per-run registry of ``tasks/wait.py``."""
+    held = {str(key) for key in wait_module.FlowRunCancellation._by_run}
+    held |= {str(key[0]) for key in SharedWaits._by_loop.get(asyncio.get_running_loop(), {})}
+    return sorted(held & set(runs))
