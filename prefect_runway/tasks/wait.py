@@ -24,8 +24,11 @@ interrupted wait still cancels its own task at once when it can.
 ``generate``'s waits share one Prefect task run per flow run (``SharedWaits``, issue 20: a task
 run costs the server about 70 ms of CPU): ``runway-wait (first <task id>)``, started by the
 first wait and ended by the last one in flight. Each wait stays its own coroutine with its own
-outcome and DELETE decision; a SIGTERM raised in any of them, or in the shared task run, stops
-every wait (each decides about its own task) before it reaches their callers. The public
+outcome and DELETE decision, and runs in its caller's context (inside the shared task run); a
+SIGTERM raised in any of them, or in the shared task run, stops every wait (each decides about
+its own task) before it reaches their callers. Waiting for those decisions is bounded as every
+clean-up here is (``tasks/_uninterrupted.py``): once whoever waits is cancelled again, they get
+``CLEAN_UP_GRACE_SECONDS`` more, then are cancelled (a WARNING). The public
 ``wait_for_generation`` task keeps one task run per call, named ``wait-<Runway task id>``, which
 the hook also reads (``runway_tasks_waited_on``).
 
@@ -747,10 +750,16 @@ class SharedWaits:
     7.2), so ``generate``'s waits share one: the first wait starts it, the last one in flight
     ends it, and a later wait starts a new one. Each wait stays its own coroutine with all it
     does alone (``wait_with_cancellation``): its lease, its budgets, its 404 window, its own
-    DELETE decision; its caller gets exactly its outcome. A caller cancelled cancels its own
-    wait only; a SIGTERM or a cancellation of the task run stops them all, each deciding about
-    its own task, and then reaches every caller. The ``on_cancellation`` hook finds these waits'
-    tasks in the ledger (``tasks/cancellation.py``), not by the task run's name.
+    DELETE decision, its caller's context variables; its caller gets exactly its outcome. A
+    caller cancelled cancels its own wait only and returns once it has decided (and, the last
+    one, once the task run has ended); a SIGTERM or a cancellation of the task run stops them
+    all, each deciding about its own task (one already deciding is left to it), and then
+    reaches every caller. None of these waits for a decision forever: cancelled again, the
+    waiting side gives the decisions ``CLEAN_UP_GRACE_SECONDS`` (``uninterrupted``), then
+    cancels them again and logs a WARNING. A task run that cannot start gives its waiting
+    callers the reason (an API error, the SIGTERM, a cancellation). The ``on_cancellation`` hook
+    finds these waits' tasks in the ledger (``tasks/cancellation.py``), not by the task run's
+    name. The registry keeps a flow run's entry only while a wait is in flight.
 
     Example:
         ```python
