@@ -832,8 +832,15 @@ class SharedWaits:
         watch = self._join(task_id)
         try:
             task_run = await asyncio.shield(watch.context)
-        except BaseException:
+        except BaseException as stopped:
             self._leave(watch)
+            if isinstance(stopped, asyncio.CancelledError) and not watch.context.cancelled():
+                # The caller, not the task run, was cancelled: no wait, so no DELETE decision.
+                logger.warning(
+                    "cancelled before its wait began: no DELETE decision about Runway task %s "
+                    "here; the flow's on_cancellation hook finds it in the ledger, or it runs "
+                    "on (recover it by its id)", task_id,
+                )  # fmt: skip
             await _closed(watch)  # the last caller returns once the task run has ended
             raise
         if watch.terminated is not None:

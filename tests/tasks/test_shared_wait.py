@@ -777,3 +777,28 @@ def registered_anywhere(runs: list[str]) -> list[str]:
     held = {str(key) for key in wait_module.FlowRunCancellation._by_run}
     held |= {str(key[0]) for key in SharedWaits._by_loop.get(asyncio.get_running_loop(), {})}
     return sorted(held & set(runs))
+
+
+# ---------------------------------------------------------------------------------------------
+# A caller cancelled before its wait began
+
+
+@flow(name="shared-wait-cancelled-before-it-began")
+async def cancelled_before_it_began() -> dict[str, Any]:
+    log: list[tuple[str, int]] = []
+    early = FakeWait(0, log)
+    caller = asyncio.ensure_future(SharedWaits.current().wait("t-early", early.run))
+    await asyncio.sleep(0)  # joined; the shared task run is still starting
+    caller.cancel()
+    await ends([caller])
+    await until(lambda: not runners("t-early"), "the shared task run ends")
+    return {"cancelled": caller.cancelled(), "began": early.began.is_set()}
+
+
+async def test_a_caller_cancelled_before_its_wait_began_says_its_task_was_not_decided(
+    prefect_harness: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert await cancelled_before_it_began() == {"cancelled": True, "began": False}
+    # No DELETE decision was made for it here: the log says so, naming the task.
+    said = [r for r in caplog.records if "t-early" in r.getMessage() and r.levelname == "WARNING"]
+    assert said and "before its wait began" in said[0].getMessage(), caplog.text
