@@ -399,6 +399,12 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
             assert got(index) is sigterm
             in_flight.clear()
         assert held.in_flight == len(in_flight), (held.in_flight, in_flight)
+        # No wait outlives its task run: one still running has its task run open.
+        waits = [t for t in asyncio.all_tasks()
+                 if t.get_name().startswith(f"runway-wait-{tid}") and not t.done()]  # fmt: skip
+        assert not waits or runners(tid), waits
+        if not in_flight:
+            assert not waits, waits
     # None in flight: every shared task run has ended (its asyncio task is done), and the
     # registry holds nothing of this flow run.
     await until(lambda: not runners(tid), "the shared task runs end")
