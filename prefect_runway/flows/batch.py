@@ -5,9 +5,9 @@
   rows with one ``name`` (compared without case) would land on one key: the later one is
   refused by name before any POST, and reported.
 * Submit ahead: at most ``concurrency_per_model`` generations of a model run at once, and up
-  to ``queue_ahead`` more are submitted beyond them and wait in Runway's own queue (THROTTLED),
-  so Runway starts the next one the moment a slot frees instead of after our next poll, store
-  and POST. Credits are taken at create: every queued one is reserved against ``max_credits``
+  to ``queue_ahead`` more (by default as many, one wave) are submitted beyond them and wait in
+  Runway's own queue (THROTTLED), so Runway starts the next one the moment a slot frees instead
+  of after our next poll, store and POST. Credits are taken at create: every queued one is reserved against ``max_credits``
   before its POST and counted against the daily limits before the batch, as the running ones
   are. A user's cancellation or a queue timeout DELETEs the queued tasks (likely refunded, not
   guaranteed by Runway); the queue timeout does not count the time a task waits behind our own
@@ -554,7 +554,7 @@ async def batch(
     prefix: KeyPrefix = "batch",
     credentials_block: CredentialsBlockName = "runway",
     concurrency_per_model: ConcurrencyPerModel = 4,
-    queue_ahead: QueueAhead = 4,
+    queue_ahead: QueueAhead = NOT_SET,
     max_attempts: MaxAttempts = 3,
     poll_interval: PollInterval = 5.0,
     max_queue_minutes: MaxQueueMinutes = NOT_SET,
@@ -777,18 +777,21 @@ async def run_planned(
     detach: bool = False,
     input_policy: InputPolicy | None = None,
     budget: CreditBudget | None = None,
-    queue_ahead: int = 0,
+    queue_ahead: int | None = 0,
 ) -> None:
     """Generate the planned generations, bounded per model; fill ``results`` for every row.
 
     Each generation carries out its plan; ``budget`` (``max_credits``) is shared by all of them:
     every paid attempt is reserved against it before its POST. At most ``per_model`` of a model
-    run at once and ``queue_ahead`` more are submitted to wait in Runway's queue (so at most
-    ``per_model + queue_ahead`` of a model are submitted and unfinished); a slot of the
+    run at once and ``queue_ahead`` more (``None``: ``per_model``, one wave) are submitted to
+    wait in Runway's queue (so at most ``per_model + queue_ahead`` of a model are submitted and
+    unfinished); a slot of the
     ``runway-<model>`` global concurrency limit, where it exists, is held by each of those.
     With ``detach``, a generation not finished at its first look is left ``waiting``. Inputs
     are read where ``input_policy`` allows (by default this machine's, with the destination).
     """
+    if queue_ahead is None:
+        queue_ahead = per_model
     if per_model < 1 or queue_ahead < 0:
         raise ValueError(
             f"concurrency per model must be 1 or more (got {per_model}) and queue_ahead 0 or "
