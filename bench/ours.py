@@ -97,6 +97,8 @@ def main() -> None:
             import_cpu=import_cpu,
             requests=dict(counts) if counts is not None else None,
             phases=phases.summary() if timed else None,
+            # The steps of the run's first 60 s (its head: plan, claims, first POSTs).
+            phase_events=phases.timeline(meter.wall_start, 60.0) if timed else None,
             **tallies.result(),
         ),
     )

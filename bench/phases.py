@@ -16,9 +16,22 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 EVENTS: list[tuple[str, float, float]] = []  # (phase, start, seconds)
+# perf_counter's reading as an epoch second, for :func:`timeline`'s absolute starts.
+_EPOCH = time.time() - time.perf_counter()
 
 # (module, attribute, phase name)
 STEPS = [
+    # The flow's own steps before the first POST: where the realistic figure's head goes.
+    ("prefect_runway.flows.batch", "load_destination", "load destination block"),
+    ("prefect_runway.flows.batch", "load_credentials", "load credentials block"),
+    ("prefect_runway.flows.batch", "read_manifest", "read manifest"),
+    ("prefect_runway.flows.batch", "plan_rows", "plan rows"),
+    ("prefect_runway.flows.batch", "refuse_if_unaffordable", "affordability"),
+    ("prefect_runway.flows.batch", "models_with_global_limits", "global limits lookup"),
+    ("prefect_runway.flows.batch", "BatchProgress.start", "progress artifact"),
+    ("prefect_runway.tasks.generate", "announce_ledger", "announce ledger (run label)"),
+    ("prefect_runway.tasks.generate", "_PrefectSteps.submit", "submit task run (all)"),
+    ("prefect_runway.tasks.ledger", "SubmissionLedger.claim_name", "name claim"),
     ("prefect_runway.flows.batch", "identify_inputs", "identify inputs"),
     ("prefect_runway.tasks.plan", "read_sidecar", "read sidecar"),
     ("prefect_runway.tasks.ledger", "SubmissionLedger.read", "ledger read"),
@@ -65,6 +78,16 @@ def install() -> None:
                 yield
 
         batch_module.concurrency = timed_concurrency
+
+
+def timeline(since: float, seconds: float) -> list[tuple[str, float, float]]:
+    """Every timed step that started within ``seconds`` of epoch second ``since``: (phase,
+    epoch start, seconds), in order of start."""
+    return sorted(
+        (phase, _EPOCH + start, took)
+        for phase, start, took in EVENTS
+        if _EPOCH + start - since <= seconds
+    )
 
 
 def summary() -> list[dict[str, Any]]:

@@ -8,8 +8,10 @@ G = 60 s and ``ceil(N/C) x G`` is what no client can beat), so the sides share t
 load but never each other's slots. The sides:
 
 * ``ours``: the batch flow as a user runs it (``concurrency_per_model=20``, the default
-  ``queue_ahead``), polling every 5 s with 20 % jitter;
-* ``ours-queue-c``: the same with ``queue_ahead`` = C, a full wave queued in Runway;
+  ``queue_ahead``: one wave, C), polling every 5 s with 20 % jitter;
+* ``ours-queue-4``: the same with ``queue_ahead`` = 4, the default before it followed C;
+  both with ``bench.phases``' step timers (a clock reading around each step, no profiler) to
+  show where the head goes;
 * ``sdk``: the SDK script of ``bench/baseline.py``, C at a time (a semaphore around create,
   wait, download, upload), the SDK's poll set to 5 s +- 1 s (its own jitter, the same spread
   as ours);
@@ -67,11 +69,11 @@ def sides(concurrency: int = CONCURRENCY, poll: float = POLL_SECONDS) -> list[Si
     c = ("--concurrency", str(concurrency))
     sdk_poll = (*c, "--poll-time", str(poll), "--poll-jitter", str(0.4 * poll))
     return [
-        Side("ours", "ours", (*c, "--poll-interval", str(poll)),
-             "prefect-runway batch, default queue_ahead"),
-        Side("ours-queue-c", "ours",
-             (*c, "--poll-interval", str(poll), "--queue-ahead", str(concurrency)),
-             f"prefect-runway batch, queue_ahead = C = {concurrency}"),
+        Side("ours", "ours", (*c, "--poll-interval", str(poll), "--phases"),
+             f"prefect-runway batch, default queue_ahead (= C = {concurrency})"),
+        Side("ours-queue-4", "ours",
+             (*c, "--poll-interval", str(poll), "--queue-ahead", "4", "--phases"),
+             "prefect-runway batch, queue_ahead = 4 (the old default)"),
         Side("sdk", "baseline", sdk_poll, "SDK script, C at a time"),
         Side("sdk-all", "baseline", (*sdk_poll, "--submit-all"),
              "SDK script, all N submitted at once"),
@@ -347,6 +349,8 @@ def _round(
             "creates": stats["creates_total"],
             "polls": stats["gets"],
             "downloads": stats["downloads"],
+            "phases": result.get("phases"),
+            "phase_events": result.get("phase_events"),
         }
         log(f"realistic round {repeat + 1} {run.side.name}: wall {figures['wall']:.1f} s "
             f"({figures['ratio']:.3f}x ideal), {result['succeeded']} stored, head "

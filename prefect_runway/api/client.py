@@ -149,6 +149,11 @@ class RunwayClient:
         )
         if max_connections < 1:
             raise ValueError(f"max_connections must be 1 or more; got {max_connections!r}")
+        # One TLS context for every client below, made as httpx makes its own (certifi, or
+        # SSL_CERT_FILE / SSL_CERT_DIR; certificates and host names verified): each client
+        # would otherwise load the CA bundle itself, ~25 ms of CPU on the event loop apiece and
+        # 15 of them at 100 connections, before a flow's first create (BENCHMARKS.md 7.7).
+        tls = httpx.create_ssl_context()
         # Polls, deletes and reads: max_connections spread over pools of _POOL_CONNECTIONS.
         pools, rest = divmod(max_connections, _POOL_CONNECTIONS)
         sizes = [_POOL_CONNECTIONS] * pools + ([rest] if rest else [])
@@ -157,6 +162,7 @@ class RunwayClient:
                 base_url=self.base_url,
                 headers=headers,
                 timeout=timeout,
+                verify=tls,
                 limits=httpx.Limits(
                     max_connections=size,
                     max_keepalive_connections=size,
@@ -175,9 +181,10 @@ class RunwayClient:
             headers=headers,
             timeout=create_timeout,
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=0),
+            verify=tls,
         )
         # Output links are signed URLs on a CDN: they must never receive the API key.
-        self._downloads = httpx.AsyncClient(timeout=timeout, limits=limits)
+        self._downloads = httpx.AsyncClient(timeout=timeout, limits=limits, verify=tls)
         # Requests beyond the pool's size wait here, not in httpcore's pool: the pool matches
         # every queued request against every connection each time one frees (O(queued x
         # connections), encode/httpcore#1035), and a flow with 2,000 generations creating or

@@ -5,13 +5,13 @@
   rows with one ``name`` (compared without case) would land on one key: the later one is
   refused by name before any POST, and reported.
 * Submit ahead: at most ``concurrency_per_model`` generations of a model run at once, and up
-  to ``queue_ahead`` more are submitted beyond them and wait in Runway's own queue (THROTTLED),
-  so Runway starts the next one the moment a slot frees instead of after our next poll, store
-  and POST. Credits are taken at create: every queued one is reserved against ``max_credits``
-  before its POST and counted against the daily limits before the batch, as the running ones
-  are. A user's cancellation or a queue timeout DELETEs the queued tasks (likely refunded, not
-  guaranteed by Runway); the queue timeout does not count the time a task waits behind our own
-  tasks (``api/waiting.py``, ``OwnQueue``).
+  to ``queue_ahead`` more (by default as many, one wave) are submitted beyond them and wait in
+  Runway's own queue (THROTTLED), so Runway starts the next one the moment a slot frees instead
+  of after our next poll, store and POST. Credits are taken at create: every queued one is
+  reserved against ``max_credits`` before its POST and counted against the daily limits before
+  the batch, as the running ones are. A user's cancellation or a queue timeout DELETEs the
+  queued tasks (likely refunded, not guaranteed by Runway); the queue timeout does not count
+  the time a task waits behind our own tasks (``api/waiting.py``, ``OwnQueue``).
 * A Prefect global concurrency limit named ``runway-<model>`` (when one exists as the batch
   starts) bounds the generations of a model across runs, workers and machines. It counts what
   is *submitted*, queued included: each generation holds a slot from before its POST until it
@@ -45,8 +45,8 @@ import asyncio
 import logging
 import socket
 from collections import defaultdict
-from collections.abc import Mapping
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,6 +121,7 @@ from prefect_runway.tasks.cost import (
 from prefect_runway.tasks.generate import GenerationResult, generate
 from prefect_runway.tasks.inputs import InputError, S3Reader, identify_inputs
 from prefect_runway.tasks.keys import generation_key
+from prefect_runway.tasks.ledger import SubmissionLedger
 from prefect_runway.tasks.locations import (
     InvalidName,
     NameTaken,
@@ -135,8 +136,10 @@ from prefect_runway.tasks.plan import (
     list_for_plans,
     plan_generation,
 )
+from prefect_runway.tasks.run_ledgers import announce_ledger
 from prefect_runway.tasks.s3io import s3_client
 from prefect_runway.tasks.spec import GenerationSpec
+from prefect_runway.tasks.submit import current_run
 
 __all__ = [
     "BatchIncomplete",
@@ -554,7 +557,7 @@ async def batch(
     prefix: KeyPrefix = "batch",
     credentials_block: CredentialsBlockName = "runway",
     concurrency_per_model: ConcurrencyPerModel = 4,
-    queue_ahead: QueueAhead = 4,
+    queue_ahead: QueueAhead = NOT_SET,
     max_attempts: MaxAttempts = 3,
     poll_interval: PollInterval = 5.0,
     max_queue_minutes: MaxQueueMinutes = NOT_SET,
@@ -590,31 +593,32 @@ async def batch(
         max_run_seconds=max_run_minutes * 60 if max_run_minutes else None,
     )
     destination = await load_destination(destination_block)
-    credentials = await load_credentials(credentials_block)
-    inputs = InputPolicy.for_blocks(destination, credentials)
-    kind = manifest_kind(manifest)
-    rows = parse_manifest(await read_manifest(manifest, destination, inputs), kind=kind)
     results: dict[int, RowResult] = {}
-    async with credentials.get_client() as client:
-        generations = await plan_rows(
-            rows, client, destination, prefix, results, inputs, max_attempts=max_attempts,
-            price_caps=price_caps,
-        )  # fmt: skip
-        paid = [g.estimate for g in generations if g.pays and g.estimate]
-        estimated, unknown = known_and_unknown(paid)
-        if dry_run:
-            return await price_planned(
-                rows, generations, results, client, max_credits, estimated, run_logger
-            )
-        await refuse_if_unaffordable(client, paid, max_credits, run_logger)
-        run_logger.info(
-            "batch: %d generations to run, %d new, estimated at most %s",
-            len(generations), len(paid), credits_text(estimated, unknown),
-        )  # fmt: skip
-        await run_planned(generations, results, client, destination, prefix, policy,
-                   concurrency_per_model, max_attempts, detach=detach,
-                   input_policy=inputs, budget=CreditBudget(max_credits),
-                   queue_ahead=queue_ahead)  # fmt: skip
+    async with _announcing_early(destination, prefix, now=not dry_run):
+        credentials = await load_credentials(credentials_block)
+        inputs = InputPolicy.for_blocks(destination, credentials)
+        kind = manifest_kind(manifest)
+        rows = parse_manifest(await read_manifest(manifest, destination, inputs), kind=kind)
+        async with credentials.get_client() as client:
+            generations = await plan_rows(
+                rows, client, destination, prefix, results, inputs, max_attempts=max_attempts,
+                price_caps=price_caps,
+            )  # fmt: skip
+            paid = [g.estimate for g in generations if g.pays and g.estimate]
+            estimated, unknown = known_and_unknown(paid)
+            if dry_run:
+                return await price_planned(
+                    rows, generations, results, client, max_credits, estimated, run_logger
+                )
+            await refuse_if_unaffordable(client, paid, max_credits, run_logger)
+            run_logger.info(
+                "batch: %d generations to run, %d new, estimated at most %s",
+                len(generations), len(paid), credits_text(estimated, unknown),
+            )  # fmt: skip
+            await run_planned(generations, results, client, destination, prefix, policy,
+                       concurrency_per_model, max_attempts, detach=detach,
+                       input_policy=inputs, budget=CreditBudget(max_credits),
+                       queue_ahead=queue_ahead)  # fmt: skip
     ordered = [results[row.line] for row in rows]
     report = BatchReport.tally(ordered, estimated_credits=estimated, unknown_price=unknown)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -647,6 +651,41 @@ async def batch(
             report.ambiguous, ", ".join(report.ambiguous_names),
         )  # fmt: skip
     return finish_batch(report, strict)
+
+
+@asynccontextmanager
+async def _announcing_early(
+    destination: S3Bucket, prefix: str, *, now: bool
+) -> AsyncIterator[None]:
+    """Start labelling the run with its ledger (``announce_ledger``) now, beside the plan.
+
+    Every generation's claim waits for that label: one Prefect API write, which a busy server
+    answers in seconds (BENCHMARKS.md 7.7: 2 to 6 s while it commits another run's burst).
+    Started as the destination is known, it overlaps the credentials, the manifest, the plan
+    and the checks instead of following them. Nothing is claimed before it still: each
+    generation awaits ``announce_ledger`` for the same ledger before its claim, which waits
+    for this write (one write per run and ledger) or, if it failed, makes it again.
+
+    Args:
+        destination: The run's destination.
+        prefix: The run's key prefix: its ledger is the prefix's (``OutputLocation``).
+        now: False for a run that submits nothing (a dry run): no label.
+    """
+    if not now:
+        yield
+        return
+    folder = OutputLocation.of(prefix=prefix, name=None, key="run").ledger_folder
+    ledger = SubmissionLedger(destination, folder)
+    early = asyncio.ensure_future(
+        announce_ledger(destination, ledger.folder, ledger.location, current_run())
+    )
+    try:
+        yield
+    finally:
+        # Long done when a generation was submitted; a run refused or failed before any
+        # submit (over budget, a bad manifest) has no ledger to announce.
+        early.cancel()
+        await asyncio.gather(early, return_exceptions=True)
 
 
 def finish_batch(report: BatchReport, strict: bool) -> BatchReport:
@@ -777,18 +816,21 @@ async def run_planned(
     detach: bool = False,
     input_policy: InputPolicy | None = None,
     budget: CreditBudget | None = None,
-    queue_ahead: int = 0,
+    queue_ahead: int | None = 0,
 ) -> None:
     """Generate the planned generations, bounded per model; fill ``results`` for every row.
 
     Each generation carries out its plan; ``budget`` (``max_credits``) is shared by all of them:
     every paid attempt is reserved against it before its POST. At most ``per_model`` of a model
-    run at once and ``queue_ahead`` more are submitted to wait in Runway's queue (so at most
-    ``per_model + queue_ahead`` of a model are submitted and unfinished); a slot of the
+    run at once and ``queue_ahead`` more (``None``: ``per_model``, one wave) are submitted to
+    wait in Runway's queue (so at most ``per_model + queue_ahead`` of a model are submitted and
+    unfinished); a slot of the
     ``runway-<model>`` global concurrency limit, where it exists, is held by each of those.
     With ``detach``, a generation not finished at its first look is left ``waiting``. Inputs
     are read where ``input_policy`` allows (by default this machine's, with the destination).
     """
+    if queue_ahead is None:
+        queue_ahead = per_model
     if per_model < 1 or queue_ahead < 0:
         raise ValueError(
             f"concurrency per model must be 1 or more (got {per_model}) and queue_ahead 0 or "

@@ -646,16 +646,19 @@ ConcurrencyPerModel = Annotated[
     ),
 ]
 QueueAhead = Annotated[
-    int,
+    int | None,
     described(
         "Queue ahead",
         "Generations of one model submitted beyond the running ones, to wait in Runway's own "
         "queue so the next starts the moment a slot frees. Each is paid at its create "
         "(bounded by Max credits); a cancellation or queue timeout cancels the queued ones "
-        "(usually refunded, not guaranteed). 0: submit only when a slot is free.",
+        "(usually refunded, not guaranteed). Empty: as many as Concurrency per model (one "
+        "wave). 0: submit only when a slot is free.",
         ge=0,
         le=100,
     ),
+    _plain({"type": "integer", "minimum": 0, "maximum": 100}),
+    *OPTIONAL,
 ]
 Strict = Annotated[
     bool,

@@ -571,7 +571,7 @@ class StoryboardParams(BaseModel):
     max_credits: MaxCredits = NOT_SET
     price_caps: PriceCaps = NOT_SET
     concurrency_per_model: ConcurrencyPerModel = 4
-    queue_ahead: QueueAhead = 4
+    queue_ahead: QueueAhead = NOT_SET
     max_attempts: MaxAttempts = 3
     poll_interval: PollInterval = 5.0
     max_queue_minutes: MaxQueueMinutes = NOT_SET

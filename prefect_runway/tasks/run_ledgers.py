@@ -13,7 +13,9 @@ So before a run's first claim in a ledger, ``announce_ledger`` adds a label to t
 (``prefect-runway.ledger.<hash>``: the destination block's name, when it is a saved block, and
 the ledger's folder). A label is written by a plain API call the server commits before it
 answers, not an event, so it cannot lag behind the claim it precedes. It costs one Prefect
-API call per flow run and ledger (none per generation) and no S3 request.
+API call per flow run and ledger (none per generation) and no S3 request, which every first
+claim waits for: a busy server takes seconds to answer it, so the batch starts it as soon as
+its destination is loaded, beside its plan (``flows/batch.py``, ``_announcing_early``).
 
 Example:
     ```python

@@ -97,9 +97,11 @@ def test_slot_seconds_add_up_on_any_fifo_schedule(
 
 def test_the_sides_poll_alike_and_differ_only_in_how_they_submit() -> None:
     chosen = {side.name: side for side in sides(concurrency=20, poll=5.0)}
-    assert set(chosen) == {"ours", "ours-queue-c", "sdk", "sdk-all"}
-    assert chosen["ours"].args == ("--concurrency", "20", "--poll-interval", "5.0")
-    assert chosen["ours-queue-c"].args[-2:] == ("--queue-ahead", "20")
+    assert set(chosen) == {"ours", "ours-queue-4", "sdk", "sdk-all"}
+    # The batch's own default queue (one wave, C), and the old default of 4 beside it.
+    assert chosen["ours"].args == ("--concurrency", "20", "--poll-interval", "5.0", "--phases")
+    assert chosen["ours-queue-4"].args == (*chosen["ours"].args[:4], "--queue-ahead", "4",
+                                           "--phases")  # fmt: skip
     # The SDK sleeps POLL_TIME +- POLL_JITTER / 2: 4-6 s, ours' 5 s +- 20 %.
     assert chosen["sdk"].args == (
         "--concurrency", "20", "--poll-time", "5.0", "--poll-jitter", "2.0"

@@ -29,10 +29,12 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import StateType
 from prefect.states import Cancelling
 from prefect_aws import S3Bucket
+from pydantic import ValidationError
 
 from prefect_runway.api import RunwayClient, WaitPolicy
 from prefect_runway.flows.batch import RowResult, batch, plan_rows, run_planned
 from prefect_runway.flows.manifest import parse_manifest
+from prefect_runway.flows.storyboard import StoryboardParams
 from prefect_runway.tasks.plan import CreditBudget
 from prefect_runway.testing.emulator import RunwayEmulator
 from tests.flows.conftest import SavedBlocks
@@ -40,6 +42,7 @@ from tests.media_samples import png_bytes
 from tests.testing.emulator.support import wait_for
 
 PRICE = 10  # gen4_turbo, 2 s: 5 credits a second
+SHOT = {"kind": "scene", "image": "s3://stills/coast.png", "prompt_text": "Dusk falls."}
 
 
 def _manifest(tmp_path: Path, count: int, tag: str = "") -> Path:
@@ -229,3 +232,55 @@ async def test_a_queue_timeout_does_not_count_time_behind_our_own_tasks(
     assert stats["deletes"] == 0 and stats["creates_total"] == 4
     # They were submitted ahead and queued behind ours (how many at once depends on timing).
     assert most_unfinished_at_once(_records(emulator)) > 1
+
+
+async def test_the_default_queue_ahead_is_one_wave_of_the_runs_concurrency(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
+) -> None:
+    # No queue_ahead given: C run and C more wait THROTTLED (the default before was 4 at any
+    # concurrency: 2 + 4 of these 6 rows would be submitted at once).
+    concurrency, rows = 2, 6
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=1.0)
+    report = await batch(
+        str(_manifest(tmp_path, rows, tag="wave")), destination_block=saved_blocks.destination,
+        credentials_block=saved_blocks.credentials, concurrency_per_model=concurrency,
+        poll_interval=0.05,
+    )  # fmt: skip
+    records = _records(emulator)
+    assert report.succeeded == rows and emulator.stats()["creates_total"] == rows
+    assert concurrency < most_unfinished_at_once(records) <= 2 * concurrency
+
+
+@pytest.mark.parametrize("ahead", [0, 1])
+async def test_an_explicit_queue_ahead_wins_over_the_default(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path, ahead: int
+) -> None:
+    concurrency, rows = 3, 6
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=0.5)
+    report = await batch(
+        str(_manifest(tmp_path, rows, tag=f"x{ahead}")),
+        destination_block=saved_blocks.destination, credentials_block=saved_blocks.credentials,
+        concurrency_per_model=concurrency, queue_ahead=ahead, poll_interval=0.05,
+    )  # fmt: skip
+    assert report.succeeded == rows
+    assert most_unfinished_at_once(_records(emulator)) <= concurrency + ahead
+
+
+@pytest.mark.parametrize("bad", [-1, 101, "many"])
+async def test_a_bad_queue_ahead_is_refused_by_name_before_anything_is_paid(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path, bad: object
+) -> None:
+    with pytest.raises(Exception, match="queue_ahead"):
+        await batch(
+            str(_manifest(tmp_path, 1, tag="bad")), destination_block=saved_blocks.destination,
+            credentials_block=saved_blocks.credentials, queue_ahead=bad,
+        )  # fmt: skip
+    with pytest.raises(ValidationError, match="queue_ahead"):
+        StoryboardParams.model_validate({"title": "t", "shots": [SHOT], "queue_ahead": bad})
+    assert emulator.stats()["creates_total"] == 0
+
+
+def test_the_storyboard_reads_an_empty_queue_ahead_as_the_default() -> None:
+    assert StoryboardParams.model_validate({"title": "t", "shots": [SHOT]}).queue_ahead is None
+    explicit = StoryboardParams.model_validate({"title": "t", "shots": [SHOT], "queue_ahead": 0})
+    assert explicit.queue_ahead == 0

@@ -13,9 +13,12 @@ SUCCEEDED task is deleted, nothing is created.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import threading
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
@@ -28,6 +31,7 @@ from prefect.client.orchestration import PrefectClient, get_client
 from prefect.states import Cancelling, Running
 from prefect_aws import S3Bucket
 
+import prefect_runway.flows.batch as batch_module
 from prefect_runway.api import (
     Gen4TurboImageToVideo,
     Gen45ImageToVideo,
@@ -351,3 +355,76 @@ async def test_without_list_bucket_the_hook_leaves_the_tasks_running_and_names_t
         await _hook(prefect, run_id)
     assert emulator.stats()["deleted_task_ids"] == [generations[0].task_id]
     await _check_ledger(ledger, generations, run_id)
+
+
+async def test_a_batch_labels_its_run_while_it_plans_and_before_any_claim(
+    saved_blocks: SavedBlocks,
+    emulator: RunwayEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The label is one Prefect API write every first claim waits for, which a busy server
+    # answers in seconds: the batch starts it as soon as its destination is known, so it is
+    # under way while the run plans; nothing is claimed before it lands.
+    seen: list[str] = []
+    sent = threading.Event()
+    real_label = PrefectClient.update_flow_run_labels
+    real_plan = batch_module.plan_rows
+    real_claim = SubmissionLedger.claim
+
+    async def label(self: PrefectClient, flow_run_id: UUID, labels: dict[str, Any]) -> None:
+        seen.append("label sent")
+        sent.set()
+        await real_label(self, flow_run_id, labels)
+        seen.append("label written")
+
+    async def plan(*args: Any, **kwargs: Any) -> Any:
+        # The label's request is under way before the plan ends (the plan's reads are
+        # milliseconds here: wait for the request rather than race it).
+        await asyncio.to_thread(sent.wait, 30)
+        seen.append("planned")
+        return await real_plan(*args, **kwargs)
+
+    async def claim(self: SubmissionLedger, *args: Any, **kwargs: Any) -> Any:
+        seen.append("claim")
+        return await real_claim(self, *args, **kwargs)
+
+    monkeypatch.setattr(PrefectClient, "update_flow_run_labels", label)
+    monkeypatch.setattr(batch_module, "plan_rows", plan)
+    monkeypatch.setattr(SubmissionLedger, "claim", claim)
+    report = await batch(
+        str(_two_rows(tmp_path)), destination_block=saved_blocks.destination,
+        credentials_block=saved_blocks.credentials, prefix=f"early-{uuid4().hex[:8]}",
+        poll_interval=0.05,
+    )  # fmt: skip
+    assert report.succeeded == 2 and emulator.stats()["creates_total"] == 2
+    assert seen.count("label sent") == 1, seen  # one write for the run's one ledger
+    assert seen.index("label sent") < seen.index("planned"), seen
+    assert seen.index("label written") < seen.index("claim"), seen
+
+
+async def test_a_dry_run_writes_no_label(
+    saved_blocks: SavedBlocks, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def label(self: PrefectClient, flow_run_id: UUID, labels: dict[str, Any]) -> None:
+        sent.append(labels)
+
+    monkeypatch.setattr(PrefectClient, "update_flow_run_labels", label)
+    report = await batch(
+        str(_two_rows(tmp_path)), destination_block=saved_blocks.destination,
+        credentials_block=saved_blocks.credentials, prefix=f"dry-{uuid4().hex[:8]}",
+        dry_run=True,
+    )  # fmt: skip
+    assert report.dry_run and sent == []
+
+
+def _two_rows(tmp_path: Path) -> Path:
+    path = tmp_path / "two.jsonl"
+    path.write_text("".join(
+        json.dumps({"name": f"early{seed}", "model": "gen4_turbo", "promptImage": png_data_uri(),
+                    "ratio": "960:960", "duration": 2, "seed": seed}) + "\n"
+        for seed in range(2)
+    ))  # fmt: skip
+    return path

@@ -70,8 +70,8 @@ def test_a_shared_parameter_reads_the_same_in_every_form() -> None:
     seen: dict[str, tuple[str, str, str]] = {}
     shared = {"destination_block", "prefix", "credentials_block", "dry_run", "max_credits",
               "max_attempts", "poll_interval", "max_queue_minutes", "max_run_minutes",
-              "concurrency_per_model", "manifest", "seed", "allow_resubmit", "price_cap",
-              "price_caps"}  # fmt: skip
+              "concurrency_per_model", "queue_ahead", "manifest", "seed", "allow_resubmit",
+              "price_cap", "price_caps"}  # fmt: skip
     for flow in FLOWS:
         for where, name, prop in fields(flow):
             if name not in shared:
@@ -83,6 +83,19 @@ def test_a_shared_parameter_reads_the_same_in_every_form() -> None:
                 seen[name] = (*words, where)
     assert {"destination_block", "prefix", "credentials_block", "max_credits"} <= set(seen)
     assert seen["destination_block"][0] == "Destination block"
+
+
+@pytest.mark.parametrize("flow", [batch, storyboard], ids=lambda f: f.name)
+def test_queue_ahead_is_an_optional_number_whose_empty_is_one_wave(flow: Flow[Any, Any]) -> None:
+    schema = parameter_schema(flow).model_dump_for_openapi()
+    found = [(where, prop) for where, name, prop in fields(flow) if name == "queue_ahead"]
+    ((where, prop),) = found
+    assert prop["type"] == "integer" and (prop["minimum"], prop["maximum"]) == (0, 100)
+    assert "default" not in prop, f"{where}: empty must mean one wave, not a number"
+    assert "as many as Concurrency per model" in prop["description"]
+    required = [schema.get("required", [])]
+    required += [d.get("required", []) for d in schema.get("definitions", {}).values()]
+    assert all("queue_ahead" not in names for names in required)
 
 
 def test_every_choice_is_a_dropdown() -> None:
