@@ -64,6 +64,7 @@ __all__ = [
     "read_sidecar",
     "resolve_key",
     "store_output",
+    "store_output_unlogged",
     "stream_to_s3",
     "write_sidecar",
 ]
@@ -661,18 +662,37 @@ async def store_output(
             return stored.uri  # s3://<bucket>/<bucket_folder>/renders/<task id>.mp4
         ```
     """
+    stored = await store_output_unlogged(
+        stream, bucket, key_without_extension, extra_args=extra_args, expected=expected
+    )
+    logger.info("stored %s: %d bytes, sha256 %s", stored.uri, stored.size, stored.sha256)
+    return stored
+
+
+async def store_output_unlogged(
+    stream: OutputStream,
+    bucket: S3Bucket,
+    key_without_extension: str,
+    *,
+    extra_args: Mapping[str, Any] | None = None,
+    expected: OutputKind | None = None,
+) -> StoredObject:
+    """``store_output`` without its "stored" line, for a caller that logs its own.
+
+    ``generate`` reports each generation in one line (name, object, size, sha256, credits):
+    a second line per output costs the flow process about 1 ms of CPU for nothing new (the
+    console handler and the API log handler, issue 20). A failure is still logged here.
+    """
     _upload_args(_DEFAULT_CONTENT_TYPE, extra_args)  # refuse bad arguments before downloading
     resolve_key(bucket, key_without_extension)  # a bad key fails before the download starts
     try:
-        stored = await _store(stream, bucket, key_without_extension, extra_args, expected)
+        return await _store(stream, bucket, key_without_extension, extra_args, expected)
     except Exception as error:
         # The type only: an exception's text is not ours to vouch for (it could hold a URL).
         logger.warning(
             "storing %s failed (%s); nothing was stored", stream.url, type(error).__name__
         )
         raise
-    logger.info("stored %s: %d bytes, sha256 %s", stored.uri, stored.size, stored.sha256)
-    return stored
 
 
 async def _store(
@@ -698,13 +718,17 @@ async def _store(
         # No known type in the answer: the request says what it makes (a URL's name need not).
         content_type, extension = expected.content_type, expected.extension
     key = f"{key_without_extension}.{extension}"
-    logger.info(
-        "storing %s (%s, %s bytes) as %s",
-        stream.url,
-        content_type,
-        stream.size if stream.size is not None else "unknown",
-        _uri(bucket, resolve_key(bucket, key)),
-    )
+    if stream.size is None or stream.size >= PART_SIZE:
+        # Announced only for a transfer that takes a while (a multipart upload, or a size not
+        # known): a smaller one is one PUT, and its "stored" line follows at once (issue 20:
+        # each line costs the flow process about 1 ms of CPU).
+        logger.info(
+            "storing %s (%s, %s bytes) as %s",
+            stream.url,
+            content_type,
+            stream.size if stream.size is not None else "unknown",
+            _uri(bucket, resolve_key(bucket, key)),
+        )
 
     async def checked() -> AsyncIterator[bytes]:
         try:
