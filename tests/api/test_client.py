@@ -620,3 +620,16 @@ async def test_polls_spread_over_small_pools_and_never_wait_inside_one(
 def test_a_pool_of_no_connections_is_refused() -> None:
     with pytest.raises(ValueError, match="max_connections must be 1 or more; got 0"):
         RunwayClient("key_" + "0" * 128, max_connections=0)
+
+
+async def test_every_pool_shares_one_verifying_tls_context() -> None:
+    # Issue 20: one CA load per client, not one per pool (15 at the default 100 connections);
+    # the shared context still verifies certificates and host names as httpx's own does.
+    import ssl
+
+    async with RunwayClient("key_" + "0" * 128, max_connections=100) as client:
+        clients = [*client._api_pools, client._creates, client._downloads]
+        contexts = {id(c._transport._pool._ssl_context) for c in clients}  # type: ignore[attr-defined]
+        assert len(clients) == 15 and len(contexts) == 1
+        context = clients[0]._transport._pool._ssl_context  # type: ignore[attr-defined]
+        assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
