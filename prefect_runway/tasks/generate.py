@@ -76,7 +76,7 @@ from prefect_runway.tasks.store import (
     StoredObject,
     read_sidecar,
     resolve_key,
-    store_output_unlogged,
+    store_output,
     write_sidecar,
 )
 from prefect_runway.tasks.submit import (
@@ -237,9 +237,10 @@ async def store_generation(
 
     stream = client.output_stream(output_url, refresh=fresh_link)
     # ``_store`` logs the generation's one "stored" line, with this object's size and sha256.
-    return await store_output_unlogged(
-        stream, destination, key_without_extension, extra_args=extra_args, expected=expected
-    )
+    return await store_output(
+        stream, destination, key_without_extension, extra_args=extra_args, expected=expected,
+        log_stored=False,
+    )  # fmt: skip
 
 
 class GenerationSteps(Protocol):

@@ -64,7 +64,6 @@ __all__ = [
     "read_sidecar",
     "resolve_key",
     "store_output",
-    "store_output_unlogged",
     "stream_to_s3",
     "write_sidecar",
 ]
@@ -623,6 +622,7 @@ async def store_output(
     *,
     extra_args: Mapping[str, Any] | None = None,
     expected: OutputKind | None = None,
+    log_stored: bool = True,
 ) -> StoredObject:
     """Store one Runway output in S3 as ``{key_without_extension}.{ext}``.
 
@@ -639,6 +639,10 @@ async def store_output(
         key_without_extension: The key relative to ``bucket.bucket_folder``, without extension.
         extra_args: boto3 ExtraArgs (SSE, StorageClass, Metadata...; not ContentType).
         expected: What the request produces, for a response of no known type.
+        log_stored: Log a "stored" line (object, size, sha256). ``generate`` passes False and
+            reports the generation in one line of its own (with its credits): a second line
+            per output costs the flow process about 1 ms of CPU for nothing new (issue 20).
+            A failure is logged either way.
 
     Returns:
         The stored object.
@@ -662,37 +666,19 @@ async def store_output(
             return stored.uri  # s3://<bucket>/<bucket_folder>/renders/<task id>.mp4
         ```
     """
-    stored = await store_output_unlogged(
-        stream, bucket, key_without_extension, extra_args=extra_args, expected=expected
-    )
-    logger.info("stored %s: %d bytes, sha256 %s", stored.uri, stored.size, stored.sha256)
-    return stored
-
-
-async def store_output_unlogged(
-    stream: OutputStream,
-    bucket: S3Bucket,
-    key_without_extension: str,
-    *,
-    extra_args: Mapping[str, Any] | None = None,
-    expected: OutputKind | None = None,
-) -> StoredObject:
-    """``store_output`` without its "stored" line, for a caller that logs its own.
-
-    ``generate`` reports each generation in one line (name, object, size, sha256, credits):
-    a second line per output costs the flow process about 1 ms of CPU for nothing new (the
-    console handler and the API log handler, issue 20). A failure is still logged here.
-    """
     _upload_args(_DEFAULT_CONTENT_TYPE, extra_args)  # refuse bad arguments before downloading
     resolve_key(bucket, key_without_extension)  # a bad key fails before the download starts
     try:
-        return await _store(stream, bucket, key_without_extension, extra_args, expected)
+        stored = await _store(stream, bucket, key_without_extension, extra_args, expected)
     except Exception as error:
         # The type only: an exception's text is not ours to vouch for (it could hold a URL).
         logger.warning(
             "storing %s failed (%s); nothing was stored", stream.url, type(error).__name__
         )
         raise
+    if log_stored:
+        logger.info("stored %s: %d bytes, sha256 %s", stored.uri, stored.size, stored.sha256)
+    return stored
 
 
 async def _store(

@@ -74,19 +74,19 @@ async def test_progress_moves_at_most_once_per_interval_and_a_timer_shows_what_w
     # Issue 20: short generations finishing close together made one artifact update (a round
     # trip, an event) per percent; now one per interval, and none is lost.
     shown: list[float] = []
+    updated = asyncio.Event()
 
     async def update(artifact_id: Any, progress: float, description: str) -> None:
         shown.append(progress)
+        updated.set()
 
     monkeypatch.setattr(batch_module, "aupdate_progress_artifact", update)
     progress = BatchProgress(10, every=0.2)
     for _ in range(3):
         await progress.one_finished()
     assert shown == [10.0]  # the first at once; 20 % and 30 % wait for the interval
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while shown == [10.0] and loop.time() < deadline:
-        await asyncio.sleep(0.01)  # no other generation finishes: the timer shows them
+    updated.clear()
+    await asyncio.wait_for(updated.wait(), 10)  # no other generation finishes: the timer
     assert shown == [10.0, 30.0]
     for _ in range(7):
         await progress.one_finished()

@@ -194,12 +194,9 @@ async def test_run_timeout_never_deletes_and_keeps_the_task_id(
     assert "recover it later" in str(info.value)
 
 
+@pytest.mark.usefixtures("prefect_harness", "emulator")
 async def test_a_generation_is_reported_in_one_stored_line(
-    prefect_harness: str,
-    emulator: RunwayEmulator,
-    client: RunwayClient,
-    s3_bucket: S3Bucket,
-    caplog: pytest.LogCaptureFixture,
+    client: RunwayClient, s3_bucket: S3Bucket, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Issue 20: each line costs the flow process about 1 ms of CPU. One line per generation
     # says where its output went, its size, its sha256 and what it cost; a small output is
