@@ -180,8 +180,8 @@ class RunwayClient:
             base_url=self.base_url,
             headers=headers,
             timeout=create_timeout,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=0),
             verify=tls,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=0),
         )
         # Output links are signed URLs on a CDN: they must never receive the API key.
         self._downloads = httpx.AsyncClient(timeout=timeout, limits=limits, verify=tls)

@@ -318,7 +318,8 @@ async def wait_for_task(
             (another run waits on it).
         on_poll: Awaited before each poll (to renew an attachment).
         created_at: When the task was created (the ledger's record): the 404 window counts
-            from it. None: from the start of this wait.
+            from it, and the first poll comes one interval after it. None: the 404 window
+            counts from the start of this wait, and the first poll is at once.
         now: The wall clock (tests pass a fake one).
         sleep: How to wait between polls (tests pass a fake one).
 
@@ -373,11 +374,18 @@ async def _poll_until_terminal(
     created = created_at or now()
     last: Task | None = None
     not_found = poll_errors = 0
-    first = True
+    # A task created less than an interval ago has not finished: the first poll comes one
+    # interval after its create, not at once (a GET and a status line fewer per generation,
+    # issue 20). A task created longer ago (a reattach) is polled at once; a create time
+    # ahead of this clock (another machine's) waits one interval at most.
+    delay = 0.0
+    if created_at is not None:
+        interval = policy.next_delay()
+        delay = min(interval, max(0.0, interval - (now() - created_at).total_seconds()))
     while True:
-        if not first:
-            await sleep(policy.next_delay())
-        first = False
+        if delay > 0:
+            await sleep(delay)
+        delay = policy.next_delay()
         if should_cancel is not None and await should_cancel():
             raise await _cancel(client, task_id, last, may_delete)
         if on_poll is not None:

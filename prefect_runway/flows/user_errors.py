@@ -32,6 +32,7 @@ from prefect_runway.api.errors import PrefectRunwayError
 from prefect_runway.blocks import RunwayCredentials
 from prefect_runway.tasks.inputs import InputError
 from prefect_runway.tasks.run_logs import send_package_logs_to_runs
+from prefect_runway.tasks.s3io import s3_client
 
 __all__ = [
     "BlockNotFound",
@@ -122,7 +123,9 @@ async def load_destination(name: str, field: str = "destination_block") -> S3Buc
             raise
         raise await _missing_block(field, name, "s3-bucket", "S3Bucket") from None
     bucket = block.bucket_name
-    s3 = block.credentials.get_s3_client()
+    # The pooled client the generations use (``s3io.s3_client``): the block's own client
+    # would be a second boto3 client built per flow run, for this one call (issue 20).
+    s3 = s3_client(block)
     where = f"{field} {name!r} (bucket {bucket!r})"
     try:
         await asyncio.to_thread(s3.head_bucket, Bucket=bucket)

@@ -236,9 +236,11 @@ async def store_generation(
         return (await client.get_task(task_id)).output[index]
 
     stream = client.output_stream(output_url, refresh=fresh_link)
+    # ``_store`` logs the generation's one "stored" line, with this object's size and sha256.
     return await store_output(
-        stream, destination, key_without_extension, extra_args=extra_args, expected=expected
-    )
+        stream, destination, key_without_extension, extra_args=extra_args, expected=expected,
+        log_stored=False,
+    )  # fmt: skip
 
 
 class GenerationSteps(Protocol):
@@ -957,7 +959,16 @@ async def _store(
             "total_credits": total,
         },
     )
-    logger.info("%s: stored %s (%s credits)", plan.name, sidecar["output_uri"], credits)
+    more = len(sidecar["outputs"]) - 1
+    logger.info(
+        "%s: stored %s: %s bytes, sha256 %s (%s credits)%s",
+        plan.name,
+        sidecar["output_uri"],
+        sidecar["size"],
+        sidecar["sha256"],
+        credits,
+        f"; and {more} more output(s), in the sidecar {written.uri}" if more > 0 else "",
+    )
     return GenerationResult(
         key=plan.key, name=plan.name, status="succeeded", model=spec.model, task_id=task.id,
         attempts=attempt, output_uri=sidecar["output_uri"], sidecar_uri=written.uri,

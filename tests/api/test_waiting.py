@@ -215,3 +215,50 @@ async def test_user_cancel_never_deletes_a_succeeded_task(
     assert not info.value.deleted and info.value.last_status == "SUCCEEDED"
     assert emulator.stats()["deletes"] == 0
     assert (await client.get_task(created.id)).output
+
+
+class _SucceededAtOnce:
+    """A stand-in client whose task is SUCCEEDED at once: records when each poll came."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.polls: list[datetime] = []
+
+    async def get_task(self, task_id: str) -> Task:
+        self.polls.append(self.clock())
+        return Task.model_validate({"id": task_id, "status": "SUCCEEDED", "output": ["u"]})
+
+
+@pytest.mark.parametrize(
+    ("created_ago", "first_poll_after"),
+    [
+        (0.0, 5.0),  # just created: one interval after the create, not at once (issue 20)
+        (2.0, 3.0),  # created 2 s ago: the rest of the interval
+        (60.0, 0.0),  # a reattach to an older task: at once
+        (-30.0, 5.0),  # a create time ahead of this clock: one interval at most
+    ],
+)
+async def test_the_first_poll_comes_one_interval_after_the_create(
+    created_ago: float, first_poll_after: float
+) -> None:
+    start = datetime.now(UTC)
+    clock = FakeClock(start)
+    stub = _SucceededAtOnce(clock)
+    task = await wait_for_task(
+        stub,  # type: ignore[arg-type]  # only get_task is called
+        "t1", WaitPolicy(poll_interval=5.0, jitter=0),
+        created_at=start - timedelta(seconds=created_ago), now=clock, sleep=clock.sleep,
+    )  # fmt: skip
+    assert task.status is TaskStatus.SUCCEEDED
+    assert [(p - start).total_seconds() for p in stub.polls] == [first_poll_after]
+
+
+async def test_without_a_create_time_the_first_poll_is_at_once() -> None:
+    start = datetime.now(UTC)
+    clock = FakeClock(start)
+    stub = _SucceededAtOnce(clock)
+    await wait_for_task(
+        stub,  # type: ignore[arg-type]  # only get_task is called
+        "t1", WaitPolicy(poll_interval=5.0, jitter=0), now=clock, sleep=clock.sleep,
+    )  # fmt: skip
+    assert stub.polls == [start]

@@ -68,6 +68,31 @@ async def test_progress_moves_per_whole_percent_in_order_and_ends_at_every_gener
     assert all(value == int(value) for value in values)  # whole percents
 
 
+async def test_progress_moves_at_most_once_per_interval_and_a_timer_shows_what_waited(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 20: short generations finishing close together made one artifact update (a round
+    # trip, an event) per percent; now one per interval, and none is lost.
+    shown: list[float] = []
+    updated = asyncio.Event()
+
+    async def update(artifact_id: Any, progress: float, description: str) -> None:
+        shown.append(progress)
+        updated.set()
+
+    monkeypatch.setattr(batch_module, "aupdate_progress_artifact", update)
+    progress = BatchProgress(10, every=0.2)
+    for _ in range(3):
+        await progress.one_finished()
+    assert shown == [10.0]  # the first at once; 20 % and 30 % wait for the interval
+    updated.clear()
+    await asyncio.wait_for(updated.wait(), 10)  # no other generation finishes: the timer
+    assert shown == [10.0, 30.0]
+    for _ in range(7):
+        await progress.one_finished()
+    assert shown == [10.0, 30.0, 100.0]  # the last at once, whatever the interval
+
+
 async def test_batch_with_bad_duplicate_and_good_rows(
     prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path
 ) -> None:

@@ -206,3 +206,41 @@ async def test_a_batch_with_every_row_stored_says_nothing_more(
         return_state=True,
     )  # fmt: skip
     assert state.is_completed() and (state.message or "") in ("", "All states completed.")
+
+
+async def test_the_bucket_check_builds_the_client_the_generations_use(
+    saved_blocks: SavedBlocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 20: the HeadBucket at the flow's start goes through the pooled client that the
+    # ledger and the store use, so a flow run builds one boto3 client, not two.
+    import boto3.session
+    from prefect_aws import credentials as aws_credentials
+
+    from prefect_runway.flows.user_errors import load_destination
+    from prefect_runway.tasks.s3io import s3_client
+
+    built: list[str] = []
+    original = boto3.session.Session.client
+
+    def counted(self: boto3.session.Session, *args: Any, **kwargs: Any) -> Any:
+        built.append(str(args[0] if args else kwargs.get("service_name")))
+        return original(self, *args, **kwargs)
+
+    # A block as a user saves it: botocore's default pool, not the test helper's 32.
+    bucket = saved_blocks.bucket
+    parameters = bucket.credentials.aws_client_parameters
+    config = dict(parameters.config or {})
+    config.pop("max_pool_connections", None)
+    plain = bucket.model_copy(
+        update={
+            "credentials": bucket.credentials.model_copy(
+                update={"aws_client_parameters": parameters.model_copy(update={"config": config})}
+            )
+        }
+    )
+    await plain.asave(f"{saved_blocks.destination}-plain", overwrite=True)
+    monkeypatch.setattr(boto3.session.Session, "client", counted)
+    aws_credentials._get_client_cached.cache_clear()
+    block = await load_destination(f"{saved_blocks.destination}-plain")
+    s3_client(block)  # what the generations' S3 calls use
+    assert built == ["s3"]

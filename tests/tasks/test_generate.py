@@ -194,6 +194,24 @@ async def test_run_timeout_never_deletes_and_keeps_the_task_id(
     assert "recover it later" in str(info.value)
 
 
+@pytest.mark.usefixtures("prefect_harness", "emulator")
+async def test_a_generation_is_reported_in_one_stored_line(
+    client: RunwayClient, s3_bucket: S3Bucket, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue 20: each line costs the flow process about 1 ms of CPU. One line per generation
+    # says where its output went, its size, its sha256 and what it cost; a small output is
+    # not announced before it is stored (its "stored" line follows at once).
+    with caplog.at_level(logging.INFO, logger="prefect_runway"):
+        result = await generate_one(SPEC, s3_bucket, client)
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("prefect_runway")]
+    stored = [m for m in ours if "stored" in m]
+    assert stored == [
+        f"harbour: stored {result.output_uri}: {result.size} bytes, sha256 {result.sha256} "
+        f"({result.credits} credits)"
+    ]
+    assert not [m for m in ours if m.startswith("storing")]
+
+
 async def test_secrets_appear_nowhere(
     prefect_harness: str,
     emulator: RunwayEmulator,

@@ -462,6 +462,27 @@ async def test_an_output_below_the_part_size_is_one_put_and_nothing_else(
     assert hashlib.sha256(stored_bytes(stored, s3_bucket)).hexdigest() == stored.sha256
 
 
+@pytest.mark.parametrize("multipart", [False, True])
+async def test_only_a_long_transfer_is_announced_before_it_is_stored(
+    emulator: RunwayEmulator,
+    client: RunwayClient,
+    s3_bucket: S3Bucket,
+    caplog: pytest.LogCaptureFixture,
+    multipart: bool,
+) -> None:
+    # Issue 20: a "storing" line before a one-PUT output is stored costs CPU and says nothing
+    # the "stored" line after it does not; a multipart upload takes a while, so it is announced.
+    if multipart:
+        emulator.configure(output_bytes=PART_SIZE + 1)
+    _, url = await succeeded_output(client)
+    with caplog.at_level(logging.INFO, logger="prefect_runway.tasks.store"):
+        stored = await store_output(client.output_stream(url), s3_bucket, "renders/announced")
+    logged = [r.getMessage() for r in caplog.records if r.name == "prefect_runway.tasks.store"]
+    storing = [m for m in logged if m.startswith("storing ")]
+    assert len(storing) == (1 if multipart else 0)
+    assert logged[-1] == f"stored {stored.uri}: {stored.size} bytes, sha256 {stored.sha256}"
+
+
 async def test_a_multipart_upload_first_aborts_one_a_killed_process_left(
     s3_bucket: S3Bucket,
 ) -> None:
