@@ -110,10 +110,11 @@ async def test_cancelling_a_served_batch_deletes_every_task_in_flight_and_no_suc
             deployment.id,
             parameters={
                 "manifest": str(manifest), "destination_block": saved_blocks.destination,
-                # Six at a time: the last gen4.5 rows are created only as earlier ones succeed,
-                # so PENDING, THROTTLED, RUNNING and SUCCEEDED tasks exist at once.
+                # Ten at a time (6 + 4 queued ahead): the last gen4.5 rows are created only as
+                # earlier ones succeed, so PENDING, THROTTLED, RUNNING and SUCCEEDED tasks exist
+                # at once (one wave queued, the default, would create all 12 at once).
                 "credentials_block": saved_blocks.credentials, "concurrency_per_model": 6,
-                "poll_interval": 0.1,
+                "queue_ahead": 4, "poll_interval": 0.1,
             },
         )  # fmt: skip
         await _until(
