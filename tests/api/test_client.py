@@ -645,3 +645,50 @@ def test_the_client_loads_the_ca_bundle_once_and_verifies_every_connection(
     assert len(clients) == 15  # 13 pools of up to 8 connections, the creates, the downloads
     for each in clients:
         assert each._transport._pool._ssl_context is context  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "provider"),
+    [("https://api.example.test", None), ("https://proxy.example.test/base/", COMETAPI)],
+)
+async def test_a_poll_sends_the_request_the_client_would_build(
+    base_url: str, provider: Any
+) -> None:
+    # Polls skip httpx's client layers (BENCHMARKS.md 7.3): the request that reaches the
+    # transport must still be the one ``AsyncClient.get`` would send: URL, headers, timeouts.
+    seen: list[httpx.Request] = []
+    task_id = "0b6c1a3e-0000-4000-8000-00000000a%20b"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        task = {"id": task_id, "status": "RUNNING", "progress": 0.5}
+        return httpx.Response(
+            200,
+            json=task if provider is None else {"code": "success", "data": {"data": task}},
+        )
+
+    kwargs: dict[str, Any] = {"base_url": base_url, "retry": FAST_RETRY}
+    if provider is not None:
+        kwargs["provider"] = provider
+    async with RunwayClient(
+        "key_" + "0" * 128 if provider is None else "sk-" + "0" * 48, **kwargs
+    ) as c:
+        for pool in c._api_pools:
+            pool._transport = httpx.MockTransport(answer)
+        task = await c.get_task(task_id)
+        expected = c._api_pools[0].build_request("GET", c.provider.path("tasks", task_id))
+    assert task.id == task_id and task.progress == 0.5
+    [sent] = seen
+    assert sent.url == expected.url, (sent.url, expected.url)
+    assert sent.headers.multi_items() == expected.headers.multi_items()
+    assert sent.extensions == expected.extensions
+    assert sent.method == "GET" and sent.content == b""
+
+
+async def test_a_poll_on_a_closed_client_fails_as_httpx_does(emulator: RunwayEmulator) -> None:
+    client = RunwayClient(emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY)
+    created = await client.create(i2v())
+    assert (await client.get_task(created.id)).id == created.id
+    await client.aclose()
+    with pytest.raises(RuntimeError, match="client has been closed"):
+        await client.get_task(created.id)
