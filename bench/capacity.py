@@ -49,7 +49,8 @@ def _fds() -> tuple[int, int]:
 
 class Probe:
     """Counts every httpx request this process sends: Runway polls (and which tasks were
-    polled), Prefect API calls, the rest. Patched at ``AsyncClient.send``."""
+    polled), Prefect API calls, the rest. Patched at ``AsyncHTTPTransport.handle_async_request``:
+    the Runway client sends its polls to the transport, not through ``AsyncClient.send``."""
 
     def __init__(self, prefect_port: int | None) -> None:
         self.polls = 0
@@ -62,11 +63,13 @@ class Probe:
     def install(self) -> Probe:
         import httpx
 
-        original = httpx.AsyncClient.send
+        original = httpx.AsyncHTTPTransport.handle_async_request
         probe = self
         ident = re.compile(r"/[0-9a-f]{8}-[0-9a-f-]{27,}")
 
-        async def send(client: httpx.AsyncClient, request: httpx.Request, **kwargs: Any) -> Any:
+        async def send(
+            transport: httpx.AsyncHTTPTransport, request: httpx.Request
+        ) -> httpx.Response:
             path = request.url.path
             with probe._lock:
                 if request.method == "GET" and (found := _TASK_POLL.match(path)):
@@ -76,9 +79,9 @@ class Probe:
                     probe.prefect_calls[f"{request.method} {ident.sub('/{id}', path)}"] += 1
                 else:
                     probe.other += 1
-            return await original(client, request, **kwargs)
+            return await original(transport, request)
 
-        httpx.AsyncClient.send = send  # type: ignore[method-assign,assignment]
+        httpx.AsyncHTTPTransport.handle_async_request = send  # type: ignore[method-assign,assignment]
         return self
 
 

@@ -27,19 +27,23 @@ STARTED = time.time()
 
 
 def _count_requests() -> collections.Counter[str]:
-    """Count every httpx request by host and path shape (ids folded), to name the chatty calls."""
+    """Count every httpx request by host and path shape (ids folded), to name the chatty calls.
+
+    Counted at the transport: the Runway client sends its polls there, not through
+    ``AsyncClient.send``.
+    """
     import httpx
 
     counts: collections.Counter[str] = collections.Counter()
-    original = httpx.AsyncClient.send
+    original = httpx.AsyncHTTPTransport.handle_async_request
     ident = re.compile(r"/[0-9a-f]{8}-[0-9a-f-]{27,}|/[0-9]+(?=/|$)")
 
-    async def send(self: httpx.AsyncClient, request: httpx.Request, **kwargs: object) -> object:
+    async def send(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
         path = ident.sub("/{id}", request.url.path)
         counts[f"{request.method} {request.url.port} {path}"] += 1
-        return await original(self, request, **kwargs)  # type: ignore[arg-type]
+        return await original(self, request)
 
-    httpx.AsyncClient.send = send  # type: ignore[assignment,method-assign]
+    httpx.AsyncHTTPTransport.handle_async_request = send  # type: ignore[method-assign]
     return counts
 
 
