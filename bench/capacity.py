@@ -210,10 +210,11 @@ def main() -> None:
 # ------------------------------------------------------------------------------ the parent
 
 
-def measure(harness: Any, waits: int, window: float, poll_interval: float,
-            workdir: Path, *, spy: bool = True) -> dict[str, Any]:  # fmt: skip
+def measure(harness: Any, waits: int, window: float, poll_interval: float, workdir: Path,
+            *, spy: bool = True, ramp_timeout: float = 1200.0) -> dict[str, Any]:  # fmt: skip
     """One capacity run: ``waits`` generations held RUNNING by the emulator, polled by one
-    child process; the parent samples the Prefect server's and its own (the emulator's) CPU."""
+    child process; the parent samples the Prefect server's and its own (the emulator's) CPU.
+    The child gives up (an error) when not every wait has polled within ``ramp_timeout`` s."""
     from bench.common import MODEL, child_env, manifest_rows
     from bench.harness import ROOT
 
@@ -243,7 +244,8 @@ def measure(harness: Any, waits: int, window: float, poll_interval: float,
              "--manifest", str(manifest), "--destination-block", "bench-dest",
              "--credentials-block", "bench-runway", "--prefix", "capacity",
              "--poll-interval", str(poll_interval), "--window", str(window),
-             "--result", str(result_path), *(["--spy", str(spy_path)] if spy else [])],
+             "--result", str(result_path), "--ramp-timeout", str(ramp_timeout),
+             *(["--spy", str(spy_path)] if spy else [])],
             cwd=ROOT, env=child_env({"PREFECT_API_URL": harness.api_url}),
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False,
         )  # fmt: skip

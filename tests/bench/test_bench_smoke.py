@@ -71,8 +71,9 @@ def test_the_capacity_figure_holds_its_waits_and_renders(
     from bench.harness import Harness
 
     with Harness(tmp_path, api_url=prefect_harness, emulator=emulator, moto=s3_server) as h:
+        # A ramp bounded: polls the probe cannot see fail the test instead of hanging it.
         result = capacity.measure(h, waits=3, window=2.0, poll_interval=0.5, workdir=tmp_path,
-                                  spy=False)  # fmt: skip
+                                  spy=False, ramp_timeout=120.0)  # fmt: skip
     assert result["ended_early"] == 0
     last = result["window"]["last"]
     assert last["polled"] == 3 and last["polls"] > result["window"]["first"]["polls"]
