@@ -2,7 +2,8 @@
 
 moto keeps every object in memory, so it runs in a separate process: its memory does not count
 against the process under test (a test measures peak memory while streaming large outputs), and
-boto3 talks to it over real HTTP on loopback, as it would to S3.
+boto3 talks to it over real HTTP on loopback, as it would to S3, on kept-alive connections as
+S3 keeps them (werkzeug's server, which moto runs on, would close each after one request).
 
 The server binds port 0 and reports the port it got, so parallel runs never race for a port.
 It is stopped by its pid at the end of the session; if pytest dies first, the server sees its
@@ -32,13 +33,19 @@ _POOL = max(64, int(os.environ.get("RUNWAY_S3_THREADS", "0")))
 # Runs in the child: start the server, report its port, serve until stdin closes.
 _SERVER = """
 import functools
+import io
 import os
 import sys
 import threading
 import time
 
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
 from moto.s3.responses import S3Response
-from moto.server import ThreadedMotoServer
+from werkzeug.serving import DechunkedInput, make_server
 
 # S3 applies each request to an object atomically; moto does not, and its threaded server runs
 # requests at once. A conditional PUT checks its ETag, then stores: two writers conditioned on
@@ -75,11 +82,59 @@ if _store_delay:
 
     S3Backend.put_object = put_object
 
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-server.start()  # returns once the socket is bound and listening
-print(server.get_host_and_port()[1], flush=True)
+
+# What werkzeug's drain after each response reads: nothing. It reads whatever the socket holds
+# once the response is out, which on a kept-alive connection is the next request.
+class _Drained:
+    def read(self, size=-1):
+        return b""
+
+
+# moto's request handler, keeping connections open as S3 does (HTTP/1.1 keep-alive).
+# werkzeug's development server answers "Connection: close" to every request, so each boto3
+# request paid a TCP connect that real S3 does not ask for (the bench charged it to both sides;
+# issue 20). It closes because it cannot tell where a request body ends if the application
+# leaves some of it unread: here the body is read whole (by Content-Length, or de-chunked)
+# before the application sees it, so the next request starts where the socket stands, and the
+# drain after the response reads nothing.
+class KeepAliveHandler(MotoRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # The headers and the body go out in separate writes: with Nagle's algorithm the body
+    # waits for the client's delayed ACK of the headers (40 ms) on a kept-alive connection.
+    disable_nagle_algorithm = True
+
+    def run_wsgi(self):
+        self._socket_input = self.rfile
+        self.rfile = _Drained()
+        try:
+            super().run_wsgi()
+        finally:
+            self.rfile = self._socket_input
+
+    def make_environ(self):
+        environ = super().make_environ()
+        source = self._socket_input
+        if environ.get("wsgi.input_terminated"):  # Transfer-Encoding: chunked
+            body = DechunkedInput(source).read()
+        else:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = source.read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        return environ
+
+    def send_header(self, keyword, value):
+        # werkzeug sends "Connection: close" always; only a client that asked for it gets it.
+        if keyword.lower() == "connection" and not self.close_connection:
+            return
+        super().send_header(keyword, value)
+
+
+app = DomainDispatcherApplication(create_backend_app)
+server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepAliveHandler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+print(server.port, flush=True)  # bound and listening since make_server
 sys.stdin.read()
-server.stop()
+server.shutdown()
 """
 
 STOP_TIMEOUT = 10.0

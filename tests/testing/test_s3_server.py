@@ -52,3 +52,56 @@ def test_of_writers_conditioned_on_one_state_exactly_one_wins(condition: str) ->
         assert _winners(plain, condition) > 1
     with MotoServer(store_delay=0.2) as atomic:
         assert _winners(atomic, condition) == 1
+
+
+def test_connections_are_kept_alive_and_each_request_body_is_read_whole() -> None:
+    # Real S3 keeps connections open; werkzeug's server closed every one, so each boto3 request
+    # of the bench paid a TCP connect that S3 would not charge (issue 20). Kept alive, the next
+    # request on a connection starts exactly where the last body ended: a body moto does not
+    # read (a refused conditional PUT) or one sent chunked must not leak into it.
+    import urllib3.connection
+
+    opened: list[object] = []
+    new_conn = urllib3.connection.HTTPConnection._new_conn
+
+    def counted(connection: urllib3.connection.HTTPConnection) -> object:
+        opened.append(connection)
+        return new_conn(connection)
+
+    with MotoServer() as server:
+        bucket = server.new_bucket()
+        s3 = bucket.credentials.get_s3_client()
+        name = bucket.bucket_name
+        s3.put_object(Bucket=name, Key="a", Body=b"first")
+        urllib3.connection.HTTPConnection._new_conn = counted  # type: ignore[method-assign]
+        try:
+            for index in range(10):
+                with pytest.raises(ClientError, match="PreconditionFailed"):
+                    s3.put_object(Bucket=name, Key="a", Body=b"x" * 70_000, IfNoneMatch="*")
+                assert s3.get_object(Bucket=name, Key="a")["Body"].read() == b"first"
+                s3.head_object(Bucket=name, Key="a")
+        finally:
+            urllib3.connection.HTTPConnection._new_conn = new_conn  # type: ignore[method-assign]
+        assert opened == []  # 30 requests on the connection the first PUT opened
+
+        # boto3 never sends a chunked body over HTTP: a presigned PUT sent by hand does.
+        put_url = s3.generate_presigned_url("put_object", Params={"Bucket": name, "Key": "b"})
+        get_url = s3.generate_presigned_url("get_object", Params={"Bucket": name, "Key": "b"})
+        http = urllib3.HTTPConnectionPool("127.0.0.1", int(server.endpoint_url.rsplit(":", 1)[1]))
+        chunked = http.urlopen("PUT", put_url, body=iter([b"chunk-1 ", b"chunk-2"]), chunked=True)
+        assert chunked.status == 200, chunked.data
+        again = http.urlopen("GET", get_url)
+        assert again.status == 200 and again.data == b"chunk-1 chunk-2"
+        assert http.num_connections == 1
+        http.close()
+
+
+def test_the_server_stops_with_a_connection_kept_open() -> None:
+    # A kept-alive connection holds a server thread in a read: stopping must not wait for it.
+    server = MotoServer().start()
+    bucket = server.new_bucket()
+    bucket.credentials.get_s3_client().list_objects_v2(Bucket=bucket.bucket_name)
+    process = server._process
+    assert process is not None
+    server.stop()
+    assert process.returncode is not None
