@@ -75,7 +75,7 @@ def test_connections_are_kept_alive_and_each_request_body_is_read_whole() -> Non
         s3.put_object(Bucket=name, Key="a", Body=b"first")
         urllib3.connection.HTTPConnection._new_conn = counted  # type: ignore[method-assign]
         try:
-            for index in range(10):
+            for _ in range(10):
                 with pytest.raises(ClientError, match="PreconditionFailed"):
                     s3.put_object(Bucket=name, Key="a", Body=b"x" * 70_000, IfNoneMatch="*")
                 assert s3.get_object(Bucket=name, Key="a")["Body"].read() == b"first"
