@@ -321,12 +321,14 @@ async def wait_with_cancellation(
     on_update: Callable[[Task], Awaitable[None]] | None = None,
     attachment: Attachment | None = None,
     created_at: datetime | None = None,
+    log_succeeded: bool = True,
     now: Callable[[], datetime] | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> Task:
     """``wait_for_task`` plus the cancellation handling described in the module docstring.
 
-    ``now`` and ``sleep`` replace the wall clock and the pause between polls (tests).
+    ``log_succeeded`` as ``wait_for_task``'s; ``now`` and ``sleep`` replace the wall clock and
+    the pause between polls (tests).
     """
     clock: dict[str, Any] = {}
     if now is not None:
@@ -349,6 +351,7 @@ async def wait_with_cancellation(
             may_delete=attachment.may_delete if attachment else None,
             on_poll=attachment.renew if attachment else None,
             created_at=created_at,
+            log_succeeded=log_succeeded,
             **clock,
         )
     except (WaitCancelled, QueueTimeout) as ended:
@@ -591,6 +594,7 @@ def _waiting(
     attachment: Attachment | None,
     created_at: datetime | None,
     cancellation: Cancellation | None = None,
+    log_succeeded: bool = True,
 ) -> Callable[[], Awaitable[Task]]:
     """The wait of ``wait_for_generation`` and ``wait_in_shared_run``, ready to start.
 
@@ -605,6 +609,7 @@ def _waiting(
         on_update=on_update,
         attachment=attachment,
         created_at=created_at,
+        log_succeeded=log_succeeded,
     )
 
 
@@ -946,10 +951,12 @@ async def wait_in_shared_run(
     attachment: Attachment | None = None,
     created_at: datetime | None = None,
     cancellation: Cancellation | None = None,
+    log_succeeded: bool = True,
 ) -> Task:
     """``wait_for_generation`` without a task run of its own: under the flow run's shared one.
 
-    Same arguments, outcome and exceptions as ``wait_for_generation``; the wait is watched by
+    Same arguments, outcome and exceptions as ``wait_for_generation`` (``log_succeeded`` as
+    ``wait_for_task``'s); the wait is watched by
     the flow run's one ``runway-wait`` task run (``SharedWaits``). Without an ``attachment`` in
     the ledger, a cancellation hook cannot find the task once the process is gone: pass one.
 
@@ -958,5 +965,7 @@ async def wait_in_shared_run(
         task = await wait_in_shared_run(client, task_id, WaitPolicy(), attachment=attachment)
         ```
     """
-    waiting = _waiting(client, task_id, policy, on_update, attachment, created_at, cancellation)
+    waiting = _waiting(
+        client, task_id, policy, on_update, attachment, created_at, cancellation, log_succeeded
+    )
     return await SharedWaits.current().wait(task_id, waiting)

@@ -53,6 +53,20 @@ async def test_waits_through_statuses_and_reports_changes(
     assert sum(m.endswith(": RUNNING") for m in logged) == 1
 
 
+async def test_a_caller_that_reports_the_success_itself_gets_no_succeeded_line(
+    client: RunwayClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # generate's "stored" line says the task succeeded; the wait's own line would cost the
+    # flow process a log line per generation for nothing new (issue 20).
+    created = await client.create(REQUEST)
+    with caplog.at_level(logging.INFO, logger="prefect_runway.api.waiting"):
+        task = await wait_for_task(client, created.id, FAST, log_succeeded=False)
+    assert task.status is TaskStatus.SUCCEEDED
+    logged = [r.getMessage() for r in caplog.records]
+    assert f"task {created.id}: RUNNING" in logged
+    assert not [m for m in logged if m.endswith(": SUCCEEDED")]
+
+
 async def test_failed_task_is_returned_with_its_reason(
     client: RunwayClient, emulator: RunwayEmulator
 ) -> None:

@@ -199,17 +199,46 @@ async def test_a_generation_is_reported_in_one_stored_line(
     client: RunwayClient, s3_bucket: S3Bucket, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Issue 20: each line costs the flow process about 1 ms of CPU. One line per generation
-    # says where its output went, its size, its sha256 and what it cost; a small output is
-    # not announced before it is stored (its "stored" line follows at once).
+    # says where its output went, its size, its sha256, its task and what it cost; a small
+    # output is not announced before it is stored (its "stored" line follows at once), and the
+    # task's SUCCEEDED status line is that same line.
     with caplog.at_level(logging.INFO, logger="prefect_runway"):
         result = await generate_one(SPEC, s3_bucket, client)
     ours = [r.getMessage() for r in caplog.records if r.name.startswith("prefect_runway")]
     stored = [m for m in ours if "stored" in m]
     assert stored == [
         f"harbour: stored {result.output_uri}: {result.size} bytes, sha256 {result.sha256} "
-        f"({result.credits} credits)"
+        f"(Runway task {result.task_id} SUCCEEDED, {result.credits} credits)"
     ]
     assert not [m for m in ours if m.startswith("storing")]
+    assert not [m for m in ours if m.endswith(": SUCCEEDED")]
+    assert f"task {result.task_id}: RUNNING" in ours  # the other status changes stay
+
+
+@pytest.mark.usefixtures("prefect_harness", "emulator")
+async def test_a_task_that_succeeded_but_was_not_stored_is_logged_as_succeeded(
+    client: RunwayClient,
+    s3_bucket: S3Bucket,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The SUCCEEDED status line is left to the "stored" line; when no stored line comes, the
+    # run's logs must still say the task succeeded (it was paid) before the error.
+    import importlib
+
+    # The module, not the ``generate`` function its package exports under the same name.
+    generate_module = importlib.import_module("prefect_runway.tasks.generate")
+
+    async def failing_store(*args: Any, **kwargs: Any) -> GenerationResult:
+        raise RuntimeError("S3 is down")
+
+    monkeypatch.setattr(generate_module, "_store", failing_store)
+    with caplog.at_level(logging.INFO, logger="prefect_runway"), pytest.raises(RuntimeError):
+        await generate_one(SPEC, s3_bucket, client)
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("prefect_runway")]
+    succeeded = [m for m in ours if m.endswith(": SUCCEEDED")]
+    assert len(succeeded) == 1 and succeeded[0].startswith("task ")
+    assert not [m for m in ours if "stored" in m]
 
 
 async def test_secrets_appear_nowhere(
