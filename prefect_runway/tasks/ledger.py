@@ -219,6 +219,7 @@ class S3ConditionalStore:
     def __init__(self, bucket: Any, folder: str) -> None:
         self._bucket = bucket
         self._folder = folder.strip("/")
+        self._s3: Any = None
 
     @property
     def location(self) -> str:
@@ -233,7 +234,12 @@ class S3ConditionalStore:
         return self._key(key)
 
     def _client(self) -> Any:
-        return s3_client(self._bucket)
+        # Looked up once per store (a ledger lives for one generation or one batch): each
+        # lookup hashes the credentials block through prefect-aws's client cache, about
+        # 0.05 ms of the flow's CPU, four times per generation (issue 20).
+        if self._s3 is None:
+            self._s3 = s3_client(self._bucket)
+        return self._s3
 
     async def get(self, key: str) -> Versioned | None:
         client, full = self._client(), self._key(key)
