@@ -204,9 +204,7 @@ def test_a_renewed_lease_never_lapses_while_the_wait_polls(steps: list[float]) -
         asyncio.run(scenario(folder))
 
 
-async def test_a_ledger_looks_its_s3_client_up_once(
-    s3_bucket: S3Bucket, monkeypatch: Any
-) -> None:
+async def test_a_ledger_looks_its_s3_client_up_once(s3_bucket: S3Bucket, monkeypatch: Any) -> None:
     # Each lookup hashes the credentials block for prefect-aws's client cache (issue 20: about
     # 0.05 ms of the flow's CPU each); a generation's ledger writes four times.
     import prefect_runway.tasks.ledger as ledger_module
