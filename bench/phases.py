@@ -87,10 +87,10 @@ def timeline(since: float, seconds: float) -> list[tuple[str, float, float]]:
     """Every timed step that started within ``seconds`` of epoch second ``since``: (phase,
     epoch start, seconds), in order of start."""
     return sorted(
-        (phase, _EPOCH + start, took)
-        for phase, start, took in EVENTS
-        if _EPOCH + start - since <= seconds
-    )
+        ((phase, _EPOCH + start, took) for phase, start, took in EVENTS
+         if _EPOCH + start - since <= seconds),
+        key=lambda event: event[1],  # by start (a tuple's own order would put the name first)
+    )  # fmt: skip
 
 
 def summary() -> list[dict[str, Any]]:
