@@ -19,6 +19,9 @@ Example:
     # issue 20's wall at realistic scale: 60 s generations, 5 s polls, C=20, N=100, every side
     # at once on its own emulator, 3 rounds (~20 min); replaces only subsection 7.7
     python3 dev.py bench --figures realistic --name realistic
+    # the same with the old default queue_ahead = 4 as a second batch beside (opt-in)
+    python3 dev.py bench --figures realistic --name realistic-q4 \
+        --realistic-sides ours,ours-queue-4,sdk,sdk-all
     ```
 """
 
@@ -307,6 +310,10 @@ def main() -> None:
                         help="seconds the capacity figure measures its steady state")  # fmt: skip
     parser.add_argument("--realistic-size", type=int, default=100,
                         help="N of the realistic-scale wall figure (default 100)")  # fmt: skip
+    parser.add_argument("--realistic-sides",
+                        help="comma-separated sides of the realistic-scale figure (default "
+                        "ours,sdk,sdk-all; ours-queue-4, a second batch on the same Prefect "
+                        "server, only when named)")  # fmt: skip
     parser.add_argument("--output", help="default BENCHMARKS.md; --quick: results/quick.md")
     parser.add_argument("--only-report", action="store_true",
                         help="re-render BENCHMARKS.md from results/<name>.json")  # fmt: skip
@@ -321,6 +328,11 @@ def main() -> None:
         if args.sizes:
             sizes = [int(size) for size in args.sizes.split(",")]
         figures = set(args.figures.split(","))
+        realistic_sides = None
+        if "realistic" in figures:  # a wrong side name fails before the servers start
+            from bench.realistic import choose
+
+            realistic_sides = choose(args.realistic_sides)
         rerun_size = 20 if args.quick else 200
         stream_bytes = (64 if args.quick else 1024) * 2**20
         workdir = scratch_dir()
@@ -368,8 +380,9 @@ def main() -> None:
                 from bench import realistic
 
                 results["realistic"] = realistic.measure(
-                    harness, workdir, n=args.realistic_size, runs=runs, log=log
-                )
+                    harness, workdir, n=args.realistic_size, runs=runs, log=log,
+                    chosen=realistic_sides,
+                )  # fmt: skip
                 keep()
             partial.unlink(missing_ok=True)
         results["load_after"] = os.getloadavg()

@@ -29,6 +29,9 @@ STEPS = [
     ("prefect_runway.flows.batch", "refuse_if_unaffordable", "affordability"),
     ("prefect_runway.flows.batch", "models_with_global_limits", "global limits lookup"),
     ("prefect_runway.flows.batch", "BatchProgress.start", "progress artifact"),
+    # The flow's early label write (``announcing_early``: its module's own name, which
+    # generate's imported one is not), then each generation's wait for it before its claim.
+    ("prefect_runway.tasks.run_ledgers", "announce_ledger", "ledger label write (early)"),
     ("prefect_runway.tasks.generate", "announce_ledger", "announce ledger (run label)"),
     ("prefect_runway.tasks.generate", "_PrefectSteps.submit", "submit task run (all)"),
     ("prefect_runway.tasks.ledger", "SubmissionLedger.claim_name", "name claim"),
@@ -84,10 +87,10 @@ def timeline(since: float, seconds: float) -> list[tuple[str, float, float]]:
     """Every timed step that started within ``seconds`` of epoch second ``since``: (phase,
     epoch start, seconds), in order of start."""
     return sorted(
-        (phase, _EPOCH + start, took)
-        for phase, start, took in EVENTS
-        if _EPOCH + start - since <= seconds
-    )
+        ((phase, _EPOCH + start, took) for phase, start, took in EVENTS
+         if _EPOCH + start - since <= seconds),
+        key=lambda event: event[1],  # by start (a tuple's own order would put the name first)
+    )  # fmt: skip
 
 
 def summary() -> list[dict[str, Any]]:

@@ -45,8 +45,8 @@ import asyncio
 import logging
 import socket
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Mapping
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,7 +121,6 @@ from prefect_runway.tasks.cost import (
 from prefect_runway.tasks.generate import GenerationResult, generate
 from prefect_runway.tasks.inputs import InputError, S3Reader, identify_inputs
 from prefect_runway.tasks.keys import generation_key
-from prefect_runway.tasks.ledger import SubmissionLedger
 from prefect_runway.tasks.locations import (
     InvalidName,
     NameTaken,
@@ -136,10 +135,9 @@ from prefect_runway.tasks.plan import (
     list_for_plans,
     plan_generation,
 )
-from prefect_runway.tasks.run_ledgers import announce_ledger
+from prefect_runway.tasks.run_ledgers import announcing_early
 from prefect_runway.tasks.s3io import s3_client
 from prefect_runway.tasks.spec import GenerationSpec
-from prefect_runway.tasks.submit import current_run
 
 __all__ = [
     "BatchIncomplete",
@@ -620,7 +618,7 @@ async def batch(
     )
     destination = await load_destination(destination_block)
     results: dict[int, RowResult] = {}
-    async with _announcing_early(destination, prefix, now=not dry_run):
+    async with announcing_early(destination, prefix, now=not dry_run):
         credentials = await load_credentials(credentials_block)
         inputs = InputPolicy.for_blocks(destination, credentials)
         kind = manifest_kind(manifest)
@@ -677,41 +675,6 @@ async def batch(
             report.ambiguous, ", ".join(report.ambiguous_names),
         )  # fmt: skip
     return finish_batch(report, strict)
-
-
-@asynccontextmanager
-async def _announcing_early(
-    destination: S3Bucket, prefix: str, *, now: bool
-) -> AsyncIterator[None]:
-    """Start labelling the run with its ledger (``announce_ledger``) now, beside the plan.
-
-    Every generation's claim waits for that label: one Prefect API write, which a busy server
-    answers in seconds (BENCHMARKS.md 7.7: 2 to 6 s while it commits another run's burst).
-    Started as the destination is known, it overlaps the credentials, the manifest, the plan
-    and the checks instead of following them. Nothing is claimed before it still: each
-    generation awaits ``announce_ledger`` for the same ledger before its claim, which waits
-    for this write (one write per run and ledger) or, if it failed, makes it again.
-
-    Args:
-        destination: The run's destination.
-        prefix: The run's key prefix: its ledger is the prefix's (``OutputLocation``).
-        now: False for a run that submits nothing (a dry run): no label.
-    """
-    if not now:
-        yield
-        return
-    folder = OutputLocation.of(prefix=prefix, name=None, key="run").ledger_folder
-    ledger = SubmissionLedger(destination, folder)
-    early = asyncio.ensure_future(
-        announce_ledger(destination, ledger.folder, ledger.location, current_run())
-    )
-    try:
-        yield
-    finally:
-        # Long done when a generation was submitted; a run refused or failed before any
-        # submit (over budget, a bad manifest) has no ledger to announce.
-        early.cancel()
-        await asyncio.gather(early, return_exceptions=True)
 
 
 def finish_batch(report: BatchReport, strict: bool) -> BatchReport:

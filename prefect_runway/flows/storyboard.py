@@ -130,6 +130,7 @@ from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.cost import RefusedBeforeSubmit
 from prefect_runway.tasks.locations import RunNames, check_name
 from prefect_runway.tasks.plan import CreditBudget
+from prefect_runway.tasks.run_ledgers import announcing_early
 from prefect_runway.tasks.store import resolve_key
 
 __all__ = [
@@ -909,65 +910,67 @@ async def storyboard(params: StoryboardParams) -> StoryboardResult:
     """
     run_logger = get_run_logger()
     destination = await load_destination(params.destination_block)
-    credentials = await load_credentials(params.credentials_block)
     folder = params.folder()
-    steps = params.steps()
-    results: dict[int, RowResult] = {}
-    policy = WaitPolicy(
-        poll_interval=params.poll_interval,
-        max_queue_seconds=params.max_queue_minutes * 60 if params.max_queue_minutes else None,
-    )
-    inputs = InputPolicy.for_blocks(destination, credentials)
-    cues = params.cues()
-    await check_recordings(cues, destination, inputs)  # a cut without its sound spends nothing
-    caps = dict(params.price_caps or {})
-    async with credentials.get_client() as client:
-        staged = await plan_stages(
-            steps, client, destination, folder, results, inputs,
-            max_attempts=params.max_attempts, names=params.own_names(), price_caps=caps,
-        )  # fmt: skip
-        if results and not params.dry_run and not params.allow_partial_cut:
-            # Without the refused shot there is no cut: spend nothing until it is fixed.
-            raise ShotRefused(_refused(params, steps, results))
-        paid = staged.paid()
-        estimated, unknown = known_and_unknown(paid)
-        planned = {
-            row.line: generation
-            for generation in staged.every()
-            for row in (generation.row, *generation.twins)
-        }
-        if params.dry_run:
-            await price_planned(
-                [step.row() for step in steps], staged.every(), results, client,
-                params.max_credits, estimated, run_logger, flow_label="storyboard",
+    # Every first claim waits for the run's ledger label: start it now, beside the plan.
+    async with announcing_early(destination, folder, now=not params.dry_run):
+        credentials = await load_credentials(params.credentials_block)
+        steps = params.steps()
+        results: dict[int, RowResult] = {}
+        policy = WaitPolicy(
+            poll_interval=params.poll_interval,
+            max_queue_seconds=params.max_queue_minutes * 60 if params.max_queue_minutes else None,
+        )
+        inputs = InputPolicy.for_blocks(destination, credentials)
+        cues = params.cues()
+        await check_recordings(cues, destination, inputs)  # a cut without its sound spends nothing
+        caps = dict(params.price_caps or {})
+        async with credentials.get_client() as client:
+            staged = await plan_stages(
+                steps, client, destination, folder, results, inputs,
+                max_attempts=params.max_attempts, names=params.own_names(), price_caps=caps,
             )  # fmt: skip
-            done = [_step_result(step, results[step.line], planned.get(step.line))
-                    for step in steps]  # fmt: skip
-            return StoryboardResult(
-                title=params.title, frame_size=params.frame_size, dry_run=True, steps=done,
-                estimated_credits=estimated, unknown_price=unknown,
-                estimate=credits_text(estimated, unknown),
-                shots=[_shot_result(params, i, done) for i in range(len(params.shots))],
-                sounds=[SoundResult.of(cue) for cue in cues],
+            if results and not params.dry_run and not params.allow_partial_cut:
+                # Without the refused shot there is no cut: spend nothing until it is fixed.
+                raise ShotRefused(_refused(params, steps, results))
+            paid = staged.paid()
+            estimated, unknown = known_and_unknown(paid)
+            planned = {
+                row.line: generation
+                for generation in staged.every()
+                for row in (generation.row, *generation.twins)
+            }
+            if params.dry_run:
+                await price_planned(
+                    [step.row() for step in steps], staged.every(), results, client,
+                    params.max_credits, estimated, run_logger, flow_label="storyboard",
+                )  # fmt: skip
+                done = [_step_result(step, results[step.line], planned.get(step.line))
+                        for step in steps]  # fmt: skip
+                return StoryboardResult(
+                    title=params.title, frame_size=params.frame_size, dry_run=True, steps=done,
+                    estimated_credits=estimated, unknown_price=unknown,
+                    estimate=credits_text(estimated, unknown),
+                    shots=[_shot_result(params, i, done) for i in range(len(params.shots))],
+                    sounds=[SoundResult.of(cue) for cue in cues],
+                )  # fmt: skip
+            await refuse_if_unaffordable(client, paid, params.max_credits, run_logger, caps)
+            run_logger.info(
+                "storyboard %s: %d generations, %d to pay for, estimated at most %s",
+                params.title, len(steps), len(paid), credits_text(estimated, unknown),
             )  # fmt: skip
-        await refuse_if_unaffordable(client, paid, params.max_credits, run_logger, caps)
-        run_logger.info(
-            "storyboard %s: %d generations, %d to pay for, estimated at most %s",
-            params.title, len(steps), len(paid), credits_text(estimated, unknown),
-        )  # fmt: skip
-        budget = CreditBudget(params.max_credits, price_caps=caps)
+            budget = CreditBudget(params.max_credits, price_caps=caps)
 
-        async def run(generations: list[PlannedGeneration]) -> None:
-            await run_planned(
-                generations, results, client, destination, folder, policy,
-                params.concurrency_per_model, params.max_attempts, flow_label="storyboard",
-                input_policy=inputs, budget=budget, queue_ahead=params.queue_ahead,
-            )  # fmt: skip
+            async def run(generations: list[PlannedGeneration]) -> None:
+                await run_planned(
+                    generations, results, client, destination, folder, policy,
+                    params.concurrency_per_model, params.max_attempts, flow_label="storyboard",
+                    input_policy=inputs, budget=budget, queue_ahead=params.queue_ahead,
+                )  # fmt: skip
 
-        await run_stages(
-            staged, client, destination, folder, results, inputs, run,
-            max_attempts=params.max_attempts, reserved=params.own_names(), price_caps=caps,
-        )  # fmt: skip
+            await run_stages(
+                staged, client, destination, folder, results, inputs, run,
+                max_attempts=params.max_attempts, reserved=params.own_names(), price_caps=caps,
+            )  # fmt: skip
     done = [_step_result(step, results[step.line], planned.get(step.line)) for step in steps]
     placed, sound_credits, unmade = _sounds(cues, done)
     result = StoryboardResult(

@@ -14,8 +14,8 @@ So before a run's first claim in a ledger, ``announce_ledger`` adds a label to t
 the ledger's folder). A label is written by a plain API call the server commits before it
 answers, not an event, so it cannot lag behind the claim it precedes. It costs one Prefect
 API call per flow run and ledger (none per generation) and no S3 request, which every first
-claim waits for: a busy server takes seconds to answer it, so the batch starts it as soon as
-its destination is loaded, beside its plan (``flows/batch.py``, ``_announcing_early``).
+claim waits for: a busy server takes seconds to answer it, so the batch and the storyboard
+start it as soon as their destination is loaded, beside their plan (``announcing_early``).
 
 Example:
     ```python
@@ -32,14 +32,25 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
 
-__all__ = ["LABEL_PREFIX", "AnnouncedLedger", "announce_ledger", "announced_ledgers"]
+from prefect_runway.tasks.ledger import SubmissionLedger
+from prefect_runway.tasks.locations import OutputLocation
+from prefect_runway.tasks.submit import current_run
+
+__all__ = [
+    "LABEL_PREFIX",
+    "AnnouncedLedger",
+    "announce_ledger",
+    "announced_ledgers",
+    "announcing_early",
+]
 
 #: Labels naming a run's ledgers start with this; the rest is a hash of the ledger's location.
 LABEL_PREFIX = "prefect-runway.ledger."
@@ -112,6 +123,44 @@ async def announce_ledger(destination: Any, folder: str, location: str, run: str
             return
         _announced.add(pair)
     _locks.pop(pair, None)
+
+
+@asynccontextmanager
+async def announcing_early(destination: Any, prefix: str, *, now: bool) -> AsyncIterator[None]:
+    """Start labelling the run with its ledger (``announce_ledger``) now, beside the plan.
+
+    Every generation's claim waits for that label: one Prefect API write, which a busy server
+    answers in seconds (BENCHMARKS.md 7.7: 2 to 6 s while it commits another run's burst).
+    Started as the destination is known, it overlaps the credentials, the inputs, the plan
+    and the checks instead of following them. Nothing is claimed before it still: each
+    generation awaits ``announce_ledger`` for the same ledger before its claim, which waits
+    for this write (one write per run and ledger) or, if it failed, makes it again.
+
+    Args:
+        destination: The run's destination ``S3Bucket``.
+        prefix: The key prefix every generation of the run is stored under (the batch's
+            ``prefix``, the storyboard's folder): its ledger is the prefix's
+            (``OutputLocation``).
+        now: False for a run that submits nothing (a dry run): no label.
+
+    Yields:
+        Nothing: the body runs while the label is written.
+    """
+    if not now:
+        yield
+        return
+    folder = OutputLocation.of(prefix=prefix, name=None, key="run").ledger_folder
+    ledger = SubmissionLedger(destination, folder)
+    early = asyncio.ensure_future(
+        announce_ledger(destination, ledger.folder, ledger.location, current_run())
+    )
+    try:
+        yield
+    finally:
+        # Long done when a generation was submitted; a run refused or failed before any
+        # submit (over budget, a bad manifest, a refused shot) has no ledger to announce.
+        early.cancel()
+        await asyncio.gather(early, return_exceptions=True)
 
 
 def announced_ledgers(labels: Mapping[str, Any] | None) -> list[AnnouncedLedger]:

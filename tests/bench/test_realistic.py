@@ -12,10 +12,11 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.realistic import analyse, section, sides, splice
+from bench.realistic import analyse, choose, section, sides, splice
 from prefect_runway.testing.emulator import RunwayEmulator
 from tests.s3 import MotoServer
 
@@ -109,6 +110,18 @@ def test_the_sides_poll_alike_and_differ_only_in_how_they_submit() -> None:
     assert chosen["sdk-all"].args == (*chosen["sdk"].args, "--submit-all")
 
 
+def test_the_default_run_is_one_batch_beside_the_sdk_scripts_and_queue_4_is_opt_in() -> None:
+    """Two batches on one Prefect server slow each other (BENCHMARKS.md 7.7): the default is
+    one user's batch; the old default's side runs only when named."""
+    assert [side.name for side in choose(None)] == ["ours", "sdk", "sdk-all"]
+    assert [side.name for side in choose("")] == ["ours", "sdk", "sdk-all"]
+    named = choose("sdk-all, ours-queue-4,ours", concurrency=20, poll=5.0)
+    assert [side.name for side in named] == ["ours", "ours-queue-4", "sdk-all"]  # sides' order
+    assert named[1] == {side.name: side for side in sides(20, 5.0)}["ours-queue-4"]
+    with pytest.raises(ValueError, match="ours-queue-5"):
+        choose("ours,ours-queue-5")
+
+
 def test_every_side_runs_and_the_subsection_renders(
     prefect_harness: str, emulator: RunwayEmulator, s3_server: MotoServer, tmp_path: Path
 ) -> None:
@@ -120,6 +133,7 @@ def test_every_side_runs_and_the_subsection_renders(
 
     with Harness(tmp_path, api_url=prefect_harness, emulator=emulator, moto=s3_server) as h:
         real = measure(h, tmp_path, n=3, runs=1, concurrency=2, generation=0.5, poll=0.2,
+                       chosen=choose("ours,ours-queue-4,sdk,sdk-all", 2, 0.2),
                        log=lambda _: None)  # fmt: skip
     (round_,) = real["rounds"]
     for name, side in round_["sides"].items():

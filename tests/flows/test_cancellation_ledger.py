@@ -32,6 +32,7 @@ from prefect.states import Cancelling, Running
 from prefect_aws import S3Bucket
 
 import prefect_runway.flows.batch as batch_module
+import prefect_runway.flows.storyboard as storyboard_module
 from prefect_runway.api import (
     Gen4TurboImageToVideo,
     Gen45ImageToVideo,
@@ -41,6 +42,7 @@ from prefect_runway.api import (
     wait_for_task,
 )
 from prefect_runway.flows.batch import batch
+from prefect_runway.flows.storyboard import Scene, StoryboardParams, storyboard
 from prefect_runway.tasks.cancellation import cancel_runway_tasks
 from prefect_runway.tasks.ledger import SubmissionLedger
 from prefect_runway.tasks.run_ledgers import announce_ledger, announced_ledgers
@@ -48,7 +50,7 @@ from prefect_runway.tasks.submit import submit_once
 from prefect_runway.tasks.wait import Attachment, runway_tasks_waited_on, wait_for_generation
 from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.flows.conftest import SavedBlocks
-from tests.media_samples import png_data_uri
+from tests.media_samples import png_bytes, png_data_uri
 
 #: One DELETE and its retries.
 DELETE_ATTEMPTS = RetryPolicy().max_attempts
@@ -357,19 +359,15 @@ async def test_without_list_bucket_the_hook_leaves_the_tasks_running_and_names_t
     await _check_ledger(ledger, generations, run_id)
 
 
-async def test_a_batch_labels_its_run_while_it_plans_and_before_any_claim(
-    saved_blocks: SavedBlocks,
-    emulator: RunwayEmulator,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The label is one Prefect API write every first claim waits for, which a busy server
-    # answers in seconds: the batch starts it as soon as its destination is known, so it is
-    # under way while the run plans; nothing is claimed before it lands.
+def _watch_label_plan_and_claims(
+    monkeypatch: pytest.MonkeyPatch, module: Any, planner: str
+) -> list[str]:
+    """Record, in order, the ledger label's request and answer, the end of ``module.planner``
+    (the flow's plan) and every claim in a ledger."""
     seen: list[str] = []
     sent = threading.Event()
     real_label = PrefectClient.update_flow_run_labels
-    real_plan = batch_module.plan_rows
+    real_plan = getattr(module, planner)
     real_claim = SubmissionLedger.claim
 
     async def label(self: PrefectClient, flow_run_id: UUID, labels: dict[str, Any]) -> None:
@@ -390,17 +388,47 @@ async def test_a_batch_labels_its_run_while_it_plans_and_before_any_claim(
         return await real_claim(self, *args, **kwargs)
 
     monkeypatch.setattr(PrefectClient, "update_flow_run_labels", label)
-    monkeypatch.setattr(batch_module, "plan_rows", plan)
+    monkeypatch.setattr(module, planner, plan)
     monkeypatch.setattr(SubmissionLedger, "claim", claim)
+    return seen
+
+
+def _labelled_early(seen: list[str]) -> None:
+    assert seen.count("label sent") == 1, seen  # one write for the run's one ledger
+    assert seen.index("label sent") < seen.index("planned"), seen
+    assert seen.index("label written") < seen.index("claim"), seen
+
+
+async def test_a_batch_labels_its_run_while_it_plans_and_before_any_claim(
+    saved_blocks: SavedBlocks,
+    emulator: RunwayEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The label is one Prefect API write every first claim waits for, which a busy server
+    # answers in seconds: the batch starts it as soon as its destination is known, so it is
+    # under way while the run plans; nothing is claimed before it lands.
+    seen = _watch_label_plan_and_claims(monkeypatch, batch_module, "plan_rows")
     report = await batch(
         str(_two_rows(tmp_path)), destination_block=saved_blocks.destination,
         credentials_block=saved_blocks.credentials, prefix=f"early-{uuid4().hex[:8]}",
         poll_interval=0.05,
     )  # fmt: skip
     assert report.succeeded == 2 and emulator.stats()["creates_total"] == 2
-    assert seen.count("label sent") == 1, seen  # one write for the run's one ledger
-    assert seen.index("label sent") < seen.index("planned"), seen
-    assert seen.index("label written") < seen.index("claim"), seen
+    _labelled_early(seen)
+
+
+async def test_a_storyboard_labels_its_run_while_it_plans_and_before_any_claim(
+    saved_blocks: SavedBlocks,
+    emulator: RunwayEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The same for the storyboard: its ledger is its folder's (prefix and title).
+    seen = _watch_label_plan_and_claims(monkeypatch, storyboard_module, "plan_stages")
+    result = await storyboard(_two_shots(saved_blocks, tmp_path))
+    assert result.cut_uri is not None and emulator.stats()["creates_total"] == 2
+    _labelled_early(seen)
 
 
 async def test_a_dry_run_writes_no_label(
@@ -418,6 +446,8 @@ async def test_a_dry_run_writes_no_label(
         dry_run=True,
     )  # fmt: skip
     assert report.dry_run and sent == []
+    result = await storyboard(_two_shots(saved_blocks, tmp_path, dry_run=True))
+    assert result.dry_run and sent == []
 
 
 def _two_rows(tmp_path: Path) -> Path:
@@ -428,3 +458,18 @@ def _two_rows(tmp_path: Path) -> Path:
         for seed in range(2)
     ))  # fmt: skip
     return path
+
+
+def _two_shots(blocks: SavedBlocks, tmp_path: Path, **changes: object) -> StoryboardParams:
+    shots = []
+    for number in range(2):
+        image = tmp_path / f"shot{number}.png"
+        image.write_bytes(png_bytes(rgb=(40 * number, 90, 160)))
+        shots.append(Scene(image=str(image), prompt_text=f"A lighthouse, take {number}",
+                           duration=2, ratio="960:960"))  # fmt: skip
+    fields: dict[str, object] = {
+        "title": f"early-{uuid4().hex[:8]}", "shots": shots, "frame_size": "960:960",
+        "destination_block": blocks.destination, "credentials_block": blocks.credentials,
+        "prefix": "boards", "poll_interval": 0.05,
+    }  # fmt: skip
+    return StoryboardParams.model_validate(fields | changes)
