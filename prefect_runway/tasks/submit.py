@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from prefect_runway.api import AmbiguousSubmission, GenerationRequest, RunwayClient
 from prefect_runway.api.errors import RunwayAPIError, RunwayConnectionError
 from prefect_runway.tasks._crash import crash_point
+from prefect_runway.tasks._uninterrupted import uninterrupted
 from prefect_runway.tasks.ledger import LedgerConflict, LedgerEntry, SubmissionLedger
 
 __all__ = [
@@ -218,8 +219,29 @@ async def _post(
     ledger: SubmissionLedger,
     run: str,
 ) -> SubmittedTask:
-    key = intent.key
     crash_point("before_post")
+    # A POST once sent may be billed: a cancellation arriving before its answer (a user's
+    # cancel of a batch reaching a row mid-create) must not drop the task id, or nobody can
+    # DELETE the task (the on_cancellation hook finds it by the id in the ledger) and every
+    # re-run stops on it as ambiguous. So the create and its record end first (within the
+    # clean-up grace), then the cancellation goes on.
+    try:
+        return await uninterrupted(_create_and_record(request, intent, client, ledger, run))
+    except asyncio.CancelledError:
+        logger.warning("%s: cancelled while its create was in flight; a task it created is in "
+                       "the ledger for the cancellation to find", intent.key)  # fmt: skip
+        raise
+
+
+async def _create_and_record(
+    request: GenerationRequest,
+    intent: LedgerEntry,
+    client: RunwayClient,
+    ledger: SubmissionLedger,
+    run: str,
+) -> SubmittedTask:
+    """The POST and the record of its task id (``_post`` runs it to its end)."""
+    key = intent.key
     try:
         created = await client.create(request)
     except (RunwayAPIError, RunwayConnectionError):

@@ -283,3 +283,30 @@ async def test_the_hook_records_nothing_for_a_task_deleted_elsewhere(
     assert not await cancel_unless_finished(client, submitted.task_id, hook)
     entry = await any_ledger.read("k-1")
     assert entry is not None and entry.state == "submitted", entry
+
+
+async def test_a_cancel_while_the_create_is_in_flight_records_the_task_for_the_hook(
+    client: RunwayClient, emulator: RunwayEmulator, any_ledger: SubmissionLedger
+) -> None:
+    # A user's cancellation of a served batch reaches a row whose POST is sent and not yet
+    # answered (a queued row submitted as a slot freed, say). Runway created, and billed, the
+    # task: its id must reach the ledger with this run's lease, or the on_cancellation hook
+    # cannot DELETE it (it ran on, paid) and every re-run stops on it as ambiguous.
+    emulator.configure(run_seconds=3600)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=1.0)]))
+    submit = asyncio.ensure_future(
+        submit_once(REQUEST, key="k-1", client=client, ledger=any_ledger, run="a")
+    )
+    while emulator.stats()["creates_total"] == 0:  # created, its answer held back
+        await asyncio.sleep(0.02)
+    submit.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await submit
+    (task_id,) = emulator.stats()["task_ids"]
+    entry = await any_ledger.read("k-1")
+    assert entry is not None and entry.task_id == task_id, entry
+    assert entry.state == "submitted" and "a" in entry.leases
+    # What the hook then does with it (tasks/cancellation.py): the paid task is DELETEd.
+    hook = Attachment(any_ledger, "k-1", task_id, "a")
+    assert await cancel_unless_finished(client, task_id, hook)
+    assert emulator.stats()["deleted_task_ids"] == [task_id]
