@@ -284,3 +284,65 @@ def test_the_storyboard_reads_an_empty_queue_ahead_as_the_default() -> None:
     assert StoryboardParams.model_validate({"title": "t", "shots": [SHOT]}).queue_ahead is None
     explicit = StoryboardParams.model_validate({"title": "t", "shots": [SHOT], "queue_ahead": 0})
     assert explicit.queue_ahead == 0
+
+
+@flow(name="ahead-sigterm-in-a-row")
+async def run_until_a_row_is_terminated(
+    manifest: str, bucket: S3Bucket, base_url: str, api_key: str, per_model: int, ahead: int
+) -> str:  # fmt: skip
+    from prefect.exceptions import TerminationSignal
+
+    rows = parse_manifest(Path(manifest).read_bytes(), kind="jsonl")
+    results: dict[int, RowResult] = {}
+    async with RunwayClient(api_key, base_url=base_url) as client:
+        planned = await plan_rows(rows, client, bucket, "ahead", results)
+        try:
+            await run_planned(
+                planned, results, client, bucket, "ahead", WaitPolicy(poll_interval=0.05),
+                per_model, 3, queue_ahead=ahead,
+            )  # fmt: skip
+        except TerminationSignal:
+            # Caught here: out of a flow run in the test's process, Prefect would send SIGTERM
+            # to the process itself (its bridge hands the signal to the previous handler).
+            return "terminated"
+    return "ended"
+
+
+async def test_a_sigterm_in_one_rows_own_step_has_every_other_row_decide_on_a_cancel(
+    prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # The runner's SIGTERM is raised in whichever frame runs: here in one row's own step (its
+    # plan, its store), not in a wait. The waits of the other rows, running and queued ahead,
+    # must still each decide about their task: the user cancelled, so each is DELETEd.
+    from prefect.exceptions import TerminationSignal
+    from prefect.runtime import flow_run
+
+    from prefect_runway.flows import batch as batch_module
+    from prefect_runway.tasks.wait import SharedWaits
+
+    concurrency, ahead, rows = 2, 2, 6
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=3600)
+    real_generate = batch_module.generate
+    others = concurrency + ahead - 1  # the terminated row holds one of the submitted slots
+
+    async def generate(spec: Any, **kwargs: Any) -> Any:
+        if spec.name != "rsig0":
+            return await real_generate(spec, **kwargs)
+        # In flight: the others' waits (running and THROTTLED ones) in the shared task run.
+        while SharedWaits.current().in_flight < others:
+            await asyncio.sleep(0.02)
+        async with get_client() as prefect:
+            await prefect.set_flow_run_state(flow_run.get_id(), Cancelling(), force=True)
+        raise TerminationSignal(signal=15)
+
+    monkeypatch.setattr(batch_module, "generate", generate)
+    ended = await run_until_a_row_is_terminated(
+        str(_manifest(tmp_path, rows, tag="sig")), s3_bucket, emulator.base_url,
+        emulator.api_key, concurrency, ahead,
+    )  # fmt: skip
+    assert ended == "terminated"  # the signal reached the batch, after every row decided
+    stats = emulator.stats()
+    assert stats["creates_total"] == others  # the rows waiting for a slot were never POSTed
+    assert Counter(stats["deleted_task_ids"]) == Counter(stats["task_ids"])  # each once
+    assert Counter(r["status"] for r in _records(emulator)) == {"CANCELLED": others}
