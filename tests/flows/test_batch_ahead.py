@@ -23,6 +23,7 @@ from prefect.client.schemas.filters import (
     FlowFilter,
     FlowFilterName,
     FlowRunFilter,
+    FlowRunFilterName,
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
@@ -346,3 +347,60 @@ async def test_a_sigterm_in_one_rows_own_step_has_every_other_row_decide_on_a_ca
     assert stats["creates_total"] == others  # the rows waiting for a slot were never POSTed
     assert Counter(stats["deleted_task_ids"]) == Counter(stats["task_ids"])  # each once
     assert Counter(r["status"] for r in _records(emulator)) == {"CANCELLED": others}
+
+
+@pytest.mark.parametrize("cancel_one", [False, True])
+async def test_two_runs_of_one_batch_at_once_pay_each_row_once_and_a_cancel_spares_the_other(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path, cancel_one: bool
+) -> None:
+    # Both runs submit ahead over one ledger: every row is paid once, however their queues
+    # interleave. Cancelling one of them mid-way DELETEs only tasks the other does not wait
+    # on; the other stores every row (paying again only for rows whose task the cancelled
+    # run deleted before the other reached them, as the user's cancellation allowed).
+    concurrency, ahead, rows = 1, 2, 5
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=0.6)
+    manifest = str(_manifest(tmp_path, rows, tag="twice"))
+
+    def run(run_name: str) -> asyncio.Future[Any]:
+        return asyncio.ensure_future(
+            batch.with_options(flow_run_name=run_name)(
+                manifest, destination_block=saved_blocks.destination,
+                credentials_block=saved_blocks.credentials, concurrency_per_model=concurrency,
+                queue_ahead=ahead, poll_interval=0.05, prefix=name, return_state=True,
+            )  # fmt: skip
+        )
+
+    name = f"twice-{uuid.uuid4().hex[:8]}"  # also the runs' one prefix: one ledger
+    kept, other = run(f"{name}-kept"), run(f"{name}-cancelled")
+    if cancel_one:
+        # Mid-way: running and queued tasks of both runs at Runway.
+        await asyncio.to_thread(
+            wait_for, lambda: emulator.stats()["creates_total"], lambda n: n >= concurrency + ahead
+        )
+        async with get_client() as prefect:
+            victim: list[Any] = []
+            while not victim:  # its flow run may still be starting
+                victim = await prefect.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        name=FlowRunFilterName(any_=[f"{name}-cancelled"]),
+                        state=FlowRunFilterState(
+                            type=FlowRunFilterStateType(any_=[StateType.RUNNING])
+                        ),
+                    )
+                )
+                await asyncio.sleep(0.05)
+            await prefect.set_flow_run_state(victim[0].id, Cancelling(), force=True)
+    kept_state, _ = await asyncio.gather(kept, other, return_exceptions=True)
+    report = await kept_state.result()
+    stats = emulator.stats()
+    records = _records(emulator)
+    assert report.succeeded == rows, [r.reason for r in report.results]
+    assert all(n == 1 for n in Counter(stats["deleted_task_ids"]).values())  # each once
+    # No SUCCEEDED task deleted; every create accounted for: stored once, or deleted by the
+    # cancellation (then paid again by the run that was kept).
+    assert all(r["status"] in ("SUCCEEDED", "CANCELLED") for r in records), records
+    succeeded = [r for r in records if r["status"] == "SUCCEEDED"]
+    assert len(succeeded) == rows  # one per row, never two
+    assert stats["creates_total"] == rows + stats["deletes"]
+    if not cancel_one:
+        assert stats["deletes"] == 0
