@@ -404,3 +404,42 @@ async def test_two_runs_of_one_batch_at_once_pay_each_row_once_and_a_cancel_spar
     assert stats["creates_total"] == rows + stats["deletes"]
     if not cancel_one:
         assert stats["deletes"] == 0
+
+
+async def test_a_daily_limit_reached_mid_run_refuses_the_queued_creates_and_a_rerun_pays_once(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
+) -> None:
+    # The batch's check passed (no limit then); meanwhile someone else used the day's quota,
+    # so Runway answers 429 to the creates the batch submits ahead. Nothing was created for
+    # them: they fail by name with nothing paid, nothing of ours is deleted, the running ones
+    # are stored, and a re-run (the quota back) pays for exactly the refused rows.
+    concurrency, ahead, rows = 1, 2, 6
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=2.0)
+    manifest = str(_manifest(tmp_path, rows, tag="daily"))
+
+    async def run() -> Any:
+        return await batch(
+            manifest, destination_block=saved_blocks.destination,
+            credentials_block=saved_blocks.credentials, concurrency_per_model=concurrency,
+            queue_ahead=ahead, poll_interval=0.05, prefix="daily",
+        )  # fmt: skip
+
+    first = asyncio.ensure_future(run())
+    submitted = concurrency + ahead
+    await asyncio.to_thread(
+        wait_for, lambda: emulator.stats()["creates_total"], lambda n: n == submitted
+    )
+    # Before any slot frees (the first task runs 2 s): the quota is used up from now on.
+    emulator.configure(max_daily={"gen4_turbo": submitted})
+    report = await first
+    stats = emulator.stats()
+    assert stats["creates_total"] == submitted and stats["deletes"] == 0
+    assert stats["credits_charged"] == submitted * PRICE
+    assert report.succeeded == submitted
+    refused = [r for r in report.results if r.status != "succeeded"]
+    assert len(refused) == rows - submitted
+    assert all(r.status == "failed" and "DailyLimitReached" in (r.reason or "") for r in refused)
+    emulator.configure(max_daily={"gen4_turbo": None}, run_seconds=0.2)
+    again = await run()
+    assert again.succeeded == rows  # no AmbiguousSubmission: the refused intents say so
+    assert emulator.stats()["creates_total"] == rows  # the refused rows, once each
