@@ -32,17 +32,18 @@ from prefect.states import Cancelling
 from prefect_aws import S3Bucket
 from pydantic import ValidationError
 
-from prefect_runway.api import RunwayClient, WaitPolicy
+from prefect_runway.api import Gen4TurboImageToVideo, RunwayClient, WaitPolicy
 from prefect_runway.flows.batch import RowResult, batch, plan_rows, run_planned
 from prefect_runway.flows.manifest import parse_manifest
 from prefect_runway.flows.storyboard import StoryboardParams
 from prefect_runway.tasks.plan import CreditBudget
 from prefect_runway.testing.emulator import RunwayEmulator
 from tests.flows.conftest import SavedBlocks
-from tests.media_samples import png_bytes
+from tests.media_samples import png_bytes, png_data_uri
 from tests.testing.emulator.support import wait_for
 
 PRICE = 10  # gen4_turbo, 2 s: 5 credits a second
+REQUEST = Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)
 SHOT = {"kind": "scene", "image": "s3://stills/coast.png", "prompt_text": "Dusk falls."}
 
 
@@ -136,15 +137,16 @@ def test_submitted_ahead_never_exceeds_running_plus_queue_nor_the_budget(
 @flow(name="ahead-run-planned")
 async def run_with_budget(
     manifest: str, bucket: S3Bucket, base_url: str, api_key: str, per_model: int, ahead: int,
-    max_credits: float,
+    max_credits: float, max_queue_seconds: float | None = None,
 ) -> dict[int, RowResult]:  # fmt: skip
     rows = parse_manifest(Path(manifest).read_bytes(), kind="jsonl")
     results: dict[int, RowResult] = {}
+    policy = WaitPolicy(poll_interval=0.05, max_queue_seconds=max_queue_seconds)
     async with RunwayClient(api_key, base_url=base_url) as client:
         planned = await plan_rows(rows, client, bucket, "ahead", results)
         await run_planned(
-            planned, results, client, bucket, "ahead", WaitPolicy(poll_interval=0.05), per_model,
-            3, budget=CreditBudget(max_credits), queue_ahead=ahead,
+            planned, results, client, bucket, "ahead", policy, per_model, 3,
+            budget=CreditBudget(max_credits), queue_ahead=ahead,
         )  # fmt: skip
     return results
 
@@ -443,3 +445,33 @@ async def test_a_daily_limit_reached_mid_run_refuses_the_queued_creates_and_a_re
     again = await run()
     assert again.succeeded == rows  # no AmbiguousSubmission: the refused intents say so
     assert emulator.stats()["creates_total"] == rows  # the refused rows, once each
+
+
+async def test_a_queue_timeouts_delete_gives_no_budget_back_as_a_refund_is_not_guaranteed(
+    prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path,
+    client: RunwayClient,
+) -> None:  # fmt: skip
+    # Someone else's task holds Runway's one slot, so ours queue behind it (not behind our own)
+    # and time out; each is DELETEd while THROTTLED. Runway: "A prior GET response reporting
+    # PENDING or THROTTLED does not guarantee a refund", and a deleted task cannot be read for
+    # its cost. So the budget, exactly the two creates submitted at first, is spent: no third
+    # create may be paid with credits a refund might not give back.
+    emulator.configure(max_concurrent={"gen4_turbo": 1}, run_seconds=3600)
+    stranger = await client.create(REQUEST)
+    await asyncio.to_thread(
+        wait_for, lambda: emulator.task(stranger.id)["status"], lambda s: s == "RUNNING"
+    )
+    concurrency, ahead, rows = 1, 1, 3
+    results = await run_with_budget(
+        str(_manifest(tmp_path, rows, tag="qt")), s3_bucket, emulator.base_url,
+        emulator.api_key, concurrency, ahead, (concurrency + ahead) * PRICE, 0.3,
+    )  # fmt: skip
+    stats = emulator.stats()
+    ours = [i for i in stats["task_ids"] if i != stranger.id]
+    # Every create of ours counted at its price (no refund assumed) is within max_credits.
+    assert len(ours) * PRICE <= (concurrency + ahead) * PRICE, results
+    assert sorted(stats["deleted_task_ids"]) == sorted(ours)  # the queued ones, each once
+    reasons = sorted((r.reason or "").split(":")[0] for r in results.values())
+    assert reasons == ["OVER_BUDGET", "QUEUE_TIMEOUT", "QUEUE_TIMEOUT"], results
+    # Each timed-out row says what it may have cost (its estimate), not a refund assumed.
+    assert sorted(r.credits_spent or 0 for r in results.values()) == [0, PRICE, PRICE]
