@@ -302,6 +302,7 @@ async def wait_for_task(
     may_delete: Callable[[], Awaitable[bool]] | None = None,
     on_poll: Callable[[], Awaitable[None]] | None = None,
     created_at: datetime | None = None,
+    kept: Callable[[], Awaitable[None]] | None = None,
     now: Callable[[], datetime] = _utcnow,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Task:
@@ -317,6 +318,9 @@ async def wait_for_task(
         may_delete: Awaited before a cancellation's DELETE: False leaves the task running
             (another run waits on it).
         on_poll: Awaited before each poll (to renew an attachment).
+        kept: Awaited when a queue timeout's DELETE that ``may_delete`` allowed is not sent,
+            the task having left the queue meanwhile: the wait then goes on (it is paid and
+            will end). Without it, such a wait ends with ``QueueTimeout`` (not deleted).
         created_at: When the task was created (the ledger's record): the 404 window counts
             from it, and the first poll comes one interval after it. None: the 404 window
             counts from the start of this wait, and the first poll is at once.
@@ -342,7 +346,8 @@ async def wait_for_task(
     try:
         return await _poll_until_terminal(
             client, task_id, policy, queue, on_update=on_update, should_cancel=should_cancel,
-            may_delete=may_delete, on_poll=on_poll, created_at=created_at, now=now, sleep=sleep,
+            may_delete=may_delete, on_poll=on_poll, created_at=created_at, kept=kept, now=now,
+            sleep=sleep,
         )  # fmt: skip
     finally:
         if queue is not None:
@@ -360,6 +365,7 @@ async def _poll_until_terminal(
     may_delete: Callable[[], Awaitable[bool]] | None,
     on_poll: Callable[[], Awaitable[None]] | None,
     created_at: datetime | None,
+    kept: Callable[[], Awaitable[None]] | None,
     now: Callable[[], datetime],
     sleep: Callable[[float], Awaitable[None]],
 ) -> Task:
@@ -448,7 +454,12 @@ async def _poll_until_terminal(
                             )
                         fresh = await _fresh_status(client, task_id)  # right before the DELETE
                         if fresh is not None and not fresh.status.is_queued:
-                            raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=False)
+                            if kept is None:
+                                raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=False)
+                            # It started during the decision: not deleted, and not abandoned
+                            # either (paid, its output would reach nobody): waited for.
+                            await kept()
+                            continue
                     deleted = await client.delete_task(task_id) if fresh is not None else False
                     raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=deleted)
                 # It started since the last poll: the next poll sees it and starts the run clock.

@@ -293,6 +293,15 @@ class Attachment:
         self.decided_delete = decision.delete
         return decision.delete
 
+    async def kept(self) -> None:
+        """The DELETE ``may_delete`` allowed was not sent (a queue timeout's task started
+        meanwhile), and the wait goes on: the entry back to ``submitted``, this run attached
+        again, as before the decision."""
+        self.decided_delete = False
+        await self.deleted(False)
+        self._renew_at = None
+        await self.renew()
+
     async def deleted(self, deleted: bool) -> None:
         try:
             await self.ledger.record_cancelled(self.key, task_id=self.task_id, deleted=deleted)
@@ -350,6 +359,7 @@ async def wait_with_cancellation(
             may_delete=attachment.may_delete if attachment else None,
             on_poll=attachment.renew if attachment else None,
             created_at=created_at,
+            kept=attachment.kept if attachment else None,
             **clock,
         )
     except (WaitCancelled, QueueTimeout) as ended:

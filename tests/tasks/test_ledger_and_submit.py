@@ -10,10 +10,10 @@ import pytest
 from prefect.filesystems import LocalFileSystem
 from prefect_aws import S3Bucket
 
-from prefect_runway.api import AmbiguousSubmission, Gen4TurboImageToVideo, RunwayClient
+from prefect_runway.api import AmbiguousSubmission, Gen4TurboImageToVideo, RunwayClient, WaitPolicy
 from prefect_runway.tasks.ledger import SubmissionLedger
 from prefect_runway.tasks.submit import submit_once
-from prefect_runway.tasks.wait import Attachment, cancel_unless_finished
+from prefect_runway.tasks.wait import Attachment, cancel_unless_finished, wait_with_cancellation
 from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.media_samples import png_data_uri
 from tests.s3 import LostAnswers
@@ -310,3 +310,39 @@ async def test_a_cancel_while_the_create_is_in_flight_records_the_task_for_the_h
     hook = Attachment(any_ledger, "k-1", task_id, "a")
     assert await cancel_unless_finished(client, task_id, hook)
     assert emulator.stats()["deleted_task_ids"] == [task_id]
+
+
+class _NotCancelled:
+    async def is_cancelling(self, *, fresh: bool = False) -> bool:
+        return False
+
+
+async def test_a_queue_timeout_whose_task_starts_during_the_decision_waits_for_it(
+    client: RunwayClient, emulator: RunwayEmulator, ledger: SubmissionLedger
+) -> None:
+    # The queue budget ran out; the wait decided the DELETE with the ledger, and in those round
+    # trips Runway started the task. Not queued any more, it is not deleted: it must not be
+    # abandoned either (paid, RUNNING, then SUCCEEDED with nobody to store it, the row failed
+    # as a queue timeout). The wait goes on, attached again, and returns it.
+    emulator.configure(max_concurrent={"gen4_turbo": 1}, run_seconds=3600)
+    await client.create(REQUEST)  # someone else's task holds the one slot for an hour
+    emulator.configure(run_seconds=0.2)  # ours runs briefly, once started
+    submitted = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger, run="a")
+
+    class StartsMeanwhile(Attachment):
+        async def may_delete(self) -> bool:
+            decided = await super().may_delete()
+            emulator.configure(max_concurrent={"gen4_turbo": 2})
+            while (await client.get_task(submitted.task_id)).status.is_queued:
+                await asyncio.sleep(0.02)
+            return decided
+
+    attachment = StartsMeanwhile(ledger, "k-1", submitted.task_id, "a")
+    policy = WaitPolicy(poll_interval=0.05, max_queue_seconds=0.2)
+    task = await wait_with_cancellation(
+        client, submitted.task_id, policy, cancellation=_NotCancelled(), attachment=attachment
+    )
+    assert task.status.value == "SUCCEEDED"
+    assert emulator.stats()["deletes"] == 0
+    entry = await ledger.read("k-1")
+    assert entry is not None and entry.state == "submitted" and "a" in entry.leases, entry
