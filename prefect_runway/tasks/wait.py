@@ -765,9 +765,10 @@ class SharedWaits:
     Each Prefect task run costs the server about 70 ms of CPU (three state changes, BENCHMARKS.md
     7.2), so ``generate``'s waits share one: the first wait starts it, the last one in flight
     ends it, and a later wait starts a new one. Callers under other Prefect tags share another
-    task run (it carries the tags of the caller that starts it). Each wait stays its own coroutine with all it
-    does alone (``wait_with_cancellation``): its lease, its budgets, its 404 window, its own
-    DELETE decision, its caller's context variables; its caller gets exactly its outcome. A
+    task run (it carries the tags of the caller that starts it). Each wait stays its own
+    coroutine with all it does alone (``wait_with_cancellation``): its lease, its budgets, its
+    404 window, its own DELETE decision, its caller's context variables; its caller gets
+    exactly its outcome. A
     caller cancelled cancels its own wait only and returns once it has decided (and, the last
     one, once the task run has ended); a SIGTERM or a cancellation of the task run stops them
     all, each deciding about its own task (one already deciding is left to it), and then

@@ -40,6 +40,7 @@ from prefect_runway.tasks.plan import CreditBudget
 from prefect_runway.testing.emulator import RunwayEmulator
 from tests.flows.conftest import SavedBlocks
 from tests.media_samples import png_bytes, png_data_uri
+from tests.tasks.test_shared_wait import until
 from tests.testing.emulator.support import wait_for
 
 PRICE = 10  # gen4_turbo, 2 s: 5 credits a second
@@ -333,8 +334,7 @@ async def test_a_sigterm_in_one_rows_own_step_has_every_other_row_decide_on_a_ca
         if spec.name != "rsig0":
             return await real_generate(spec, **kwargs)
         # In flight: the others' waits (running and THROTTLED ones) in the shared task run.
-        while SharedWaits.current().in_flight < others:
-            await asyncio.sleep(0.02)
+        await until(lambda: SharedWaits.current().in_flight >= others, "the others wait")
         async with get_client() as prefect:
             await prefect.set_flow_run_state(flow_run.get_id(), Cancelling(), force=True)
         raise TerminationSignal(signal=15)
@@ -364,13 +364,14 @@ async def test_two_runs_of_one_batch_at_once_pay_each_row_once_and_a_cancel_spar
     manifest = str(_manifest(tmp_path, rows, tag="twice"))
 
     def run(run_name: str) -> asyncio.Future[Any]:
+        named = batch.with_options(flow_run_name=run_name)
         return asyncio.ensure_future(
-            batch.with_options(flow_run_name=run_name)(
+            named(
                 manifest, destination_block=saved_blocks.destination,
                 credentials_block=saved_blocks.credentials, concurrency_per_model=concurrency,
                 queue_ahead=ahead, poll_interval=0.05, prefix=name, return_state=True,
-            )  # fmt: skip
-        )
+            )
+        )  # fmt: skip
 
     name = f"twice-{uuid.uuid4().hex[:8]}"  # also the runs' one prefix: one ledger
     kept, other = run(f"{name}-kept"), run(f"{name}-cancelled")

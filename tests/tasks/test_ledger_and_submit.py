@@ -17,6 +17,7 @@ from prefect_runway.tasks.wait import Attachment, cancel_unless_finished, wait_w
 from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.media_samples import png_data_uri
 from tests.s3 import LostAnswers
+from tests.testing.emulator.support import wait_for
 
 REQUEST = Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)
 
@@ -297,8 +298,8 @@ async def test_a_cancel_while_the_create_is_in_flight_records_the_task_for_the_h
     submit = asyncio.ensure_future(
         submit_once(REQUEST, key="k-1", client=client, ledger=any_ledger, run="a")
     )
-    while emulator.stats()["creates_total"] == 0:  # created, its answer held back
-        await asyncio.sleep(0.02)
+    # Created, its answer held back.
+    await asyncio.to_thread(wait_for, lambda: emulator.stats()["creates_total"], lambda n: n == 1)
     submit.cancel()
     with pytest.raises(asyncio.CancelledError):
         await submit
@@ -333,8 +334,10 @@ async def test_a_queue_timeout_whose_task_starts_during_the_decision_waits_for_i
         async def may_delete(self) -> bool:
             decided = await super().may_delete()
             emulator.configure(max_concurrent={"gen4_turbo": 2})
-            while (await client.get_task(submitted.task_id)).status.is_queued:
-                await asyncio.sleep(0.02)
+            await asyncio.to_thread(
+                wait_for, lambda: emulator.task(submitted.task_id)["status"],
+                lambda status: status == "RUNNING",
+            )  # fmt: skip
             return decided
 
     attachment = StartsMeanwhile(ledger, "k-1", submitted.task_id, "a")
