@@ -445,24 +445,27 @@ async def _poll_until_terminal(
         if task.status.is_queued and policy.max_queue_seconds is not None:
             if queued_seconds > policy.max_queue_seconds:
                 fresh = await _fresh_status(client, task_id)
-                if fresh is None or fresh.status.is_queued:
+                if fresh is not None and fresh.status.is_queued:
                     seconds = queued_seconds
-                    if fresh is not None and may_delete is not None:
+                    if may_delete is not None:
                         if not await may_delete():
                             raise QueueTimeout(
                                 task_id=task_id, seconds=seconds, deleted=False, detached=True
                             )
                         fresh = await _fresh_status(client, task_id)  # right before the DELETE
-                        if fresh is not None and not fresh.status.is_queued:
+                        if fresh is None or not fresh.status.is_queued:
                             if kept is None:
                                 raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=False)
-                            # It started during the decision: not deleted, and not abandoned
-                            # either (paid, its output would reach nobody): waited for.
+                            # It started during the decision, or answered 404 (not known gone):
+                            # not deleted, and not abandoned either (paid, its output would
+                            # reach nobody): waited for, the next readings decide.
                             await kept()
                             continue
-                    deleted = await client.delete_task(task_id) if fresh is not None else False
+                    deleted = await client.delete_task(task_id)
                     raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=deleted)
-                # It started since the last poll: the next poll sees it and starts the run clock.
+                # It started since the last poll (the next poll sees it and starts the run
+                # clock), or answered 404, which leaves it queued and paid if it is there: the
+                # polls' 404 window tells a blip from a task gone.
         if running_since is not None and policy.max_run_seconds is not None:
             if elapsed - running_since > policy.max_run_seconds:
                 raise RunTimeout(

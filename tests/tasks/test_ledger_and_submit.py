@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect.filesystems import LocalFileSystem
@@ -349,3 +350,38 @@ async def test_a_queue_timeout_whose_task_starts_during_the_decision_waits_for_i
     assert emulator.stats()["deletes"] == 0
     entry = await ledger.read("k-1")
     assert entry is not None and entry.state == "submitted" and "a" in entry.leases, entry
+
+
+async def test_a_404_blip_as_the_queue_budget_runs_out_does_not_leave_the_task_queued(
+    client: RunwayClient,
+    emulator: RunwayEmulator,
+    ledger: SubmissionLedger,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The read right before a queue timeout's DELETE answered 404 once (Runway's tasks answer
+    # 404 for a while, DESIGN.md): the task is not known gone. Ending the wait there left it
+    # queued, to run later, paid, with its row failed and nobody to store it. The wait goes
+    # on and decides on the next reading: the task, still queued, is DELETEd.
+    from prefect_runway.api import QueueTimeout
+    from prefect_runway.api import waiting as waiting_module
+
+    emulator.configure(max_concurrent={"gen4_turbo": 1}, run_seconds=3600)
+    await client.create(REQUEST)  # someone else's task holds the one slot
+    submitted = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger, run="a")
+    real = waiting_module._fresh_status
+    blips = [None]
+
+    async def blip_once(client: RunwayClient, task_id: str) -> Any:
+        return blips.pop() if blips else await real(client, task_id)
+
+    monkeypatch.setattr(waiting_module, "_fresh_status", blip_once)
+    attachment = Attachment(ledger, "k-1", submitted.task_id, "a")
+    policy = WaitPolicy(poll_interval=0.05, max_queue_seconds=0.2)
+    with pytest.raises(QueueTimeout) as ended:
+        await wait_with_cancellation(
+            client, submitted.task_id, policy, cancellation=_NotCancelled(), attachment=attachment
+        )
+    assert blips == [] and ended.value.deleted
+    assert emulator.stats()["deleted_task_ids"] == [submitted.task_id]
+    entry = await ledger.read("k-1")
+    assert entry is not None and entry.state == "cancelled", entry
