@@ -389,8 +389,10 @@ class FakeRunway:
         # right after another GET (a queue timeout's or a cancellation's reads) or long after
         # the run's last step (it stalled, its lease may have lapsed) proves no lease.
         before = self.world.previous.get(run)
-        if before is not None and before[0] != "runway.get" and (
-            (self.world.now - before[1]).total_seconds() < LEASE_SURELY_HELD
+        if (
+            before is not None
+            and before[0] != "runway.get"
+            and (self.world.now - before[1]).total_seconds() < LEASE_SURELY_HELD
         ):
             self.gets[(run, task_id)].append(self.world.now)
         self.world.after(directive)
