@@ -330,6 +330,7 @@ class FakeRunway:
         self.gets: dict[tuple[str, str], list[datetime]] = defaultdict(list)
         self.problems: list[str] = []
         self._ids = itertools.count(1)
+        self.store: MemoryStore | None = None  # the ledger's, to read who is attached
 
     def generation_of(self, request: GenerationRequest) -> str:
         return str(request.to_api()["promptText"])
@@ -424,6 +425,13 @@ class FakeRunway:
             if run.id == deleter or run.waiting_on != task.id or run.cancelled:
                 continue
             if not self.world.alive(run.id):
+                continue
+            attached = self.store is None or any(
+                run.id in entry.leases
+                for entry in entries_of(self.store).values()
+                if entry.task_id == task.id
+            )
+            if not attached:  # it detached itself: its own queue timeout is giving it up
                 continue
             polls = self.gets.get((run.id, task.id), [])
             # Polling steadily (its last two polls close together, the last one recent), it

@@ -80,6 +80,7 @@ class LedgerModel(RuleBasedStateMachine):
         self.store = MemoryStore(self.model, "model/_runway")
         self.objects = MemoryObjects(self.model)
         self.runway = FakeRunway(self.model)
+        self.runway.store = self.store
         self.ledger = SubmissionLedger(self.store, "model/_runway", clock=self.model.clock)
         self.unexpected: list[str] = []
         self.count = 0
