@@ -304,6 +304,7 @@ async def wait_for_task(
     on_poll: Callable[[], Awaitable[None]] | None = None,
     created_at: datetime | None = None,
     log_succeeded: bool = True,
+    kept: Callable[[], Awaitable[None]] | None = None,
     now: Callable[[], datetime] = _utcnow,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Task:
@@ -319,6 +320,9 @@ async def wait_for_task(
         may_delete: Awaited before a cancellation's DELETE: False leaves the task running
             (another run waits on it).
         on_poll: Awaited before each poll (to renew an attachment).
+        kept: Awaited when a queue timeout's DELETE that ``may_delete`` allowed is not sent,
+            the task having left the queue meanwhile: the wait then goes on (it is paid and
+            will end). Without it, such a wait ends with ``QueueTimeout`` (not deleted).
         created_at: When the task was created (the ledger's record): the 404 window counts
             from it, and the first poll comes one interval after it. None: the 404 window
             counts from the start of this wait, and the first poll is at once.
@@ -349,7 +353,7 @@ async def wait_for_task(
         return await _poll_until_terminal(
             client, task_id, policy, queue, on_update=on_update, should_cancel=should_cancel,
             may_delete=may_delete, on_poll=on_poll, created_at=created_at,
-            log_succeeded=log_succeeded, now=now, sleep=sleep,
+            log_succeeded=log_succeeded, kept=kept, now=now, sleep=sleep,
         )  # fmt: skip
     finally:
         if queue is not None:
@@ -368,6 +372,7 @@ async def _poll_until_terminal(
     on_poll: Callable[[], Awaitable[None]] | None,
     created_at: datetime | None,
     log_succeeded: bool,
+    kept: Callable[[], Awaitable[None]] | None,
     now: Callable[[], datetime],
     sleep: Callable[[float], Awaitable[None]],
 ) -> Task:
@@ -448,19 +453,27 @@ async def _poll_until_terminal(
         if task.status.is_queued and policy.max_queue_seconds is not None:
             if queued_seconds > policy.max_queue_seconds:
                 fresh = await _fresh_status(client, task_id)
-                if fresh is None or fresh.status.is_queued:
+                if fresh is not None and fresh.status.is_queued:
                     seconds = queued_seconds
-                    if fresh is not None and may_delete is not None:
+                    if may_delete is not None:
                         if not await may_delete():
                             raise QueueTimeout(
                                 task_id=task_id, seconds=seconds, deleted=False, detached=True
                             )
                         fresh = await _fresh_status(client, task_id)  # right before the DELETE
-                        if fresh is not None and not fresh.status.is_queued:
-                            raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=False)
-                    deleted = await client.delete_task(task_id) if fresh is not None else False
+                        if fresh is None or not fresh.status.is_queued:
+                            if kept is None:
+                                raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=False)
+                            # It started during the decision, or answered 404 (not known gone):
+                            # not deleted, and not abandoned either (paid, its output would
+                            # reach nobody): waited for, the next readings decide.
+                            await kept()
+                            continue
+                    deleted = await client.delete_task(task_id)
                     raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=deleted)
-                # It started since the last poll: the next poll sees it and starts the run clock.
+                # It started since the last poll (the next poll sees it and starts the run
+                # clock), or answered 404, which leaves it queued and paid if it is there: the
+                # polls' 404 window tells a blip from a task gone.
         if running_since is not None and policy.max_run_seconds is not None:
             if elapsed - running_since > policy.max_run_seconds:
                 raise RunTimeout(

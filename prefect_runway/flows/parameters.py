@@ -615,7 +615,7 @@ MaxQueueMinutes = Annotated[
     described(
         "Max queue minutes",
         "Cancel a generation still queued (PENDING or THROTTLED) after this many minutes; "
-        "queued tasks are refunded. Empty: wait.",
+        "queued tasks are usually refunded, not guaranteed. Empty: wait.",
         gt=0,
         allow_inf_nan=False,
     ),

@@ -798,9 +798,11 @@ class _Execution:
                 return stored
             return self.failed(step.attempt, str(vanished), "TASK_VANISHED", task_id)
         except QueueTimeout as timeout:
-            # Deleted while queued (likely refunded): the ledger says cancelled, and a re-run
-            # may claim the attempt again. Detached, another run's wait goes on.
-            settle(0.0 if timeout.deleted else None)
+            # Deleted while queued: the ledger says cancelled, and a re-run may claim the
+            # attempt again. Detached, another run's wait goes on. Counted at its estimate
+            # either way: Runway guarantees no refund for a DELETE of a queued task, and a
+            # deleted task cannot be read for its cost, so the budget gives nothing back.
+            settle(None)
             await attachment.detach()
             return self.failed(step.attempt, str(timeout), "QUEUE_TIMEOUT", task_id)
         except BaseException:

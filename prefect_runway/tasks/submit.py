@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from prefect_runway.api import AmbiguousSubmission, GenerationRequest, RunwayClient
 from prefect_runway.api.errors import RunwayAPIError, RunwayConnectionError
 from prefect_runway.tasks._crash import crash_point
+from prefect_runway.tasks._uninterrupted import uninterrupted
 from prefect_runway.tasks.ledger import LedgerConflict, LedgerEntry, SubmissionLedger
 
 __all__ = [
@@ -218,45 +219,59 @@ async def _post(
     ledger: SubmissionLedger,
     run: str,
 ) -> SubmittedTask:
-    key = intent.key
     crash_point("before_post")
-    try:
-        created = await client.create(request)
-    except (RunwayAPIError, RunwayConnectionError):
-        # Runway answered that it created nothing (4xx, a 503 that outlasted the retries), or
-        # was never reached: the intent must not stop a later run as if it might be billed.
-        await _refused(ledger, intent)
-        raise
-    crash_point("after_post")
-    estimate = created.estimated_cost.credits if created.estimated_cost else None
-    # Logged before it is recorded: if the record fails for good, the id is still known.
-    logger.info(
-        "Submitted %s as Runway task %s (estimated %s credits)",
-        request.model,
-        created.id,
-        estimate if estimate is not None else "?",
-    )
-    entry: LedgerEntry | None = None
-    try:
-        entry = await ledger.record_submitted(
-            intent, task_id=created.id, estimated_credits=estimate, run=run
+
+    async def create_and_record() -> SubmittedTask:
+        key = intent.key
+        try:
+            created = await client.create(request)
+        except (RunwayAPIError, RunwayConnectionError):
+            # Runway answered that it created nothing (4xx, a 503 that outlasted the retries), or
+            # was never reached: the intent must not stop a later run as if it might be billed.
+            await _refused(ledger, intent)
+            raise
+        crash_point("after_post")
+        estimate = created.estimated_cost.credits if created.estimated_cost else None
+        # Logged before it is recorded: if the record fails for good, the id is still known.
+        logger.info(
+            "Submitted %s as Runway task %s (estimated %s credits)",
+            request.model,
+            created.id,
+            estimate if estimate is not None else "?",
         )
-    except Exception as error:
-        # The task is paid for: go on with it rather than lose it. Its output and sidecar make
-        # the ledger record unnecessary; a crash before them stops the next run as ambiguous.
-        logger.error(
-            "%s: could not record Runway task %s in the ledger (%s); going on with it. If "
-            "this run stops before the output is stored, recover it by its id",
-            key, created.id, type(error).__name__,
-        )  # fmt: skip
-    return SubmittedTask(
-        key=key,
-        task_id=created.id,
-        model=request.model,
-        estimated_credits=estimate,
-        submitted_at=entry.submitted_at if entry and entry.submitted_at else ledger.clock(),
-        entry=entry,
-    )
+        entry: LedgerEntry | None = None
+        try:
+            entry = await ledger.record_submitted(
+                intent, task_id=created.id, estimated_credits=estimate, run=run
+            )
+        except Exception as error:
+            # The task is paid for: go on with it rather than lose it. Its output and sidecar make
+            # the ledger record unnecessary; a crash before them stops the next run as ambiguous.
+            logger.error(
+                "%s: could not record Runway task %s in the ledger (%s); going on with it. If "
+                "this run stops before the output is stored, recover it by its id",
+                key, created.id, type(error).__name__,
+            )  # fmt: skip
+        return SubmittedTask(
+            key=key,
+            task_id=created.id,
+            model=request.model,
+            estimated_credits=estimate,
+            submitted_at=entry.submitted_at if entry and entry.submitted_at else ledger.clock(),
+            entry=entry,
+        )
+
+    # A POST once sent may be billed: a cancellation arriving before its answer (a user's
+    # cancel of a batch reaching a row mid-create) must not drop the task id, or nobody can
+    # DELETE the task (the on_cancellation hook finds it by the id in the ledger) and every
+    # re-run stops on it as ambiguous. So the create and its record end first (within the
+    # clean-up grace), then the cancellation goes on.
+    try:
+        return await uninterrupted(create_and_record())
+    except asyncio.CancelledError:
+        logger.warning("%s: cancelled while its create was in flight; a task it created is in "
+                       "the ledger for the cancellation to find", intent.key)  # fmt: skip
+        raise
 
 
 @task(

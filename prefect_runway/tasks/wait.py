@@ -23,7 +23,8 @@ interrupted wait still cancels its own task at once when it can.
 
 ``generate``'s waits share one Prefect task run per flow run (``SharedWaits``, issue 20: a task
 run costs the server about 70 ms of CPU): ``runway-wait (first <task id>)``, started by the
-first wait and ended by the last one in flight. Each wait stays its own coroutine with its own
+first wait and ended by the last one in flight (one per set of ``prefect.tags`` the callers
+run under: the task run carries them). Each wait stays its own coroutine with its own
 outcome and DELETE decision, and runs in its caller's context (inside the shared task run); a
 SIGTERM raised in any of them, or in the shared task run, stops every wait (each decides about
 its own task) before it reaches their callers. Waiting for those decisions is bounded as every
@@ -292,6 +293,15 @@ class Attachment:
         self.decided_delete = decision.delete
         return decision.delete
 
+    async def kept(self) -> None:
+        """The DELETE ``may_delete`` allowed was not sent (a queue timeout's task started
+        meanwhile), and the wait goes on: the entry back to ``submitted``, this run attached
+        again, as before the decision."""
+        self.decided_delete = False
+        await self.deleted(False)
+        self._renew_at = None
+        await self.renew()
+
     async def deleted(self, deleted: bool) -> None:
         try:
             await self.ledger.record_cancelled(self.key, task_id=self.task_id, deleted=deleted)
@@ -352,6 +362,7 @@ async def wait_with_cancellation(
             on_poll=attachment.renew if attachment else None,
             created_at=created_at,
             log_succeeded=log_succeeded,
+            kept=attachment.kept if attachment else None,
             **clock,
         )
     except (WaitCancelled, QueueTimeout) as ended:
@@ -748,14 +759,21 @@ async def _watch_waits(watch: _Watch, first_task_id: str) -> int:
     return watch.started
 
 
+#: What one shared task run is for: the flow run, the task run the waits are called in (if
+#: any) and the callers' Prefect tags.
+_SharedKey = tuple[str | None, str | None, tuple[str, ...]]
+
+
 class SharedWaits:
     """The waits of one flow run, watched by one ``runway-wait`` task run while any is in flight.
 
     Each Prefect task run costs the server about 70 ms of CPU (three state changes, BENCHMARKS.md
     7.2), so ``generate``'s waits share one: the first wait starts it, the last one in flight
-    ends it, and a later wait starts a new one. Each wait stays its own coroutine with all it
-    does alone (``wait_with_cancellation``): its lease, its budgets, its 404 window, its own
-    DELETE decision, its caller's context variables; its caller gets exactly its outcome. A
+    ends it, and a later wait starts a new one. Callers under other Prefect tags share another
+    task run (it carries the tags of the caller that starts it). Each wait stays its own
+    coroutine with all it does alone (``wait_with_cancellation``): its lease, its budgets, its
+    404 window, its own DELETE decision, its caller's context variables; its caller gets
+    exactly its outcome. A
     caller cancelled cancels its own wait only and returns once it has decided (and, the last
     one, once the task run has ended); a SIGTERM or a cancellation of the task run stops them
     all, each deciding about its own task (one already deciding is left to it), and then
@@ -778,21 +796,26 @@ class SharedWaits:
     # (a task run is one call), and an anyio task group cannot hold coroutines whose callers
     # live in other asyncio tasks and must each get their own outcome and cancellation.
     _by_loop: weakref.WeakKeyDictionary[
-        asyncio.AbstractEventLoop, dict[tuple[str | None, str | None], SharedWaits]
+        asyncio.AbstractEventLoop, dict[_SharedKey, SharedWaits]
     ] = weakref.WeakKeyDictionary()
 
-    def __init__(self, key: tuple[str | None, str | None] = (None, None)) -> None:
+    def __init__(self, key: _SharedKey = (None, None, ())) -> None:
         self._watch: _Watch | None = None
         self._key = key
 
     @classmethod
     def current(cls) -> SharedWaits:
-        """The shared waits of the current flow run (and task run, when called inside one)."""
-        from prefect.context import TaskRunContext
+        """The shared waits of the current flow run (and task run, when called inside one)
+        under the current Prefect tags (``prefect.tags``)."""
+        from prefect.context import TagsContext, TaskRunContext
         from prefect.runtime import flow_run
 
         parent = TaskRunContext.get()
-        key = (flow_run.get_id(), str(parent.task_run.id) if parent else None)
+        # The task run takes the tags of the caller that starts it: callers under other tags
+        # get a task run of their own, so a tag's concurrency limit or an automation sees
+        # exactly the waits of its tag (a wait in a task run of its own had its caller's).
+        tags = tuple(sorted(TagsContext.get().current_tags))
+        key = (flow_run.get_id(), str(parent.task_run.id) if parent else None, tags)
         # Registered by its first ``wait`` only: asking leaves nothing behind.
         return cls._by_loop.get(asyncio.get_running_loop(), {}).get(key) or cls(key)
 

@@ -23,6 +23,7 @@ from prefect.client.schemas.filters import (
     FlowFilter,
     FlowFilterName,
     FlowRunFilter,
+    FlowRunFilterName,
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
@@ -31,17 +32,19 @@ from prefect.states import Cancelling
 from prefect_aws import S3Bucket
 from pydantic import ValidationError
 
-from prefect_runway.api import RunwayClient, WaitPolicy
+from prefect_runway.api import Gen4TurboImageToVideo, RunwayClient, WaitPolicy
 from prefect_runway.flows.batch import RowResult, batch, plan_rows, run_planned
 from prefect_runway.flows.manifest import parse_manifest
 from prefect_runway.flows.storyboard import StoryboardParams
 from prefect_runway.tasks.plan import CreditBudget
 from prefect_runway.testing.emulator import RunwayEmulator
 from tests.flows.conftest import SavedBlocks
-from tests.media_samples import png_bytes
+from tests.media_samples import png_bytes, png_data_uri
+from tests.tasks.test_shared_wait import until
 from tests.testing.emulator.support import wait_for
 
 PRICE = 10  # gen4_turbo, 2 s: 5 credits a second
+REQUEST = Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)
 SHOT = {"kind": "scene", "image": "s3://stills/coast.png", "prompt_text": "Dusk falls."}
 
 
@@ -135,15 +138,16 @@ def test_submitted_ahead_never_exceeds_running_plus_queue_nor_the_budget(
 @flow(name="ahead-run-planned")
 async def run_with_budget(
     manifest: str, bucket: S3Bucket, base_url: str, api_key: str, per_model: int, ahead: int,
-    max_credits: float,
+    max_credits: float, max_queue_seconds: float | None = None,
 ) -> dict[int, RowResult]:  # fmt: skip
     rows = parse_manifest(Path(manifest).read_bytes(), kind="jsonl")
     results: dict[int, RowResult] = {}
+    policy = WaitPolicy(poll_interval=0.05, max_queue_seconds=max_queue_seconds)
     async with RunwayClient(api_key, base_url=base_url) as client:
         planned = await plan_rows(rows, client, bucket, "ahead", results)
         await run_planned(
-            planned, results, client, bucket, "ahead", WaitPolicy(poll_interval=0.05), per_model,
-            3, budget=CreditBudget(max_credits), queue_ahead=ahead,
+            planned, results, client, bucket, "ahead", policy, per_model, 3,
+            budget=CreditBudget(max_credits), queue_ahead=ahead,
         )  # fmt: skip
     return results
 
@@ -284,3 +288,191 @@ def test_the_storyboard_reads_an_empty_queue_ahead_as_the_default() -> None:
     assert StoryboardParams.model_validate({"title": "t", "shots": [SHOT]}).queue_ahead is None
     explicit = StoryboardParams.model_validate({"title": "t", "shots": [SHOT], "queue_ahead": 0})
     assert explicit.queue_ahead == 0
+
+
+@flow(name="ahead-sigterm-in-a-row")
+async def run_until_a_row_is_terminated(
+    manifest: str, bucket: S3Bucket, base_url: str, api_key: str, per_model: int, ahead: int
+) -> str:  # fmt: skip
+    from prefect.exceptions import TerminationSignal
+
+    rows = parse_manifest(Path(manifest).read_bytes(), kind="jsonl")
+    results: dict[int, RowResult] = {}
+    async with RunwayClient(api_key, base_url=base_url) as client:
+        planned = await plan_rows(rows, client, bucket, "ahead", results)
+        try:
+            await run_planned(
+                planned, results, client, bucket, "ahead", WaitPolicy(poll_interval=0.05),
+                per_model, 3, queue_ahead=ahead,
+            )  # fmt: skip
+        except TerminationSignal:
+            # Caught here: out of a flow run in the test's process, Prefect would send SIGTERM
+            # to the process itself (its bridge hands the signal to the previous handler).
+            return "terminated"
+    return "ended"
+
+
+async def test_a_sigterm_in_one_rows_own_step_has_every_other_row_decide_on_a_cancel(
+    prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # The runner's SIGTERM is raised in whichever frame runs: here in one row's own step (its
+    # plan, its store), not in a wait. The waits of the other rows, running and queued ahead,
+    # must still each decide about their task: the user cancelled, so each is DELETEd.
+    from prefect.exceptions import TerminationSignal
+    from prefect.runtime import flow_run
+
+    from prefect_runway.flows import batch as batch_module
+    from prefect_runway.tasks.wait import SharedWaits
+
+    concurrency, ahead, rows = 2, 2, 6
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=3600)
+    real_generate = batch_module.generate
+    others = concurrency + ahead - 1  # the terminated row holds one of the submitted slots
+
+    async def generate(spec: Any, **kwargs: Any) -> Any:
+        if spec.name != "rsig0":
+            return await real_generate(spec, **kwargs)
+        # In flight: the others' waits (running and THROTTLED ones) in the shared task run.
+        await until(lambda: SharedWaits.current().in_flight >= others, "the others wait")
+        async with get_client() as prefect:
+            await prefect.set_flow_run_state(flow_run.get_id(), Cancelling(), force=True)
+        raise TerminationSignal(signal=15)
+
+    monkeypatch.setattr(batch_module, "generate", generate)
+    ended = await run_until_a_row_is_terminated(
+        str(_manifest(tmp_path, rows, tag="sig")), s3_bucket, emulator.base_url,
+        emulator.api_key, concurrency, ahead,
+    )  # fmt: skip
+    assert ended == "terminated"  # the signal reached the batch, after every row decided
+    stats = emulator.stats()
+    assert stats["creates_total"] == others  # the rows waiting for a slot were never POSTed
+    assert Counter(stats["deleted_task_ids"]) == Counter(stats["task_ids"])  # each once
+    assert Counter(r["status"] for r in _records(emulator)) == {"CANCELLED": others}
+
+
+@pytest.mark.parametrize("cancel_one", [False, True])
+async def test_two_runs_of_one_batch_at_once_pay_each_row_once_and_a_cancel_spares_the_other(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path, cancel_one: bool
+) -> None:
+    # Both runs submit ahead over one ledger: every row is paid once, however their queues
+    # interleave. Cancelling one of them mid-way DELETEs only tasks the other does not wait
+    # on; the other stores every row (paying again only for rows whose task the cancelled
+    # run deleted before the other reached them, as the user's cancellation allowed).
+    concurrency, ahead, rows = 1, 2, 5
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=0.6)
+    manifest = str(_manifest(tmp_path, rows, tag="twice"))
+
+    def run(run_name: str) -> asyncio.Future[Any]:
+        named = batch.with_options(flow_run_name=run_name)
+        return asyncio.ensure_future(
+            named(
+                manifest, destination_block=saved_blocks.destination,
+                credentials_block=saved_blocks.credentials, concurrency_per_model=concurrency,
+                queue_ahead=ahead, poll_interval=0.05, prefix=name, return_state=True,
+            )
+        )  # fmt: skip
+
+    name = f"twice-{uuid.uuid4().hex[:8]}"  # also the runs' one prefix: one ledger
+    kept, other = run(f"{name}-kept"), run(f"{name}-cancelled")
+    if cancel_one:
+        # Mid-way: running and queued tasks of both runs at Runway.
+        await asyncio.to_thread(
+            wait_for, lambda: emulator.stats()["creates_total"], lambda n: n >= concurrency + ahead
+        )
+        async with get_client() as prefect:
+            victim: list[Any] = []
+            while not victim:  # its flow run may still be starting
+                victim = await prefect.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        name=FlowRunFilterName(any_=[f"{name}-cancelled"]),
+                        state=FlowRunFilterState(
+                            type=FlowRunFilterStateType(any_=[StateType.RUNNING])
+                        ),
+                    )
+                )
+                await asyncio.sleep(0.05)
+            await prefect.set_flow_run_state(victim[0].id, Cancelling(), force=True)
+    kept_state, _ = await asyncio.gather(kept, other, return_exceptions=True)
+    report = await kept_state.result()
+    stats = emulator.stats()
+    records = _records(emulator)
+    assert report.succeeded == rows, [r.reason for r in report.results]
+    assert all(n == 1 for n in Counter(stats["deleted_task_ids"]).values())  # each once
+    # No SUCCEEDED task deleted; every create accounted for: stored once, or deleted by the
+    # cancellation (then paid again by the run that was kept).
+    assert all(r["status"] in ("SUCCEEDED", "CANCELLED") for r in records), records
+    succeeded = [r for r in records if r["status"] == "SUCCEEDED"]
+    assert len(succeeded) == rows  # one per row, never two
+    assert stats["creates_total"] == rows + stats["deletes"]
+    if not cancel_one:
+        assert stats["deletes"] == 0
+
+
+async def test_a_daily_limit_reached_mid_run_refuses_the_queued_creates_and_a_rerun_pays_once(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
+) -> None:
+    # The batch's check passed (no limit then); meanwhile someone else used the day's quota,
+    # so Runway answers 429 to the creates the batch submits ahead. Nothing was created for
+    # them: they fail by name with nothing paid, nothing of ours is deleted, the running ones
+    # are stored, and a re-run (the quota back) pays for exactly the refused rows.
+    concurrency, ahead, rows = 1, 2, 6
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=2.0)
+    manifest = str(_manifest(tmp_path, rows, tag="daily"))
+
+    async def run() -> Any:
+        return await batch(
+            manifest, destination_block=saved_blocks.destination,
+            credentials_block=saved_blocks.credentials, concurrency_per_model=concurrency,
+            queue_ahead=ahead, poll_interval=0.05, prefix="daily",
+        )  # fmt: skip
+
+    first = asyncio.ensure_future(run())
+    submitted = concurrency + ahead
+    await asyncio.to_thread(
+        wait_for, lambda: emulator.stats()["creates_total"], lambda n: n == submitted
+    )
+    # Before any slot frees (the first task runs 2 s): the quota is used up from now on.
+    emulator.configure(max_daily={"gen4_turbo": submitted})
+    report = await first
+    stats = emulator.stats()
+    assert stats["creates_total"] == submitted and stats["deletes"] == 0
+    assert stats["credits_charged"] == submitted * PRICE
+    assert report.succeeded == submitted
+    refused = [r for r in report.results if r.status != "succeeded"]
+    assert len(refused) == rows - submitted
+    assert all(r.status == "failed" and "DailyLimitReached" in (r.reason or "") for r in refused)
+    emulator.configure(max_daily={"gen4_turbo": None}, run_seconds=0.2)
+    again = await run()
+    assert again.succeeded == rows  # no AmbiguousSubmission: the refused intents say so
+    assert emulator.stats()["creates_total"] == rows  # the refused rows, once each
+
+
+async def test_a_queue_timeouts_delete_gives_no_budget_back_as_a_refund_is_not_guaranteed(
+    prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path,
+    client: RunwayClient,
+) -> None:  # fmt: skip
+    # Someone else's task holds Runway's one slot, so ours queue behind it (not behind our own)
+    # and time out; each is DELETEd while THROTTLED. Runway: "A prior GET response reporting
+    # PENDING or THROTTLED does not guarantee a refund", and a deleted task cannot be read for
+    # its cost. So the budget, exactly the two creates submitted at first, is spent: no third
+    # create may be paid with credits a refund might not give back.
+    emulator.configure(max_concurrent={"gen4_turbo": 1}, run_seconds=3600)
+    stranger = await client.create(REQUEST)
+    await asyncio.to_thread(
+        wait_for, lambda: emulator.task(stranger.id)["status"], lambda s: s == "RUNNING"
+    )
+    concurrency, ahead, rows = 1, 1, 3
+    results = await run_with_budget(
+        str(_manifest(tmp_path, rows, tag="qt")), s3_bucket, emulator.base_url,
+        emulator.api_key, concurrency, ahead, (concurrency + ahead) * PRICE, 0.3,
+    )  # fmt: skip
+    stats = emulator.stats()
+    ours = [i for i in stats["task_ids"] if i != stranger.id]
+    # Every create of ours counted at its price (no refund assumed) is within max_credits.
+    assert len(ours) * PRICE <= (concurrency + ahead) * PRICE, results
+    assert sorted(stats["deleted_task_ids"]) == sorted(ours)  # the queued ones, each once
+    reasons = sorted((r.reason or "").split(":")[0] for r in results.values())
+    assert reasons == ["OVER_BUDGET", "QUEUE_TIMEOUT", "QUEUE_TIMEOUT"], results
+    # Each timed-out row says what it may have cost (its estimate), not a refund assumed.
+    assert sorted(r.credits_spent or 0 for r in results.values()) == [0, PRICE, PRICE]

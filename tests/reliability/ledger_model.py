@@ -57,6 +57,8 @@ ESTIMATE = 10.0
 MAX_ATTEMPTS = 2
 CLAIM_WAIT = 30.0
 POLICY = WaitPolicy(poll_interval=5.0, jitter=0.0)
+#: A run given a queue budget: its task DELETEd once queued (PENDING) for longer.
+QUEUE_POLICY = WaitPolicy(poll_interval=5.0, jitter=0.0, max_queue_seconds=60.0)
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 #: A waiting run renews its lease once half of it (300 s) is gone, before each GET: a run that
 #: polled a task less than this long ago holds a valid lease on it.
@@ -97,6 +99,7 @@ class Run:
     id: str
     generation: str
     max_credits: float | None
+    queue_budget: bool = False  # waits with QUEUE_POLICY
     task: asyncio.Task[None] | None = None
     cancelled: bool = False
     crashed: bool = False
@@ -119,6 +122,9 @@ class World:
         self.pending: dict[str, Op] = {}
         self.runs: dict[str, Run] = {}
         self.steps = 0
+        # Each run's operation before its current one, and when it passed its gate.
+        self.previous: dict[str, tuple[str, datetime] | None] = {}
+        self._last: dict[str, tuple[str, datetime]] = {}
 
     def clock(self) -> datetime:
         return self.now
@@ -131,6 +137,8 @@ class World:
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self.pending[run_id] = Op(run_id, kind, future)
         directive = await future
+        self.previous[run_id] = self._last.get(run_id)
+        self._last[run_id] = (kind, self.now)
         if directive == "crash_before":
             run.crashed = True
             raise Crash
@@ -297,7 +305,9 @@ class FakeTask:
             retryable = classify_failure_code(self.failure_code) is FailureClass.RETRYABLE
             return 0.0 if retryable else ESTIMATE
         if self.status == "CANCELLED":
-            return 0.0 if self.cancelled_while in ("PENDING", None) else ESTIMATE
+            # "A prior GET response reporting PENDING or THROTTLED does not guarantee a
+            # refund" (Runway): the budget must hold without one.
+            return ESTIMATE
         return ESTIMATE  # held while PENDING or RUNNING, charged once SUCCEEDED
 
     cancelled_while: str | None = None
@@ -320,6 +330,7 @@ class FakeRunway:
         self.gets: dict[tuple[str, str], list[datetime]] = defaultdict(list)
         self.problems: list[str] = []
         self._ids = itertools.count(1)
+        self.store: MemoryStore | None = None  # the ledger's, to read who is attached
 
     def generation_of(self, request: GenerationRequest) -> str:
         return str(request.to_api()["promptText"])
@@ -373,7 +384,18 @@ class FakeRunway:
     async def get_task(self, task_id: str) -> Task:
         directive = await self.world.gate("runway.get")
         task = self.tasks[task_id]
-        self.gets[(CURRENT_RUN.get(), task_id)].append(self.world.now)
+        run = CURRENT_RUN.get()
+        # A poll renews the run's lease first (a write, or nothing while it is fresh): a GET
+        # right after a pause or a write of its own is a poll with its lease renewed. A GET
+        # right after another GET (a queue timeout's or a cancellation's reads) or long after
+        # the run's last step (it stalled, its lease may have lapsed) proves no lease.
+        before = self.world.previous.get(run)
+        if (
+            before is not None
+            and before[0] != "runway.get"
+            and (self.world.now - before[1]).total_seconds() < LEASE_SURELY_HELD
+        ):
+            self.gets[(run, task_id)].append(self.world.now)
         self.world.after(directive)
         if task.deleted is not None or self.world.now < task.visible_at:
             raise TaskNotFound(status_code=404, operation=f"get task {task_id}")
@@ -403,6 +425,13 @@ class FakeRunway:
             if run.id == deleter or run.waiting_on != task.id or run.cancelled:
                 continue
             if not self.world.alive(run.id):
+                continue
+            attached = self.store is None or any(
+                run.id in entry.leases
+                for entry in entries_of(self.store).values()
+                if entry.task_id == task.id
+            )
+            if not attached:  # it detached itself: its own queue timeout is giving it up
                 continue
             polls = self.gets.get((run.id, task.id), [])
             # Polling steadily (its last two polls close together, the last one recent), it
@@ -499,7 +528,8 @@ class ModelSteps:
         self.run.waiting_on = task_id
         try:
             return await wait_with_cancellation(
-                self.runway, task_id, POLICY, cancellation=self.run,  # type: ignore[arg-type]
+                self.runway, task_id, QUEUE_POLICY if self.run.queue_budget else POLICY,
+                cancellation=self.run,  # type: ignore[arg-type]
                 attachment=attachment, created_at=created_at, now=self.world.clock,
                 sleep=self.world.sleep,
             )  # fmt: skip

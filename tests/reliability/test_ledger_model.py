@@ -80,6 +80,7 @@ class LedgerModel(RuleBasedStateMachine):
         self.store = MemoryStore(self.model, "model/_runway")
         self.objects = MemoryObjects(self.model)
         self.runway = FakeRunway(self.model)
+        self.runway.store = self.store
         self.ledger = SubmissionLedger(self.store, "model/_runway", clock=self.model.clock)
         self.unexpected: list[str] = []
         self.count = 0
@@ -119,9 +120,11 @@ class LedgerModel(RuleBasedStateMachine):
     async def _alive(self, run_id: str) -> bool:
         return self.model.alive(run_id)
 
-    def _start(self, generation: Generation, max_credits: float | None) -> Run:
+    def _start(
+        self, generation: Generation, max_credits: float | None, queue_budget: bool = False
+    ) -> Run:
         self.count += 1
-        run = Run(f"r{self.count:02d}", generation.label, max_credits)
+        run = Run(f"r{self.count:02d}", generation.label, max_credits, queue_budget)
         self.model.runs[run.id] = run
         run.task = self.loop.create_task(self._run(run, generation))
         self._drain()
@@ -131,9 +134,12 @@ class LedgerModel(RuleBasedStateMachine):
     @rule(
         generation=st.sampled_from(GENERATIONS),
         max_credits=st.sampled_from([None, None, 0.0, 10.0, 30.0]),
+        queue_budget=st.booleans(),
     )
-    def start_run(self, generation: Generation, max_credits: float | None) -> None:
-        self._start(generation, max_credits)
+    def start_run(
+        self, generation: Generation, max_credits: float | None, queue_budget: bool
+    ) -> None:
+        self._start(generation, max_credits, queue_budget)
 
     @precondition(lambda self: bool(self.model.pending))
     @rule(choice=st.integers(0, 99), fault=st.integers(0, 99))
@@ -253,6 +259,18 @@ class LedgerModel(RuleBasedStateMachine):
                 continue
             charged = sum(t.charge for t in self.runway.tasks.values() if t.creator == run.id)
             assert charged <= run.max_credits, (run.id, charged, run.max_credits)
+
+    @invariant()
+    def a_queue_timeout_deletes_its_task_or_leaves_it_to_another_run(self) -> None:
+        # Not deleted (it left the queue during the decision, or answered 404) and nobody
+        # else's: it would run on, paid, its output reaching nobody.
+        for run in self.model.runs.values():
+            outcome = run.outcome
+            if not isinstance(outcome, GenerationResult) or outcome.failure_code != "QUEUE_TIMEOUT":
+                continue
+            task = self.runway.tasks[outcome.task_id or ""]
+            handed_on = "another run waits on it" in (outcome.failure or "")
+            assert task.deleted is not None or handed_on, (run.id, task, outcome.failure)
 
     @invariant()
     def no_two_generations_on_one_object_key(self) -> None:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect.filesystems import LocalFileSystem
 from prefect_aws import S3Bucket
 
-from prefect_runway.api import AmbiguousSubmission, Gen4TurboImageToVideo, RunwayClient
+from prefect_runway.api import AmbiguousSubmission, Gen4TurboImageToVideo, RunwayClient, WaitPolicy
 from prefect_runway.tasks.ledger import SubmissionLedger
 from prefect_runway.tasks.submit import submit_once
-from prefect_runway.tasks.wait import Attachment, cancel_unless_finished
+from prefect_runway.tasks.wait import Attachment, cancel_unless_finished, wait_with_cancellation
 from prefect_runway.testing.emulator import Fault, FaultPlan, RunwayEmulator
 from tests.media_samples import png_data_uri
 from tests.s3 import LostAnswers
+from tests.testing.emulator.support import wait_for
 
 REQUEST = Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)
 
@@ -283,3 +285,103 @@ async def test_the_hook_records_nothing_for_a_task_deleted_elsewhere(
     assert not await cancel_unless_finished(client, submitted.task_id, hook)
     entry = await any_ledger.read("k-1")
     assert entry is not None and entry.state == "submitted", entry
+
+
+async def test_a_cancel_while_the_create_is_in_flight_records_the_task_for_the_hook(
+    client: RunwayClient, emulator: RunwayEmulator, any_ledger: SubmissionLedger
+) -> None:
+    # A user's cancellation of a served batch reaches a row whose POST is sent and not yet
+    # answered (a queued row submitted as a slot freed, say). Runway created, and billed, the
+    # task: its id must reach the ledger with this run's lease, or the on_cancellation hook
+    # cannot DELETE it (it ran on, paid) and every re-run stops on it as ambiguous.
+    emulator.configure(run_seconds=3600)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=1.0)]))
+    submit = asyncio.ensure_future(
+        submit_once(REQUEST, key="k-1", client=client, ledger=any_ledger, run="a")
+    )
+    # Created, its answer held back.
+    await asyncio.to_thread(wait_for, lambda: emulator.stats()["creates_total"], lambda n: n == 1)
+    submit.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await submit
+    (task_id,) = emulator.stats()["task_ids"]
+    entry = await any_ledger.read("k-1")
+    assert entry is not None and entry.task_id == task_id, entry
+    assert entry.state == "submitted" and "a" in entry.leases
+    # What the hook then does with it (tasks/cancellation.py): the paid task is DELETEd.
+    hook = Attachment(any_ledger, "k-1", task_id, "a")
+    assert await cancel_unless_finished(client, task_id, hook)
+    assert emulator.stats()["deleted_task_ids"] == [task_id]
+
+
+class _NotCancelled:
+    async def is_cancelling(self, *, fresh: bool = False) -> bool:
+        return False
+
+
+async def test_a_queue_timeout_whose_task_starts_during_the_decision_waits_for_it(
+    client: RunwayClient, emulator: RunwayEmulator, ledger: SubmissionLedger
+) -> None:
+    # The queue budget ran out; the wait decided the DELETE with the ledger, and in those round
+    # trips Runway started the task. Not queued any more, it is not deleted: it must not be
+    # abandoned either (paid, RUNNING, then SUCCEEDED with nobody to store it, the row failed
+    # as a queue timeout). The wait goes on, attached again, and returns it.
+    emulator.configure(max_concurrent={"gen4_turbo": 1}, run_seconds=3600)
+    await client.create(REQUEST)  # someone else's task holds the one slot for an hour
+    emulator.configure(run_seconds=0.2)  # ours runs briefly, once started
+    submitted = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger, run="a")
+
+    class StartsMeanwhile(Attachment):
+        async def may_delete(self) -> bool:
+            decided = await super().may_delete()
+            emulator.configure(max_concurrent={"gen4_turbo": 2})
+            await asyncio.to_thread(
+                wait_for, lambda: emulator.task(submitted.task_id)["status"],
+                lambda status: status == "RUNNING",
+            )  # fmt: skip
+            return decided
+
+    attachment = StartsMeanwhile(ledger, "k-1", submitted.task_id, "a")
+    policy = WaitPolicy(poll_interval=0.05, max_queue_seconds=0.2)
+    task = await wait_with_cancellation(
+        client, submitted.task_id, policy, cancellation=_NotCancelled(), attachment=attachment
+    )
+    assert task.status.value == "SUCCEEDED"
+    assert emulator.stats()["deletes"] == 0
+    entry = await ledger.read("k-1")
+    assert entry is not None and entry.state == "submitted" and "a" in entry.leases, entry
+
+
+async def test_a_404_blip_as_the_queue_budget_runs_out_does_not_leave_the_task_queued(
+    client: RunwayClient,
+    emulator: RunwayEmulator,
+    ledger: SubmissionLedger,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The read right before a queue timeout's DELETE answered 404 once (Runway's tasks answer
+    # 404 for a while, DESIGN.md): the task is not known gone. Ending the wait there left it
+    # queued, to run later, paid, with its row failed and nobody to store it. The wait goes
+    # on and decides on the next reading: the task, still queued, is DELETEd.
+    from prefect_runway.api import QueueTimeout
+    from prefect_runway.api import waiting as waiting_module
+
+    emulator.configure(max_concurrent={"gen4_turbo": 1}, run_seconds=3600)
+    await client.create(REQUEST)  # someone else's task holds the one slot
+    submitted = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger, run="a")
+    real = waiting_module._fresh_status
+    blips = [None]
+
+    async def blip_once(client: RunwayClient, task_id: str) -> Any:
+        return blips.pop() if blips else await real(client, task_id)
+
+    monkeypatch.setattr(waiting_module, "_fresh_status", blip_once)
+    attachment = Attachment(ledger, "k-1", submitted.task_id, "a")
+    policy = WaitPolicy(poll_interval=0.05, max_queue_seconds=0.2)
+    with pytest.raises(QueueTimeout) as ended:
+        await wait_with_cancellation(
+            client, submitted.task_id, policy, cancellation=_NotCancelled(), attachment=attachment
+        )
+    assert blips == [] and ended.value.deleted
+    assert emulator.stats()["deleted_task_ids"] == [submitted.task_id]
+    entry = await ledger.read("k-1")
+    assert entry is not None and entry.state == "cancelled", entry

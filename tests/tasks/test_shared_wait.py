@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
-from prefect import flow
+from prefect import flow, tags
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import StateType, TaskRun
@@ -744,6 +744,39 @@ async def test_each_wait_sees_its_callers_context_inside_the_shared_task_run(
     seen = await callers_contexts()
     assert [row for row, _ in seen] == ["row-0", "row-1", "row-2"], seen
     assert all(run.startswith("runway-wait (first t-row-") for _, run in seen), seen
+
+
+@flow(name="shared-wait-callers-tags")
+async def callers_tags() -> list[tuple[str, str, list[str]]]:
+    started = 0
+
+    async def row(name: str, tag: str) -> tuple[str, str, list[str]]:
+        async def waiting() -> Task:
+            from prefect.context import TaskRunContext
+
+            nonlocal started
+            started += 1
+            await until(lambda: started == 3, "every wait begins")  # all in flight at once
+            run = TaskRunContext.get()
+            assert run is not None
+            return cast(Task, (tag, str(run.task_run.id), sorted(run.task_run.tags)))
+
+        with tags(tag):  # a team's tag, read by a tag concurrency limit or an automation
+            return cast(tuple[str, str, list[str]],
+                        await SharedWaits.current().wait(f"t-{name}", waiting))  # fmt: skip
+
+    return list(await asyncio.gather(row("a1", "team-a"), row("b", "team-b"), row("a2", "team-a")))
+
+
+async def test_a_wait_runs_in_a_task_run_carrying_its_own_callers_tags(
+    prefect_harness: str,
+) -> None:
+    seen = await callers_tags()
+    # Each wait's task run carries its caller's tags, not the first caller's; callers of one
+    # tag set still share one task run.
+    assert all(run_tags == [tag] for tag, _, run_tags in seen), seen
+    by_tag = {tag: {run for t, run, _ in seen if t == tag} for tag, _, _ in seen}
+    assert len(by_tag["team-a"]) == 1 and by_tag["team-a"] != by_tag["team-b"], seen
 
 
 # ---------------------------------------------------------------------------------------------
