@@ -212,7 +212,9 @@ async def test_a_generation_is_reported_in_one_stored_line(
     ]
     assert not [m for m in ours if m.startswith("storing")]
     assert not [m for m in ours if m.endswith(": SUCCEEDED")]
-    assert f"task {result.task_id}: RUNNING" in ours  # the other status changes stay
+    # That the other status lines stay is tested in tests/api/test_waiting.py, where the wait
+    # polls at once: here the first poll comes one interval after the create and, on a loaded
+    # machine, may already find the task SUCCEEDED (no RUNNING line to see).
 
 
 @pytest.mark.usefixtures("prefect_harness", "emulator")
