@@ -1,20 +1,24 @@
-"""The client CPU of one generation's S3 PUTs by the size of the S3 thread pool (issue 20).
+"""The client CPU of one generation's S3 PUTs by the S3 thread pool's size and the client
+(issue 20).
 
 ``python3 -m bench.s3threads [--generations 200] [--concurrency 20] [--threads 1,4,8,32]
-[--rounds 3] [--latency 0]`` starts moto's S3 (``prefect_runway.testing.s3.MotoServer``, keeping
-connections alive as the costs bench's does), then, for each round and each pool size in turn
-(the order rotated every round, so no size always runs first), awaits ``--generations``
-generations, ``--concurrency`` at a time, each doing the PUTs one generation of the costs
-bench does one after the other: four ledger-sized bodies (600 bytes), the 1 MB output, a
-sidecar (1.5 KB). Each PUT goes through ``loop.run_in_executor`` on a fresh
-``ThreadPoolExecutor`` of that size, as ``prefect_runway.tasks.s3io.run_s3`` sends it, with one
-boto3 client pooled for 32 connections.
+[--clients botocore] [--rounds 3] [--latency 0]`` starts moto's S3
+(``prefect_runway.testing.s3.MotoServer``, keeping connections alive as the costs bench's
+does), then, for each round and each variant in turn (the order rotated every round, so no
+variant always runs first), awaits ``--generations`` generations, ``--concurrency`` at a time,
+each doing the PUTs one generation of the costs bench does one after the other: four
+ledger-sized bodies (600 bytes), the 1 MB output, a sidecar (1.5 KB). Each PUT goes through
+``loop.run_in_executor`` on a fresh ``ThreadPoolExecutor`` of that size, as
+``prefect_runway.tasks.s3io.run_s3`` sends it, with a boto3 client pooled for 64 connections:
+``botocore``, as botocore sets it up (every PUT with ``Expect: 100-continue``), or ``s3io``,
+the client ``prefect_runway.tasks.s3io.s3_client`` hands out (small bodies without it).
+``--clients botocore,s3io --threads 32`` compares the two.
 
-Prints, per pool size, this process's CPU per PUT (``getrusage``: every thread, moto's
-excluded: it is a child process) and the wall per round, each as the median of the rounds and
-all of them. ``--latency S`` makes moto's PUTs wait S seconds first (its S3 stays atomic per
-object key only through moto's own locks), to see what a smaller pool costs in wall at a real
-S3's latency.
+Prints, per variant (``<client>/<threads>``), this process's CPU per PUT (``getrusage``: every
+thread, moto's excluded: it is a child process) and the wall per round, each as the median of
+the rounds and all of them. ``--latency S`` makes moto's PUTs wait S seconds first (moto then
+runs them at once, not one object request at a time), to see what a smaller pool costs in wall
+at a real S3's latency.
 """
 
 from __future__ import annotations
@@ -70,20 +74,43 @@ async def _round(
 
 
 def measure(
-    threads: list[int], generations: int, concurrency: int, rounds: int, latency: float
+    threads: list[int],
+    generations: int,
+    concurrency: int,
+    rounds: int,
+    latency: float,
+    clients: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Run every round; return the figures per pool size."""
+    """Run every round; return the figures per client and pool size (``<client>/<threads>``)."""
+    import boto3
+    from botocore.config import Config
+
+    from prefect_runway.tasks.s3io import s3_client
     from prefect_runway.testing.s3 import MotoServer
 
-    runs: dict[int, list[tuple[float, float]]] = {size: [] for size in threads}
+    variants = [(name, size) for name in clients or ["botocore"] for size in threads]
+    runs: dict[tuple[str, int], list[tuple[float, float]]] = {v: [] for v in variants}
     with MotoServer(atomic=latency == 0, store_delay=latency) as moto:
         block = moto.new_bucket(stem="bench-s3threads")
-        client = block.credentials.get_s3_client()
+        built = {
+            # Its own client: s3io's registers its handler on the block's cached one.
+            "botocore": boto3.client(
+                "s3",
+                endpoint_url=moto.endpoint_url,
+                region_name="us-east-1",
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",  # noqa: S106
+                config=Config(max_pool_connections=64),
+            ),
+            "s3io": s3_client(block),
+        }
         for number in range(rounds):
-            order = threads[number % len(threads) :] + threads[: number % len(threads)]
-            for size in order:
-                runs[size].append(
-                    asyncio.run(_round(client, block.bucket_name, size, generations, concurrency))
+            order = variants[number % len(variants) :] + variants[: number % len(variants)]
+            for name, size in order:
+                runs[(name, size)].append(
+                    asyncio.run(
+                        _round(built[name], block.bucket_name, size, generations, concurrency)
+                    )
                 )
     puts = generations * PUTS_PER_GENERATION
     return {
@@ -91,14 +118,16 @@ def measure(
         "concurrency": concurrency,
         "latency": latency,
         "load": list(os.getloadavg()),
-        "threads": {
-            str(size): {
-                "cpu_ms_per_put": statistics.median(cpu for cpu, _ in runs[size]) * 1000 / puts,
-                "cpu_ms_per_put_all": [round(cpu * 1000 / puts, 3) for cpu, _ in runs[size]],
-                "wall_s": statistics.median(wall for _, wall in runs[size]),
-                "wall_s_all": [round(wall, 2) for _, wall in runs[size]],
+        "variants": {
+            f"{name}/{size}": {
+                "cpu_ms_per_put": statistics.median(cpu for cpu, _ in runs[(name, size)])
+                * 1000
+                / puts,
+                "cpu_ms_per_put_all": [round(c * 1000 / puts, 3) for c, _ in runs[(name, size)]],
+                "wall_s": statistics.median(wall for _, wall in runs[(name, size)]),
+                "wall_s_all": [round(wall, 2) for _, wall in runs[(name, size)]],
             }
-            for size in threads
+            for name, size in variants
         },
     }
 
@@ -108,11 +137,15 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--threads", default="1,4,8,32")
+    parser.add_argument("--clients", default="botocore")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--latency", type=float, default=0.0)
     args = parser.parse_args()
     sizes = [int(size) for size in args.threads.split(",")]
-    doc = measure(sizes, args.generations, args.concurrency, args.rounds, args.latency)
+    doc = measure(
+        sizes, args.generations, args.concurrency, args.rounds, args.latency,
+        args.clients.split(","),
+    )  # fmt: skip
     print(json.dumps(doc, indent=1))
 
 
