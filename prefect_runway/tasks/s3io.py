@@ -15,6 +15,15 @@ pool is full, discarding connection"), a new TCP (and TLS) handshake per request
 large enough, else the same block's client with the pool raised to the thread count: a copy of
 the credentials, so prefect-aws builds it (endpoint, region, role, user config kept) and caches
 it like any other.
+
+botocore sends every PutObject and UploadPart with ``Expect: 100-continue`` (it turns even a
+``bytes`` body into a file object first), and then waits for the server's interim answer before
+the body goes out: one more round trip per request, and an interim answer read one byte per
+``recv`` call. The clients ``s3_client`` hands out send bodies below ``EXPECT_CONTINUE_BYTES``
+(2 MiB, the threshold AWS's Go and Kotlin SDKs use) without it: the ledger's entries, the
+sidecars, the outputs of one PUT below 2 MiB. What the header buys, a refusal before the body
+is sent, is worth nothing for a body this small; larger bodies and the multipart upload's parts
+keep it (issue 20: about 0.2 ms of the flow's CPU per request on loopback, and a round trip).
 """
 
 from __future__ import annotations
@@ -26,7 +35,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["S3_THREADS", "pooled_credentials", "run_s3", "s3_client"]
+from botocore.utils import determine_content_length  # type: ignore[import-untyped, unused-ignore]
+
+__all__ = ["EXPECT_CONTINUE_BYTES", "S3_THREADS", "pooled_credentials", "run_s3", "s3_client"]
 
 _T = TypeVar("_T")
 
@@ -35,6 +46,13 @@ S3_THREADS = max(1, int(os.environ.get("RUNWAY_S3_THREADS", "32")))
 
 #: botocore's own default (``botocore.config.Config.max_pool_connections``).
 _BOTOCORE_POOL = 10
+
+#: Request bodies from this size on keep botocore's ``Expect: 100-continue``; smaller ones are
+#: sent with their headers (the default threshold of AWS's Go v2 and Kotlin SDKs).
+EXPECT_CONTINUE_BYTES = 2 * 1024 * 1024
+
+#: botocore's registration id of ``_small_body_without_expect``: registering again is a no-op.
+_NO_EXPECT_ID = "prefect-runway-small-body-no-expect"
 
 _executor: ThreadPoolExecutor | None = None
 
@@ -92,4 +110,22 @@ def s3_client(bucket: Any) -> Any:
         ```
     """
     credentials = getattr(bucket, "credentials", bucket)
-    return pooled_credentials(credentials).get_s3_client()
+    client = pooled_credentials(credentials).get_s3_client()
+    # Once per client (the unique id makes a second registration a no-op); after botocore's
+    # own handlers, which add the header before signing (SigV4 never signs ``Expect``).
+    client.meta.events.register_last(
+        "before-sign.s3", _small_body_without_expect, unique_id=_NO_EXPECT_ID
+    )
+    return client
+
+
+def _small_body_without_expect(request: Any, **_: Any) -> None:
+    """botocore ``before-sign`` handler: drop ``Expect: 100-continue`` from a small body."""
+    if "Expect" not in request.headers:
+        return
+    # Over HTTPS botocore sends the body aws-chunked (its checksum in a trailer): a wrapper with
+    # no length, the body's own length in this header.
+    decoded = request.headers.get("X-Amz-Decoded-Content-Length")
+    size = int(decoded) if decoded is not None else determine_content_length(request.body)
+    if size is not None and size < EXPECT_CONTINUE_BYTES:
+        del request.headers["Expect"]

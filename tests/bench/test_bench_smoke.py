@@ -87,3 +87,14 @@ def test_the_capacity_figure_holds_its_waits_and_renders(
     text = output.read_text()
     assert text.count(capacity.CAPACITY_START) == 1 and "before" in text
     assert "| CPU per poll |" in text
+
+
+def test_the_s3_pool_microbenchmark_measures_every_variant() -> None:
+    from bench.s3threads import measure
+
+    doc = measure([1, 2], generations=2, concurrency=2, rounds=2, latency=0.0,
+                  clients=["botocore", "s3io"])  # fmt: skip
+    assert set(doc["variants"]) == {"botocore/1", "botocore/2", "s3io/1", "s3io/2"}
+    for figures in doc["variants"].values():
+        assert len(figures["cpu_ms_per_put_all"]) == 2
+        assert figures["cpu_ms_per_put"] > 0

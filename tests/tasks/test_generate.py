@@ -301,3 +301,37 @@ async def test_inputs_are_prepared_in_a_task_run_only_when_a_file_must_be_read(
     assert emulator.task(result.task_id)["request"]["promptImage"].startswith("data:image/png")
     names = await _task_run_names(state.state_details.flow_run_id)
     assert any(n.startswith("runway-prepare-inputs") for n in names), names
+
+
+async def test_task_runs_pass_blocks_and_requests_on_without_walking_into_them(
+    client: RunwayClient, s3_bucket: S3Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 20: Prefect's engine walks each task run's arguments twice (visit_collection) for
+    # futures and states; ours hold none, so the walk into a block's fields, its credentials
+    # and the request is skipped (``opaque``). The flow takes no parameter: whatever the walk
+    # visits comes from the task runs.
+    import prefect.task_engine
+    import prefect.utilities.collections
+    import prefect.utilities.engine
+
+    original = prefect.utilities.collections.visit_collection
+    visited: list[str] = []
+
+    def spy(expr: Any, *args: Any, **kwargs: Any) -> Any:
+        visited.append(type(expr).__name__)
+        return original(expr, *args, **kwargs)
+
+    for module in (prefect.utilities.collections, prefect.task_engine, prefect.utilities.engine):
+        monkeypatch.setattr(module, "visit_collection", spy)
+
+    @flow(name="generate-closed-over")
+    async def generate_closed_over() -> GenerationResult:
+        return await generate(
+            SPEC, destination=s3_bucket, prefix="renders", client=client, wait_policy=FAST
+        )
+
+    assert (await generate_closed_over()).status == "succeeded"
+    # (A task run's result is still walked, one level: a SubmittedTask's entry may show up.)
+    walked = {"S3Bucket", "AwsCredentials", "AwsClientParameters", "Gen4TurboImageToVideo"}
+    assert not walked & set(visited)
+    assert "opaque" in visited  # the spy saw the task runs' arguments

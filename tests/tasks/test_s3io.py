@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 from prefect_aws import AwsCredentials, S3Bucket
 from prefect_aws.client_parameters import AwsClientParameters
@@ -82,3 +83,66 @@ async def test_s3_calls_run_on_their_own_threads_at_most_s3_threads_at_once() ->
     assert peak == S3_THREADS  # the 8 beyond it waited for a thread
     assert all(name.startswith("runway-s3") for name in names)
     assert s3io._pool() is s3io._pool()  # one pool per process
+
+
+def _expect_headers(client: Any, puts: dict[str, bytes], bucket: str) -> dict[str, str | None]:
+    """Each PUT's ``Expect`` header as sent (read from the prepared request, after signing)."""
+    sent: dict[str, str | None] = {}
+
+    def record(request: Any, **_: Any) -> None:
+        key = request.url.rsplit("/", 1)[-1]
+        expect = request.headers.get("Expect")
+        sent[key] = expect.decode() if isinstance(expect, bytes) else expect
+
+    client.meta.events.register("before-send.s3.PutObject", record)
+    try:
+        for key, body in puts.items():
+            client.put_object(Bucket=bucket, Key=key, Body=body)
+    finally:
+        client.meta.events.unregister("before-send.s3.PutObject", record)
+    return sent
+
+
+def test_small_bodies_go_without_expect_continue_large_ones_keep_it(s3_bucket: S3Bucket) -> None:
+    # botocore asks every PUT to wait for "100 Continue": a round trip, and the interim answer
+    # read a byte per recv (issue 20). A small body goes at once; a large one still waits.
+    client = s3_client(s3_bucket)
+    name = s3_bucket.bucket_name
+    large = b"L" * s3io.EXPECT_CONTINUE_BYTES
+    puts = {"ledger.json": b"{}" * 300, "output.mp4": b"o" * 1_000_000, "large.mp4": large}
+    sent = _expect_headers(client, puts, name)
+    assert sent == {"ledger.json": None, "output.mp4": None, "large.mp4": "100-continue"}
+    for key, body in puts.items():  # stored whole either way
+        assert client.get_object(Bucket=name, Key=key)["Body"].read() == body
+
+
+def test_over_https_the_decoded_length_decides() -> None:
+    # Over HTTPS botocore sends the body aws-chunked (a wrapper with no length); the header
+    # X-Amz-Decoded-Content-Length carries the body's. Answered before it leaves the process.
+    from botocore.awsrequest import AWSResponse
+
+    client = s3_client(
+        AwsCredentials(
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+            aws_client_parameters=AwsClientParameters(endpoint_url="https://s3.example.invalid"),
+        )
+    )
+
+    class _Raw:
+        def stream(self, **_: Any) -> Any:
+            return iter([b""])
+
+    def answer(request: Any, **_: Any) -> AWSResponse:
+        assert request.headers.get("X-Amz-Decoded-Content-Length") is not None
+        return AWSResponse(request.url, 200, {"ETag": '"e"'}, _Raw())
+
+    client.meta.events.register_last("before-send.s3.PutObject", answer)
+    try:
+        sent = _expect_headers(
+            client, {"small": b"s" * 600, "large": b"L" * s3io.EXPECT_CONTINUE_BYTES}, "b"
+        )
+    finally:
+        client.meta.events.unregister("before-send.s3.PutObject", answer)
+    assert sent == {"small": None, "large": "100-continue"}
