@@ -137,6 +137,7 @@ from prefect_runway.tasks.plan import (
 )
 from prefect_runway.tasks.run_ledgers import announcing_early
 from prefect_runway.tasks.s3io import s3_client
+from prefect_runway.tasks.shared_runs import shared_task_runs_held
 from prefect_runway.tasks.spec import GenerationSpec
 
 __all__ = [
@@ -906,6 +907,10 @@ async def run_planned(
     async with AsyncExitStack() as held:
         for each in slots.values():
             await held.enter_async_context(each)
+        # One runway-submit and one runway-wait task run for all the rows, however their
+        # submits and waits are spaced in time (issue 20: a task run each cost more than the
+        # create itself); ended once every row has.
+        await held.enter_async_context(shared_task_runs_held())
         await _run_rows([asyncio.ensure_future(run(generation)) for generation in generations])
     # Every row has ended and every slot is given back (GlobalSlots.aclose, never cancelled).
 

@@ -83,7 +83,7 @@ from prefect_runway.tasks.store import (
 from prefect_runway.tasks.submit import (
     SubmittedTask,
     current_run,
-    submit_generation,
+    submit_in_shared_run,
     unresolved_intent,
 )
 from prefect_runway.tasks.wait import Attachment, prefect_run_alive, wait_in_shared_run
@@ -344,10 +344,11 @@ class _PrefectSteps:
         over: LedgerEntry | None,
         before_post: Callable[[LedgerEntry], Awaitable[None]],
     ) -> SubmittedTask:
-        return await submit_generation(
-            _whole(request), key=key, client=_whole(self.client), ledger=_whole(self.ledger),
-            allow_resubmit=self.allow_resubmit, run=self.run, over=_whole(over),
-            before_post=_whole(before_post),
+        # Under the flow run's one ``runway-submit`` task run, not one per attempt (issue 20):
+        # the ledger, not the task run, is what makes the submit safe and findable.
+        return await submit_in_shared_run(
+            request, key=key, client=self.client, ledger=self.ledger,
+            allow_resubmit=self.allow_resubmit, run=self.run, over=over, before_post=before_post,
         )  # fmt: skip
 
     async def wait(

@@ -36,12 +36,15 @@ from prefect_runway.api.errors import RunwayAPIError, RunwayConnectionError
 from prefect_runway.tasks._crash import crash_point
 from prefect_runway.tasks._uninterrupted import uninterrupted
 from prefect_runway.tasks.ledger import LedgerConflict, LedgerEntry, SubmissionLedger
+from prefect_runway.tasks.shared_runs import SharedCalls, SharedTaskRun, hold_calls
 
 __all__ = [
     "DEFAULT_CLAIM_WAIT_SECONDS",
+    "SharedSubmits",
     "SubmittedTask",
     "current_run",
     "submit_generation",
+    "submit_in_shared_run",
     "submit_once",
     "unresolved_intent",
 ]
@@ -306,4 +309,88 @@ async def submit_generation(
     return await submit_once(
         request, key=key, client=client, ledger=ledger, allow_resubmit=allow_resubmit,
         run=run, over=over, before_post=before_post,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# One ``runway-submit`` task run per flow run (issue 20)
+
+#: The shared task run's name: ``runway-submit (first <attempt key>)``.
+SHARED_SUBMIT_RUN_NAME = "runway-submit (first {key})"
+
+
+def _shared_run_name() -> str:
+    from prefect.runtime import task_run
+
+    return SHARED_SUBMIT_RUN_NAME.format(key=task_run.parameters["first_key"])
+
+
+@task(name="runway-submit", task_run_name=_shared_run_name, cache_policy=NO_CACHE, retries=0)
+async def _hold_submits(shared: SharedCalls, first_key: str) -> int:
+    """The shared task run: it lives while any of the flow run's submits is in flight.
+
+    Returns:
+        How many submits it held.
+    """
+    return await hold_calls(shared)
+
+
+class SharedSubmits(SharedTaskRun):
+    """The submits of one flow run, held by one ``runway-submit`` task run while any is in flight.
+
+    A task run per submit cost the flow process about 3 ms of CPU and the server about 17 ms
+    (BENCHMARKS.md 7.11), as much as a generation's whole create and ledger writes, for a step
+    that has no Prefect retries (the client's failure matrix is the only HTTP retry layer) and
+    no cache (the ledger is the one source of truth). So ``generate``'s submits share one, as
+    its waits do (``tasks/shared_runs.py``); a batch or a storyboard holds it from its first
+    row to its last. Each submit stays its own coroutine (``submit_once``): its claim, its
+    POST, its ledger record, its logs (they land in the shared task run). A caller cancelled
+    while its create is in flight gets its cancellation once the create and its record have
+    ended (``submit_once``); a SIGTERM in the shared task run or in any submit stops every
+    submit the same way, then reaches every caller.
+
+    Example:
+        ```python
+        submitted = await SharedSubmits.current().run(key, lambda: submit_once(...))
+        ```
+    """
+
+    runner_name = "runway-shared-submit"
+    call_name = "runway-submit"
+
+    async def _task_run(self, shared: SharedCalls) -> int:
+        return await _hold_submits(shared, shared.first)
+
+    def _not_begun(self, first: str) -> None:
+        logger.debug("%s: cancelled before its submit began; nothing was sent", first)
+
+
+async def submit_in_shared_run(
+    request: GenerationRequest,
+    *,
+    key: str,
+    client: RunwayClient,
+    ledger: SubmissionLedger,
+    allow_resubmit: bool = False,
+    run: str | None = None,
+    over: LedgerEntry | None = None,
+    before_post: Callable[[LedgerEntry], Awaitable[None]] | None = None,
+) -> SubmittedTask:
+    """``submit_generation`` without a task run of its own: under the flow run's shared one.
+
+    Same arguments, outcome and exceptions as ``submit_generation``; the submit runs in the
+    flow run's one ``runway-submit`` task run (``SharedSubmits``).
+
+    Example:
+        ```python
+        submitted = await submit_in_shared_run(request, key=key, client=client, ledger=ledger)
+        ```
+    """
+    run = run or current_run()  # read in the caller's context, as the task run's body did
+    return await SharedSubmits.current().run(
+        key,
+        lambda: submit_once(
+            request, key=key, client=client, ledger=ledger, allow_resubmit=allow_resubmit,
+            run=run, over=over, before_post=before_post,
+        ),
     )  # fmt: skip

@@ -44,8 +44,6 @@ at that moment either lands first (the canceller then only detaches) or sees the
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import logging
 import re
 import time
@@ -86,6 +84,7 @@ from prefect_runway.api import (
 from prefect_runway.tasks._crash import crash_point
 from prefect_runway.tasks._uninterrupted import uninterrupted
 from prefect_runway.tasks.ledger import DEFAULT_LEASE_SECONDS, SubmissionLedger
+from prefect_runway.tasks.shared_runs import SharedCalls, SharedTaskRun, hold_calls
 
 __all__ = [
     "Attachment",
@@ -636,145 +635,33 @@ SHARED_WAIT_RUN_NAME = "runway-wait (first {task_id})"
 SHARED_RUNNER_NAME = "runway-shared-wait"
 
 
-class _Watch:
-    """One shared ``runway-wait`` task run and the waits it holds.
-
-    Everything here runs on one event loop thread: no lock is needed, and every change of
-    ``members`` is synchronous, so "the last wait ended" and "a new wait joined" never race.
-    """
-
-    def __init__(self, first_task_id: str) -> None:
-        self.first_task_id = first_task_id
-        self.members = 0  # joined and not ended (a wait still starting included)
-        self.started = 0  # waits started under this task run
-        # What the task run's engine set in its context (its ``TaskRunContext``...), laid by
-        # each wait over its own caller's context; the engine's context began as this one.
-        self.base = contextvars.copy_context()
-        self.context: asyncio.Future[dict[contextvars.ContextVar[Any], Any]] = (
-            asyncio.get_running_loop().create_future()
-        )
-        self.waits: set[asyncio.Task[Task]] = set()
-        self.changed = asyncio.Event()
-        self.settled = asyncio.Event()
-        self.closed = False
-        self.terminated: BaseException | None = None
-        self.stopped = False  # ``stop_all`` was called: the waits are deciding
-        self.runner: asyncio.Task[None] | None = None
-
-    def terminate(self, error: BaseException) -> None:
-        if self.terminated is None:
-            self.terminated = error
-        self.closed = True
-        self.changed.set()
-
-    async def stop_all(self) -> None:
-        """Cancel every wait and let each make its own DELETE decision, to its end.
-
-        A wait already cancelled (by its caller) is deciding already: it is not cancelled
-        again, which would start its decision's grace. The decisions are awaited through
-        ``uninterrupted``: once this task run is cancelled again meanwhile (a second SIGTERM,
-        the event loop closing), they get ``CLEAN_UP_GRACE_SECONDS`` more, then are cancelled
-        again (a WARNING), so a decision that never ends cannot hold the process's shutdown.
-        """
-        self.stopped = True
-        pending = [wait for wait in self.waits if not wait.done()]
-        for wait in pending:
-            if not wait.cancelling():
-                wait.cancel()
-        if pending:
-            # The waits' outcomes are their callers' (``_ended`` retrieved them): none raised.
-            await uninterrupted(asyncio.gather(*pending, return_exceptions=True))
-
-
-async def _until_settled(watch: _Watch) -> None:
-    """Wait until every wait of a stopped task run has decided.
-
-    A cancellation of the caller meanwhile gives the decisions the clean-up grace
-    (``uninterrupted``), then raises: the caller does not wait on them forever.
-    """
-    await uninterrupted(watch.settled.wait())
-
-
-async def _finished(wait: asyncio.Task[Task]) -> None:
-    """Wait for a cancelled wait's end (its DELETE decision), whatever cancels the caller.
-
-    Once the caller is cancelled again meanwhile, the decision gets the clean-up grace
-    (``uninterrupted``), then the wait is cancelled again (its own decision's grace starts)
-    and ``CancelledError`` raised.
-
-    Raises:
-        asyncio.CancelledError: The caller was cancelled again meanwhile.
-    """
-    caller = asyncio.current_task()
-    cancelled = caller.cancelling() if caller is not None else 0
-    # Its outcome (its cancellation, mostly) is not the caller's: ``_ended`` retrieved it.
-    with contextlib.suppress(BaseException):
-        await uninterrupted(wait)
-    if caller is not None and caller.cancelling() > cancelled:
-        raise asyncio.CancelledError
-
-
 def _shared_run_name() -> str:
     from prefect.runtime import task_run
 
     return SHARED_WAIT_RUN_NAME.format(task_id=task_run.parameters["first_task_id"])
 
 
-async def _closed(watch: _Watch) -> None:
-    """The last wait of a task run returns once the task run has ended, as a wait of its own
-    task run returned once that had (so a flow that returns next leaves no task run open)."""
-    runner = watch.runner
-    if watch.closed and watch.terminated is None and runner is not None and not runner.done():
-        await asyncio.wait([runner])
-
-
 @task(name="runway-wait", task_run_name=_shared_run_name, cache_policy=NO_CACHE, retries=0)
-async def _watch_waits(watch: _Watch, first_task_id: str) -> int:
+async def _watch_waits(watch: SharedCalls, first_task_id: str) -> int:
     """The shared task run: it lives while any of the flow run's waits is in flight.
-
-    The waits run as asyncio tasks in their callers' contexts with this task run's laid over
-    them (their logs land in it; a caller's own context variables stay its own), each
-    awaited by its own caller; this body only lasts until the last one ends. A SIGTERM
-    (``TerminationSignal``) or a cancellation reaching this body, or any wait, stops every wait
-    (each decides about its own Runway task) before it propagates.
 
     Returns:
         How many waits it held.
     """
-    missing = object()
-    engine = contextvars.copy_context()
-    watch.context.set_result(
-        {var: value for var, value in engine.items() if watch.base.get(var, missing) is not value}
-    )
-    try:
-        while not watch.closed:
-            await watch.changed.wait()
-            watch.changed.clear()
-    except BaseException as error:
-        watch.terminate(error)
-    if watch.terminated is not None:
-        await watch.stop_all()
-        watch.settled.set()  # the callers need not wait for the engine's crash report
-        raise watch.terminated
-    return watch.started
+    return await hold_calls(watch)
 
 
-#: What one shared task run is for: the flow run, the task run the waits are called in (if
-#: any) and the callers' Prefect tags.
-_SharedKey = tuple[str | None, str | None, tuple[str, ...]]
-
-
-class SharedWaits:
+class SharedWaits(SharedTaskRun):
     """The waits of one flow run, watched by one ``runway-wait`` task run while any is in flight.
 
     Each Prefect task run costs the server about 70 ms of CPU (three state changes, BENCHMARKS.md
-    7.2), so ``generate``'s waits share one: the first wait starts it, the last one in flight
-    ends it, and a later wait starts a new one. Callers under other Prefect tags share another
-    task run (it carries the tags of the caller that starts it). Each wait stays its own
-    coroutine with all it does alone (``wait_with_cancellation``): its lease, its budgets, its
-    404 window, its own DELETE decision, its caller's context variables; its caller gets
-    exactly its outcome. A
-    caller cancelled cancels its own wait only and returns once it has decided (and, the last
+    7.2), so ``generate``'s waits share one (``tasks/shared_runs.py``): the first wait starts
+    it, the last one in flight ends it (or the batch that holds it, ``shared_task_runs_held``),
+    and a later wait starts a new one. Callers under other Prefect tags share another task run
+    (it carries the tags of the caller that starts it). Each wait stays its own coroutine with
+    all it does alone (``wait_with_cancellation``): its lease, its budgets, its 404 window, its
+    own DELETE decision, its caller's context variables; its caller gets exactly its outcome.
+    A caller cancelled cancels its own wait only and returns once it has decided (and, the last
     one, once the task run has ended); a SIGTERM or a cancellation of the task run stops them
     all, each deciding about its own task (one already deciding is left to it), and then
     reaches every caller. None of these waits for a decision forever: cancelled again, the
@@ -782,7 +669,7 @@ class SharedWaits:
     cancels them again and logs a WARNING. A task run that cannot start gives its waiting
     callers the reason (an API error, the SIGTERM, a cancellation). The ``on_cancellation`` hook
     finds these waits' tasks in the ledger (``tasks/cancellation.py``), not by the task run's
-    name. The registry keeps a flow run's entry only while a wait is in flight.
+    name.
 
     Example:
         ```python
@@ -792,57 +679,18 @@ class SharedWaits:
         ```
     """
 
-    # Written by hand: Prefect has no task run that several callers' coroutines join and leave
-    # (a task run is one call), and an anyio task group cannot hold coroutines whose callers
-    # live in other asyncio tasks and must each get their own outcome and cancellation.
-    _by_loop: weakref.WeakKeyDictionary[
-        asyncio.AbstractEventLoop, dict[_SharedKey, SharedWaits]
-    ] = weakref.WeakKeyDictionary()
+    runner_name = SHARED_RUNNER_NAME
+    call_name = "runway-wait"
 
-    def __init__(self, key: _SharedKey = (None, None, ())) -> None:
-        self._watch: _Watch | None = None
-        self._key = key
+    async def _task_run(self, shared: SharedCalls) -> int:
+        return await _watch_waits(shared, shared.first)
 
-    @classmethod
-    def current(cls) -> SharedWaits:
-        """The shared waits of the current flow run (and task run, when called inside one)
-        under the current Prefect tags (``prefect.tags``)."""
-        from prefect.context import TagsContext, TaskRunContext
-        from prefect.runtime import flow_run
-
-        parent = TaskRunContext.get()
-        # The task run takes the tags of the caller that starts it: callers under other tags
-        # get a task run of their own, so a tag's concurrency limit or an automation sees
-        # exactly the waits of its tag (a wait in a task run of its own had its caller's).
-        tags = tuple(sorted(TagsContext.get().current_tags))
-        key = (flow_run.get_id(), str(parent.task_run.id) if parent else None, tags)
-        # Registered by its first ``wait`` only: asking leaves nothing behind.
-        return cls._by_loop.get(asyncio.get_running_loop(), {}).get(key) or cls(key)
-
-    def _registered(self, *, register: bool = False) -> SharedWaits:
-        """The handle the registry holds for this flow run, if any: this one, or one made
-        since this one went idle and was forgotten (it holds the flow run's task run now).
-
-        Args:
-            register: Register this one when the registry holds none (a wait is joining).
-        """
-        runs = self._by_loop.setdefault(asyncio.get_running_loop(), {})
-        if register:
-            return runs.setdefault(self._key, self)
-        return runs.get(self._key, self)
-
-    def _forget(self) -> None:
-        """Out of the registry once idle (a process may run many flow runs on one loop)."""
-        if self._watch is None:
-            runs = self._by_loop.get(asyncio.get_running_loop(), {})
-            if runs.get(self._key) is self:
-                del runs[self._key]
-
-    @property
-    def in_flight(self) -> int:
-        """Waits joined to the current task run and not ended."""
-        watch = self._registered()._watch
-        return watch.members if watch is not None else 0
+    def _not_begun(self, first: str) -> None:
+        logger.warning(
+            "cancelled before its wait began: no DELETE decision about Runway task %s here; the "
+            "flow's on_cancellation hook finds it in the ledger, or it runs on (recover it by "
+            "its id)", first,
+        )  # fmt: skip
 
     async def wait(self, task_id: str, waiting: Callable[[], Awaitable[Task]]) -> Task:
         """Run ``waiting()`` (a wait for ``task_id``) under the shared task run.
@@ -854,115 +702,7 @@ class SharedWaits:
             What ``waiting()`` raises; ``TerminationSignal`` (or ``CancelledError``) once every
             wait has decided, when the shared task run was stopped.
         """
-        shared = self._registered(register=True)
-        if shared is not self:  # a handle kept while idle: the flow run's task run is there
-            return await shared.wait(task_id, waiting)
-        watch = self._join(task_id)
-        try:
-            task_run = await asyncio.shield(watch.context)
-        except BaseException as stopped:
-            self._leave(watch)
-            if isinstance(stopped, asyncio.CancelledError) and not watch.context.cancelled():
-                # The caller, not the task run, was cancelled: no wait, so no DELETE decision.
-                logger.warning(
-                    "cancelled before its wait began: no DELETE decision about Runway task %s "
-                    "here; the flow's on_cancellation hook finds it in the ledger, or it runs "
-                    "on (recover it by its id)", task_id,
-                )  # fmt: skip
-            await _closed(watch)  # the last caller returns once the task run has ended
-            raise
-        if watch.terminated is not None:
-            self._leave(watch)
-            await _until_settled(watch)
-            raise watch.terminated
-
-        async def waited() -> Task:
-            return await waiting()
-
-        # The caller's own context, inside the shared task run (as a wait in a task run of its
-        # own had): its context variables (a logger's bound row, say) reach its ``on_update``.
-        context = contextvars.copy_context()
-        for var, value in task_run.items():
-            context.run(var.set, value)
-        wait = asyncio.get_running_loop().create_task(
-            waited(), name=f"runway-wait-{task_id}", context=context
-        )
-        watch.waits.add(wait)
-        watch.started += 1
-        wait.add_done_callback(lambda done: self._ended(watch, done))
-        try:
-            task = await asyncio.shield(wait)
-        except asyncio.CancelledError:
-            caller = asyncio.current_task()
-            if (
-                wait.done()
-                and watch.terminated is not None
-                and not (caller is not None and caller.cancelling())
-            ):
-                await _until_settled(watch)  # every other wait decides first
-                raise watch.terminated from None
-            if not wait.cancelling():
-                wait.cancel()  # the caller was cancelled: its own wait decides about its task
-            await _finished(wait)
-            await _closed(watch)
-            raise
-        except Exception:
-            # This wait's own outcome (QueueTimeout, TaskVanished...): its caller's only.
-            await _closed(watch)
-            raise
-        except BaseException:
-            await _until_settled(watch)  # SIGTERM in this wait: the others decide first
-            raise
-        await _closed(watch)
-        return task
-
-    def _join(self, task_id: str) -> _Watch:
-        watch = self._watch
-        if watch is None or watch.closed:
-            watch = self._watch = _Watch(task_id)
-            watch.runner = asyncio.get_running_loop().create_task(
-                self._run(watch), name=f"{SHARED_RUNNER_NAME} (first {task_id})"
-            )
-        watch.members += 1
-        return watch
-
-    def _leave(self, watch: _Watch) -> None:
-        watch.members -= 1
-        if watch.members <= 0:
-            watch.closed = True  # a wait joining from now on starts a new task run
-            if self._watch is watch:
-                self._watch = None
-            watch.changed.set()
-            self._forget()
-
-    def _ended(self, watch: _Watch, wait: asyncio.Task[Task]) -> None:
-        watch.waits.discard(wait)
-        error = None if wait.cancelled() else wait.exception()  # retrieved: never logged
-        if error is not None and not isinstance(error, Exception):
-            watch.terminate(error)  # a SIGTERM in this wait stops the others
-            if self._watch is watch:
-                self._watch = None
-        self._leave(watch)
-
-    async def _run(self, watch: _Watch) -> None:
-        try:
-            await _watch_waits(watch, watch.first_task_id)
-        except BaseException as error:
-            if not watch.context.done():  # the task run never started: the waits neither
-                # Every caller gets what stopped it: a SIGTERM as itself (not wrapped in a
-                # RuntimeError), a cancellation as a cancellation.
-                if isinstance(error, asyncio.CancelledError):
-                    watch.context.cancel()
-                else:
-                    watch.context.set_exception(error)
-            if not isinstance(error, Exception) or watch.waits:
-                watch.terminate(error)
-            if self._watch is watch:
-                self._watch = None
-            if not watch.stopped:
-                await watch.stop_all()
-        finally:
-            watch.settled.set()
+        return await self.run(task_id, waiting)
 
 
 async def wait_in_shared_run(

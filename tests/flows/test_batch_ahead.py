@@ -476,3 +476,29 @@ async def test_a_queue_timeouts_delete_gives_no_budget_back_as_a_refund_is_not_g
     assert reasons == ["OVER_BUDGET", "QUEUE_TIMEOUT", "QUEUE_TIMEOUT"], results
     # Each timed-out row says what it may have cost (its estimate), not a refund assumed.
     assert sorted(r.credits_spent or 0 for r in results.values()) == [0, PRICE, PRICE]
+
+
+async def test_rows_one_after_another_share_one_submit_and_one_wait_task_run(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
+) -> None:
+    # One row at a time: each submits once the one before has stored, so no submit or wait is
+    # ever in flight beside another. The batch holds its shared task runs open across its
+    # rows (a task run each cost more than the create itself, issue 20): one of each kind.
+    from tests.tasks.test_shared_runs import settled_runs
+
+    emulator.configure(max_concurrent={"gen4_turbo": 1}, run_seconds=0.2)
+    state = await batch(
+        str(_manifest(tmp_path, 3, tag="spaced")), destination_block=saved_blocks.destination,
+        credentials_block=saved_blocks.credentials, concurrency_per_model=1, queue_ahead=0,
+        poll_interval=0.05, return_state=True,
+    )  # fmt: skip
+    report = await state.result()
+    assert report.succeeded == 3 and emulator.stats()["creates_total"] == 3
+    assert most_unfinished_at_once(_records(emulator)) == 1  # one after another at Runway
+    flow_run_id = state.state_details.flow_run_id
+    # The stores first: the last task runs made, so the server has the others' records too.
+    assert len(await settled_runs(flow_run_id, prefix="runway-store", count=3)) == 3
+    for prefix in ("runway-submit (first ", "runway-wait (first "):
+        runs = await settled_runs(flow_run_id, prefix=prefix, count=1)
+        assert len(runs) == 1, [run.name for run in runs]
+        assert runs[0].state_type == StateType.COMPLETED

@@ -288,7 +288,7 @@ async def test_inputs_are_prepared_in_a_task_run_only_when_a_file_must_be_read(
     assert (await state.result()).status == "succeeded"
     names = await _task_run_names(state.state_details.flow_run_id)
     assert not any(n.startswith("runway-prepare-inputs") for n in names), names
-    assert any(n.startswith("submit-") for n in names), names
+    assert any(n.startswith("runway-submit (first ") for n in names), names
 
     # A local file is read (and sent as a data URI or uploaded) in its own retried task run.
     image = tmp_path / "harbour.png"
