@@ -216,20 +216,34 @@ class QueueTimeout(WaitEnded):
     """The task stayed queued longer than allowed; it was cancelled (likely refunded)."""
 
     def __init__(
-        self, *, task_id: str, seconds: float, deleted: bool, detached: bool = False
+        self,
+        *,
+        task_id: str,
+        seconds: float,
+        deleted: bool,
+        detached: bool = False,
+        left_queue: bool = False,
     ) -> None:
         self.seconds = seconds
         self.deleted = deleted
         self.detached = detached
+        self.left_queue = left_queue
         if deleted:
-            what = "cancelled it"
+            what = "cancelled it (queued tasks are usually refunded, not guaranteed)"
         elif detached:
             what = "another run waits on it, so it was left queued for that run (detached)"
+        elif left_queue:
+            # Not deleted, and not known gone: it may run on, paid, and its output is nobody's
+            # unless the caller waits for it again.
+            what = (
+                "it left the queue (or answered 404) while its DELETE was decided, so it was "
+                "not deleted: it may run on, paid; wait for it again or recover its output by "
+                "its id"
+            )
         else:
             what = "it was already gone"
         super().__init__(
-            f"Runway task {task_id} was still queued after {seconds:.0f} s; {what} "
-            "(queued tasks are usually refunded)",
+            f"Runway task {task_id} was still queued after {seconds:.0f} s; {what}",
             task_id=task_id,
             last_status="THROTTLED",
         )
@@ -322,7 +336,8 @@ async def wait_for_task(
         on_poll: Awaited before each poll (to renew an attachment).
         kept: Awaited when a queue timeout's DELETE that ``may_delete`` allowed is not sent,
             the task having left the queue meanwhile: the wait then goes on (it is paid and
-            will end). Without it, such a wait ends with ``QueueTimeout`` (not deleted).
+            will end). Without it, such a wait ends with ``QueueTimeout`` (not deleted,
+            ``left_queue``: the task may run on, paid, for the caller to wait for again).
         created_at: When the task was created (the ledger's record): the 404 window counts
             from it, and the first poll comes one interval after it. None: the 404 window
             counts from the start of this wait, and the first poll is at once.
@@ -463,7 +478,10 @@ async def _poll_until_terminal(
                         fresh = await _fresh_status(client, task_id)  # right before the DELETE
                         if fresh is None or not fresh.status.is_queued:
                             if kept is None:
-                                raise QueueTimeout(task_id=task_id, seconds=seconds, deleted=False)
+                                raise QueueTimeout(
+                                    task_id=task_id, seconds=seconds, deleted=False,
+                                    left_queue=True,
+                                )  # fmt: skip
                             # It started during the decision, or answered 404 (not known gone):
                             # not deleted, and not abandoned either (paid, its output would
                             # reach nobody): waited for, the next readings decide.

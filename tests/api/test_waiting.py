@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,7 @@ from prefect_runway.api import (
 from prefect_runway.testing.emulator import EmulatorConfig, Fault, FaultPlan, RunwayEmulator
 from tests.conftest import FAST_RETRY
 from tests.media_samples import png_data_uri
+from tests.testing.emulator.support import wait_for
 
 FAST = WaitPolicy(poll_interval=0.02, jitter=0.1)
 REQUEST = Gen4TurboImageToVideo(prompt_image=png_data_uri(), ratio="960:960", duration=2)
@@ -180,6 +182,37 @@ async def test_queue_timeout_deletes_the_queued_task(one_slot: RunwayEmulator) -
         stats = emulator.stats()
         assert stats["deleted_task_ids"] == [queued.id]
         assert emulator.task(queued.id)["cost"] == 0  # refunded: it never ran
+
+
+async def test_a_queue_timeout_whose_task_starts_during_the_decision_says_it_may_run_on(
+    one_slot: RunwayEmulator,
+) -> None:
+    # A caller of the API layer with ``may_delete`` and no ``kept``: the task started while the
+    # DELETE was decided, so it is not deleted. The error must not say it was already gone
+    # (it runs on, paid, and only this caller knows to wait for it again).
+    with one_slot as emulator:
+        async with RunwayClient(
+            emulator.api_key, base_url=emulator.base_url, retry=FAST_RETRY
+        ) as client:
+            holder = await client.create(REQUEST)
+            queued = await client.create(REQUEST)
+
+            async def starts_meanwhile() -> bool:
+                await client.delete_task(holder.id)  # the slot frees: ours starts
+                await asyncio.to_thread(
+                    wait_for, lambda: emulator.task(queued.id)["status"],
+                    lambda status: status != "THROTTLED",
+                )  # fmt: skip
+                return True
+
+            policy = WaitPolicy(poll_interval=0.02, max_queue_seconds=0.2)
+            with pytest.raises(QueueTimeout) as info:
+                await wait_for_task(client, queued.id, policy, may_delete=starts_meanwhile)
+        assert not info.value.deleted and info.value.left_queue
+        assert "already gone" not in str(info.value)
+        assert "may run on, paid" in str(info.value) and queued.id in str(info.value)
+        assert emulator.stats()["deleted_task_ids"] == [holder.id]  # ours was not deleted
+        assert emulator.task(queued.id)["status"] in {"RUNNING", "SUCCEEDED"}
 
 
 async def test_run_timeout_never_deletes(one_slot: RunwayEmulator) -> None:
