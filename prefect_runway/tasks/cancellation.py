@@ -264,7 +264,9 @@ async def _in_flight(
             continue
         for key, entry in entries:
             assert entry.task_id is not None
-            found[entry.task_id] = Attachment(ledger, key, entry.task_id, run)
+            found[entry.task_id] = Attachment(
+                ledger, key, entry.task_id, run, created_at=entry.created_at
+            )
     for wait in waits:
         if wait.task_id in found:
             continue

@@ -797,7 +797,9 @@ class _Execution:
                 fallback = reservation.credits if reservation is not None else estimated
                 self.spent += charged if charged is not None else (fallback or 0.0)
 
-        attachment = Attachment(self.ledger, key, task_id, self.run_id, alive=self.alive)
+        attachment = Attachment(
+            self.ledger, key, task_id, self.run_id, alive=self.alive, created_at=created_at
+        )
         if detach and not await self.is_finished(task_id):
             logger.info("%s: Runway task %s is not finished; detached", plan.name, task_id)
             await attachment.detach()

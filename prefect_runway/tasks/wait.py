@@ -72,6 +72,7 @@ from prefect.exceptions import ObjectNotFound, TerminationSignal
 from prefect.settings import PREFECT_API_KEY, PREFECT_API_URL
 
 from prefect_runway.api import (
+    NOT_FOUND_WINDOW_SECONDS,
     QueueTimeout,
     RunwayAPIError,
     RunwayClient,
@@ -215,6 +216,9 @@ class Attachment:
     run: str
     lease_seconds: float = DEFAULT_LEASE_SECONDS
     alive: Callable[[str], Awaitable[bool]] | None = prefect_run_alive
+    #: When Runway accepted the create (the ledger's record), if known: a 404 soon after it
+    #: means "not visible yet", not "gone" (``cancel_unless_finished``).
+    created_at: datetime | None = None
     decided_delete: bool = False
     # When the ledger will next rewrite our lease (half of it gone), by the ledger's clock.
     _renew_at: datetime | None = field(default=None, init=False, repr=False)
@@ -398,11 +402,17 @@ async def cancel_unless_finished(
     running (this run only detaches). Errors are logged, never raised: a cancellation goes on
     with the other tasks.
 
+    A task created moments ago may answer 404 before it is visible (a proxy's
+    ``task_not_exist``; ``NOT_FOUND_WINDOW_SECONDS``): when the attachment knows the create
+    time and the 404 comes within that window, the status is read again a few times
+    (``_VISIBLE_RETRY_DELAYS``, 15 s in all) before the task counts as gone, or a user's
+    cancel right after a create would leave it running, paid.
+
     Returns:
         Whether this call cancelled the task.
     """
     try:
-        task = await client.get_task(task_id)
+        task = await _read_once_visible(client, task_id, attachment)
     except TaskNotFound:
         # Gone. An entry already ``cancelling`` is this cancellation's own DELETE, sent by a
         # wait whose process stopped before it could record it: record it now, so a re-run
@@ -452,6 +462,36 @@ async def cancel_unless_finished(
     if deleted:
         logger.info("run cancelled; cancelled the %s Runway task %s", task.status.value, task_id)
     return deleted
+
+
+#: Pauses between the reads of a task that answers 404 within its visibility window, when a
+#: cancellation must know whether to DELETE it: "a few seconds" is what CometAPI documents for
+#: a fresh task's ``task_not_exist``. Within the clean-up grace (60 s).
+_VISIBLE_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
+
+
+async def _read_once_visible(
+    client: RunwayClient, task_id: str, attachment: Attachment | None
+) -> Task:
+    """``client.get_task``, read again while a 404 may mean "not visible yet".
+
+    Raises:
+        TaskNotFound: It still answers 404, or answered it past its visibility window.
+    """
+    delays = iter(_VISIBLE_RETRY_DELAYS)
+    while True:
+        try:
+            return await client.get_task(task_id)
+        except TaskNotFound:
+            if attachment is None or attachment.created_at is None:
+                raise
+            age = (attachment.ledger.clock() - attachment.created_at).total_seconds()
+            delay = next(delays, None)
+            if delay is None or age > NOT_FOUND_WINDOW_SECONDS:
+                raise
+            logger.info("run cancelled; Runway task %s is not visible yet (404 %.0f s after its "
+                        "create); reading it again", task_id, age)  # fmt: skip
+            await asyncio.sleep(delay)
 
 
 def _refused(error: Exception) -> bool:

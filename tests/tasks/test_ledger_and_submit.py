@@ -385,3 +385,33 @@ async def test_a_404_blip_as_the_queue_budget_runs_out_does_not_leave_the_task_q
     assert emulator.stats()["deleted_task_ids"] == [submitted.task_id]
     entry = await ledger.read("k-1")
     assert entry is not None and entry.state == "cancelled", entry
+
+
+@pytest.mark.parametrize("age", [5.0, 130.0], ids=["fresh", "past-the-window"])
+async def test_a_cancel_right_after_a_create_reads_a_not_yet_visible_task_again(
+    client: RunwayClient, emulator: RunwayEmulator, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, age: float,
+) -> None:  # fmt: skip
+    # A proxy answers 404 (``task_not_exist``) for a few seconds after a create. A user's
+    # cancel in that moment must not take the 404 for "gone": the task would run on, paid.
+    # Past the visibility window a 404 is final (nothing read again, nothing deleted).
+    from prefect_runway.tasks import wait as wait_module
+
+    monkeypatch.setattr(wait_module, "_VISIBLE_RETRY_DELAYS", (0.05, 0.05, 0.05))
+    emulator.configure(run_seconds=3600)
+    ledger = SubmissionLedger(LocalFileSystem(basepath=str(tmp_path / "ledger")))
+    submitted = await submit_once(REQUEST, key="k-1", client=client, ledger=ledger, run="a")
+    entry = await ledger.read("k-1")
+    assert entry is not None and entry.created_at is not None
+    later = SubmissionLedger(
+        LocalFileSystem(basepath=str(tmp_path / "ledger")),
+        clock=lambda: entry.created_at + timedelta(seconds=age),  # type: ignore[operator]
+    )
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="poll", kind="not_found", times=2)]))
+    attachment = Attachment(later, "k-1", submitted.task_id, "a", created_at=entry.created_at)
+    cancelled = await cancel_unless_finished(client, submitted.task_id, attachment)
+    stats = emulator.stats()
+    if age < 120:
+        assert cancelled and stats["deleted_task_ids"] == [submitted.task_id]
+    else:
+        assert not cancelled and stats["deletes"] == 0
