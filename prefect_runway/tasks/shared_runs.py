@@ -319,8 +319,15 @@ class SharedTaskRun:
             # This call's own outcome (QueueTimeout, AmbiguousSubmission...): its caller's only.
             await _closed(shared)
             raise
-        except BaseException:
-            await _until_settled(shared)  # SIGTERM in this call: the others end first
+        except BaseException as error:
+            if shared.terminated is None:
+                # Not raised in this call (``_ended`` would have stopped the others): Prefect
+                # raised the SIGTERM in this caller as it resumed. It stops every call all the
+                # same; else this caller would wait for the others to end of themselves (a
+                # wait: the whole generation) and, the task run held open by a batch whose
+                # rows wait for this one, forever.
+                self._terminate(shared, error)
+            await _until_settled(shared)  # the others end first
             raise
         await _closed(shared)
         return result
@@ -359,10 +366,16 @@ class SharedTaskRun:
         shared.calls.discard(work)
         error = None if work.cancelled() else work.exception()  # retrieved: never logged
         if error is not None and not isinstance(error, Exception):
-            shared.terminate(error)  # a SIGTERM in this call stops the others
-            if self._shared is shared:
-                self._shared = None
+            self._terminate(shared, error)  # a SIGTERM in this call stops the others
         self._leave(shared)
+
+    def _terminate(self, shared: SharedCalls, error: BaseException) -> None:
+        """Stop every call of ``shared`` (its body does, then ends); a later call starts a
+        new task run."""
+        shared.terminate(error)
+        if self._shared is shared:
+            self._shared = None
+            self._forget()  # whoever leaves last finds it closed already
 
     async def _run(self, shared: SharedCalls) -> None:
         try:
