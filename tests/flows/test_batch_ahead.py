@@ -172,6 +172,22 @@ async def test_a_budget_for_the_running_ones_stops_the_queued_ones_before_their_
     assert len(refused) == ahead and all("OVER_BUDGET" in (r.reason or "") for r in refused)
 
 
+async def cancel_the_batch_of(manifest: Path) -> None:
+    """A user's cancel of the running batch of ``manifest`` (as the UI sets it)."""
+    async with get_client() as prefect:
+        runs = await prefect.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["runway-batch"])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))
+            ),
+        )
+        # This test's run: others of the session's harness may still read RUNNING (a run
+        # torn down in-process by an earlier test is never marked finished).
+        ours = [r for r in runs if r.parameters.get("manifest") == str(manifest)]
+        assert len(ours) == 1, [r.parameters for r in runs]
+        await prefect.set_flow_run_state(ours[0].id, Cancelling(), force=True)
+
+
 async def test_cancelling_a_run_deletes_each_queued_and_running_task_exactly_once(
     saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
 ) -> None:
@@ -199,18 +215,7 @@ async def test_cancelling_a_run_deletes_each_queued_and_running_task_exactly_onc
         lambda: Counter(r["status"] for r in _records(emulator)),
         lambda seen: seen["THROTTLED"] == ahead,
     )
-    async with get_client() as prefect:
-        runs = await prefect.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=["runway-batch"])),
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))
-            ),
-        )
-        # This test's run: others of the session's harness may still read RUNNING (a run
-        # torn down in-process by an earlier test is never marked finished).
-        ours = [r for r in runs if r.parameters.get("manifest") == str(manifest)]
-        assert len(ours) == 1, [r.parameters for r in runs]
-        await prefect.set_flow_run_state(ours[0].id, Cancelling(), force=True)
+    await cancel_the_batch_of(manifest)
     await asyncio.gather(run, return_exceptions=True)
     stats = emulator.stats()
     records = _records(emulator)
@@ -559,16 +564,7 @@ async def test_cancelling_a_run_while_its_creates_are_in_flight_deletes_each_onc
         )
     )  # fmt: skip
     await until(lambda: emulator.stats()["creates_total"] == rows, "every create is sent")
-    async with get_client() as prefect:
-        runs = await prefect.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=["runway-batch"])),
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))
-            ),
-        )
-        ours = [r for r in runs if r.parameters.get("manifest") == str(manifest)]
-        assert len(ours) == 1, [r.parameters for r in runs]
-        await prefect.set_flow_run_state(ours[0].id, Cancelling(), force=True)
+    await cancel_the_batch_of(manifest)
     await asyncio.gather(run, return_exceptions=True)
     stats = emulator.stats()
     assert stats["creates_total"] == rows  # nothing submitted after the cancel
