@@ -501,3 +501,54 @@ async def test_a_holds_exit_cancelled_is_bounded_by_the_grace(
     out = await hold_exit_cancelled_twice()
     assert out == {"outcome": "cancelled", "registered": []}, out
     assert "still running" in caplog.text  # given up after the grace, and said so
+
+
+# ---------------------------------------------------------------------------------------------
+# One submit's own failure (ambiguous, refused) is its caller's only
+
+
+@flow(name="shared-runs-own-failures")
+async def own_failures(client: RunwayClient, ledger: SubmissionLedger) -> dict[str, Any]:
+    async with shared_task_runs_held():
+        outcomes = await asyncio.gather(
+            *(
+                submit_in_shared_run(REQUEST, key=f"own{n}-1", client=client, ledger=ledger)
+                for n in range(3)
+            ),
+            return_exceptions=True,
+        )
+    return {
+        "outcomes": [o if isinstance(o, BaseException) else o.task_id for o in outcomes],
+        "flow_run": flow_run.get_id(),
+    }
+
+
+async def test_an_ambiguous_and_a_refused_create_are_their_callers_own(
+    prefect_harness: str, emulator: RunwayEmulator, client: RunwayClient,
+    ledger: SubmissionLedger,
+) -> None:  # fmt: skip
+    from prefect_runway.api import AmbiguousSubmission, RunwayAPIError
+
+    # The first create is carried out and its answer lost (ambiguous: it may be billed); the
+    # second is refused (400: nothing created); the third goes through. Each caller gets its
+    # own, the shared task run ends COMPLETED, and the ledger says each one's truth.
+    emulator.set_faults(FaultPlan(rules=[
+        Fault(operation="create", kind="reset_after", times=1),
+        Fault(operation="create", kind="status", status=400, times=1),
+    ]))  # fmt: skip
+    out = await own_failures(client, ledger)
+    errors = [o for o in out["outcomes"] if isinstance(o, BaseException)]
+    assert len(errors) == 2 and any(isinstance(e, AmbiguousSubmission) for e in errors), out
+    assert any(isinstance(e, RunwayAPIError) for e in errors), out
+    states = {n: (await ledger.read(f"own{n}-1")) for n in range(3)}
+    for n, outcome in enumerate(out["outcomes"]):
+        entry = states[n]
+        assert entry is not None
+        if isinstance(outcome, AmbiguousSubmission):
+            assert entry.state == "intent" and entry.task_id is None  # may be billed: said so
+        elif isinstance(outcome, RunwayAPIError):
+            assert entry.state == "refused"  # nothing created: a re-run claims it again
+        else:
+            assert entry.state == "submitted" and entry.task_id == outcome
+    runs = await settled_runs(out["flow_run"], prefix=SUBMIT_RUN, count=1)
+    assert [run.state_type for run in runs] == [StateType.COMPLETED], runs
