@@ -10,7 +10,9 @@ The order is what makes it safe (DESIGN.md, "submit"):
    ``AmbiguousSubmission``, unless the user explicitly allows a resubmit.
 3. The winner POSTs once, then records the task id (a conditional write on its own claim).
    A create Runway provably refused marks the entry ``refused``: the next claim is again a
-   conditional write, so runs arriving then still pay once (issue 16, item 1).
+   conditional write, so runs arriving then still pay once (issue 16, item 1). So does a
+   submit stopped (a SIGTERM, a cancellation) between its claim and its POST: nothing was
+   sent, and a re-run must not stop on it as ambiguous (RELIABILITY.md item 28).
 
 There are no Prefect retries here: the client's failure matrix is the only HTTP retry layer, and
 it never repeats a create that may have reached Runway. Nor is there a Prefect cache in front:
@@ -418,6 +420,10 @@ async def submit_in_shared_run(
 
     Same arguments, outcome and exceptions as ``submit_generation``; the submit runs in the
     flow run's one ``runway-submit`` task run (``SharedSubmits``).
+
+    Raises:
+        SubmitNotStarted: That task run could not start (a Prefect API error): nothing was
+            claimed or sent.
 
     Example:
         ```python
