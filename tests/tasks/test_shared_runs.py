@@ -418,7 +418,7 @@ async def test_a_sigterm_in_a_resuming_caller_stops_every_call_of_the_held_task_
 
 
 @flow(name="shared-runs-held-tags")
-async def held_under_two_tags() -> dict[str, Any]:
+async def held_under_tags() -> dict[str, Any]:
     from prefect import tags
     from prefect.context import TaskRunContext
 
@@ -431,31 +431,69 @@ async def held_under_two_tags() -> dict[str, Any]:
             runs.append((tag, context.task_run.id, sorted(context.task_run.tags)))
             return object()
 
-        with tags(tag):
+        with tags(*[tag] if tag else []):
             await SharedWaits.current().wait(f"{tag}{n}", waiting)
 
     async with shared_task_runs_held():
-        for n in range(2):  # one after another: each tag's task run is held between them
-            for tag in ("team-a", "team-b"):
+        for n in range(2):  # one after another: nothing in flight between them
+            for tag in ("team-a", "team-b", ""):
                 await one(tag, n)
         open_inside = len(registered())
     await until(lambda: not shared_runners(), "the held task runs end")
     return {"runs": runs, "open_inside": open_inside, "registered": registered()}
 
 
-async def test_a_hold_keeps_one_task_run_per_tag_set_and_ends_them_all(
+async def test_a_hold_keeps_the_untagged_task_run_and_no_tagged_one(
     prefect_harness: str,
 ) -> None:
-    out = await held_under_two_tags()
+    # Held, the untagged callers' calls spaced in time share one task run. A tagged one is not
+    # kept open idle (it would keep its tags' concurrency slots): each tag's call its own, and
+    # each carries its own caller's tags only.
+    out = await held_under_tags()
     by_tag: dict[str, set[Any]] = {}
     for tag, run, run_tags in out["runs"]:
-        other = "team-b" if tag == "team-a" else "team-a"
-        assert tag in run_tags and other not in run_tags, out
+        assert run_tags == ([tag] if tag else []), out
         by_tag.setdefault(tag, set()).add(run)
-    # Each tag's calls, spaced in time, share one task run of that tag's; none of the other's.
-    assert all(len(runs) == 1 for runs in by_tag.values()), by_tag
-    assert by_tag["team-a"] != by_tag["team-b"]
-    assert out["open_inside"] == 2 and out["registered"] == [], out
+    assert {tag: len(runs) for tag, runs in by_tag.items()} == {"": 1, "team-a": 2, "team-b": 2}
+    assert out["open_inside"] == 1 and out["registered"] == [], out
+
+
+@flow(name="shared-runs-tag-limited-row")
+async def tag_limited_rows(tag: str) -> list[str]:
+    from prefect import tags
+
+    async def row(n: int) -> str:
+        # A row: its submit, then its wait, each in its kind's shared task run of the tag.
+        await SharedSubmits.current().run(f"r{n}-1", lambda: asyncio.sleep(0, object()))
+        await SharedWaits.current().wait(f"t{n}", lambda: asyncio.sleep(0, object()))
+        return "stored"
+
+    with tags(tag):
+        async with shared_task_runs_held():
+            rows = [asyncio.ensure_future(row(n)) for n in range(2)]
+            _, pending = await asyncio.wait(rows, timeout=PATIENCE)  # a hang guard
+            for each in pending:
+                each.cancel()
+            outcome = ["hung" if r in pending else r.result() for r in rows]
+    return outcome
+
+
+async def test_a_batch_under_a_tag_limited_to_one_task_run_does_not_hang(
+    prefect_harness: str,
+) -> None:
+    # `prefect gcl create tag:<tag> --limit 1` (or a v1 tag concurrency limit): one task run of
+    # the tag at a time. Kept open idle, the runway-submit task run held the one slot, and the
+    # runway-wait task run the rows needed next never started: the batch hung.
+    import uuid
+
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+    tag = f"limited-{uuid.uuid4().hex[:8]}"
+    async with get_client() as prefect:
+        await prefect.create_global_concurrency_limit(
+            GlobalConcurrencyLimitCreate(name=f"tag:{tag}", limit=1)
+        )
+    assert await tag_limited_rows(tag) == ["stored", "stored"]
 
 
 @flow(name="shared-runs-hold-exit-cancelled")
