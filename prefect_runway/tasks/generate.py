@@ -454,6 +454,8 @@ async def generate(
             spent.
         runway.AmbiguousSubmission: see ``allow_resubmit``.
         runway.RunTimeout: the task ran too long; it was left running, its id is in the ledger.
+        SubmitNotStarted: the flow run's ``runway-submit`` task run could not start (a Prefect
+            API error, its cause); nothing was sent.
 
     Example:
         ```python
