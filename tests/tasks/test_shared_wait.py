@@ -313,10 +313,42 @@ def registered(flow_run_id: str) -> list[Any]:
     return [key for key in runs if key[0] == flow_run_id]
 
 
+#: Calls (by asyncio task name) whose caller gets this SIGTERM as it resumes from the call's
+#: end: Prefect raises it in whichever coroutine runs (``signal_callers_on_resume``).
+RESUME_SIGNALS: dict[str, BaseException] = {}
+
+
+@pytest.fixture
+def signal_callers_on_resume(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller named in ``RESUME_SIGNALS`` gets its SIGTERM as it resumes (``asyncio.shield``
+    is how a caller awaits its call)."""
+    real_shield = asyncio.shield
+
+    def shield(inner: Any) -> Any:
+        if not (isinstance(inner, asyncio.Task) and inner.get_name().startswith("runway-wait-")):
+            return real_shield(inner)
+
+        async def resumed() -> Any:
+            result = await real_shield(inner)
+            # Named once the caller awaits already: looked up as it resumes.
+            sigterm = RESUME_SIGNALS.pop(inner.get_name(), None)
+            if sigterm is not None:
+                raise sigterm
+            return result
+
+        return resumed()
+
+    monkeypatch.setattr(asyncio, "shield", shield)
+
+
 @flow(name="shared-wait-model")
-async def model_run(seed: int, waits: int, holding: bool = False) -> dict[str, int]:
+async def model_run(
+    seed: int, waits: int, holding: bool = False, resumes: bool = False
+) -> dict[str, int]:
     """``holding``: holds (``shared_task_runs_held``) enter and leave at random too; a task run
-    then lasts while a wait is in flight or a hold is on, and a SIGTERM still ends it."""
+    then lasts while a wait is in flight or a hold is on, and a SIGTERM still ends it.
+    ``resumes``: a SIGTERM is also raised in a caller as it resumes (its wait just ended), not
+    in a wait (``signal_callers_on_resume``)."""
     from prefect.runtime import flow_run
 
     rng = random.Random(seed)
@@ -424,9 +456,15 @@ async def model_run(seed: int, waits: int, holding: bool = False) -> dict[str, i
         else:  # a SIGTERM raised in one wait: every wait decides, then every caller gets it
             index = rng.choice(sorted(in_flight))
             await until(fakes[index].began.is_set, f"wait {index} begins")
-            terminations += 1
             sigterm = TerminationSignal(signal=signal.SIGTERM)
-            fakes[index].release.set_result(sigterm)
+            if resumes and rng.random() < 0.5:  # raised in its caller as its wait ends
+                RESUME_SIGNALS[f"runway-wait-{tid}{index}"] = sigterm
+                fakes[index].release.set_result(object())
+                # Alone and not held, its task run has ended (COMPLETED) as its caller resumes.
+                terminations += len(in_flight) > 1 or bool(holds)
+            else:
+                fakes[index].release.set_result(sigterm)
+                terminations += 1
             for each in sorted(in_flight):
                 await ended(each)
             # Every interrupted wait decided before any caller of this task run got the signal.
@@ -477,11 +515,12 @@ async def test_random_joins_and_leaves_get_each_caller_its_own_outcome(
 
 @pytest.mark.parametrize("seed", range(200, 208))
 async def test_random_holds_joins_and_leaves_get_each_caller_its_own_outcome(
-    prefect_harness: str, seed: int
+    prefect_harness: str, seed: int, signal_callers_on_resume: None
 ) -> None:
     # As a batch or a storyboard holds its task runs open across its rows, entering and
-    # leaving at random: one task run per stretch with a wait in flight or a hold on.
-    state = await model_run(seed, 9, holding=True, return_state=True)
+    # leaving at random: one task run per stretch with a wait in flight or a hold on. SIGTERMs
+    # land in a wait or in a caller as it resumes.
+    state = await model_run(seed, 9, holding=True, resumes=True, return_state=True)
     await check_task_runs(state)
 
 
