@@ -81,6 +81,7 @@ from prefect_runway.tasks.store import (
     write_sidecar,
 )
 from prefect_runway.tasks.submit import (
+    SubmitNotStarted,
     SubmittedTask,
     current_run,
     submit_in_shared_run,
@@ -453,6 +454,8 @@ async def generate(
             spent.
         runway.AmbiguousSubmission: see ``allow_resubmit``.
         runway.RunTimeout: the task ran too long; it was left running, its id is in the ledger.
+        SubmitNotStarted: the flow run's ``runway-submit`` task run could not start (a Prefect
+            API error, its cause); nothing was sent.
 
     Example:
         ```python
@@ -731,8 +734,8 @@ class _Execution:
                 self.request, key=key, over=step.entry if step.resubmit else None,
                 before_post=self.hold_name,
             )  # fmt: skip
-        except (RunwayAPIError, RunwayConnectionError, NameTaken):
-            if reservation is not None:  # refused: nothing was created
+        except (RunwayAPIError, RunwayConnectionError, NameTaken, SubmitNotStarted):
+            if reservation is not None:  # refused, or never sent: nothing was created
                 self.budget.release(reservation)
             raise
         except BaseException:

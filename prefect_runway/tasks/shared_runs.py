@@ -7,7 +7,8 @@ state changes, sent as events, and its "Finished" line; BENCHMARKS.md 7.2, 7.11)
 flow run (one set of Prefect tags) share one. The first call starts it, the last one in flight
 ends it, and a later call starts a new one; a batch or a storyboard holds its flow run's shared
 task runs open from its first row to its last (``shared_task_runs_held``), so its rows share
-one of each kind however they are spaced in time.
+one of each kind however they are spaced in time (unless under Prefect tags: an idle task run
+must not keep its tags' concurrency slots).
 
 Each call stays its own coroutine with all it does alone: its caller's context variables, its
 outcome (its caller gets exactly what it returns or raises), its own handling of a cancellation
@@ -319,8 +320,15 @@ class SharedTaskRun:
             # This call's own outcome (QueueTimeout, AmbiguousSubmission...): its caller's only.
             await _closed(shared)
             raise
-        except BaseException:
-            await _until_settled(shared)  # SIGTERM in this call: the others end first
+        except BaseException as error:
+            if shared.terminated is None:
+                # Not raised in this call (``_ended`` would have stopped the others): Prefect
+                # raised the SIGTERM in this caller as it resumed. It stops every call all the
+                # same; else this caller would wait for the others to end of themselves (a
+                # wait: the whole generation) and, the task run held open by a batch whose
+                # rows wait for this one, forever.
+                self._terminate(shared, error)
+            await _until_settled(shared)  # the others end first
             raise
         await _closed(shared)
         return result
@@ -337,8 +345,19 @@ class SharedTaskRun:
 
     def _leave(self, shared: SharedCalls) -> None:
         shared.members -= 1
-        if shared.members <= 0 and not (shared is self._shared and _held(self._key[:2])):
+        if shared.members <= 0 and not self._kept_open(shared):
             self._close(shared)
+
+    def _kept_open(self, shared: SharedCalls) -> bool:
+        """Left open while idle: its flow run holds its shared task runs
+        (``shared_task_runs_held``), and its callers are under no Prefect tags.
+
+        A task run holds a concurrency slot of each of its tags (Prefect's tag concurrency
+        limits) while it lasts: one kept open idle would keep that slot from every other task
+        run of the tag for the whole batch, other flow runs' included, and with a limit of 1
+        from the ``runway-wait`` task run its own rows need next, which hung the batch.
+        """
+        return shared is self._shared and not self._key[2] and _held(self._key[:2])
 
     def _close(self, shared: SharedCalls) -> None:
         shared.closed = True  # a call joining from now on starts a new task run
@@ -359,10 +378,16 @@ class SharedTaskRun:
         shared.calls.discard(work)
         error = None if work.cancelled() else work.exception()  # retrieved: never logged
         if error is not None and not isinstance(error, Exception):
-            shared.terminate(error)  # a SIGTERM in this call stops the others
-            if self._shared is shared:
-                self._shared = None
+            self._terminate(shared, error)  # a SIGTERM in this call stops the others
         self._leave(shared)
+
+    def _terminate(self, shared: SharedCalls, error: BaseException) -> None:
+        """Stop every call of ``shared`` (its body does, then ends); a later call starts a
+        new task run."""
+        shared.terminate(error)
+        if self._shared is shared:
+            self._shared = None
+            self._forget()  # whoever leaves last finds it closed already
 
     async def _run(self, shared: SharedCalls) -> None:
         try:
@@ -394,9 +419,10 @@ async def shared_task_runs_held() -> AsyncIterator[None]:
     starts another: a batch whose rows submit one at a time (a slot freed, the next row
     submits) would start a ``runway-submit`` task run per row. Held, each kind has one task run
     from the block's first call to its end (a SIGTERM or a cancellation of one still stops it,
-    and the next call starts a new one). On leaving, every idle one is ended and awaited (within
-    the clean-up grace, when the caller is cancelled meanwhile), so the flow run that returns
-    next leaves none open.
+    and the next call starts a new one). Callers under Prefect tags (``prefect.tags``) are not
+    held: their task runs hold their tags' concurrency slots, which an idle one must not keep.
+    On leaving, every idle one is ended and awaited (within the clean-up grace, when the caller
+    is cancelled meanwhile), so the flow run that returns next leaves none open.
 
     Example:
         ```python

@@ -10,7 +10,9 @@ The order is what makes it safe (DESIGN.md, "submit"):
    ``AmbiguousSubmission``, unless the user explicitly allows a resubmit.
 3. The winner POSTs once, then records the task id (a conditional write on its own claim).
    A create Runway provably refused marks the entry ``refused``: the next claim is again a
-   conditional write, so runs arriving then still pay once (issue 16, item 1).
+   conditional write, so runs arriving then still pay once (issue 16, item 1). So does a
+   submit stopped (a SIGTERM, a cancellation) between its claim and its POST: nothing was
+   sent, and a re-run must not stop on it as ambiguous (RELIABILITY.md item 28).
 
 There are no Prefect retries here: the client's failure matrix is the only HTTP retry layer, and
 it never repeats a create that may have reached Runway. Nor is there a Prefect cache in front:
@@ -21,6 +23,7 @@ cancelled task. The ledger is the one source of truth.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import uuid
@@ -32,15 +35,16 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict
 
 from prefect_runway.api import AmbiguousSubmission, GenerationRequest, RunwayClient
-from prefect_runway.api.errors import RunwayAPIError, RunwayConnectionError
+from prefect_runway.api.errors import PrefectRunwayError, RunwayAPIError, RunwayConnectionError
 from prefect_runway.tasks._crash import crash_point
 from prefect_runway.tasks._uninterrupted import uninterrupted
-from prefect_runway.tasks.ledger import LedgerConflict, LedgerEntry, SubmissionLedger
+from prefect_runway.tasks.ledger import Claim, LedgerConflict, LedgerEntry, SubmissionLedger
 from prefect_runway.tasks.shared_runs import SharedCalls, SharedTaskRun, hold_calls
 
 __all__ = [
     "DEFAULT_CLAIM_WAIT_SECONDS",
     "SharedSubmits",
+    "SubmitNotStarted",
     "SubmittedTask",
     "current_run",
     "submit_generation",
@@ -60,6 +64,11 @@ _CLAIM_POLL_SECONDS = 1.0
 # A process that is no flow run (a script calling generate directly) still needs a name for
 # its attachments: one per process.
 _PROCESS_RUN = f"process-{uuid.uuid4().hex[:12]}"
+
+
+class SubmitNotStarted(PrefectRunwayError, RuntimeError):
+    """The submit never began: the flow run's shared ``runway-submit`` task run could not start
+    (the Prefect API's error is its ``__cause__``). Nothing was claimed or sent."""
 
 
 class SubmittedTask(BaseModel):
@@ -177,18 +186,19 @@ async def submit_once(
     run = run or current_run()
     for _ in range(8):  # a claim refused again by another run's refused create: try again
         if over is not None and allow_resubmit:
-            claim = await ledger.resubmit(over, model=request.model, run=run)
+            claim = await _claimed(ledger, ledger.resubmit(over, model=request.model, run=run))
             over = None
             if claim.won:
                 logger.warning("%s: resubmitting over an unresolved attempt, as allowed", key)
         else:
-            claim = await ledger.claim(key, model=request.model, run=run)
+            claim = await _claimed(ledger, ledger.claim(key, model=request.model, run=run))
         if claim.won:
             if before_post is not None:
                 try:
                     await before_post(claim.entry)
-                except Exception:
-                    await _refused(ledger, claim.entry)
+                except BaseException:
+                    # Refused, or stopped (a SIGTERM, a cancellation): nothing was sent.
+                    await _not_sent(ledger, claim.entry)
                     raise
             return await _post(request, claim.entry, client, ledger, run)
         entry: LedgerEntry | None = claim.entry
@@ -205,6 +215,33 @@ async def submit_once(
             continue
         raise unresolved_intent(entry, request.model)
     raise LedgerConflict(f"ledger entry {key}: claimed and refused too often in a row")
+
+
+async def _claimed(ledger: SubmissionLedger, claiming: Awaitable[Claim]) -> Claim:
+    """The claim's write to its end, whatever stops the caller meanwhile.
+
+    A claim's S3 write runs on in its thread when its caller is stopped (a SIGTERM stopping a
+    flow run's shared ``runway-submit`` task run cancels every submit in it): a claim dropped
+    there leaves an intent with no task id, which stops every re-run as ambiguous although
+    nothing was sent. So it ends first (within the clean-up grace), and a claim won by a
+    caller stopped meanwhile is marked as never sent before the stop goes on.
+    """
+    work = asyncio.ensure_future(claiming)
+    try:
+        return await uninterrupted(work)
+    except BaseException:
+        with contextlib.suppress(BaseException):  # the stop, not the claim's end, is the news
+            claim = await uninterrupted(work)
+            if claim.won:
+                await _not_sent(ledger, claim.entry)
+        raise
+
+
+async def _not_sent(ledger: SubmissionLedger, intent: LedgerEntry) -> None:
+    """Mark our intent whose create was never sent (refused before it, or the submit stopped
+    before it): a later run claims the attempt again rather than stop on it as ambiguous."""
+    with contextlib.suppress(asyncio.CancelledError):  # cancelled again: the grace is over
+        await uninterrupted(_refused(ledger, intent))
 
 
 async def _refused(ledger: SubmissionLedger, intent: LedgerEntry) -> None:
@@ -236,9 +273,12 @@ async def _post(
         crash_point("after_post")
         estimate = created.estimated_cost.credits if created.estimated_cost else None
         # Logged before it is recorded: if the record fails for good, the id is still known.
+        # It names the attempt: the submits of a flow run share one task run (issue 20), whose
+        # name tells only the first, so a line without its key says nothing of whose it is.
         logger.info(
-            "Submitted %s as Runway task %s (estimated %s credits)",
+            "Submitted %s (attempt %s) as Runway task %s (estimated %s credits)",
             request.model,
+            key,
             created.id,
             estimate if estimate is not None else "?",
         )
@@ -381,16 +421,34 @@ async def submit_in_shared_run(
     Same arguments, outcome and exceptions as ``submit_generation``; the submit runs in the
     flow run's one ``runway-submit`` task run (``SharedSubmits``).
 
+    Raises:
+        SubmitNotStarted: That task run could not start (a Prefect API error): nothing was
+            claimed or sent.
+
     Example:
         ```python
         submitted = await submit_in_shared_run(request, key=key, client=client, ledger=ledger)
         ```
     """
     run = run or current_run()  # read in the caller's context, as the task run's body did
-    return await SharedSubmits.current().run(
-        key,
-        lambda: submit_once(
+    began = False
+
+    def submitting() -> Awaitable[SubmittedTask]:
+        nonlocal began
+        began = True
+        return submit_once(
             request, key=key, client=client, ledger=ledger, allow_resubmit=allow_resubmit,
             run=run, over=over, before_post=before_post,
-        ),
-    )  # fmt: skip
+        )  # fmt: skip
+
+    try:
+        return await SharedSubmits.current().run(key, submitting)
+    except Exception as error:
+        if began:
+            raise  # the submit's own outcome
+        # Said as such: a row's failure must not read as a submit that may have been billed
+        # (its budget reservation is given back), and the next row starts a new task run.
+        raise SubmitNotStarted(
+            f"{key}: the runway-submit task run could not start ({type(error).__name__}: "
+            f"{error}); nothing was sent"
+        ) from error

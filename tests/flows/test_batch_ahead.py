@@ -172,6 +172,22 @@ async def test_a_budget_for_the_running_ones_stops_the_queued_ones_before_their_
     assert len(refused) == ahead and all("OVER_BUDGET" in (r.reason or "") for r in refused)
 
 
+async def cancel_the_batch_of(manifest: Path) -> None:
+    """A user's cancel of the running batch of ``manifest`` (as the UI sets it)."""
+    async with get_client() as prefect:
+        runs = await prefect.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["runway-batch"])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))
+            ),
+        )
+        # This test's run: others of the session's harness may still read RUNNING (a run
+        # torn down in-process by an earlier test is never marked finished).
+        ours = [r for r in runs if r.parameters.get("manifest") == str(manifest)]
+        assert len(ours) == 1, [r.parameters for r in runs]
+        await prefect.set_flow_run_state(ours[0].id, Cancelling(), force=True)
+
+
 async def test_cancelling_a_run_deletes_each_queued_and_running_task_exactly_once(
     saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
 ) -> None:
@@ -199,18 +215,7 @@ async def test_cancelling_a_run_deletes_each_queued_and_running_task_exactly_onc
         lambda: Counter(r["status"] for r in _records(emulator)),
         lambda seen: seen["THROTTLED"] == ahead,
     )
-    async with get_client() as prefect:
-        runs = await prefect.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=["runway-batch"])),
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))
-            ),
-        )
-        # This test's run: others of the session's harness may still read RUNNING (a run
-        # torn down in-process by an earlier test is never marked finished).
-        ours = [r for r in runs if r.parameters.get("manifest") == str(manifest)]
-        assert len(ours) == 1, [r.parameters for r in runs]
-        await prefect.set_flow_run_state(ours[0].id, Cancelling(), force=True)
+    await cancel_the_batch_of(manifest)
     await asyncio.gather(run, return_exceptions=True)
     stats = emulator.stats()
     records = _records(emulator)
@@ -502,3 +507,110 @@ async def test_rows_one_after_another_share_one_submit_and_one_wait_task_run(
         runs = await settled_runs(flow_run_id, prefix=prefix, count=1)
         assert len(runs) == 1, [run.name for run in runs]
         assert runs[0].state_type == StateType.COMPLETED
+
+
+async def test_a_submit_task_run_that_cannot_start_fails_its_row_unpaid_and_the_batch_goes_on(
+    prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # The batch holds one runway-submit task run for its rows (issue 20); the first cannot
+    # start (the Prefect API failed as it began). Its row fails saying nothing was sent, and
+    # nothing of the budget goes to it: the budget covers two creates, and two are paid.
+    from prefect_runway.tasks import submit as submit_module
+
+    hold_submits, starts = submit_module._hold_submits, []
+
+    async def refuse_first(shared: Any, first_key: str) -> int:
+        starts.append(first_key)
+        if len(starts) == 1:
+            raise RuntimeError("the Prefect API answered 503")
+        return await hold_submits(shared, first_key)
+
+    monkeypatch.setattr(submit_module, "_hold_submits", refuse_first)
+    emulator.configure(max_concurrent={"gen4_turbo": 1}, run_seconds=0.2)
+    results = await run_with_budget(
+        str(_manifest(tmp_path, 3, tag="nostart")), s3_bucket, emulator.base_url,
+        emulator.api_key, 1, 0, 2 * PRICE,
+    )  # fmt: skip
+    stats = emulator.stats()
+    assert stats["creates_total"] == 2 and stats["credits_charged"] <= 2 * PRICE, results
+    statuses = sorted(r.status for r in results.values())
+    assert statuses == ["failed", "succeeded", "succeeded"], results
+    failed = next(r for r in results.values() if r.status == "failed")
+    assert "SubmitNotStarted" in (failed.reason or "") and "nothing was sent" in (
+        failed.reason or ""
+    ), failed
+    assert failed.credits_spent in (None, 0), failed
+    assert len(starts) == 2  # the next row started a new task run, which held the rest
+
+
+async def test_cancelling_a_run_while_its_creates_are_in_flight_deletes_each_once(
+    saved_blocks: SavedBlocks, emulator: RunwayEmulator, tmp_path: Path
+) -> None:
+    # Every row's create sent and not yet answered, all under the batch's one runway-submit
+    # task run, when the user cancels: each answer is recorded, and each task DELETEd once.
+    from prefect_runway.testing.emulator import Fault, FaultPlan
+
+    concurrency, ahead = 2, 2
+    rows = concurrency + ahead
+    emulator.configure(max_concurrent={"gen4_turbo": concurrency}, run_seconds=60.0)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=2.0)]))
+    manifest = _manifest(tmp_path, rows, tag="inflight")
+    run = asyncio.ensure_future(
+        batch(
+            str(manifest), destination_block=saved_blocks.destination,
+            credentials_block=saved_blocks.credentials, concurrency_per_model=concurrency,
+            queue_ahead=ahead, poll_interval=0.05, return_state=True,
+        )
+    )  # fmt: skip
+    await until(lambda: emulator.stats()["creates_total"] == rows, "every create is sent")
+    await cancel_the_batch_of(manifest)
+    await asyncio.gather(run, return_exceptions=True)
+    stats = emulator.stats()
+    assert stats["creates_total"] == rows  # nothing submitted after the cancel
+    assert Counter(stats["deleted_task_ids"]) == Counter(stats["task_ids"])  # each once
+    assert all(r["status"] == "CANCELLED" for r in _records(emulator))
+
+
+async def test_a_sigterm_mid_batch_loses_no_create_and_the_rerun_pays_each_row_once(
+    prefect_harness: str, emulator: RunwayEmulator, s3_bucket: S3Bucket, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    # Prefect raises the SIGTERM in whichever coroutine runs: here the last row's step before
+    # its POST (its name's claim), once the other rows' creates are all sent, the first one's
+    # answer still on its way (slow) and the others' waits in flight. Every create is recorded
+    # for the re-run, which reattaches to them and pays the signalled row once: no row twice,
+    # none stopped as ambiguous.
+    import signal
+
+    from prefect.exceptions import TerminationSignal
+
+    from prefect_runway.tasks.generate import _Execution
+    from prefect_runway.testing.emulator import Fault, FaultPlan
+
+    rows = 4
+    emulator.configure(run_seconds=1.5)
+    emulator.set_faults(FaultPlan(rules=[Fault(operation="create", kind="slow", delay=1.0)]))
+    hold_name, reached = _Execution.hold_name, []
+
+    async def signalled(self: _Execution, intent: Any = None) -> None:
+        reached.append(self.plan.key)
+        if len(reached) == rows:
+            await until(lambda: emulator.stats()["creates_total"] == rows - 1, "creates sent")
+            raise TerminationSignal(signal=signal.SIGTERM)
+        await hold_name(self, intent)
+
+    monkeypatch.setattr(_Execution, "hold_name", signalled)
+    manifest = str(_manifest(tmp_path, rows, tag="sigpost"))
+    ended = await run_until_a_row_is_terminated(
+        manifest, s3_bucket, emulator.base_url, emulator.api_key, rows, 0
+    )
+    assert ended == "terminated"
+    assert emulator.stats()["creates_total"] == rows - 1 and emulator.stats()["deletes"] == 0
+    monkeypatch.setattr(_Execution, "hold_name", hold_name)
+    again = await run_with_budget(
+        manifest, s3_bucket, emulator.base_url, emulator.api_key, rows, 0, rows * PRICE
+    )
+    assert sorted(r.status for r in again.values()) == ["succeeded"] * rows, again
+    stats = emulator.stats()
+    assert stats["creates_total"] == rows and stats["deletes"] == 0  # each row paid once

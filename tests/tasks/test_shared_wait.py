@@ -26,6 +26,7 @@ from prefect.exceptions import TerminationSignal
 from prefect_aws import S3Bucket
 
 from prefect_runway.api import QueueTimeout, RunwayClient, Task, TaskVanished, WaitPolicy
+from prefect_runway.tasks import shared_runs
 from prefect_runway.tasks import wait as wait_module
 from prefect_runway.tasks._uninterrupted import uninterrupted
 from prefect_runway.tasks.generate import GenerationResult, generate
@@ -266,8 +267,13 @@ class FakeWait:
         self.began = asyncio.Event()
         self.release: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.decided = False
+        self.task_run: Any = None  # the id of the task run it began in
 
     async def run(self) -> Task:
+        from prefect.context import TaskRunContext
+
+        context = TaskRunContext.get()
+        self.task_run = context.task_run.id if context else None
         self.began.set()
         try:
             outcome = await self.release
@@ -307,8 +313,42 @@ def registered(flow_run_id: str) -> list[Any]:
     return [key for key in runs if key[0] == flow_run_id]
 
 
+#: Calls (by asyncio task name) whose caller gets this SIGTERM as it resumes from the call's
+#: end: Prefect raises it in whichever coroutine runs (``signal_callers_on_resume``).
+RESUME_SIGNALS: dict[str, BaseException] = {}
+
+
+@pytest.fixture
+def signal_callers_on_resume(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller named in ``RESUME_SIGNALS`` gets its SIGTERM as it resumes (``asyncio.shield``
+    is how a caller awaits its call)."""
+    real_shield = asyncio.shield
+
+    def shield(inner: Any) -> Any:
+        if not (isinstance(inner, asyncio.Task) and inner.get_name().startswith("runway-wait-")):
+            return real_shield(inner)
+
+        async def resumed() -> Any:
+            result = await real_shield(inner)
+            # Named once the caller awaits already: looked up as it resumes.
+            sigterm = RESUME_SIGNALS.pop(inner.get_name(), None)
+            if sigterm is not None:
+                raise sigterm
+            return result
+
+        return resumed()
+
+    monkeypatch.setattr(asyncio, "shield", shield)
+
+
 @flow(name="shared-wait-model")
-async def model_run(seed: int, waits: int) -> dict[str, int]:
+async def model_run(
+    seed: int, waits: int, holding: bool = False, resumes: bool = False
+) -> dict[str, int]:
+    """``holding``: holds (``shared_task_runs_held``) enter and leave at random too; a task run
+    then lasts while a wait is in flight or a hold is on, and a SIGTERM still ends it.
+    ``resumes``: a SIGTERM is also raised in a caller as it resumes (its wait just ended), not
+    in a wait (``signal_callers_on_resume``)."""
     from prefect.runtime import flow_run
 
     rng = random.Random(seed)
@@ -322,6 +362,15 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
     periods = terminations = 0
     first = -1  # the first wait of the current stretch: its task run is named after it
     open_at_return: dict[int, set[str]] = {}  # the task runs still open as a caller returned
+    holds: list[tuple[asyncio.Event, asyncio.Task[None]]] = []  # entered, not left
+    open_run = False  # the model's word: a shared task run is open (calls join it)
+    terminated_last = False  # the current (or last) stretch's task run was SIGTERMed
+    stretch_of: dict[int, int] = {}  # each wait's stretch (its task run, by the model)
+
+    async def hold(entered: asyncio.Event, leave: asyncio.Event) -> None:
+        async with shared_runs.shared_task_runs_held():
+            entered.set()
+            await leave.wait()
 
     async def call(index: int, fake: FakeWait, shared: SharedWaits) -> Task:
         try:
@@ -341,17 +390,33 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
 
     unstarted = list(range(waits))
     rng.shuffle(unstarted)
-    while unstarted or in_flight:
+    while unstarted or in_flight or holds:
         moves = (["start"] * 3 if unstarted else []) + (
             ["finish"] * 3 + ["cancel", "terminate" if rng.random() < 0.25 else "finish"]
             if in_flight else []
+        ) + (["hold"] if holding and unstarted and len(holds) < 3 else []) + (
+            ["leave"] * (1 if unstarted or in_flight else 3) if holds else []
         )  # fmt: skip
         move = rng.choice(moves)
-        if move == "start":
+        if move == "hold":
+            entered, leave = asyncio.Event(), asyncio.Event()
+            holds.append((leave, asyncio.ensure_future(hold(entered, leave))))
+            await until(entered.is_set, "the hold is entered")
+        elif move == "leave":
+            leave, holder = holds.pop(rng.randrange(len(holds)))
+            leave.set()
+            await until(holder.done, "the hold is left")
+            holder.result()  # nothing raised
+            if not holds and not in_flight:
+                open_run = False  # the last hold ended the idle task run...
+                if not terminated_last:  # ...and awaited its end (a SIGTERMed one ends apart)
+                    assert not runners(f"{tid}{first})"), runners(tid)
+        elif move == "start":
             index = unstarted.pop()
-            if not in_flight:
-                periods += 1  # a new stretch with a wait in flight: a new task run
-                first = index
+            if not open_run:
+                periods += 1  # a new stretch with a wait in flight or held: a new task run
+                first, open_run, terminated_last = index, True, False
+            stretch_of[index] = periods
             fake = fakes[index] = FakeWait(index, log)
             # A handle kept across waits (maybe idle and forgotten meanwhile) or a fresh one:
             # either way one task run per stretch.
@@ -370,7 +435,8 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
             in_flight.discard(index)
             outcome = got(index)
             assert outcome is expected[index], (index, outcome, expected[index])
-            if not in_flight:  # the last caller returns once the task run has ended
+            if not in_flight and not holds:  # the last caller returns once it has ended
+                open_run = False
                 assert f"{SHARED_RUNNER_NAME} (first {tid}{first})" not in open_at_return[index]
         elif move == "cancel":
             index = rng.choice(sorted(in_flight))
@@ -378,7 +444,8 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
             await ended(index)
             in_flight.discard(index)
             assert got(index) is asyncio.CancelledError
-            if not in_flight:  # cancelled or not, the last caller returns after the task run
+            if not in_flight and not holds:  # cancelled or not, the last caller returns after
+                open_run = False
                 open_then = open_at_return[index]
                 assert f"{SHARED_RUNNER_NAME} (first {tid}{first})" not in open_then, open_then
             began = fakes[index].began.is_set()
@@ -389,9 +456,15 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
         else:  # a SIGTERM raised in one wait: every wait decides, then every caller gets it
             index = rng.choice(sorted(in_flight))
             await until(fakes[index].began.is_set, f"wait {index} begins")
-            terminations += 1
             sigterm = TerminationSignal(signal=signal.SIGTERM)
-            fakes[index].release.set_result(sigterm)
+            if resumes and rng.random() < 0.5:  # raised in its caller as its wait ends
+                RESUME_SIGNALS[f"runway-wait-{tid}{index}"] = sigterm
+                fakes[index].release.set_result(object())
+                # Alone and not held, its task run has ended (COMPLETED) as its caller resumes.
+                terminations += len(in_flight) > 1 or bool(holds)
+            else:
+                fakes[index].release.set_result(sigterm)
+                terminations += 1
             for each in sorted(in_flight):
                 await ended(each)
             # Every interrupted wait decided before any caller of this task run got the signal.
@@ -407,6 +480,7 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
                 assert fakes[each].decided == fakes[each].began.is_set(), (each, log)
             assert got(index) is sigterm
             in_flight.clear()
+            open_run, terminated_last = False, True  # held or not: the next wait starts anew
         assert held.in_flight == len(in_flight), (held.in_flight, in_flight)
         # No wait outlives its task run: one still running has its task run open.
         waits = [t for t in asyncio.all_tasks()
@@ -418,6 +492,16 @@ async def model_run(seed: int, waits: int) -> dict[str, int]:
     # registry holds nothing of this flow run.
     await until(lambda: not runners(tid), "the shared task runs end")
     assert registered(flow_run.get_id()) == []
+    assert not [s for s in shared_runs._holds.get(asyncio.get_running_loop(), {})
+                if s[0] == flow_run.get_id()]  # fmt: skip
+    # One task run per stretch, as the model counts them: the waits of a stretch began in one,
+    # and no wait began in another stretch's (one already ended).
+    began = {i: fake.task_run for i, fake in fakes.items() if fake.began.is_set()}
+    by_stretch: dict[int, set[Any]] = {}
+    for index, task_run in began.items():
+        by_stretch.setdefault(stretch_of[index], set()).add(task_run)
+    assert all(len(runs) == 1 and None not in runs for runs in by_stretch.values()), by_stretch
+    assert len({run for runs in by_stretch.values() for run in runs}) == len(by_stretch)
     return {"periods": periods, "terminations": terminations}
 
 
@@ -429,14 +513,31 @@ async def test_random_joins_and_leaves_get_each_caller_its_own_outcome(
     await check_task_runs(state)
 
 
-@pytest.mark.parametrize("seeds", [(100, 101), (102, 103)])
-async def test_two_flow_runs_on_one_loop_keep_their_waits_apart(
-    prefect_harness: str, seeds: tuple[int, int]
+@pytest.mark.parametrize("seed", range(200, 208))
+async def test_random_holds_joins_and_leaves_get_each_caller_its_own_outcome(
+    prefect_harness: str, seed: int, signal_callers_on_resume: None
 ) -> None:
-    states = await asyncio.gather(*(model_run(seed, 9, return_state=True) for seed in seeds))
+    # As a batch or a storyboard holds its task runs open across its rows, entering and
+    # leaving at random: one task run per stretch with a wait in flight or a hold on. SIGTERMs
+    # land in a wait or in a caller as it resumes.
+    state = await model_run(seed, 9, holding=True, resumes=True, return_state=True)
+    await check_task_runs(state)
+
+
+@pytest.mark.parametrize(
+    ("seeds", "holding"), [((100, 101), False), ((102, 103), False), ((104, 105), True)]
+)
+async def test_two_flow_runs_on_one_loop_keep_their_waits_apart(
+    prefect_harness: str, seeds: tuple[int, int], holding: bool
+) -> None:
+    # Held: one flow run's holds keep no task run of the other's open (its stretches count).
+    states = await asyncio.gather(
+        *(model_run(seed, 9, holding, return_state=True) for seed in seeds)
+    )
     for state in states:
         await check_task_runs(state)
     assert SharedWaits._by_loop.get(asyncio.get_running_loop(), {}) == {}
+    assert shared_runs._holds.get(asyncio.get_running_loop(), {}) == {}
 
 
 async def check_task_runs(state: Any) -> None:
