@@ -16,7 +16,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -728,18 +728,32 @@ async def test_200_mb_output_streams_in_constant_memory(s3_bucket: S3Bucket) -> 
 # -- the parts in memory: what the bound above is made of --------------------------------
 
 
-async def test_a_multipart_upload_holds_no_more_than_its_part_buffers(
-    s3_bucket: S3Bucket, s3_calls: S3Calls
-) -> None:
-    # Every Python allocation of every thread (the S3 pool's botocore requests included) is
-    # traced while 6 parts and a bit go to moto. S3 is made slow: each part is answered only
-    # once the source has given every byte up to the end of the part that fills behind it,
-    # so the parts on their way are always as many as allowed while the next one fills. What
-    # the output then costs in memory is those parts plus the one being filled, nothing
-    # more. A part joined from the chunks holds the chunks and the joined part at once; a body
-    # botocore copied (a bytearray into a BytesIO, a bytes onto the request's headers) doubles
-    # each part on its way; a buffer per part not let go grows with the output. Each breaks
-    # the bound (allocator and request slack: 3 MiB).
+def _multipart_parts_traced(endpoint: str, bucket_name: str) -> dict[str, Any]:
+    """The upload of ``test_a_multipart_upload_holds_no_more_than_its_part_buffers`` to the
+    bucket on moto at ``endpoint``, its traced peak included (run in a child process: see the
+    test)."""
+    from prefect_aws import AwsCredentials
+    from prefect_aws.client_parameters import AwsClientParameters
+
+    bucket = S3Bucket(
+        bucket_name=bucket_name,
+        bucket_folder="runway-out",
+        credentials=AwsCredentials(
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+            region_name="us-east-1",
+            aws_client_parameters=AwsClientParameters(endpoint_url=endpoint),
+        ),
+    )  # fmt: skip
+    # The client the store uses (``s3_client``: the block's, its pool raised), hooked here.
+    from prefect_runway.tasks.s3io import s3_client
+
+    events = s3_client(bucket).meta.events
+    upload_parts = 0
+
+    def counted(**_: Any) -> None:
+        nonlocal upload_parts
+        upload_parts += 1
+
     total = 6 * PART_SIZE + MiB
     given = 0
     progress = threading.Condition()
@@ -758,19 +772,59 @@ async def test_a_multipart_upload_holds_no_more_than_its_part_buffers(
                 progress.notify_all()
             yield fresh
 
-    s3_calls.hook("provide-client-params.s3.UploadPart", slow_s3)
+    events.register("provide-client-params.s3.UploadPart", slow_s3)
+    events.register("after-call.s3.UploadPart", counted)
     tracemalloc.start()
     try:
         before, _ = tracemalloc.get_traced_memory()
-        stored = await stream_to_s3(source(), s3_bucket, "bounded.bin", content_type="video/mp4")
+        stored = asyncio.run(
+            stream_to_s3(source(), bucket, "bounded.bin", content_type="video/mp4")
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert stored.size == total and stored.sha256 == pattern_sha256(total)
-    assert (stored.etag or "").endswith("-7") and s3_calls.counts["UploadPart"] == 7
+    return {
+        "size": stored.size, "sha256": stored.sha256, "etag": stored.etag or "",
+        "upload_parts": upload_parts, "traced": peak - before,
+        "total": total,
+    }  # fmt: skip
+
+
+def _traced_in_a_child(call: str, *args: str) -> dict[str, Any]:
+    """``tests.tasks.test_store.<call>(*args)`` in a child process of its own: tracemalloc
+    traces every thread of its process, and a test worker's also runs the session's emulator
+    and Prefect threads, whose allocations meanwhile (an emulator rendering an earlier test's
+    outputs) once pushed a peak 8 MiB over what the upload measured holds."""
+    child = subprocess.run(
+        [sys.executable, "-c", "import json, sys; from tests.tasks import test_store; "
+         f"print(json.dumps(test_store.{call}(*sys.argv[1:])))", *args],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        timeout=180, check=False,
+    )  # fmt: skip
+    assert child.returncode == 0, child.stderr[-3000:]
+    return cast(dict[str, Any], json.loads(child.stdout.strip().splitlines()[-1]))
+
+
+def test_a_multipart_upload_holds_no_more_than_its_part_buffers(s3_bucket: S3Bucket) -> None:
+    # Every Python allocation of every thread (the S3 pool's botocore requests included) is
+    # traced while 6 parts and a bit go to moto. S3 is made slow: each part is answered only
+    # once the source has given every byte up to the end of the part that fills behind it,
+    # so the parts on their way are always as many as allowed while the next one fills. What
+    # the output then costs in memory is those parts plus the one being filled, nothing
+    # more. A part joined from the chunks holds the chunks and the joined part at once; a body
+    # botocore copied (a bytearray into a BytesIO, a bytes onto the request's headers) doubles
+    # each part on its way; a buffer per part not let go grows with the output. Each breaks
+    # the bound (allocator and request slack: 3 MiB).
+    endpoint = s3_bucket.credentials.aws_client_parameters.endpoint_url
+    assert endpoint is not None
+    measured = _traced_in_a_child("_multipart_parts_traced", endpoint, s3_bucket.bucket_name)
+    total = measured["total"]
+    assert measured["size"] == total and measured["sha256"] == pattern_sha256(total)
+    assert measured["etag"].endswith("-7") and measured["upload_parts"] == 7
+    traced = measured["traced"]
     bound = (UPLOAD_CONCURRENCY + 1) * PART_SIZE + 3 * MiB
-    print(f"traced peak {(peak - before) / MiB:.2f} MiB, bound {bound / MiB:.0f} MiB")
-    assert peak - before <= bound, f"{(peak - before) / MiB:.1f} MiB > {bound / MiB:.0f} MiB"
+    print(f"traced peak {traced / MiB:.2f} MiB, bound {bound / MiB:.0f} MiB")
+    assert traced <= bound, f"{traced / MiB:.1f} MiB > {bound / MiB:.0f} MiB"
 
 
 class _NoBody:
@@ -851,18 +905,8 @@ def test_over_https_botocore_does_not_copy_the_parts_on_their_way() -> None:
     # the reads here: measured ~4 MiB a part, half a part allowed) and 3 MiB slack: 32.6 MiB
     # measured. A bytearray sent as it is over HTTPS holds a whole copy of each part on its
     # way: 43.8 MiB.
-    # tracemalloc traces every thread of its process: in a test worker that is also the
-    # session's emulator, moto and Prefect threads, whose allocations meanwhile (an emulator
-    # rendering an earlier test's outputs) once pushed the peak 8 MiB over what this upload
-    # holds. So it is measured in a child process of its own.
-    child = subprocess.run(
-        [sys.executable, "-c", "import json; from tests.tasks.test_store import "
-         "_https_parts_traced as m; print(json.dumps(m()))"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
-    assert child.returncode == 0, child.stderr[-2000:]
-    measured = json.loads(child.stdout.strip().splitlines()[-1])
+    # Measured in a child process of its own (``_traced_in_a_child`` says why).
+    measured = _traced_in_a_child("_https_parts_traced")
     assert measured["parts"] == [1, 2, 3, 4, 5, 6]
     assert measured["sizes"] == [[n, PART_SIZE if n <= 5 else MiB] for n in range(1, 7)]
     assert measured["trailers"]
