@@ -83,6 +83,7 @@ if TYPE_CHECKING:
         RefusedBeforeSubmit,
     )
     from prefect_runway.tasks.inputs import InputError
+    from prefect_runway.tasks.submit import SubmitNotStarted
 
 # Where each public name lives: imported on first access (PEP 562).
 _WHERE = {
@@ -125,6 +126,7 @@ _WHERE = {
     "InputError": "prefect_runway.tasks.inputs",
     "InputNotAllowed": "prefect_runway.tasks.allowed_inputs",
     "GenerationFailed": "prefect_runway.tasks",
+    "SubmitNotStarted": "prefect_runway.tasks.submit",
     "RefusedBeforeSubmit": "prefect_runway.tasks.cost",
     "OverBudget": "prefect_runway.tasks.cost",
     "InsufficientCredits": "prefect_runway.tasks.cost",
@@ -171,6 +173,7 @@ __all__ = [
     "SoundRefused",
     "StoryboardIncomplete",
     "StoryboardParams",
+    "SubmitNotStarted",
     "TaskFailed",
     "TaskVanished",
     "WaitPolicy",
